@@ -1,0 +1,1 @@
+"""Composition root: settings, wiring of adapters, logging set-up and the CLI."""

@@ -1,0 +1,63 @@
+"""All configuration, read once from ``PHILOMATH_*`` environment variables (or ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every backend is chosen by URL scheme; unset URLs default to files under ``data_dir``.
+
+    | variable | schemes |
+    | --- | --- |
+    | ``PHILOMATH_CATALOG_URL`` | ``sqlite:///path``, ``postgresql://host:port/db`` |
+    | ``PHILOMATH_STORE_URL`` | ``sqlite:///path``, ``dynamodb://table`` |
+    | ``PHILOMATH_PROFILES_URL`` | ``sqlite:///path``, ``dynamodb://table`` |
+    | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
+    | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream`` |
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PHILOMATH_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+
+    catalog_url: str = ""
+    store_url: str = ""
+    profiles_url: str = ""
+    cache_url: str = "memory://"
+    events_url: str = ""
+
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    stream_base_url: str = "https://media.philomath.example/tracks"
+    cache_ttl_s: float = Field(default=300.0, gt=0)
+    recommendations_per_user: int = Field(default=100, ge=1, le=1000)
+
+    # Embedded data set: scale and seed of the generated team feeds.
+    users: int = Field(default=2_000, ge=1)
+    tracks: int = Field(default=20_000, ge=10)
+    events: int = Field(default=200_000, ge=1)
+    seed: int = 7
+
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    @model_validator(mode="after")
+    def _default_urls(self) -> Settings:
+        data = self.data_dir
+        self.catalog_url = self.catalog_url or f"sqlite:///{data / 'catalog.db'}"
+        self.store_url = self.store_url or f"sqlite:///{data / 'recommendations.db'}"
+        self.profiles_url = self.profiles_url or f"sqlite:///{data / 'profiles.db'}"
+        self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
+        return self
+
+    @property
+    def raw_dir(self) -> Path:
+        """Where the generated team feeds are written."""
+        return self.data_dir / "raw"

@@ -1,0 +1,1 @@
+"""Playback: catalog metadata, stream URLs, AudioPlayer directives, play events and their stream."""

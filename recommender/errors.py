@@ -1,0 +1,31 @@
+"""Errors raised by recommender ports and adapters.
+
+    RecommenderError
+    ├── StoreUnavailable          the recommendation store cannot be reached or failed
+    ├── ProfileStoreUnavailable   the profile store cannot be reached or failed
+    ├── CacheUnavailable          the cache cannot be reached or failed
+    └── DataError                 a feed or data set cannot be read or fails its checks
+
+Adapters translate vendor exceptions into these with ``raise ... from exc``; the router
+catches the *Unavailable errors and degrades instead of failing.
+"""
+
+
+class RecommenderError(Exception):
+    """Base class of every recommender error."""
+
+
+class StoreUnavailable(RecommenderError):
+    """The recommendation store cannot be reached or failed."""
+
+
+class ProfileStoreUnavailable(RecommenderError):
+    """The profile store cannot be reached or failed."""
+
+
+class CacheUnavailable(RecommenderError):
+    """The cache cannot be reached or failed."""
+
+
+class DataError(RecommenderError):
+    """A feed or data set cannot be read, or fails its quality checks."""
