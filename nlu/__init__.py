@@ -1,0 +1,1 @@
+"""Language understanding: Alexa slots and free text to a ParsedRequest."""

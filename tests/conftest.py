@@ -1,0 +1,74 @@
+"""Shared fixtures: real PostgreSQL and Redis on 127.0.0.1, fresh namespaces per test.
+
+Where a service is down the tests that need it are skipped locally with the reason, but
+fail when ``PHILOMATH_REQUIRE_SERVICES=1`` (set by ``.ci/run``): CI never skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+POSTGRES_DSN = os.environ.get("PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PHILOMATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _service_missing(name: str, exc: Exception) -> None:
+    message = f"{name} is not reachable: {exc}"
+    if os.environ.get("PHILOMATH_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (PHILOMATH_REQUIRE_SERVICES=1: services are mandatory)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[tuple[str, str]]:
+    """(dsn, schema): a fresh schema in the test database, dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = psycopg.connect(POSTGRES_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        _service_missing("PostgreSQL", exc)
+    with conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield POSTGRES_DSN, schema
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """URL of a Redis database flushed before and after the test."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        _service_missing("Redis", exc)
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS with fake credentials; nothing leaves the machine."""
+    from moto import mock_aws
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield
