@@ -1,0 +1,3 @@
+from philomath.cli import main
+
+main()

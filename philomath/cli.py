@@ -1,0 +1,213 @@
+"""The ``philomath`` command line: data, pipeline, serving and local Alexa requests."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from philomath.logging_config import configure_logging
+from philomath.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@click.group()
+@click.option("--log-level", default=None, help="Override PHILOMATH_LOG_LEVEL.")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
+    """Philomath: music recommendations for voice assistants."""
+    settings = _settings()
+    # CLI output goes to stdout; logs go to stderr so pipes (``philomath alexa``) stay clean.
+    configure_logging(log_level or settings.log_level, settings.log_format, stream=sys.stderr)
+    ctx.obj = settings
+
+
+# -- data and pipeline -----------------------------------------------------------------------
+
+
+@main.group()
+def data() -> None:
+    """The embedded data set: the two teams' raw feeds."""
+
+
+@data.command("generate")
+@click.option("--users", type=int, default=None, help="Listeners (default PHILOMATH_USERS).")
+@click.option("--tracks", type=int, default=None, help="Tracks (default PHILOMATH_TRACKS).")
+@click.option("--events", type=int, default=None, help="Listening events (default PHILOMATH_EVENTS).")
+@click.option("--seed", type=int, default=None, help="Random seed (default PHILOMATH_SEED).")
+@click.option("--out", "out_dir", type=click.Path(), default=None, help="Output folder.")
+@click.option("--force", is_flag=True, help="Regenerate even if the feeds match.")
+@click.pass_obj
+def data_generate(
+    settings: Settings,
+    users: int | None,
+    tracks: int | None,
+    events: int | None,
+    seed: int | None,
+    out_dir: str | None,
+    force: bool,
+) -> None:
+    """Write the personalization and music-data teams' feeds."""
+    from pathlib import Path
+
+    from recommender.data.generate import generate_feeds
+
+    manifest = generate_feeds(
+        Path(out_dir) if out_dir else settings.raw_dir,
+        users=users or settings.users,
+        tracks=tracks or settings.tracks,
+        events=events or settings.events,
+        seed=settings.seed if seed is None else seed,
+        force=force,
+    )
+    click.echo(json.dumps(_jsonable(manifest), indent=2))
+
+
+@main.group()
+def pipeline() -> None:
+    """The offline pipeline."""
+
+
+@pipeline.command("run")
+@click.option("--force-generate", is_flag=True, help="Regenerate the embedded feeds first.")
+@click.pass_obj
+def pipeline_run(settings: Settings, force_generate: bool) -> None:
+    """Generate feeds if needed, ETL, train, and write recommendations for every user."""
+    from philomath.wiring import build_backends
+    from recommender.data.generate import generate_feeds
+    from recommender.pipeline import run_pipeline
+
+    started = time.perf_counter()
+    generate_feeds(
+        settings.raw_dir,
+        users=settings.users,
+        tracks=settings.tracks,
+        events=settings.events,
+        seed=settings.seed,
+        force=force_generate,
+    )
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        report = run_pipeline(
+            raw_dir=settings.raw_dir,
+            work_dir=settings.data_dir / "work",
+            catalog=backends.catalog,
+            profiles=backends.profiles,
+            store=backends.store,
+            per_user=settings.recommendations_per_user,
+        )
+    finally:
+        backends.close()
+    click.echo(json.dumps(_jsonable(report), indent=2))
+    click.echo(f"pipeline finished in {time.perf_counter() - started:.1f} s", err=True)
+
+
+# -- online ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default PHILOMATH_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default PHILOMATH_PORT).")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations."""
+    import uvicorn
+
+    from philomath.wiring import build_online
+
+    host = host or settings.host
+    port = port or settings.port
+    online = build_online(settings)
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"\nPhilomath is serving on {base}\n"
+        f"  curl {base}/health\n"
+        f"  curl '{base}/v1/users/u00001/recommendations?mood=relaxing&n=5'\n"
+        f"  .venv/bin/philomath say 'play something relaxing' --user u00001 --json "
+        f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
+        err=True,
+    )
+    try:
+        uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        online.close()
+
+
+@main.command()
+@click.pass_obj
+def alexa(settings: Settings) -> None:
+    """Read one Alexa request envelope (JSON) on stdin; write the response envelope on stdout."""
+    from philomath.wiring import build_online
+    from skill.alexa import InvalidEnvelope, handle_envelope
+
+    try:
+        envelope = json.load(sys.stdin)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"stdin is not JSON: {exc}") from exc
+    online = build_online(settings)
+    try:
+        response = handle_envelope(online.skill, envelope)
+    except InvalidEnvelope as exc:
+        raise click.ClickException(f"not a valid Alexa request envelope: {exc}") from exc
+    finally:
+        online.close()
+    click.echo(json.dumps(response, indent=2))
+
+
+@main.command()
+@click.argument("text")
+@click.option("--user", "user_id", default="u00001", show_default=True, help="Listener id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the request envelope instead.")
+@click.pass_obj
+def say(settings: Settings, text: str, user_id: str, as_json: bool) -> None:
+    """Say TEXT to the skill as Alexa would deliver it, and show what Alexa would say and play."""
+    from skill.alexa.envelopes import search_request
+
+    envelope = search_request(text, user_id=user_id)
+    if as_json:
+        click.echo(json.dumps(envelope))
+        return
+
+    from philomath.wiring import build_online
+    from skill.alexa import handle_envelope
+
+    online = build_online(settings)
+    try:
+        response = handle_envelope(online.skill, envelope)
+    finally:
+        online.close()
+    click.echo(_describe_response(response))
+
+
+def _describe_response(envelope: dict[str, Any]) -> str:
+    response = envelope.get("response", {})
+    lines = []
+    speech = (response.get("outputSpeech") or {}).get("ssml") or (
+        response.get("outputSpeech") or {}
+    ).get("text")
+    if speech:
+        lines.append(f"Alexa says: {speech}")
+    for directive in response.get("directives") or []:
+        if directive.get("type") == "AudioPlayer.Play":
+            stream = directive["audioItem"]["stream"]
+            meta = directive["audioItem"].get("metadata") or {}
+            lines.append(f"Alexa plays: {meta.get('title')} - {meta.get('subtitle')}")
+            lines.append(f"  stream: {stream['url']}  token: {stream['token']}")
+        else:
+            lines.append(f"Directive: {directive.get('type')}")
+    return "\n".join(lines) or "(no speech, no directive)"
+
+
+def _jsonable(value: Any) -> Any:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        return json.loads(json.dumps(asdict(value), default=str))
+    return value
