@@ -84,7 +84,9 @@ class SqliteEventStream:
             try:
                 self._connection().execute(_SCHEMA)
             except sqlite3.Error as exc:
-                raise StreamUnavailable(f"cannot create the event table in {self._path}: {exc}") from exc
+                raise StreamUnavailable(
+                    f"cannot create the event table in {self._path}: {exc}"
+                ) from exc
 
     def publish(self, events: Sequence[PlaybackEvent]) -> None:
         if not events:
@@ -100,7 +102,10 @@ class SqliteEventStream:
                     conn.executemany("INSERT INTO playback_events (body) VALUES (?)", rows)
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    # SQLite may already have rolled back (a full disk does), then ROLLBACK
+                    # would fail and hide the real error.
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
                 raise StreamUnavailable(
@@ -125,7 +130,7 @@ class SqliteEventStream:
                     records.append(StreamRecord(position=str(row_id), event=event))
         return records
 
-    def _fetch(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+    def _fetch(self, after_id: int, limit: int) -> list[tuple[int, str | bytes]]:
         with self._lock:
             try:
                 cursor = self._connection().execute(
@@ -147,7 +152,7 @@ class SqliteEventStream:
                 raise StreamUnavailable(f"cannot close {self._path}: {exc}") from exc
 
 
-def _parse(body: str, position: str) -> PlaybackEvent | None:
+def _parse(body: str | bytes, position: str) -> PlaybackEvent | None:
     """The event in ``body``, or None (logged at ERROR) when it is not a valid event."""
     try:
         return PlaybackEvent.model_validate_json(body)

@@ -1,0 +1,310 @@
+"""The ``Cache`` contract, run against every adapter; adapter-specific checks at the end.
+
+Each adapter comes with a way to let time pass: a fake clock for the in-process cache, a
+real sleep for Redis (whose expiry runs on the server's clock).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from recommender.cache import Cache
+from recommender.errors import CacheUnavailable
+from recommender.memory_cache import InProcessCache
+from recommender.redis_cache import RedisCache
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Harness:
+    cache: Cache
+    advance: Callable[[float], None]  # let this many seconds pass for the cache
+
+
+@pytest.fixture(params=["memory", "redis"])
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    if request.param == "memory":
+        clock = FakeClock()
+        cache = InProcessCache(max_items=100, clock=clock)
+        yield Harness(cache, clock.advance)
+        cache.close()
+        return
+    url: str = request.getfixturevalue("redis_url")
+    redis_cache = RedisCache(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+    yield Harness(redis_cache, time.sleep)
+    redis_cache.close()
+
+
+# -- the contract -------------------------------------------------------------------------
+
+
+def test_get_of_a_key_never_set_is_none(harness: Harness) -> None:
+    assert harness.cache.get("never-set") is None
+
+
+def test_set_then_get_returns_the_value(harness: Harness) -> None:
+    harness.cache.set("k", b"value", ttl_s=60)
+    assert harness.cache.get("k") == b"value"
+
+
+def test_set_overwrites_the_previous_value(harness: Harness) -> None:
+    harness.cache.set("k", b"old", ttl_s=60)
+    harness.cache.set("k", b"new", ttl_s=60)
+    assert harness.cache.get("k") == b"new"
+
+
+def test_keys_are_independent(harness: Harness) -> None:
+    harness.cache.set("a", b"1", ttl_s=60)
+    harness.cache.set("b", b"2", ttl_s=60)
+    harness.cache.delete("a")
+    assert harness.cache.get("a") is None
+    assert harness.cache.get("b") == b"2"
+
+
+def test_binary_values_round_trip_byte_for_byte(harness: Harness) -> None:
+    every_byte = bytes(range(256)) * 4
+    harness.cache.set("bin", every_byte, ttl_s=60)
+    harness.cache.set("utf8-lookalike", b"\xc3\x28\x00\xff", ttl_s=60)
+    assert harness.cache.get("bin") == every_byte
+    assert harness.cache.get("utf8-lookalike") == b"\xc3\x28\x00\xff"
+
+
+def test_empty_value_is_a_hit_not_a_miss(harness: Harness) -> None:
+    harness.cache.set("empty", b"", ttl_s=60)
+    assert harness.cache.get("empty") == b""
+
+
+def test_large_value_round_trips(harness: Harness) -> None:
+    value = bytes(range(256)) * 4096  # 1 MiB
+    harness.cache.set("big", value, ttl_s=60)
+    assert harness.cache.get("big") == value
+
+
+def test_unicode_keys_are_distinct(harness: Harness) -> None:
+    harness.cache.set("chart:ünïcode", b"1", ttl_s=60)
+    harness.cache.set("chart:unicode", b"2", ttl_s=60)
+    assert harness.cache.get("chart:ünïcode") == b"1"
+    assert harness.cache.get("chart:unicode") == b"2"
+
+
+def test_delete_removes_the_key(harness: Harness) -> None:
+    harness.cache.set("k", b"v", ttl_s=60)
+    harness.cache.delete("k")
+    assert harness.cache.get("k") is None
+
+
+def test_delete_of_a_missing_key_is_a_no_op(harness: Harness) -> None:
+    harness.cache.delete("never-set")
+    harness.cache.delete("never-set")
+    assert harness.cache.get("never-set") is None
+
+
+def test_value_is_kept_before_its_ttl(harness: Harness) -> None:
+    harness.cache.set("k", b"v", ttl_s=30)
+    harness.advance(0.1)
+    assert harness.cache.get("k") == b"v"
+
+
+def test_value_expires_after_its_ttl(harness: Harness) -> None:
+    harness.cache.set("short", b"v", ttl_s=0.2)
+    harness.cache.set("long", b"v", ttl_s=30)
+    harness.advance(0.35)
+    assert harness.cache.get("short") is None
+    assert harness.cache.get("long") == b"v"
+
+
+def test_set_renews_the_ttl(harness: Harness) -> None:
+    harness.cache.set("k", b"v1", ttl_s=0.2)
+    harness.cache.set("k", b"v2", ttl_s=30)
+    harness.advance(0.35)
+    assert harness.cache.get("k") == b"v2"
+
+
+def test_an_expired_key_can_be_set_again(harness: Harness) -> None:
+    harness.cache.set("k", b"v1", ttl_s=0.2)
+    harness.advance(0.35)
+    assert harness.cache.get("k") is None
+    harness.cache.set("k", b"v2", ttl_s=30)
+    assert harness.cache.get("k") == b"v2"
+
+
+@pytest.mark.parametrize("ttl_s", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_ttl_that_is_not_a_finite_positive_number_is_refused(
+    harness: Harness, ttl_s: float
+) -> None:
+    with pytest.raises(ValueError, match="ttl_s"):
+        harness.cache.set("k", b"v", ttl_s=ttl_s)
+    assert harness.cache.get("k") is None
+
+
+def test_concurrent_use_from_threads(harness: Harness) -> None:
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(50):
+                key = f"t{n}:{i % 5}"
+                harness.cache.set(key, f"{n}:{i}".encode(), ttl_s=60)
+                assert harness.cache.get(key) is not None
+                harness.cache.delete(f"t{n}:{(i + 1) % 5}")
+        except BaseException as exc:  # collected and re-raised by the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # Each worker's last write (i = 49 -> key 4) survived; its last delete removed key 0.
+    for n in range(8):
+        assert harness.cache.get(f"t{n}:4") == f"{n}:49".encode()
+        assert harness.cache.get(f"t{n}:0") is None
+
+
+# -- InProcessCache -----------------------------------------------------------------------
+
+
+def test_in_process_evicts_the_least_recently_used_entry() -> None:
+    cache = InProcessCache(max_items=3, clock=FakeClock())
+    for key in ("a", "b", "c"):
+        cache.set(key, key.encode(), ttl_s=60)
+    assert cache.get("a") == b"a"  # a is now the most recently used; b the least
+    cache.set("d", b"d", ttl_s=60)
+    assert cache.get("b") is None
+    assert [cache.get(key) for key in ("a", "c", "d")] == [b"a", b"c", b"d"]
+
+
+def test_in_process_overwrite_does_not_evict_and_refreshes_recency() -> None:
+    cache = InProcessCache(max_items=2, clock=FakeClock())
+    cache.set("a", b"1", ttl_s=60)
+    cache.set("b", b"2", ttl_s=60)
+    cache.set("a", b"3", ttl_s=60)  # a becomes most recent, nothing evicted
+    assert cache.get("b") == b"2"  # now b is most recent
+    cache.set("c", b"4", ttl_s=60)
+    assert cache.get("a") is None
+    assert cache.get("b") == b"2"
+    assert cache.get("c") == b"4"
+
+
+def test_in_process_expiry_is_exact_on_the_injected_clock() -> None:
+    clock = FakeClock()
+    cache = InProcessCache(clock=clock)
+    cache.set("k", b"v", ttl_s=10)
+    clock.advance(9.999)
+    assert cache.get("k") == b"v"
+    clock.advance(0.001)
+    assert cache.get("k") is None
+
+
+def test_in_process_keeps_its_own_copy_of_a_mutable_value() -> None:
+    cache = InProcessCache(clock=FakeClock())
+    buffer = bytearray(b"abc")
+    cache.set("k", buffer, ttl_s=60)  # type: ignore[arg-type]  # callers may pass bytearray
+    buffer[0] = ord("X")
+    assert cache.get("k") == b"abc"
+
+
+def test_in_process_refuses_a_capacity_below_one() -> None:
+    with pytest.raises(ValueError, match="max_items"):
+        InProcessCache(max_items=0)
+
+
+def test_in_process_constructor_does_not_read_the_clock() -> None:
+    def clock() -> float:
+        raise AssertionError("the clock was read in the constructor")
+
+    InProcessCache(clock=clock)
+
+
+# -- RedisCache ---------------------------------------------------------------------------
+
+
+def test_redis_keys_carry_the_prefix(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    one, two = RedisCache(client, prefix="one:"), RedisCache(client, prefix="two:")
+    one.set("k", b"from-one", ttl_s=60)
+    two.set("k", b"from-two", ttl_s=60)
+    assert client.get("one:k") == b"from-one"
+    assert one.get("k") == b"from-one"
+    assert two.get("k") == b"from-two"
+    pttl = client.pttl("one:k")
+    assert isinstance(pttl, int) and 59_000 < pttl <= 60_000
+    client.close()
+
+
+def test_redis_a_sub_millisecond_ttl_still_stores(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    cache = RedisCache(client)
+    cache.set("k", b"v", ttl_s=0.0001)  # rounded up to 1 ms, not PX 0 (which Redis refuses)
+    cache.close()
+
+
+def test_redis_refuses_a_decoding_client(redis_url: str) -> None:
+    with pytest.raises(ValueError, match="decode_responses"):
+        RedisCache(redis.Redis.from_url(redis_url, decode_responses=True))
+
+
+def test_redis_constructor_does_no_io() -> None:
+    RedisCache(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.1))
+
+
+# One attempt per command, so a test sees the first failure instead of waiting out retries.
+_NO_RETRY = Retry(NoBackoff(), retries=0)
+
+
+def _assert_every_call_is_unavailable(cache: RedisCache) -> None:
+    calls: list[Callable[[], object]] = [
+        lambda: cache.get("k"),
+        lambda: cache.set("k", b"v", ttl_s=1),
+        lambda: cache.delete("k"),
+    ]
+    for call in calls:
+        with pytest.raises(CacheUnavailable) as caught:
+            call()
+        assert isinstance(caught.value.__cause__, redis.RedisError)
+
+
+def test_redis_down_raises_cache_unavailable() -> None:
+    # Port 1 on localhost: nothing listens, the connection is refused at once.
+    client = redis.Redis(
+        host="127.0.0.1", port=1, socket_timeout=0.1, socket_connect_timeout=0.1, retry=_NO_RETRY
+    )
+    _assert_every_call_is_unavailable(RedisCache(client))
+
+
+def test_redis_that_never_answers_raises_cache_unavailable() -> None:
+    # A socket that accepts connections (the kernel's backlog does) but never replies.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        client = redis.Redis(
+            host="127.0.0.1",
+            port=port,
+            socket_timeout=0.1,
+            socket_connect_timeout=0.1,
+            retry=_NO_RETRY,
+        )
+        started = time.monotonic()
+        _assert_every_call_is_unavailable(RedisCache(client))
+        assert time.monotonic() - started < 5  # the timeouts were honoured
