@@ -1,0 +1,112 @@
+"""Per-thread connections to one SQLite file, shared by every SQLite adapter.
+
+FastAPI runs sync handlers in a thread pool, and a ``sqlite3.Connection`` must not be used by
+two threads at once, so each thread lazily opens its own. The file is put in WAL mode so
+readers never block the writer, and a busy timeout makes a second writer wait instead of
+failing. Writes run in ``BEGIN IMMEDIATE`` transactions: taking the write lock up front means
+a transaction never has to upgrade a read lock, which is where SQLite reports SQLITE_BUSY
+without waiting.
+
+``sqlite3.Error`` never leaves this module's context managers: it becomes the port's error
+(``CatalogUnavailable``, ``StoreUnavailable``...) given to the constructor.
+
+The recommender's SQLite adapters import this too (recommender may import playback, not the
+other way round), so there is one copy of this logic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+BUSY_TIMEOUT_S = 5.0
+
+
+class _Connection(sqlite3.Connection):
+    """A subclass only so the registry below can hold it weakly."""
+
+
+class SqliteConnections:
+    """Opens at most one connection per thread to ``path``; nothing is opened before first use.
+
+    ``page_size`` applies when the file is created (SQLite ignores it afterwards): tables of
+    rows over 2 KB waste half of every default 4 KB page.
+    """
+
+    def __init__(
+        self, path: Path | str, error: type[Exception], *, page_size: int | None = None
+    ) -> None:
+        self.path = str(path)
+        self._error = error
+        self._page_size = page_size
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Weak, so a connection dies with its thread; close() reaches the live ones.
+        self._open: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._generation = 0  # bumped by close(): threads then reopen on next use
+
+    @contextlib.contextmanager
+    def reading(self, what: str) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, outside any transaction (each statement autocommits)."""
+        try:
+            yield self._connection()
+        except sqlite3.Error as exc:
+            raise self._error(f"SQLite {what} failed on {self.path}: {exc}") from exc
+
+    @contextlib.contextmanager
+    def writing(self, what: str) -> Iterator[sqlite3.Connection]:
+        """This thread's connection inside one write transaction, committed on success and
+        rolled back on any exception (including one raised by the caller's input)."""
+        try:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # keep the original error
+                        conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._error(f"SQLite {what} failed on {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close every thread's connection; later calls reopen lazily."""
+        with self._lock:
+            self._generation += 1
+            connections = list(self._open)
+            self._open.clear()
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        local = self._local
+        conn: _Connection | None = getattr(local, "conn", None)
+        if conn is not None and local.generation == self._generation:
+            return conn
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,  # we issue BEGIN / COMMIT ourselves
+            check_same_thread=False,  # only so close() may close it from another thread
+            factory=_Connection,
+        )
+        try:
+            if self._page_size is not None:  # before WAL mode, which fixes the page size
+                conn.execute(f"PRAGMA page_size={int(self._page_size)}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode this can lose the last commits on power loss but never corrupts the file.
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        with self._lock:
+            self._open.add(conn)
+            local.conn, local.generation = conn, self._generation
+        return conn
