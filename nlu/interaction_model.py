@@ -1,0 +1,173 @@
+"""The Alexa interaction model, generated from nlu's vocabulary so the two cannot drift.
+
+The MOOD slot type comes from ``nlu.moods`` (canonical moods and their synonyms), GENRE from
+the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with ``GENRE_SYNONYMS``, and
+the Like / Dislike / WhatsPlaying samples from the rule parser's control phrases. The checked
+in ``interaction_models/en-US.json`` is ``render(build_interaction_model())``; regenerate it
+with ``python -m nlu.interaction_model`` (``--check`` only compares).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nlu.moods import MOOD_SYNONYMS, MOODS
+from nlu.parsed import Intent
+from nlu.rules import CONTROL_PHRASES, GENRE_SYNONYMS, phrase_key
+
+INVOCATION_NAME = "philomath"
+MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_models" / "en-US.json"
+DEFAULT_GENRES: tuple[str, ...] = tuple(GENRE_SYNONYMS)
+
+# Alexa's built-in intents a skill with AudioPlayer must declare (plus Help, Fallback and
+# NavigateHome, which every custom skill has).
+BUILT_IN_INTENTS = (
+    "AMAZON.PauseIntent",
+    "AMAZON.ResumeIntent",
+    "AMAZON.StopIntent",
+    "AMAZON.CancelIntent",
+    "AMAZON.HelpIntent",
+    "AMAZON.FallbackIntent",
+    "AMAZON.NextIntent",
+    "AMAZON.PreviousIntent",
+    "AMAZON.StartOverIntent",
+    "AMAZON.LoopOnIntent",
+    "AMAZON.LoopOffIntent",
+    "AMAZON.ShuffleOnIntent",
+    "AMAZON.ShuffleOffIntent",
+    "AMAZON.RepeatIntent",
+    "AMAZON.NavigateHomeIntent",
+)
+
+# Slots never touch each other: Alexa cannot tell where one ends and the next begins.
+PLAY_MUSIC_SAMPLES = (
+    "play music",
+    "play some music",
+    "play something",
+    "play {Mood} music",
+    "play some {Mood} music",
+    "play something {Mood}",
+    "play {Mood} songs",
+    "put on some {Mood} music",
+    "i want to hear something {Mood}",
+    "{Mood} music",
+    "play {Genre}",
+    "play some {Genre}",
+    "play {Genre} music",
+    "put on some {Genre}",
+    "i want to hear {Genre}",
+    "{Genre} music",
+    "play {Artist}",
+    "play some {Artist}",
+    "play songs by {Artist}",
+    "play music by {Artist}",
+    "play something by {Artist}",
+    "put on {Artist}",
+    "play {Artist} radio",
+    "songs by {Artist}",
+    "play {Genre} by {Artist}",
+    "play {Mood} songs by {Artist}",
+)
+
+# Carrier phrases for free text; distinct from PlayMusicIntent's so the two never collide.
+PLAY_REQUEST_SAMPLES = (
+    "play me {Query}",
+    "find {Query}",
+    "search for {Query}",
+    "look for {Query}",
+    "i'm in the mood for {Query}",
+    "i feel like listening to {Query}",
+    "i would like to listen to {Query}",
+)
+
+_CUSTOM_CONTROL_INTENTS: dict[str, Intent] = {
+    "LikeIntent": "like",
+    "DislikeIntent": "dislike",
+    "WhatsPlayingIntent": "whats_playing",
+}
+
+
+def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str, Any]:
+    """The en-US interaction model in the ASK CLI layout."""
+    intents: list[dict[str, Any]] = [
+        {
+            "name": "PlayMusicIntent",
+            "slots": [
+                {"name": "Mood", "type": "MOOD"},
+                {"name": "Genre", "type": "GENRE"},
+                {"name": "Artist", "type": "AMAZON.MusicGroup"},
+            ],
+            "samples": list(PLAY_MUSIC_SAMPLES),
+        },
+        {
+            "name": "PlayRequestIntent",
+            "slots": [{"name": "Query", "type": "AMAZON.SearchQuery"}],
+            "samples": list(PLAY_REQUEST_SAMPLES),
+        },
+    ]
+    for name, intent in _CUSTOM_CONTROL_INTENTS.items():
+        samples = [p for p in CONTROL_PHRASES[intent] if len(p.split()) > 1]
+        intents.append({"name": name, "samples": samples})
+    intents.extend({"name": name, "samples": []} for name in BUILT_IN_INTENTS)
+    return {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": INVOCATION_NAME,
+                "intents": intents,
+                "types": [_mood_type(), _genre_type(genres)],
+            }
+        }
+    }
+
+
+def render(model: dict[str, Any]) -> str:
+    """The model as the file holds it: stable two-space JSON with a final newline."""
+    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_interaction_model(
+    path: Path = MODEL_PATH, genres: Iterable[str] = DEFAULT_GENRES
+) -> None:
+    path.write_text(render(build_interaction_model(genres)), encoding="utf-8")
+
+
+def _mood_type() -> dict[str, Any]:
+    values = []
+    for mood in MOODS:
+        synonyms = sorted(w for w, m in MOOD_SYNONYMS.items() if m == mood and w != mood)
+        values.append({"id": mood, "name": {"value": mood, "synonyms": synonyms}})
+    return {"name": "MOOD", "values": values}
+
+
+def _genre_type(genres: Iterable[str]) -> dict[str, Any]:
+    values = []
+    for key in sorted({phrase_key(g) for g in genres if g.strip()}):
+        synonyms = sorted({phrase_key(s) for s in GENRE_SYNONYMS.get(key, ())} - {key})
+        values.append({"id": key.replace(" ", "_"), "name": {"value": key, "synonyms": synonyms}})
+    return {"name": "GENRE", "values": values}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("path", nargs="?", type=Path, default=MODEL_PATH)
+    parser.add_argument("--genres", help="comma-separated genres (default: nlu's list)")
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args(argv)
+    genres = [g for g in args.genres.split(",") if g.strip()] if args.genres else DEFAULT_GENRES
+    expected = render(build_interaction_model(genres))
+    if args.check:
+        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
+        if current != expected:
+            print(f"{args.path} is stale; run python -m nlu.interaction_model")
+            return 1
+        return 0
+    args.path.write_text(expected, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""Reading what handlers need from an ask-sdk HandlerInput: who, which device, what plays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model.intent_request import IntentRequest
+
+from nlu.parsed import AlexaSlot
+
+ER_SUCCESS = "ER_SUCCESS_MATCH"
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerState:
+    """The device's AudioPlayer state sent with the request (token of the current stream)."""
+
+    token: str | None
+    offset_ms: int
+
+
+def user_id(handler_input: HandlerInput) -> str:
+    """The Alexa user id; ``handle_envelope`` has already refused envelopes without one."""
+    envelope = handler_input.request_envelope
+    system = envelope.context.system if envelope.context is not None else None
+    if system is not None and system.user is not None and system.user.user_id:
+        return str(system.user.user_id)
+    if envelope.session is not None and envelope.session.user is not None:
+        return str(envelope.session.user.user_id)
+    raise ValueError("request has no user id")
+
+
+def device_id(handler_input: HandlerInput) -> str | None:
+    context = handler_input.request_envelope.context
+    device = context.system.device if context is not None and context.system else None
+    return str(device.device_id) if device is not None and device.device_id else None
+
+
+def supports_audio(handler_input: HandlerInput) -> bool:
+    """Whether the device declares the AudioPlayer interface (Play directives fail without)."""
+    context = handler_input.request_envelope.context
+    device = context.system.device if context is not None and context.system else None
+    interfaces = device.supported_interfaces if device is not None else None
+    return interfaces is not None and interfaces.audio_player is not None
+
+
+def player_state(handler_input: HandlerInput) -> PlayerState:
+    """The AudioPlayer token and offset the device reports (None token when idle)."""
+    context = handler_input.request_envelope.context
+    audio = context.audio_player if context is not None else None
+    if audio is None:
+        return PlayerState(None, 0)
+    return PlayerState(audio.token or None, int(audio.offset_in_milliseconds or 0))
+
+
+def event_position(handler_input: HandlerInput) -> PlayerState:
+    """Token and offset of an AudioPlayer event request (PlaybackFailed nests them)."""
+    request = handler_input.request_envelope.request
+    state = getattr(request, "current_playback_state", None)
+    token = getattr(request, "token", None) or getattr(state, "token", None)
+    offset = getattr(request, "offset_in_milliseconds", None)
+    if offset is None:
+        offset = getattr(state, "offset_in_milliseconds", None)
+    return PlayerState(token or None, max(0, int(offset or 0)))
+
+
+def intent_slots(handler_input: HandlerInput) -> tuple[str, dict[str, str | AlexaSlot | None]]:
+    """(intent name, slots) of an IntentRequest, with entity resolution's canonical values."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        raise ValueError("not an IntentRequest")
+    slots: dict[str, str | AlexaSlot | None] = {}
+    for name, slot in (request.intent.slots or {}).items():
+        resolved = resolved_id = None
+        authorities = slot.resolutions.resolutions_per_authority if slot.resolutions else None
+        for authority in authorities or ():
+            code = authority.status.code if authority.status is not None else None
+            value = authority.values[0].value if authority.values else None
+            if getattr(code, "value", code) == ER_SUCCESS and value is not None:
+                resolved, resolved_id = value.name, value.id
+                break
+        slots[name] = AlexaSlot(text=slot.value, resolved=resolved, resolved_id=resolved_id)
+    return str(request.intent.name), slots

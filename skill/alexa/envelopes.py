@@ -1,0 +1,136 @@
+"""Realistic Alexa request envelopes, for the CLI and for tests.
+
+Shapes follow Alexa's request JSON reference: ``version``, a ``session`` for voice requests,
+``context.System`` (application, user, device with its supported interfaces) and
+``context.AudioPlayer``, and a ``request`` with ``requestId``, ``timestamp`` and ``locale``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+APPLICATION_ID = "amzn1.ask.skill.philomath-local"
+DEFAULT_DEVICE_ID = "amzn1.ask.device.philomath-cli"
+LOCALE = "en-US"
+
+
+def launch_request(
+    user_id: str, device_id: str = DEFAULT_DEVICE_ID, *, supports_audio: bool = True
+) -> dict[str, Any]:
+    """ "Alexa, open philomath"."""
+    return _envelope({"type": "LaunchRequest"}, user_id, device_id, supports_audio, session=True)
+
+
+def intent_request(
+    intent_name: str,
+    slots: Mapping[str, str],
+    user_id: str,
+    device_id: str = DEFAULT_DEVICE_ID,
+    supports_audio: bool = True,
+    *,
+    player_token: str | None = None,
+    player_offset_ms: int = 0,
+) -> dict[str, Any]:
+    """An IntentRequest with filled slots; ``player_token`` is what the device is playing."""
+    intent = {
+        "name": intent_name,
+        "confirmationStatus": "NONE",
+        "slots": {
+            name: {"name": name, "value": value, "confirmationStatus": "NONE", "source": "USER"}
+            for name, value in slots.items()
+        },
+    }
+    request = {"type": "IntentRequest", "dialogState": "COMPLETED", "intent": intent}
+    return _envelope(
+        request,
+        user_id,
+        device_id,
+        supports_audio,
+        session=True,
+        player_token=player_token,
+        player_offset_ms=player_offset_ms,
+    )
+
+
+def search_request(
+    text: str, user_id: str, device_id: str = DEFAULT_DEVICE_ID, supports_audio: bool = True
+) -> dict[str, Any]:
+    """Free text as Alexa delivers it: PlayRequestIntent with an AMAZON.SearchQuery slot."""
+    return intent_request("PlayRequestIntent", {"Query": text}, user_id, device_id, supports_audio)
+
+
+def audio_player_request(
+    event: str, token: str, offset_ms: int, user_id: str, device_id: str = DEFAULT_DEVICE_ID
+) -> dict[str, Any]:
+    """An AudioPlayer progress report such as ``PlaybackStarted`` (no session)."""
+    request = {"type": f"AudioPlayer.{event}", "token": token, "offsetInMilliseconds": offset_ms}
+    return _envelope(
+        request,
+        user_id,
+        device_id,
+        True,
+        session=False,
+        player_token=token,
+        player_offset_ms=offset_ms,
+    )
+
+
+def session_ended_request(
+    user_id: str, device_id: str = DEFAULT_DEVICE_ID, reason: str = "USER_INITIATED"
+) -> dict[str, Any]:
+    return _envelope(
+        {"type": "SessionEndedRequest", "reason": reason}, user_id, device_id, True, session=True
+    )
+
+
+def _envelope(
+    request: dict[str, Any],
+    user_id: str,
+    device_id: str,
+    supports_audio: bool,
+    *,
+    session: bool,
+    player_token: str | None = None,
+    player_offset_ms: int = 0,
+) -> dict[str, Any]:
+    application = {"applicationId": APPLICATION_ID}
+    user = {"userId": user_id}
+    interfaces: dict[str, Any] = {"AudioPlayer": {}} if supports_audio else {}
+    audio_player: dict[str, Any] = {"playerActivity": "IDLE"}
+    if player_token is not None:
+        audio_player = {
+            "playerActivity": "PLAYING",
+            "token": player_token,
+            "offsetInMilliseconds": player_offset_ms,
+        }
+    envelope: dict[str, Any] = {
+        "version": "1.0",
+        "context": {
+            "System": {
+                "application": application,
+                "user": user,
+                "device": {"deviceId": device_id, "supportedInterfaces": interfaces},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            },
+        },
+        "request": {
+            **request,
+            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "locale": LOCALE,
+        },
+    }
+    if supports_audio:
+        envelope["context"]["AudioPlayer"] = audio_player
+    if session:
+        envelope["session"] = {
+            "new": True,
+            "sessionId": f"amzn1.echo-api.session.{uuid.uuid4()}",
+            "application": application,
+            "attributes": {},
+            "user": user,
+        }
+    return envelope

@@ -1,0 +1,50 @@
+"""Response helpers: speech as safe SSML, AudioPlayer directives as ask-sdk models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ask_sdk_core.response_helper import ResponseFactory
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model.directive import Directive
+
+from playback.directives import play_directive, stop_directive
+from skill.player import PlayAnswer
+
+_SERIALIZER = DefaultSerializer()
+
+
+def speak(builder: ResponseFactory, text: str) -> ResponseFactory:
+    """Say ``text``; titles such as "Rock & Roll" would otherwise break the SSML."""
+    return builder.speak(escape(text))
+
+
+def ask(builder: ResponseFactory, reprompt: str) -> ResponseFactory:
+    """Keep the session open and reprompt with ``reprompt``."""
+    return builder.ask(escape(reprompt))
+
+
+def as_model(directive: dict[str, Any]) -> Directive:
+    """A wire-format directive (playback.directives) as the ask-sdk model of its type."""
+    model: Directive = _SERIALIZER.deserialize(json.dumps(directive), Directive)
+    return model
+
+
+def add_play(builder: ResponseFactory, answer: PlayAnswer) -> ResponseFactory:
+    """Add the AudioPlayer.Play directive that streams ``answer``'s track."""
+    if answer.track is None or answer.stream_url is None or answer.token is None:
+        raise ValueError("answer has no track to play")
+    directive = play_directive(
+        url=answer.stream_url,
+        token=answer.token,
+        title=answer.track.title,
+        subtitle=answer.track.artist_name,
+        offset_ms=answer.offset_ms,
+    )
+    return builder.add_directive(as_model(directive))
+
+
+def add_stop(builder: ResponseFactory) -> ResponseFactory:
+    return builder.add_directive(as_model(stop_directive()))

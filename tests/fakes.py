@@ -1,0 +1,168 @@
+"""Test doubles for the skill and HTTP tests, and a tiny world on the real SQLite adapters.
+
+``build_world`` writes a five-track catalog, popular charts and one known listener into
+SQLite files (the embedded default adapters, not fakes) and wires the player, parser and
+skill on top. The wrappers below inject outages into any adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ask_sdk_core.skill import CustomSkill
+
+from nlu.rules import RuleParser
+from playback.catalog import Artist, Track, TrackCatalog
+from playback.errors import CatalogUnavailable, StreamUnavailable
+from playback.events import EventStream, PlaybackEvent, StreamRecord
+from playback.sqlite_catalog import SqliteTrackCatalog
+from playback.sqlite_stream import SqliteEventStream
+from playback.stream_urls import StreamUrls
+from recommender.memory_cache import InProcessCache
+from recommender.profiles import UserProfile
+from recommender.router import Router
+from recommender.sqlite_profiles import SqliteProfileStore
+from recommender.sqlite_store import SqliteRecommendationStore
+from recommender.store import POPULAR_USER, RecommendationList
+from skill.alexa import build_skill
+from skill.player import MusicPlayer
+
+STREAM_BASE = "https://media.test/tracks"
+KNOWN_USER = "amzn1.ask.account.known"
+
+TRACKS = (
+    Track("t-relax-1", "Morning Tide", "a-qh", "Quiet Harbor", genre="ambient",
+          moods=("relaxing",), release_year=2021),
+    Track("t-relax-2", "Slow River", "a-qh", "Quiet Harbor", genre="folk",
+          moods=("relaxing", "sad"), release_year=2019),
+    Track("t-pop-1", "Neon Lights", "a-br", "The Brights", genre="pop",
+          moods=("happy", "party"), release_year=2023),
+    Track("t-rock-1", "Rock & Roll <Heart>", "a-ss", "Stone & Steel", genre="rock",
+          moods=("energetic",), release_year=2020),
+    Track("t-jazz-1", "Blue Smoke", "a-nv", "Norah Vale", genre="jazz",
+          moods=("relaxing", "romantic"), release_year=2018),
+)  # fmt: skip
+
+# Charts start with an id the catalog lacks: the player must skip it.
+CHARTS = {
+    "all": ("t-missing", "t-pop-1", "t-rock-1", "t-relax-1"),
+    "mood:relaxing": ("t-gone", "t-relax-1", "t-relax-2", "t-jazz-1"),
+    "genre:jazz": ("t-jazz-1",),
+}
+PERSONAL = {"all": ("t-jazz-1", "t-relax-2", "t-pop-1")}
+
+
+@dataclass
+class World:
+    """Real SQLite adapters; ``catalog`` and ``events`` can be switched ``down``."""
+
+    catalog: SwitchableCatalog
+    store: SqliteRecommendationStore
+    profiles: SqliteProfileStore
+    events: SwitchableStream
+    router: Router
+    stream_urls: StreamUrls
+    player: MusicPlayer
+    parser: RuleParser
+    skill: CustomSkill
+
+    def published(self) -> list[PlaybackEvent]:
+        return [record.event for record in self.events.read(None, limit=1000)]
+
+    def close(self) -> None:
+        for port in (self.catalog, self.store, self.profiles, self.events):
+            port.close()
+
+
+def build_world(directory: Path) -> World:
+    """The world, its SQLite files in ``directory``."""
+    catalog = SwitchableCatalog(SqliteTrackCatalog(directory / "catalog.db"))
+    store = SqliteRecommendationStore(directory / "recommendations.db")
+    profiles = SqliteProfileStore(directory / "profiles.db")
+    events = SwitchableStream(SqliteEventStream(directory / "events.db"))
+    for port in (catalog, store, profiles, events):
+        port.ensure_schema()
+    catalog.upsert_tracks(TRACKS)
+    lists = [_list(POPULAR_USER, context, ids) for context, ids in CHARTS.items()]
+    lists += [_list(KNOWN_USER, context, ids) for context, ids in PERSONAL.items()]
+    store.put_lists(lists)
+    profiles.put_many([UserProfile(KNOWN_USER, play_count=42)])
+    router = Router(store, profiles, InProcessCache())
+    stream_urls = StreamUrls(STREAM_BASE)
+    player = MusicPlayer(catalog, router, stream_urls, events)
+    parser = RuleParser(catalog.genres())
+    skill = build_skill(player, parser)
+    return World(catalog, store, profiles, events, router, stream_urls, player, parser, skill)
+
+
+def _list(user_id: str, context: str, ids: Sequence[str]) -> RecommendationList:
+    scores = tuple(float(len(ids) - i) for i in range(len(ids)))
+    return RecommendationList(user_id, context, "test.v1", tuple(ids), scores, 1_700_000_000.0)
+
+
+class SwitchableCatalog:
+    """Delegates to a real catalog; raises CatalogUnavailable while ``down``."""
+
+    def __init__(self, inner: TrackCatalog) -> None:
+        self.inner = inner
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise CatalogUnavailable("catalog is down (test)")
+
+    def ensure_schema(self) -> None:
+        self.inner.ensure_schema()
+
+    def upsert_tracks(self, tracks: Iterable[Track]) -> int:
+        self._check()
+        return self.inner.upsert_tracks(tracks)
+
+    def get_tracks(self, track_ids: Sequence[str]) -> dict[str, Track]:
+        self._check()
+        return self.inner.get_tracks(track_ids)
+
+    def find_artists(self, name: str, limit: int = 5) -> list[Artist]:
+        self._check()
+        return self.inner.find_artists(name, limit)
+
+    def tracks_by_artist(self, artist_id: str, limit: int = 50) -> list[Track]:
+        self._check()
+        return self.inner.tracks_by_artist(artist_id, limit)
+
+    def genres(self) -> list[str]:
+        self._check()
+        return self.inner.genres()
+
+    def count(self) -> int:
+        self._check()
+        return self.inner.count()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class SwitchableStream:
+    """Delegates to a real event stream; publish raises StreamUnavailable while ``down``."""
+
+    def __init__(self, inner: EventStream) -> None:
+        self.inner = inner
+        self.down = False
+        self.publish_calls = 0
+
+    def ensure_schema(self) -> None:
+        self.inner.ensure_schema()
+
+    def publish(self, events: Sequence[PlaybackEvent]) -> None:
+        self.publish_calls += 1
+        if self.down:
+            raise StreamUnavailable("stream is down (test)")
+        self.inner.publish(events)
+
+    def read(self, after: str | None, limit: int = 100) -> list[StreamRecord]:
+        return self.inner.read(after, limit)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,192 @@
+"""The HTTP app end to end: FastAPI, the ask-sdk skill and the real SQLite adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from fakes import KNOWN_USER, STREAM_BASE, World, build_world
+from fastapi.testclient import TestClient
+
+from playback.directives import track_id_of
+from skill.alexa import VerificationFailed, envelopes
+from skill.http_app import PROBLEM_JSON, create_app
+
+USER = "amzn1.ask.account.http"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    built = build_world(tmp_path)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    def catalog_check() -> None:
+        world.catalog.count()
+
+    app = create_app(
+        world.player, world.parser, world.skill, health_checks={"catalog": catalog_check}
+    )
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status  # type: ignore[attr-defined]
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert body["status"] == status and body["title"]
+    assert "Traceback" not in response.text  # type: ignore[attr-defined]
+    return body
+
+
+def test_play_music_envelope_returns_a_play_directive(client: TestClient, world: World) -> None:
+    envelope = envelopes.intent_request("PlayMusicIntent", {"Mood": "relaxing"}, USER)
+    response = client.post("/alexa", json=envelope)
+    assert response.status_code == 200
+    body = response.json()
+    (directive,) = body["response"]["directives"]
+    stream = directive["audioItem"]["stream"]
+    assert directive["type"] == "AudioPlayer.Play"
+    assert stream["url"] == f"{STREAM_BASE}/t-relax-1"
+    assert track_id_of(stream["token"]) == "t-relax-1"
+    assert "Morning Tide" in body["response"]["outputSpeech"]["ssml"]
+
+
+def test_audio_event_over_http_is_published(client: TestClient, world: World) -> None:
+    envelope = envelopes.audio_player_request("PlaybackStarted", "t1.ab.t-pop-1", 0, USER)
+    response = client.post("/alexa", json=envelope)
+    assert response.status_code == 200
+    assert response.json()["response"] == {}
+    assert [(e.kind, e.user_id) for e in world.published()] == [("started", USER)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"", b"\xff\xfe", b'{"request": {"type": "LaunchRequest"}'],
+)
+def test_malformed_json_is_a_400_problem(client: TestClient, body: bytes) -> None:
+    response = client.post("/alexa", content=body, headers={"content-type": "application/json"})
+    assert_problem(response, 400)
+
+
+def test_a_json_array_is_a_400_problem(client: TestClient) -> None:
+    assert_problem(client.post("/alexa", json=[envelopes.launch_request(USER)]), 400)
+
+
+def test_unknown_request_type_is_a_400_problem(client: TestClient) -> None:
+    envelope = envelopes.launch_request(USER)
+    envelope["request"]["type"] = "Alexa.Teleport.Requested"
+    body = assert_problem(client.post("/alexa", json=envelope), 400)
+    assert body["title"] == "Invalid Alexa request envelope"
+
+
+def test_unknown_intent_is_a_polite_200(client: TestClient) -> None:
+    envelope = envelopes.intent_request("OrderPizzaIntent", {}, USER)
+    response = client.post("/alexa", json=envelope)
+    assert response.status_code == 200
+    assert "Sorry" in response.json()["response"]["outputSpeech"]["ssml"]
+
+
+def test_verifier_seam_rejects_with_400(world: World) -> None:
+    seen: list[bytes] = []
+
+    def refuse(headers: Mapping[str, str], body: bytes) -> None:
+        seen.append(body)
+        raise VerificationFailed("bad signature")
+
+    app = create_app(world.player, world.parser, world.skill, verifier=refuse)
+    with TestClient(app) as client:
+        response = client.post("/alexa", json=envelopes.launch_request(USER))
+    assert_problem(response, 400)
+    assert len(seen) == 1 and b"LaunchRequest" in seen[0]
+
+
+def test_unexpected_errors_are_a_generic_503_with_the_traceback_only_in_the_log(
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(world.router, "recommend", crash)
+    app = create_app(world.player, world.parser, world.skill)
+    with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.ERROR):
+        response = client.get(f"/v1/users/{USER}/recommendations")
+    body = assert_problem(response, 503)
+    assert "secret internals" not in response.text
+    assert body["title"] == "Service unavailable"
+    assert any(r.exc_info for r in caplog.records)
+
+
+def test_health_ok_and_failing(client: TestClient, world: World) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"catalog": "ok"}}
+    world.catalog.down = True
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"catalog": "failed: CatalogUnavailable"},
+    }
+
+
+def test_recommendations_for_a_known_listener(client: TestClient) -> None:
+    response = client.get(f"/v1/users/{KNOWN_USER}/recommendations", params={"n": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user_id"] == KNOWN_USER
+    assert (body["path"], body["model_version"], body["degraded"]) == (
+        "personalized", "test.v1", False,
+    )  # fmt: skip
+    assert [i["track_id"] for i in body["items"]] == ["t-jazz-1", "t-relax-2"]
+    assert body["items"][0] == {
+        "track_id": "t-jazz-1",
+        "title": "Blue Smoke",
+        "artist": "Norah Vale",
+        "genre": "jazz",
+        "moods": ["relaxing", "romantic"],
+        "stream_url": f"{STREAM_BASE}/t-jazz-1",
+    }
+
+
+def test_unknown_listener_gets_a_cold_start_answer(client: TestClient) -> None:
+    body = client.get("/v1/users/someone-new/recommendations").json()
+    assert body["path"] == "cold_start"
+    # The chart's first id is not in the catalog and is left out.
+    assert [i["track_id"] for i in body["items"]] == ["t-pop-1", "t-rock-1", "t-relax-1"]
+
+
+def test_recommendations_with_mood_synonym_and_genre(client: TestClient) -> None:
+    body = client.get("/v1/users/someone-new/recommendations", params={"mood": "chill"}).json()
+    assert body["reason"] == "popular relaxing tracks"
+    assert [i["track_id"] for i in body["items"]] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
+    body = client.get("/v1/users/someone-new/recommendations", params={"genre": "Jazz"}).json()
+    assert [i["track_id"] for i in body["items"]] == ["t-jazz-1"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"n": 0}, {"n": 101}, {"n": "ten"}, {"mood": "purple"}, {"genre": "polka"},
+     {"mood": "x" * 65}],
+)  # fmt: skip
+def test_invalid_parameters_are_a_422_problem(
+    client: TestClient, params: dict[str, object]
+) -> None:
+    assert_problem(client.get("/v1/users/u1/recommendations", params=params), 422)
+
+
+def test_catalog_outage_on_recommendations_is_a_503_problem(
+    client: TestClient, world: World
+) -> None:
+    world.catalog.down = True
+    assert_problem(client.get("/v1/users/u1/recommendations"), 503)
+
+
+def test_unknown_route_is_a_problem(client: TestClient) -> None:
+    assert_problem(client.get("/nope"), 404)

@@ -1,0 +1,174 @@
+"""MusicPlayer: choosing tracks, polite answers on outages, and the event retry buffer."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fakes import KNOWN_USER, STREAM_BASE, World
+
+from nlu.parsed import ParsedRequest, Slot
+from playback.directives import new_token, track_id_of
+from playback.events import PlaybackEvent
+from recommender.router import RecommendationRequest
+from skill.player import BACKEND_DOWN_SPEECH, MusicPlayer
+
+
+def request(**slots: str) -> ParsedRequest:
+    filled = {name: Slot(text=value, value=value) for name, value in slots.items()}
+    return ParsedRequest(intent="play_music", confidence=0.9, slots=filled)  # type: ignore[arg-type]
+
+
+def event(kind: str = "started", track_id: str = "t-pop-1") -> PlaybackEvent:
+    return PlaybackEvent(kind=kind, user_id="u1", track_id=track_id)  # type: ignore[arg-type]
+
+
+def test_mood_request_plays_the_first_candidate_the_catalog_has(world: World) -> None:
+    answer = world.player.play("new-listener", request(mood="relaxing"))
+    assert answer.track is not None and answer.track.track_id == "t-relax-1"
+    assert answer.stream_url == f"{STREAM_BASE}/t-relax-1"
+    assert answer.token is not None and track_id_of(answer.token) == "t-relax-1"
+    assert (answer.path, answer.reason) == ("cold_start", "popular relaxing tracks")
+    assert answer.speech == "Playing Morning Tide by Quiet Harbor, popular relaxing tracks."
+
+
+def test_known_listener_gets_personal_picks(world: World) -> None:
+    answer = world.player.play(KNOWN_USER, request())
+    assert answer.path == "personalized"
+    assert answer.track is not None and answer.track.track_id == "t-jazz-1"
+
+
+def test_popular_request_uses_the_chart_even_for_a_known_listener(world: World) -> None:
+    answer = world.player.play(KNOWN_USER, request(sort="popular"))
+    assert answer.path == "popular"
+    assert answer.track is not None and answer.track.track_id == "t-pop-1"
+
+
+def test_excluded_tracks_are_not_picked(world: World) -> None:
+    answer = world.player.play("u1", request(mood="relaxing"), exclude=frozenset({"t-relax-1"}))
+    assert answer.track is not None and answer.track.track_id == "t-relax-2"
+
+
+def test_context_without_a_chart_falls_back_to_general_picks_and_says_so(world: World) -> None:
+    answer = world.player.play("u1", request(genre="rock"))
+    assert answer.track is not None and answer.track.track_id == "t-pop-1"
+    assert answer.reason.endswith("since I have no rock picks yet")
+
+
+def test_artist_request_resolves_through_the_catalog(world: World) -> None:
+    answer = world.player.play("u1", request(artist="quiet harbor"))
+    assert answer.path == "artist"
+    assert answer.track is not None and answer.track.artist_name == "Quiet Harbor"
+    # Newest release first.
+    assert answer.track.track_id == "t-relax-1"
+
+
+def test_artist_request_prefers_the_named_title_and_reads_and_as_ampersand(world: World) -> None:
+    answer = world.player.play("u1", request(artist="quiet harbor", track="slow river"))
+    assert answer.track is not None and answer.track.track_id == "t-relax-2"
+    answer = world.player.play("u1", request(artist="stone and steel"))
+    assert answer.track is not None and answer.track.track_id == "t-rock-1"
+
+
+def test_unknown_artist_gets_a_polite_no(world: World) -> None:
+    answer = world.player.play("u1", request(artist="nobody at all"))
+    assert answer.track is None
+    assert answer.speech == "Sorry, I couldn't find any music by nobody at all."
+
+
+def test_playlists_are_refused_politely(world: World) -> None:
+    answer = world.player.play("u1", request(playlist="workout", item_type="playlist"))
+    assert answer.track is None and "playlists" in answer.speech
+
+
+def test_play_needs_a_play_request(world: World) -> None:
+    with pytest.raises(ValueError):
+        world.player.play("u1", ParsedRequest(intent="pause", confidence=1.0))
+
+
+def test_catalog_outage_is_a_polite_answer_not_an_exception(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.catalog.down = True
+    with caplog.at_level(logging.ERROR):
+        for parsed in (request(mood="relaxing"), request(artist="quiet harbor")):
+            answer = world.player.play("u1", parsed)
+            assert answer.track is None and answer.degraded
+            assert answer.speech == BACKEND_DOWN_SPEECH
+        assert world.player.replay(new_token("t-pop-1")).speech == BACKEND_DOWN_SPEECH
+    assert any(r.levelno == logging.ERROR for r in caplog.records)
+
+
+def test_replay_keeps_or_renews_the_token(world: World) -> None:
+    token = new_token("t-pop-1")
+    resumed = world.player.replay(token, 12_000)
+    assert (resumed.token, resumed.offset_ms, resumed.path) == (token, 12_000, "resume")
+    again = world.player.replay(token, fresh_token=True)
+    assert again.token != token and track_id_of(again.token) == "t-pop-1"
+    assert again.offset_ms == 0
+    assert world.player.replay("not-ours").track is None
+    assert world.player.replay(new_token("t-unknown")).track is None
+
+
+def test_describe(world: World) -> None:
+    assert world.player.describe(new_token("t-jazz-1")) == "This is Blue Smoke by Norah Vale."
+    assert "Nothing" in world.player.describe(None)
+
+
+def test_recommend_returns_catalog_metadata_in_router_order(world: World) -> None:
+    answer = world.player.recommend(RecommendationRequest("u1", mood="relaxing"))
+    assert [i.track.track_id for i in answer.items] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
+    assert answer.items[0].stream_url == f"{STREAM_BASE}/t-relax-1"
+    assert answer.recommendation.path == "cold_start"
+
+
+def test_record_publishes(world: World) -> None:
+    assert world.player.record(event()) is True
+    assert [e.kind for e in world.published()] == ["started"]
+
+
+def test_stream_outage_buffers_events_and_the_next_publish_flushes_them_in_order(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.events.down = True
+    with caplog.at_level(logging.ERROR):
+        assert world.player.record(event("started")) is False
+        assert world.player.record(event("skipped")) is False
+    assert world.player.pending_events == 2
+    assert world.published() == []
+    assert sum(r.levelno == logging.ERROR for r in caplog.records) == 2
+
+    world.events.down = False
+    assert world.player.record(event("finished")) is True
+    assert world.player.pending_events == 0
+    assert [e.kind for e in world.published()] == ["started", "skipped", "finished"]
+
+
+def test_full_retry_buffer_drops_the_oldest_loudly(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    player = MusicPlayer(
+        world.catalog, world.router, world.stream_urls, world.events, retry_buffer_limit=2
+    )
+    world.events.down = True
+    with caplog.at_level(logging.ERROR):
+        for track in ("t-1", "t-2", "t-3"):
+            player.record(event(track_id=track))
+    assert player.pending_events == 2
+    assert any("dropped the 1 oldest" in r.getMessage() for r in caplog.records)
+    world.events.down = False
+    player.record(event(track_id="t-4"))
+    assert [e.track_id for e in world.published()] == ["t-2", "t-3", "t-4"]
+
+
+def test_an_unexpected_publish_error_keeps_the_buffer(world: World) -> None:
+    world.events.down = True
+    world.player.record(event(track_id="t-1"))
+
+    def broken(events: object) -> None:
+        raise RuntimeError("bug")
+
+    world.events.publish = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.player.record(event(track_id="t-2"))
+    assert world.player.pending_events == 2
