@@ -39,7 +39,7 @@ def data() -> None:
 @data.command("generate")
 @click.option("--users", type=int, default=None, help="Listeners (default PHILOMATH_USERS).")
 @click.option("--tracks", type=int, default=None, help="Tracks (default PHILOMATH_TRACKS).")
-@click.option("--events", type=int, default=None, help="Listening events (default PHILOMATH_EVENTS).")
+@click.option("--events", type=int, default=None, help="Events (default PHILOMATH_EVENTS).")
 @click.option("--seed", type=int, default=None, help="Random seed (default PHILOMATH_SEED).")
 @click.option("--out", "out_dir", type=click.Path(), default=None, help="Output folder.")
 @click.option("--force", is_flag=True, help="Regenerate even if the feeds match.")

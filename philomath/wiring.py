@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from philomath.settings import Settings
@@ -12,7 +13,15 @@ from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from recommender.cache import Cache
 from recommender.profiles import ProfileStore
-from recommender.store import RecommendationStore
+from recommender.store import POPULAR_USER, RecommendationStore
+
+if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
+    from ask_sdk_core.skill import CustomSkill
+    from fastapi import FastAPI
+
+    from nlu.rules import RuleParser
+    from recommender.router import Router
+    from skill.player import MusicPlayer
 
 
 class ConfigurationError(ValueError):
@@ -154,3 +163,54 @@ def build_backends(settings: Settings) -> Backends:
         cache=build_cache(settings),
         events=build_events(settings),
     )
+
+
+@dataclass
+class Online:
+    """The online path, assembled: what ``serve``, ``alexa``, ``say`` and Lambda run."""
+
+    backends: Backends
+    router: Router
+    player: MusicPlayer
+    parser: RuleParser
+    skill: CustomSkill
+    app: FastAPI
+
+    def close(self) -> None:
+        self.backends.close()
+
+
+def build_online(settings: Settings) -> Online:
+    """Build adapters, make sure their tables exist, and assemble router, player and skill."""
+    from nlu.rules import RuleParser
+    from playback.stream_urls import StreamUrls
+    from recommender.router import Router
+    from skill.alexa import build_skill
+    from skill.http_app import create_app
+    from skill.player import MusicPlayer
+
+    backends = build_backends(settings)
+    backends.ensure_schema()
+    router = Router(
+        backends.store, backends.profiles, backends.cache, cache_ttl_s=settings.cache_ttl_s
+    )
+    parser = RuleParser(backends.catalog.genres())
+    stream_urls = StreamUrls(settings.stream_base_url)
+    player = MusicPlayer(backends.catalog, router, stream_urls, backends.events)
+    skill = build_skill(player, parser)
+    app = create_app(player, parser, skill, health_checks=_health_checks(backends))
+    return Online(backends, router, player, parser, skill, app)
+
+
+def _health_checks(backends: Backends) -> dict[str, Callable[[], None]]:
+    def catalog() -> None:
+        if backends.catalog.count() == 0:
+            raise RuntimeError("the catalog is empty: run `philomath pipeline run`")
+
+    def store() -> None:
+        backends.store.get_list(POPULAR_USER, "all")
+
+    def cache() -> None:
+        backends.cache.get("health")
+
+    return {"catalog": catalog, "store": store, "cache": cache}

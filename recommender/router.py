@@ -90,7 +90,9 @@ class Router:
             path = "popular" if (request.popular or known) else "cold_start"
             reason = _chart_reason(request)
         if stored is None:
-            stored = self._charts_in_memory.get(request.context) or self._charts_in_memory.get("all")
+            stored = self._charts_in_memory.get(request.context) or self._charts_in_memory.get(
+                "all"
+            )
             path, reason, degraded = "fallback", "a few popular tracks", True
         if stored is None:
             return Recommendation((), "fallback", "nothing to recommend yet", "none", True)

@@ -11,7 +11,9 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 def test_cfn_lint_finds_no_problem() -> None:
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True
+        [str(Path(sys.executable).parent / "cfn-lint"), str(TEMPLATE)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

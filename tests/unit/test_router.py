@@ -72,7 +72,9 @@ class DictCache:
 
 
 def _list(user: str, context: str, *tracks: str) -> RecommendationList:
-    return RecommendationList(user, context, "popularity.v1", tracks, tuple(1.0 for _ in tracks), 0.0)
+    return RecommendationList(
+        user, context, "popularity.v1", tracks, tuple(1.0 for _ in tracks), 0.0
+    )
 
 
 @pytest.fixture
