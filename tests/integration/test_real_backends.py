@@ -1,0 +1,108 @@
+"""The whole request path on the production backends, chosen by configuration only:
+PostgreSQL catalog, Redis cache (both real on 127.0.0.1), DynamoDB stores and a Kinesis
+stream (moto). The pipeline fills them; the HTTP app answers Alexa from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from philomath.settings import Settings
+from philomath.wiring import build_backends, build_online
+from playback.directives import track_id_of
+from recommender.data.generate import generate_feeds
+from recommender.pipeline import run_pipeline
+from skill.alexa.envelopes import audio_player_request, intent_request, search_request
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, postgres_schema: tuple[str, str], redis_url: str, aws_env: None
+) -> Settings:
+    dsn, schema = postgres_schema
+    return Settings(
+        data_dir=tmp_path,
+        catalog_url=f"{dsn}?schema={schema}",
+        store_url="dynamodb://philomath-test-recommendations",
+        profiles_url="dynamodb://philomath-test-profiles",
+        cache_url=redis_url,
+        events_url="kinesis://philomath-test-events",
+        users=40,
+        tracks=400,
+        events=4_000,
+        seed=3,
+    )
+
+
+def _fill(settings: Settings) -> None:
+    generate_feeds(
+        settings.raw_dir,
+        users=settings.users,
+        tracks=settings.tracks,
+        events=settings.events,
+        seed=settings.seed,
+        progress=False,
+    )
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        run_pipeline(
+            raw_dir=settings.raw_dir,
+            work_dir=settings.data_dir / "work",
+            catalog=backends.catalog,
+            profiles=backends.profiles,
+            store=backends.store,
+            progress=False,
+        )
+    finally:
+        backends.close()
+
+
+def _play_directive(response: dict) -> dict:  # type: ignore[type-arg]
+    directives = response["response"]["directives"]
+    plays = [d for d in directives if d["type"] == "AudioPlayer.Play"]
+    assert len(plays) == 1, directives
+    return plays[0]  # type: ignore[no-any-return]
+
+
+def test_alexa_request_path_on_production_backends(settings: Settings, redis_url: str) -> None:
+    _fill(settings)
+    online = build_online(settings)
+    try:
+        client = TestClient(online.app)
+        user_id = "u00001"
+
+        answer = client.post("/alexa", json=intent_request("PlayMusicIntent", {"Mood": "relaxing"}, user_id))
+        assert answer.status_code == 200
+        stream = _play_directive(answer.json())["audioItem"]["stream"]
+        track_id = track_id_of(stream["token"])
+        assert track_id is not None
+        track = online.backends.catalog.get_tracks([track_id])[track_id]
+        assert "relaxing" in track.moods
+        assert stream["url"].startswith("https://") and track_id in stream["url"]
+        assert "relaxing" in answer.json()["response"]["outputSpeech"]["ssml"].lower()
+
+        free_text = client.post("/alexa", json=search_request("play something relaxing", user_id))
+        assert free_text.status_code == 200
+        _play_directive(free_text.json())
+
+        started = client.post(
+            "/alexa", json=audio_player_request("PlaybackStarted", stream["token"], 0, user_id)
+        )
+        assert started.status_code == 200
+        assert "outputSpeech" not in started.json()["response"]
+        events = [r.event for r in online.backends.events.read(None, limit=100)]
+        assert [(e.kind, e.user_id, e.track_id) for e in events] == [("started", user_id, track_id)]
+
+        # The router's lists went through Redis.
+        assert redis.Redis.from_url(redis_url).keys("*recs:*")
+
+        recs = client.get(f"/v1/users/{user_id}/recommendations", params={"n": 5})
+        assert recs.status_code == 200
+        assert len(recs.json()["items"]) == 5
+        assert client.get("/health").status_code == 200
+    finally:
+        online.close()
