@@ -12,6 +12,9 @@ import click
 from philomath.logging_config import configure_logging
 from philomath.settings import Settings
 
+# A listener of the embedded data set, for examples.
+DEMO_USER = "usr-0000001"
+
 
 def _settings() -> Settings:
     return Settings()
@@ -76,8 +79,9 @@ def pipeline() -> None:
 
 @pipeline.command("run")
 @click.option("--force-generate", is_flag=True, help="Regenerate the embedded feeds first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.pass_obj
-def pipeline_run(settings: Settings, force_generate: bool) -> None:
+def pipeline_run(settings: Settings, force_generate: bool, as_json: bool) -> None:
     """Generate feeds if needed, ETL, train, and write recommendations for every user."""
     from philomath.wiring import build_backends
     from recommender.data.generate import generate_feeds
@@ -105,7 +109,10 @@ def pipeline_run(settings: Settings, force_generate: bool) -> None:
         )
     finally:
         backends.close()
-    click.echo(json.dumps(_jsonable(report), indent=2))
+    if as_json:
+        click.echo(json.dumps(_jsonable(report), indent=2))
+    else:
+        click.echo(_pipeline_summary(report))
     click.echo(f"pipeline finished in {time.perf_counter() - started:.1f} s", err=True)
 
 
@@ -129,8 +136,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     click.echo(
         f"\nPhilomath is serving on {base}\n"
         f"  curl {base}/health\n"
-        f"  curl '{base}/v1/users/u00001/recommendations?mood=relaxing&n=5'\n"
-        f"  .venv/bin/philomath say 'play something relaxing' --user u00001 --json "
+        f"  curl '{base}/v1/users/{DEMO_USER}/recommendations?mood=relaxing&n=5'\n"
+        f"  .venv/bin/philomath say 'play something relaxing' --user {DEMO_USER} --json "
         f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
         err=True,
     )
@@ -163,27 +170,44 @@ def alexa(settings: Settings) -> None:
 
 @main.command()
 @click.argument("text")
-@click.option("--user", "user_id", default="u00001", show_default=True, help="Listener id.")
+@click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="Listener id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the request envelope instead.")
 @click.pass_obj
 def say(settings: Settings, text: str, user_id: str, as_json: bool) -> None:
     """Say TEXT to the skill as Alexa would deliver it, and show what Alexa would say and play."""
-    from skill.alexa.envelopes import search_request
-
-    envelope = search_request(text, user_id=user_id)
-    if as_json:
-        click.echo(json.dumps(envelope))
-        return
-
     from philomath.wiring import build_online
     from skill.alexa import handle_envelope
+    from skill.alexa.envelopes import utterance_request
 
     online = build_online(settings)
     try:
+        envelope = utterance_request(text, online.parser, user_id=user_id)
+        if as_json:
+            click.echo(json.dumps(envelope))
+            return
         response = handle_envelope(online.skill, envelope)
     finally:
         online.close()
     click.echo(_describe_response(response))
+
+
+def _pipeline_summary(report: Any) -> str:
+    etl = report.etl
+    quarantined = ", ".join(
+        f"{feed} {sum(reasons.values())}" for feed, reasons in etl.quarantined.items()
+    )
+    timings = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in report.timings.items())
+    return "\n".join(
+        [
+            f"catalog      {report.tracks:,} tracks",
+            f"profiles     {report.profiles:,} listeners",
+            f"history      {report.interactions:,} plays",
+            f"quarantined  {etl.quarantined_total:,} rows ({quarantined}); see {etl.report_path}",
+            f"model        {report.model_version} -> {report.model_path}",
+            f"written      {report.user_lists:,} listener lists, {report.charts} charts",
+            f"steps        {timings}",
+        ]
+    )
 
 
 def _describe_response(envelope: dict[str, Any]) -> str:

@@ -17,6 +17,10 @@ def hash_user_id(user_id: str) -> str:
     return hashlib.sha256(user_id.encode()).hexdigest()[:16]
 
 
+# Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
@@ -25,6 +29,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and key not in line:
+                line[key] = value
         rid = request_id.get()
         if rid:
             line["request_id"] = rid

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-POSTGRES_DSN = os.environ.get("PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_DSN = os.environ.get(
+    "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("PHILOMATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

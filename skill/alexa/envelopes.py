@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from nlu.rules import ALEXA_INTENTS, RuleParser
+
 APPLICATION_ID = "amzn1.ask.skill.philomath-local"
 DEFAULT_DEVICE_ID = "amzn1.ask.device.philomath-cli"
 LOCALE = "en-US"
@@ -134,3 +136,31 @@ def _envelope(
             "user": user,
         }
     return envelope
+
+
+def utterance_request(
+    text: str,
+    parser: RuleParser,
+    user_id: str,
+    device_id: str = DEFAULT_DEVICE_ID,
+    supports_audio: bool = True,
+) -> dict[str, Any]:
+    """The envelope Alexa would send for a whole utterance, as its interaction model routes
+    it: music requests arrive as PlayRequestIntent, controls as their built-in intents, and
+    anything else as AMAZON.FallbackIntent."""
+    intent = parser.parse(text).intent
+    if intent == "play_music":
+        return search_request(text, user_id, device_id, supports_audio)
+    return intent_request(
+        _ALEXA_INTENT_OF.get(intent, "AMAZON.FallbackIntent"),
+        {},
+        user_id,
+        device_id,
+        supports_audio,
+    )
+
+
+# The first Alexa intent listed for each parsed intent ("stop" has Stop, Cancel, NavigateHome).
+_ALEXA_INTENT_OF: dict[str, str] = {}
+for _alexa_name, _parsed_name in ALEXA_INTENTS.items():
+    _ALEXA_INTENT_OF.setdefault(_parsed_name, _alexa_name)

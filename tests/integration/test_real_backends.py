@@ -73,9 +73,11 @@ def test_alexa_request_path_on_production_backends(settings: Settings, redis_url
     online = build_online(settings)
     try:
         client = TestClient(online.app)
-        user_id = "u00001"
+        user_id = "usr-0000001"
 
-        answer = client.post("/alexa", json=intent_request("PlayMusicIntent", {"Mood": "relaxing"}, user_id))
+        answer = client.post(
+            "/alexa", json=intent_request("PlayMusicIntent", {"Mood": "relaxing"}, user_id)
+        )
         assert answer.status_code == 200
         stream = _play_directive(answer.json())["audioItem"]["stream"]
         track_id = track_id_of(stream["token"])
