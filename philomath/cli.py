@@ -83,32 +83,10 @@ def pipeline() -> None:
 @click.pass_obj
 def pipeline_run(settings: Settings, force_generate: bool, as_json: bool) -> None:
     """Generate feeds if needed, ETL, train, and write recommendations for every user."""
-    from philomath.wiring import build_backends
-    from recommender.data.generate import generate_feeds
-    from recommender.pipeline import run_pipeline
+    from philomath.offline import run_offline
 
     started = time.perf_counter()
-    generate_feeds(
-        settings.raw_dir,
-        users=settings.users,
-        tracks=settings.tracks,
-        events=settings.events,
-        seed=settings.seed,
-        force=force_generate,
-    )
-    backends = build_backends(settings)
-    try:
-        backends.ensure_schema()
-        report = run_pipeline(
-            raw_dir=settings.raw_dir,
-            work_dir=settings.data_dir / "work",
-            catalog=backends.catalog,
-            profiles=backends.profiles,
-            store=backends.store,
-            per_user=settings.recommendations_per_user,
-        )
-    finally:
-        backends.close()
+    report = run_offline(settings, force_generate=force_generate)
     if as_json:
         click.echo(json.dumps(_jsonable(report), indent=2))
     else:

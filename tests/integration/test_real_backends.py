@@ -10,11 +10,10 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from philomath.offline import run_offline
 from philomath.settings import Settings
-from philomath.wiring import build_backends, build_online
+from philomath.wiring import build_online
 from playback.directives import track_id_of
-from recommender.data.generate import generate_feeds
-from recommender.pipeline import run_pipeline
 from skill.alexa.envelopes import audio_player_request, intent_request, search_request
 
 
@@ -37,30 +36,6 @@ def settings(
     )
 
 
-def _fill(settings: Settings) -> None:
-    generate_feeds(
-        settings.raw_dir,
-        users=settings.users,
-        tracks=settings.tracks,
-        events=settings.events,
-        seed=settings.seed,
-        progress=False,
-    )
-    backends = build_backends(settings)
-    try:
-        backends.ensure_schema()
-        run_pipeline(
-            raw_dir=settings.raw_dir,
-            work_dir=settings.data_dir / "work",
-            catalog=backends.catalog,
-            profiles=backends.profiles,
-            store=backends.store,
-            progress=False,
-        )
-    finally:
-        backends.close()
-
-
 def _play_directive(response: dict) -> dict:  # type: ignore[type-arg]
     directives = response["response"]["directives"]
     plays = [d for d in directives if d["type"] == "AudioPlayer.Play"]
@@ -69,7 +44,7 @@ def _play_directive(response: dict) -> dict:  # type: ignore[type-arg]
 
 
 def test_alexa_request_path_on_production_backends(settings: Settings, redis_url: str) -> None:
-    _fill(settings)
+    run_offline(settings, progress=False)
     online = build_online(settings)
     try:
         client = TestClient(online.app)
