@@ -1,0 +1,98 @@
+"""Whatever arrives at POST /alexa, the client gets a valid Alexa response or a documented 4xx
+problem: never a 5xx, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fakes import KNOWN_USER, build_world
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skill.alexa import envelopes
+from skill.http_app import PROBLEM_JSON, create_app
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    world = build_world(tmp_path_factory.mktemp("fuzz"))
+    app = create_app(world.player, world.parser, world.skill)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    world.close()
+
+
+def _assert_answered(response: Any) -> None:
+    assert response.status_code in (200, 400, 413), response.text
+    if response.status_code == 200:
+        body = response.json()
+        assert body["version"] == "1.0" and "response" in body
+    else:
+        assert response.headers["content-type"].startswith(PROBLEM_JSON)
+        assert "Traceback" not in response.text
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path inside a JSON object, for mutating one place at a time."""
+    found: list[tuple[Any, ...]] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found.append((*prefix, key))
+            found.extend(_paths(child, (*prefix, key)))
+    return found
+
+
+VALID = envelopes.intent_request("PlayMusicIntent", {"Mood": "relaxing"}, KNOWN_USER)
+VALID_PATHS = _paths(VALID)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=json_values)
+def test_any_json_body(client: TestClient, body: Any) -> None:
+    _assert_answered(client.post("/alexa", content=json.dumps(body)))
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(VALID_PATHS),
+    replacement=json_values,
+    delete=st.booleans(),
+)
+def test_a_valid_envelope_with_one_part_broken(
+    client: TestClient, path: tuple[Any, ...], replacement: Any, delete: bool
+) -> None:
+    envelope = copy.deepcopy(VALID)
+    parent = envelope
+    for key in path[:-1]:
+        parent = parent[key]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = replacement
+    _assert_answered(client.post("/alexa", content=json.dumps(envelope)))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=300))
+def test_arbitrary_bytes(client: TestClient, raw: bytes) -> None:
+    _assert_answered(client.post("/alexa", content=raw))
