@@ -1,0 +1,71 @@
+"""Latency of the voice request path against a plain store read, measured in the same run.
+
+Run after ``philomath pipeline run`` (embedded defaults, or any PHILOMATH_* backends):
+
+    .venv/bin/python bench/request_path.py [--requests 2000]
+
+Prints p50/p99 in milliseconds for each stage and its ratio to the baseline (one store read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from philomath.settings import Settings
+from philomath.wiring import build_online
+from recommender.router import RecommendationRequest
+from recommender.store import POPULAR_USER
+from skill.alexa import handle_envelope
+from skill.alexa.envelopes import intent_request, search_request
+
+USER = "usr-0000001"
+
+
+def measure(run: Callable[[], object], n: int) -> tuple[float, float]:
+    for _ in range(min(50, n)):  # warm caches and code paths
+        run()
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    quantiles = statistics.quantiles(samples, n=100)
+    return quantiles[49], quantiles[98]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+
+    online = build_online(Settings())
+    client = TestClient(online.app)
+    play = intent_request("PlayMusicIntent", {"Mood": "relaxing"}, USER)
+    free_text = search_request("play something relaxing", USER)
+    stages: dict[str, Callable[[], object]] = {
+        "store read (baseline)": lambda: online.backends.store.get_list(
+            POPULAR_USER, "mood:relaxing"
+        ),
+        "router.recommend (cached)": lambda: online.router.recommend(
+            RecommendationRequest(USER, mood="relaxing")
+        ),
+        "skill: PlayMusicIntent": lambda: handle_envelope(online.skill, play),
+        "skill: free text": lambda: handle_envelope(online.skill, free_text),
+        "HTTP POST /alexa (in-process ASGI)": lambda: client.post("/alexa", json=play),
+    }
+    results = {name: measure(run, args.requests) for name, run in stages.items()}
+    base_p50, base_p99 = results["store read (baseline)"]
+    print(f"| stage | p50 ms | p99 ms | p50 ratio | p99 ratio |  (n={args.requests})")
+    print("| --- | --- | --- | --- | --- |")
+    for name, (p50, p99) in results.items():
+        print(f"| {name} | {p50:.3f} | {p99:.3f} | {p50 / base_p50:.1f}x | {p99 / base_p99:.1f}x |")
+    online.close()
+
+
+if __name__ == "__main__":
+    main()
