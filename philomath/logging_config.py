@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
-import hashlib
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
-
-
-def hash_user_id(user_id: str) -> str:
-    """A stable short digest so logs can correlate a listener without naming them."""
-    return hashlib.sha256(user_id.encode()).hexdigest()[:16]
-
+from skill.request_context import request_id
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

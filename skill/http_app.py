@@ -30,10 +30,12 @@ from playback.errors import PlaybackError
 from recommender.router import RecommendationRequest
 from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
 from skill.player import MusicPlayer, Recommendations
+from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-Id"
 MAX_ALEXA_BODY_BYTES = 256 * 1024  # Alexa envelopes are a few KiB
 
 # Raises VerificationFailed when the request did not come from Alexa (headers, raw body).
@@ -61,6 +63,17 @@ def create_app(
     app = FastAPI(title="Philomath", version="0.1.0")
     checks = dict(health_checks or {})
     _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def tag_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # A caller's id is kept (bounded) so logs join up across services; else a fresh one.
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")[:64] or None
+        with bound_request_id(incoming) as bound:
+            response = await call_next(request)
+        response.headers[REQUEST_ID_HEADER] = bound
+        return response
 
     @app.post("/alexa")
     async def alexa(request: Request) -> Response:

@@ -29,6 +29,7 @@ from skill.alexa.handlers import (
     SystemExceptionHandler,
 )
 from skill.player import MusicPlayer
+from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
         "alexa request",
         extra={"request_id": request_id, "request_type": request.request.object_type},
     )
-    response = skill.invoke(request_envelope=request, context=None)
+    with bound_request_id(request_id):
+        response = skill.invoke(request_envelope=request, context=None)
     serialized = _SERIALIZER.serialize(response)
     if not isinstance(serialized, dict):
         raise TypeError("ask-sdk serialized a response envelope to a non-object")

@@ -96,3 +96,10 @@ def test_a_valid_envelope_with_one_part_broken(
 @given(raw=st.binary(max_size=300))
 def test_arbitrary_bytes(client: TestClient, raw: bytes) -> None:
     _assert_answered(client.post("/alexa", content=raw))
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    fresh = client.get("/health")
+    assert len(fresh.headers["X-Request-Id"]) == 32
+    echoed = client.get("/health", headers={"X-Request-Id": "from-gateway-1"})
+    assert echoed.headers["X-Request-Id"] == "from-gateway-1"
