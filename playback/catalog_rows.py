@@ -16,9 +16,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from playback.catalog import Track
+from playback.catalog import Artist, Track
 
-# Columns read back into a Track, in the dataclass's field order.
+# Columns read back into a Track, in the dataclass's field order (the ETL's unified tracks
+# table has them too).
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id",
     "title",
@@ -63,6 +64,19 @@ def prefix_successor(prefix: str) -> str | None:
         if code <= 0x10FFFF:
             return "".join(chars) + chr(code)
     return None
+
+
+def artist_key_range(name: str) -> tuple[str, str | None]:
+    """(lower, upper): the keys of the artists whose key starts with ``name``'s lie in
+    ``[lower, upper)``, unbounded above when upper is None. An exact match has the smallest
+    key of the range, so ordering by key puts it first."""
+    prefix = artist_key(name)
+    return prefix, prefix_successor(prefix)
+
+
+def row_artist(row: Sequence[Any]) -> Artist:
+    """An Artist from a row selected as (artist_id, artist_name, ...)."""
+    return Artist(artist_id=row[0], name=row[1])
 
 
 def track_row(track: Track) -> tuple[Any, ...]:

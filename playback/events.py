@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+logger = logging.getLogger(__name__)
 
 EventKind = Literal["started", "finished", "skipped", "stopped", "failed", "liked", "disliked"]
 
@@ -35,6 +38,23 @@ class PlaybackEvent(BaseModel):
     offset_ms: int = Field(default=0, ge=0)
     occurred_at: datetime = Field(default_factory=_now)
     source: Literal["alexa", "app", "cli"] = "alexa"
+
+
+def parse_record(body: str | bytes, position: str) -> PlaybackEvent | None:
+    """The event in a stream record's ``body``, or None (logged at ERROR with ``position``)
+    when it is not a valid event. Every ``EventStream`` adapter skips such records."""
+    try:
+        return PlaybackEvent.model_validate_json(body)
+    except ValidationError as exc:
+        # Locations and error types only: the input may hold a user id, which is not logged.
+        problems = [(error["loc"], error["type"]) for error in exc.errors(include_input=False)]
+        logger.error(
+            "skipping event at position %s that does not parse: %s",
+            position,
+            problems,
+            extra={"position": position},
+        )
+        return None
 
 
 @dataclass(frozen=True, slots=True)

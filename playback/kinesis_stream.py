@@ -19,18 +19,14 @@ data is not a ``PlaybackEvent`` is logged at ERROR with its position and skipped
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from playback.errors import StreamUnavailable
-from playback.events import PlaybackEvent, StreamRecord
-
-logger = logging.getLogger(__name__)
+from playback.events import PlaybackEvent, StreamRecord, parse_record
 
 _PUT_RECORDS_LIMIT = 500  # records per PutRecords call, fixed by the API
 _GET_RECORDS_LIMIT = 10_000  # records per GetRecords call, fixed by the API
@@ -245,7 +241,7 @@ class KinesisEventStream:
             for raw in response["Records"]:
                 positions[shard_id] = str(raw["SequenceNumber"])
                 position = encode_position(positions)
-                event = _parse(raw["Data"], position)
+                event = parse_record(raw["Data"], position)
                 if event is not None:
                     records.append(StreamRecord(position=position, event=event))
             # No next iterator: a closed shard (after a reshard) has been read to its end.
@@ -262,19 +258,3 @@ class KinesisEventStream:
             self._client.close()
         except _AWS_ERRORS as exc:
             raise StreamUnavailable(f"closing the Kinesis client failed: {exc}") from exc
-
-
-def _parse(data: bytes, position: str) -> PlaybackEvent | None:
-    """The event in ``data``, or None (logged at ERROR) when it is not a valid event."""
-    try:
-        return PlaybackEvent.model_validate_json(data)
-    except ValidationError as exc:
-        # Locations and error types only: the input may hold a user id, which is not logged.
-        problems = [(error["loc"], error["type"]) for error in exc.errors(include_input=False)]
-        logger.error(
-            "skipping event at position %s that does not parse: %s",
-            position,
-            problems,
-            extra={"position": position},
-        )
-        return None

@@ -24,8 +24,8 @@ from playback.catalog import Artist, Track
 from playback.catalog_rows import (
     TRACK_COLUMNS,
     WRITE_COLUMNS,
-    artist_key,
-    prefix_successor,
+    artist_key_range,
+    row_artist,
     row_track,
     track_row,
 )
@@ -139,19 +139,17 @@ class PostgresTrackCatalog:
         return {track.track_id: track for track in map(row_track, rows)}
 
     def find_artists(self, name: str, limit: int = 5) -> list[Artist]:
-        prefix = artist_key(name)
+        prefix, upper = artist_key_range(name)
         if not prefix or limit <= 0:
             return []
-        upper = prefix_successor(prefix)
         query, params = (
             (self._find_artists, (prefix, upper, limit))
             if upper is not None
             else (self._find_artists_unbounded, (prefix, limit))
         )
-        # An exact match has the smallest key of all keys with this prefix, so it sorts first.
         with self._session("find_artists") as conn:
             rows = conn.execute(query, params).fetchall()
-        return [Artist(artist_id=row[0], name=row[1]) for row in rows]
+        return [row_artist(row) for row in rows]
 
     def tracks_by_artist(self, artist_id: str, limit: int = 50) -> list[Track]:
         query = self._select + sql.SQL(

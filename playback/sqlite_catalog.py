@@ -14,8 +14,8 @@ from playback.catalog import Artist, Track
 from playback.catalog_rows import (
     TRACK_COLUMNS,
     WRITE_COLUMNS,
-    artist_key,
-    prefix_successor,
+    artist_key_range,
+    row_artist,
     row_track,
     track_row,
 )
@@ -95,11 +95,9 @@ class SqliteTrackCatalog:
         return {track.track_id: track for track in map(row_track, rows)}
 
     def find_artists(self, name: str, limit: int = 5) -> list[Artist]:
-        prefix = artist_key(name)
+        prefix, upper = artist_key_range(name)
         if not prefix or limit <= 0:
             return []
-        upper = prefix_successor(prefix)
-        # An exact match has the smallest key of all keys with this prefix, so it sorts first.
         below = " AND artist_key < ?" if upper is not None else ""
         sql = (
             "SELECT artist_id, min(artist_name), min(artist_key) AS key FROM tracks"
@@ -108,7 +106,7 @@ class SqliteTrackCatalog:
         params = (prefix, upper, limit) if upper is not None else (prefix, limit)
         with self._db.reading("find_artists") as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [Artist(artist_id=row[0], name=row[1]) for row in rows]
+        return [row_artist(row) for row in rows]
 
     def tracks_by_artist(self, artist_id: str, limit: int = 50) -> list[Track]:
         sql = f"{_SELECT} WHERE artist_id = ? ORDER BY release_year DESC, track_id LIMIT ?"

@@ -1,4 +1,5 @@
-"""Shared fixtures: real PostgreSQL and Redis on 127.0.0.1, fresh namespaces per test.
+"""Shared fixtures: real PostgreSQL and Redis on 127.0.0.1, fresh namespaces per test, and
+the small world of the skill and HTTP tests.
 
 Where a service is down the tests that need it are skipped locally with the reason, but
 fail when ``PHILOMATH_REQUIRE_SERVICES=1`` (set by ``.ci/run``): CI never skips them.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fakes import World, build_world
 
 POSTGRES_DSN = os.environ.get(
     "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -74,3 +77,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """``fakes.build_world`` in ``tmp_path``, closed afterwards."""
+    built = build_world(tmp_path)
+    yield built
+    built.close()

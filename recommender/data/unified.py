@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from playback.catalog import Track
+from playback.catalog_rows import TRACK_COLUMNS
 from recommender.data.sql import connect, sql_string
 from recommender.profiles import UserProfile
 
@@ -21,24 +22,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 RECENT_TRACKS = 20
 _BATCH = 10_000
-_TRACK_FIELDS = (
-    "track_id",
-    "title",
-    "artist_id",
-    "artist_name",
-    "album_id",
-    "album_title",
-    "genre",
-    "moods",
-    "duration_ms",
-    "explicit",
-    "release_year",
-    "energy",
-    "valence",
-    "tempo",
-    "acousticness",
-    "danceability",
-)
 
 
 def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
@@ -58,9 +41,9 @@ def table_sql(unified_dir: Path, table: str) -> str:
 
 def tracks(unified_dir: Path) -> Iterator[Track]:
     """Every unified track, by track id."""
-    columns = ", ".join(_TRACK_FIELDS)
+    columns = ", ".join(TRACK_COLUMNS)
     for row in _rows(f"SELECT {columns} FROM {table_sql(unified_dir, 'tracks')} ORDER BY track_id"):
-        fields = dict(zip(_TRACK_FIELDS, row, strict=True))
+        fields = dict(zip(TRACK_COLUMNS, row, strict=True))
         fields["moods"] = tuple(fields["moods"] or ())
         yield Track(**fields)
 

@@ -13,8 +13,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from nlu.parsed import Intent, ParsedRequest
-from playback.directives import track_id_of
-from playback.events import EventKind, PlaybackEvent
+from playback.events import EventKind
 from skill.alexa import context
 from skill.alexa.responses import add_play, add_stop, ask, speak
 from skill.player import MusicPlayer, PlayAnswer
@@ -168,16 +167,8 @@ class Actions:
 
     def _record_current(self, handler_input: HandlerInput, kind: EventKind) -> str | None:
         """Record ``kind`` for the track the device is playing; its id, or None."""
-        state = context.player_state(handler_input)
-        track_id = track_id_of(state.token)
-        if track_id is not None:
-            self._player.record(
-                PlaybackEvent(
-                    kind=kind,
-                    user_id=context.user_id(handler_input),
-                    track_id=track_id,
-                    device_id=context.device_id(handler_input),
-                    offset_ms=state.offset_ms,
-                )
-            )
-        return track_id
+        event = context.play_event(handler_input, kind, context.player_state(handler_input))
+        if event is None:
+            return None
+        self._player.record(event)
+        return event.track_id

@@ -8,6 +8,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.intent_request import IntentRequest
 
 from nlu.parsed import AlexaSlot
+from playback.directives import track_id_of
+from playback.events import EventKind, PlaybackEvent
 
 ER_SUCCESS = "ER_SUCCESS_MATCH"
 
@@ -63,6 +65,23 @@ def event_position(handler_input: HandlerInput) -> PlayerState:
     if offset is None:
         offset = getattr(state, "offset_in_milliseconds", None)
     return PlayerState(token or None, max(0, int(offset or 0)))
+
+
+def play_event(
+    handler_input: HandlerInput, kind: EventKind, state: PlayerState
+) -> PlaybackEvent | None:
+    """What this request's listener did on this device to the track ``state`` points at;
+    None when the token is not one of ours."""
+    track_id = track_id_of(state.token)
+    if track_id is None:
+        return None
+    return PlaybackEvent(
+        kind=kind,
+        user_id=user_id(handler_input),
+        track_id=track_id,
+        device_id=device_id(handler_input),
+        offset_ms=state.offset_ms,
+    )
 
 
 def intent_slots(handler_input: HandlerInput) -> tuple[str, dict[str, str | AlexaSlot | None]]:

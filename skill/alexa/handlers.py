@@ -12,8 +12,7 @@ from ask_sdk_model.response import Response
 
 from nlu.parsed import Intent, ParsedRequest
 from nlu.rules import RuleParser
-from playback.directives import track_id_of
-from playback.events import EventKind, PlaybackEvent
+from playback.events import EventKind
 from skill.alexa import context
 from skill.alexa.actions import (
     ERROR_SPEECH,
@@ -114,21 +113,15 @@ class AudioEventHandler(AbstractRequestHandler):
         if request_type == "AudioPlayer.PlaybackFailed":
             error = getattr(handler_input.request_envelope.request, "error", None)
             logger.warning("playback failed", extra={"error": getattr(error, "message", None)})
-        track_id = track_id_of(position.token)
-        if kind is not None and track_id is None:
+        if kind is None:
+            return handler_input.response_builder.response
+        event = context.play_event(handler_input, kind, position)
+        if event is None:
             logger.warning(
                 "audio event with a token that is not ours", extra={"type": request_type}
             )
-        elif kind is not None and track_id is not None:
-            self._player.record(
-                PlaybackEvent(
-                    kind=kind,
-                    user_id=context.user_id(handler_input),
-                    track_id=track_id,
-                    device_id=context.device_id(handler_input),
-                    offset_ms=position.offset_ms,
-                )
-            )
+        else:
+            self._player.record(event)
         return handler_input.response_builder.response
 
 

@@ -26,27 +26,15 @@ CatalogFactory = Callable[[], TrackCatalog]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def make_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CatalogFactory]:
-    opened: list[TrackCatalog] = []
+def make_catalog(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    auto_closed: Callable[[CatalogFactory], CatalogFactory],
+) -> CatalogFactory:
     if request.param == "sqlite":
-        path = tmp_path / "catalog.db"
-
-        def build() -> TrackCatalog:
-            return SqliteTrackCatalog(path)
-    else:
-        dsn, schema = request.getfixturevalue("postgres_schema")
-
-        def build() -> TrackCatalog:
-            return PostgresTrackCatalog(dsn, schema=schema)
-
-    def factory() -> TrackCatalog:
-        catalog = build()
-        opened.append(catalog)
-        return catalog
-
-    yield factory
-    for catalog in opened:
-        catalog.close()
+        return auto_closed(lambda: SqliteTrackCatalog(tmp_path / "catalog.db"))
+    dsn, schema = request.getfixturevalue("postgres_schema")
+    return auto_closed(lambda: PostgresTrackCatalog(dsn, schema=schema))
 
 
 @pytest.fixture
@@ -408,27 +396,8 @@ def test_concurrent_reads_and_writes_from_threads(catalog: TrackCatalog) -> None
 # --- unreachable backends ------------------------------------------------------------------
 
 
-def _sqlite_in_missing_dir(tmp_path: Path) -> TrackCatalog:
-    return SqliteTrackCatalog(tmp_path / "no" / "such" / "dir" / "catalog.db")
-
-
-def _sqlite_not_a_database(tmp_path: Path) -> TrackCatalog:
-    path = tmp_path / "garbage.db"
-    path.write_bytes(b"this is not a SQLite database\n" * 200)
-    return SqliteTrackCatalog(path)
-
-
-def _postgres_closed_port(tmp_path: Path) -> TrackCatalog:
-    return PostgresTrackCatalog("postgresql://postgres@127.0.0.1:1/test", schema="public")
-
-
-@pytest.mark.parametrize(
-    "broken", [_sqlite_in_missing_dir, _sqlite_not_a_database, _postgres_closed_port]
-)
-def test_unreachable_backend_raises_catalog_unavailable(
-    broken: Callable[[Path], TrackCatalog], tmp_path: Path
-) -> None:
-    catalog = broken(tmp_path)  # constructing does no I/O, so it cannot fail
+def _assert_every_call_unavailable(catalog: TrackCatalog) -> None:
+    # Constructing the adapter did no I/O, so it could not fail: every call does.
     calls: list[Callable[[], object]] = [
         catalog.ensure_schema,
         lambda: catalog.upsert_tracks([FULL]),
@@ -442,6 +411,15 @@ def test_unreachable_backend_raises_catalog_unavailable(
         with pytest.raises(CatalogUnavailable):
             call()
     catalog.close()
+
+
+def test_unusable_sqlite_file_raises_catalog_unavailable(unusable_sqlite_path: Path) -> None:
+    _assert_every_call_unavailable(SqliteTrackCatalog(unusable_sqlite_path))
+
+
+def test_unreachable_postgres_raises_catalog_unavailable() -> None:
+    closed_port = "postgresql://postgres@127.0.0.1:1/test"
+    _assert_every_call_unavailable(PostgresTrackCatalog(closed_port, schema="public"))
 
 
 # --- PostgreSQL only ---------------------------------------------------------------------

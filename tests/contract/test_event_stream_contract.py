@@ -30,12 +30,14 @@ from playback.sqlite_stream import SqliteEventStream
 
 STREAM_NAME = "philomath-events-test"
 
+StreamFactory = Callable[[], EventStream]
+
 
 @dataclass
 class Harness:
-    open_stream: Callable[[], EventStream]
+    open_stream: StreamFactory
     inject_raw: Callable[[bytes, str], None]  # (data, partition user id)
-    broken_stream: Callable[[], EventStream]
+    broken_stream: StreamFactory
 
 
 def _kinesis_client() -> Any:
@@ -43,13 +45,11 @@ def _kinesis_client() -> Any:
 
 
 @pytest.fixture(params=["sqlite", "kinesis-1-shard", "kinesis-2-shards"])
-def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    opened: list[EventStream] = []
-
-    def track(stream: EventStream) -> EventStream:
-        opened.append(stream)
-        return stream
-
+def harness(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    auto_closed: Callable[[StreamFactory], StreamFactory],
+) -> Harness:
     if request.param == "sqlite":
         path = tmp_path / "events.db"
 
@@ -62,27 +62,24 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         def broken_sqlite() -> EventStream:
             directory = tmp_path / "a-directory"
             directory.mkdir(exist_ok=True)
-            return track(SqliteEventStream(directory))
+            return SqliteEventStream(directory)
 
-        yield Harness(
-            open_stream=lambda: track(SqliteEventStream(path)),
+        return Harness(
+            open_stream=auto_closed(lambda: SqliteEventStream(path)),
             inject_raw=inject_sqlite,
-            broken_stream=broken_sqlite,
+            broken_stream=auto_closed(broken_sqlite),
         )
-    else:
-        request.getfixturevalue("aws_env")
-        shards = 1 if request.param == "kinesis-1-shard" else 2
+    request.getfixturevalue("aws_env")
+    shards = 1 if request.param == "kinesis-1-shard" else 2
 
-        def inject_kinesis(data: bytes, user_id: str) -> None:
-            _kinesis_client().put_record(StreamName=STREAM_NAME, Data=data, PartitionKey=user_id)
+    def inject_kinesis(data: bytes, user_id: str) -> None:
+        _kinesis_client().put_record(StreamName=STREAM_NAME, Data=data, PartitionKey=user_id)
 
-        yield Harness(
-            open_stream=lambda: track(KinesisEventStream(_kinesis_client(), STREAM_NAME, shards)),
-            inject_raw=inject_kinesis,
-            broken_stream=lambda: track(KinesisEventStream(_kinesis_client(), "no-such-stream")),
-        )
-    for stream in opened:
-        stream.close()
+    return Harness(
+        open_stream=auto_closed(lambda: KinesisEventStream(_kinesis_client(), STREAM_NAME, shards)),
+        inject_raw=inject_kinesis,
+        broken_stream=auto_closed(lambda: KinesisEventStream(_kinesis_client(), "no-such-stream")),
+    )
 
 
 @pytest.fixture
@@ -360,6 +357,15 @@ def test_sqlite_uses_wal_and_positions_are_row_ids(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "events.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
+
+
+def test_sqlite_commits_with_synchronous_full(tmp_path: Path) -> None:
+    # NORMAL, the other SQLite adapters' setting, may lose the last commits on power loss.
+    stream = SqliteEventStream(tmp_path / "events.db")
+    # The setting belongs to each connection, not to the file: ask the adapter's own.
+    with stream._db.reading("test") as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    stream.close()
 
 
 def test_sqlite_positions_are_not_reused_after_rows_are_deleted(tmp_path: Path) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 import pytest
-from fakes import KNOWN_USER, STREAM_BASE, World, build_world
+from fakes import KNOWN_USER, STREAM_BASE, World
 from fastapi.testclient import TestClient
 
 from playback.directives import track_id_of
@@ -15,13 +14,6 @@ from skill.alexa import VerificationFailed, envelopes
 from skill.http_app import PROBLEM_JSON, create_app
 
 USER = "amzn1.ask.account.http"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = build_world(tmp_path)
-    yield built
-    built.close()
 
 
 @pytest.fixture

@@ -1,23 +1,15 @@
-"""Fixtures for the golden-envelope tests: a tiny world on the real SQLite adapters."""
+"""Fixtures for the golden-envelope tests, on the shared ``world`` (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fakes import World, build_world
+from fakes import World
 from golden import load_envelope
 
 from skill.alexa import handle_envelope
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    built = build_world(tmp_path)
-    yield built
-    built.close()
 
 
 @pytest.fixture
