@@ -94,6 +94,22 @@ def pipeline_run(settings: Settings, force_generate: bool, as_json: bool) -> Non
     click.echo(f"pipeline finished in {time.perf_counter() - started:.1f} s", err=True)
 
 
+@main.command()
+@click.option("--dataset", type=click.Choice(["lastfm-2k"]), default="lastfm-2k", show_default=True)
+@click.option("--data-dir", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def evaluate(dataset: str, data_dir: str, seed: int, as_json: bool) -> None:
+    """Every model on a public data set's protocol (Last.fm HetRec 2011: 20% of each
+    listener's artists held out; P@10, R@10, NDCG@10, MAP, coverage, novelty, fit time)."""
+    from recommender.evaluation.lastfm_cli import main as lastfm_main
+
+    argv = ["--dataset", dataset, "--data-dir", data_dir, "--seed", str(seed)]
+    code = lastfm_main(argv + (["--json"] if as_json else []))
+    if code:
+        raise SystemExit(code)
+
+
 # -- online ----------------------------------------------------------------------------------
 
 

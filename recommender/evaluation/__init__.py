@@ -1,0 +1,8 @@
+"""Offline evaluation, independent of models: metrics, splits, user segments, protocols.
+
+- ``metrics``: precision, recall, NDCG, MAP at k; coverage, novelty, popularity bias.
+- ``splits``: per-user holdout, temporal (last n, global cut), k folds; all seeded.
+- ``segments``: new / light / heavy users by training history.
+- ``protocol``: fit and evaluate many models on one split the same way.
+- ``lastfm_protocol`` and ``lastfm_cli``: the Last.fm HetRec 2011 benchmark.
+"""

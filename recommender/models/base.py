@@ -1,0 +1,207 @@
+"""The model contract every collaborative model follows, after implicit's ``recommender_base``.
+
+A model learns from a users x items matrix (``scipy.sparse.csr_matrix``, rows users, columns
+items, values play counts or confidences) and answers for many users at once::
+
+    model.fit(user_items)
+    ids, scores = model.recommend(user_ids, user_items[user_ids], n=10)
+
+``user_items`` given to ``recommend`` holds one row per requested user, aligned with
+``user_ids``: item-based models score from those rows alone (so a user unseen at fit time can
+be served), factor models also use ``user_ids``. Rows with fewer than ``n`` candidates are
+padded with id -1 and score NaN. ``save(path)`` writes a directory; ``Model.load(path)`` reads
+it back and recommends exactly as before.
+
+``ScoringModel`` implements everything but the scoring: a subclass defines ``_fit`` (learn
+from the matrix), ``_scores`` (dense scores for a batch of users), ``_params`` (constructor
+keyword arguments, JSON) and ``_state``/``_restore`` (arrays saved in ``model.npz``).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from recommender.models.popularity import NotFittedError
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+Arrays = dict[str, npt.NDArray[Any]]
+
+_CELLS_PER_BATCH = 8_000_000  # users x items scored per vectorised step (64 MB of float64)
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """What the evaluation, tuning and batch inference code may rely on."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+
+    def fit(self, user_items: sp.csr_matrix) -> Self: ...
+
+    def recommend(
+        self,
+        user_ids: npt.ArrayLike,
+        user_items: sp.csr_matrix,
+        n: int = 10,
+        filter_already_liked: bool = True,
+    ) -> tuple[IntArray, FloatArray]: ...
+
+    def save(self, path: Path) -> None: ...
+
+    @classmethod
+    def load(cls, path: Path) -> Self: ...
+
+
+class ScoringModel(ABC):
+    """Batched top-n, exclusion, padding and persistence shared by every scoring model."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.n_items: int | None = None
+
+    def fit(self, user_items: sp.csr_matrix) -> Self:
+        """Learn from ``user_items`` (users x items, non-negative)."""
+        matrix = as_user_items(user_items)
+        self.n_items = matrix.shape[1]
+        self._fit(matrix)
+        return self
+
+    def recommend(
+        self,
+        user_ids: npt.ArrayLike,
+        user_items: sp.csr_matrix,
+        n: int = 10,
+        filter_already_liked: bool = True,
+    ) -> tuple[IntArray, FloatArray]:
+        """Top ``n`` item ids and scores per requested user, best first (ties by lower id)."""
+        n_items = self._require_fitted()
+        users = np.asarray(user_ids, dtype=np.int64).reshape(-1)
+        rows = as_user_items(user_items)
+        if rows.shape != (len(users), n_items):
+            raise ValueError(
+                f"user_items is {rows.shape}, expected one row per user: {(len(users), n_items)}"
+            )
+        ids = np.full((len(users), max(n, 0)), -1, dtype=np.int64)
+        scores = np.full((len(users), max(n, 0)), np.nan)
+        if n <= 0 or not len(users):
+            return ids, scores
+        batch = max(1, _CELLS_PER_BATCH // n_items)
+        for start in range(0, len(users), batch):
+            stop = min(len(users), start + batch)
+            block = rows[start:stop]
+            dense = np.asarray(self._scores(users[start:stop], block), dtype=np.float64)
+            if filter_already_liked:
+                liked_rows = np.repeat(np.arange(stop - start), np.diff(block.indptr))
+                dense[liked_rows, block.indices] = -np.inf
+            ids[start:stop], scores[start:stop] = top_n(dense, n)
+        return ids, scores
+
+    def save(self, path: Path) -> None:
+        """Write ``meta.json`` (name, version, parameters) and ``model.npz`` into ``path``."""
+        n_items = self._require_fitted()
+        path.mkdir(parents=True, exist_ok=True)
+        with (path / "model.npz").open("wb") as handle:
+            np.savez(handle, allow_pickle=False, **self._state())
+        meta = {
+            "name": self.name,
+            "version": self.version,
+            "params": self._params(),
+            "n_items": n_items,
+        }
+        (path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        meta = read_meta(path)
+        if meta.get("version") != cls.version:
+            raise ValueError(f"{path} holds {meta.get('version')!r}, not {cls.version!r}")
+        model = cls(**meta["params"])
+        with np.load(path / "model.npz", allow_pickle=False) as data:
+            model._restore({key: data[key] for key in data.files})
+        model.n_items = int(meta["n_items"])
+        return model
+
+    def _require_fitted(self) -> int:
+        if self.n_items is None:
+            raise NotFittedError(f"fit or load the {self.name} model first")
+        return self.n_items
+
+    @abstractmethod
+    def _fit(self, user_items: sp.csr_matrix) -> None: ...
+
+    @abstractmethod
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        """Dense (users x items) scores; -inf marks items the model never recommends."""
+
+    @abstractmethod
+    def _params(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _state(self) -> Arrays: ...
+
+    @abstractmethod
+    def _restore(self, arrays: Arrays) -> None: ...
+
+
+def as_user_items(user_items: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
+    """``user_items`` as a canonical float64 CSR matrix (sorted indices, no duplicates)."""
+    matrix = sp.csr_matrix(user_items, dtype=np.float64)
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    if matrix.nnz and matrix.data.min() < 0:
+        raise ValueError("user_items must be non-negative")
+    return matrix
+
+
+def top_n(scores: FloatArray, n: int) -> tuple[IntArray, FloatArray]:
+    """Per row, the ``n`` best finite scores (ties by lower column), padded with -1 / NaN."""
+    rows, columns = scores.shape
+    width = min(n, columns)
+    if width < columns:
+        # argpartition picks any ``width`` of the tied scores at the boundary; the stable
+        # sort below then breaks ties among the kept ones by column.
+        kept = np.sort(np.argpartition(-scores, width - 1, axis=1)[:, :width], axis=1)
+    else:
+        kept = np.broadcast_to(np.arange(columns), (rows, columns))
+    kept_scores = np.take_along_axis(scores, kept, axis=1)
+    order = np.argsort(-kept_scores, axis=1, kind="stable")
+    best = np.take_along_axis(kept, order, axis=1)
+    best_scores = np.take_along_axis(kept_scores, order, axis=1)
+    valid = np.isfinite(best_scores)
+    ids = np.full((rows, n), -1, dtype=np.int64)
+    out = np.full((rows, n), np.nan)
+    ids[:, :width] = np.where(valid, best, -1)
+    out[:, :width] = np.where(valid, best_scores, np.nan)
+    return ids, out
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The ``meta.json`` a model saved into ``path``."""
+    meta: dict[str, Any] = json.loads((path / "meta.json").read_text())
+    return meta
+
+
+def sparse_state(prefix: str, matrix: sp.csr_matrix) -> Arrays:
+    """A CSR matrix as plain arrays for ``np.savez`` (no pickling)."""
+    return {
+        f"{prefix}_data": matrix.data,
+        f"{prefix}_indices": matrix.indices,
+        f"{prefix}_indptr": matrix.indptr,
+        f"{prefix}_shape": np.asarray(matrix.shape, dtype=np.int64),
+    }
+
+
+def sparse_restore(prefix: str, arrays: Arrays) -> sp.csr_matrix:
+    shape = tuple(int(size) for size in arrays[f"{prefix}_shape"])
+    parts = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"])
+    return sp.csr_matrix(parts, shape=shape)

@@ -1,0 +1,80 @@
+"""A hybrid: a weighted sum of other models' scores, each first scaled per user.
+
+Models score on different scales (EASE's are regression outputs, RP3beta's probabilities), so
+each component's scores for a user are divided by that user's largest finite score before
+mixing. An item a component never ranks (-inf) counts as 0 for it; an item no component ranks
+stays unranked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel, read_meta
+
+
+class BlendModel(ScoringModel):
+    name = "blend"
+    version = "blend.v1"
+
+    def __init__(self, components: Sequence[ScoringModel], weights: Sequence[float]) -> None:
+        super().__init__()
+        if not components or len(components) != len(weights):
+            raise ValueError("give one weight per component, at least one component")
+        self.components, self.weights = list(components), [float(w) for w in weights]
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        for component in self.components:
+            component.fit(user_items)
+
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        total = np.zeros(user_items.shape, dtype=np.float64)
+        ranked = np.zeros(user_items.shape, dtype=bool)
+        for component, weight in zip(self.components, self.weights, strict=True):
+            scores = component._scores(user_ids, user_items)
+            finite = np.isfinite(scores)
+            top = np.max(np.where(finite, np.abs(scores), 0.0), axis=1, keepdims=True)
+            scale = np.divide(weight, top, out=np.zeros_like(top), where=top > 0)
+            total += np.where(finite, scores, 0.0) * scale
+            ranked |= finite
+        return np.where(ranked, total, -np.inf)
+
+    def save(self, path: Path) -> None:
+        """``meta.json`` with the weights, one sub-directory per component."""
+        super().save(path)
+        for index, component in enumerate(self.components):
+            component.save(path / f"component_{index}")
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        # Imported here: the catalog imports this module to register it.
+        from recommender.models.catalog import load_model
+
+        meta = read_meta(path)
+        if meta.get("version") != cls.version:
+            raise ValueError(f"{path} holds {meta.get('version')!r}, not {cls.version!r}")
+        weights = meta["params"]["weights"]
+        components = [load_model(path / f"component_{i}") for i in range(len(weights))]
+        model = cls([_scoring(component) for component in components], weights)
+        model.n_items = int(meta["n_items"])
+        return model
+
+    def _params(self) -> dict[str, Any]:
+        return {"weights": self.weights, "components": [c.version for c in self.components]}
+
+    def _state(self) -> Arrays:
+        return {}
+
+    def _restore(self, arrays: Arrays) -> None:
+        return None
+
+
+def _scoring(model: object) -> ScoringModel:
+    if not isinstance(model, ScoringModel):
+        raise TypeError(f"{type(model).__name__} cannot be blended: it is not a ScoringModel")
+    return model

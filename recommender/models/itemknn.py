@@ -1,0 +1,61 @@
+"""Item-kNN: cosine similarity between items' user vectors, each item's ``k`` nearest kept.
+
+A user's score for item j is the sum, over the items i the user has, of ``w_ui * sim(i, j)``
+where ``w`` is the weighted input and ``sim(i, .)`` keeps i's ``k`` nearest neighbours.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.models.base import (
+    Arrays,
+    FloatArray,
+    IntArray,
+    ScoringModel,
+    sparse_restore,
+    sparse_state,
+)
+from recommender.models.neighbours import keep_top_k_per_row
+from recommender.models.weighting import Scheme, Weighting, row_normalized
+
+
+class ItemKNNModel(ScoringModel):
+    name = "itemknn"
+    version = "itemknn.v1"
+
+    def __init__(self, k: int = 100, weighting: Scheme = "binary", tf_power: float = 1.0) -> None:
+        super().__init__()
+        if k <= 0:
+            raise ValueError("k must be positive")
+        self.k = k
+        self.weighting = Weighting(weighting, tf_power)
+        self.similarity = sp.csr_matrix((0, 0))
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        weighted = self.weighting.fit(user_items).apply(user_items)
+        # Cosine: unit-normalise the item columns, then one sparse product.
+        unit_items = row_normalized(sp.csr_matrix(weighted.T), order=2)
+        similarity = sp.csr_matrix(unit_items @ unit_items.T)
+        self.similarity = keep_top_k_per_row(similarity, self.k)
+
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        weighted = self.weighting.apply(user_items)
+        return np.asarray((weighted @ self.similarity).toarray(), dtype=np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "weighting": self.weighting.scheme,
+            "tf_power": self.weighting.tf_power,
+        }
+
+    def _state(self) -> Arrays:
+        return {"idf": self.weighting.idf, **sparse_state("similarity", self.similarity)}
+
+    def _restore(self, arrays: Arrays) -> None:
+        self.weighting.idf = arrays["idf"]
+        self.similarity = sparse_restore("similarity", arrays)

@@ -1,0 +1,42 @@
+"""Item-item similarity matrices pruned to each item's strongest neighbours, and the
+row-wise ranking of sparse entries that pruning (and the evaluation splits) rely on."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+IntArray = npt.NDArray[np.int64]
+
+
+def keep_top_k_per_row(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Each row's ``k`` largest entries (ties by lower column); the diagonal is dropped."""
+    if k <= 0:
+        raise ValueError("k must be positive")
+    entries = sp.coo_matrix(similarity)
+    off_diagonal = (entries.row != entries.col) & (entries.data != 0)
+    matrix = sp.csr_matrix(
+        (entries.data[off_diagonal], (entries.row[off_diagonal], entries.col[off_diagonal])),
+        shape=entries.shape,
+    )
+    matrix.sort_indices()
+    lengths = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    # One global sort by (row, -value, column) ranks every row's entries at once.
+    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    keep = rank_within_rows(order, matrix.indptr) < k
+    kept = sp.csr_matrix(
+        (matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape
+    )
+    kept.sort_indices()
+    return kept
+
+
+def rank_within_rows(order: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64]) -> IntArray:
+    """Each CSR entry's rank within its row, given ``order``: all entries sorted by row first
+    (e.g. by ``np.lexsort((key, rows))``), then by the ranking key."""
+    lengths = np.diff(indptr)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(indptr[:-1], lengths)
+    return rank

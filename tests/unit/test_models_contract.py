@@ -1,0 +1,183 @@
+"""The shared suite every collaborative model runs (after implicit's recommender_base_test).
+
+Each model class gets a subclass of ``ModelContract`` that says how to build it; the suite
+checks shapes, order, exclusion, padding, persistence, determinism and batching.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import recommender.models.base as base_module
+from recommender.models import NotFittedError
+from recommender.models.base import Recommender
+from recommender.models.blend import BlendModel
+from recommender.models.catalog import MODEL_CLASSES, load_model, model_class
+from recommender.models.ease import EASEModel
+from recommender.models.ials import IALSModel
+from recommender.models.itemknn import ItemKNNModel
+from recommender.models.most_popular import MostPopularModel
+from recommender.models.rp3beta import RP3BetaModel
+
+
+def taste_clusters() -> sp.csr_matrix:
+    """12 users x 10 items: users 0-5 play items 0-4, users 6-11 play items 5-9, each user
+    missing one item of their cluster; play counts vary so weightings matter."""
+    rows, cols, plays = [], [], []
+    for user in range(12):
+        cluster = range(0, 5) if user < 6 else range(5, 10)
+        for item in cluster:
+            if item % 5 != user % 5:  # the cluster item this user has not heard
+                rows.append(user)
+                cols.append(item)
+                plays.append(1 + (user * 7 + item * 3) % 11)
+    return sp.csr_matrix((np.asarray(plays, float), (rows, cols)), shape=(12, 10))
+
+
+class ModelContract:
+    """Subclasses define ``make`` (a fresh, unfitted model) and may set ``personal``."""
+
+    personal = True  # recommends from the user's own history
+
+    def make(self, seed: int = 0) -> Recommender:
+        raise NotImplementedError
+
+    def fitted(self, seed: int = 0) -> Recommender:
+        return self.make(seed).fit(taste_clusters())
+
+    def test_fit_returns_the_model_and_version_is_registered(self) -> None:
+        model = self.make()
+        assert model.fit(taste_clusters()) is model
+        assert model.version.startswith(model.name + ".v")
+        assert model_class(model.version) is type(model)
+
+    def test_recommend_shapes_order_and_exclusion(self) -> None:
+        data = taste_clusters()
+        users = np.array([0, 3, 7, 11])
+        ids, scores = self.fitted().recommend(users, data[users], n=3)
+        assert ids.shape == scores.shape == (4, 3)
+        assert ids.dtype == np.int64 and scores.dtype == np.float64
+        for row, user in enumerate(users):
+            valid = ids[row] >= 0
+            assert valid[0], "every user has at least one candidate"
+            assert len(set(ids[row][valid].tolist())) == int(valid.sum())
+            assert not set(ids[row][valid].tolist()) & set(data[user].indices.tolist())
+            assert np.all(np.diff(scores[row][valid]) <= 0)
+
+    def test_personal_models_recommend_the_missing_cluster_item_first(self) -> None:
+        if not self.personal:
+            pytest.skip("not a personal model")
+        data = taste_clusters()
+        users = np.arange(12)
+        ids, _ = self.fitted().recommend(users, data, n=1)
+        missing = [(user % 5) + (0 if user < 6 else 5) for user in users]
+        assert ids[:, 0].tolist() == missing
+
+    def test_without_filter_liked_items_can_come_back(self) -> None:
+        data = taste_clusters()
+        ids, _ = self.fitted().recommend([0], data[[0]], n=10, filter_already_liked=False)
+        assert set(ids[0].tolist()) & set(data[0].indices.tolist())
+
+    def test_short_rows_are_padded(self) -> None:
+        data = taste_clusters()
+        ids, scores = self.fitted().recommend([0], data[[0]], n=12)
+        assert ids.shape == (1, 12)
+        valid = ids[0] >= 0
+        assert valid.sum() <= 10 - data[0].nnz
+        assert ids[0][~valid].tolist() == [-1] * int((~valid).sum())
+        assert np.isnan(scores[0][~valid]).all()
+        assert not np.isnan(scores[0][valid]).any()
+
+    def test_save_load_round_trip_gives_identical_recommendations(self, tmp_path: Path) -> None:
+        data = taste_clusters()
+        model = self.fitted()
+        model.save(tmp_path / "model")
+        loaded = load_model(tmp_path / "model")
+        assert type(loaded) is type(model)
+        users = np.arange(12)
+        for got, want in zip(
+            loaded.recommend(users, data, n=5), model.recommend(users, data, n=5), strict=True
+        ):
+            np.testing.assert_array_equal(got, want)
+
+    def test_load_refuses_another_models_directory(self, tmp_path: Path) -> None:
+        other = EASEModel if not isinstance(self.make(), EASEModel) else ItemKNNModel
+        other().fit(taste_clusters()).save(tmp_path / "other")
+        with pytest.raises(ValueError, match="holds"):
+            type(self.make()).load(tmp_path / "other")
+
+    def test_same_seed_same_recommendations(self) -> None:
+        data = taste_clusters()
+        users = np.arange(12)
+        first = self.fitted(seed=3).recommend(users, data, n=4)
+        second = self.fitted(seed=3).recommend(users, data, n=4)
+        for got, want in zip(first, second, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+    def test_batching_does_not_change_results(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        data = taste_clusters()
+        model = self.fitted()
+        whole = model.recommend(np.arange(12), data, n=4)
+        monkeypatch.setattr(base_module, "_CELLS_PER_BATCH", 1)  # one user per batch
+        ids, scores = model.recommend(np.arange(12), data, n=4)
+        np.testing.assert_array_equal(ids, whole[0])
+        # BLAS may sum in another order for another batch shape: equal up to rounding.
+        np.testing.assert_allclose(scores, whole[1], rtol=1e-5, atol=1e-7)
+
+    def test_unfitted_model_and_misaligned_rows_are_refused(self) -> None:
+        data = taste_clusters()
+        with pytest.raises(NotFittedError):
+            self.make().recommend([0], data[[0]], n=3)
+        with pytest.raises(ValueError, match="one row per user"):
+            self.fitted().recommend([0, 1], data[[0]], n=3)
+
+
+class TestMostPopular(ModelContract):
+    personal = False
+
+    def make(self, seed: int = 0) -> Recommender:
+        return MostPopularModel()
+
+
+class TestItemKNN(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return ItemKNNModel(k=3, weighting="log1p")
+
+
+class TestIALS(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return IALSModel(factors=2, iterations=10, seed=seed, num_threads=1)
+
+    def test_unknown_users_are_refused(self) -> None:
+        data = taste_clusters()
+        with pytest.raises(ValueError, match="knows users"):
+            self.fitted().recommend([12], data[[0]], n=3)
+
+
+class TestEASE(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return EASEModel(l2=1.0, min_users=2, weighting="tfidf", tf_power=0.3)
+
+
+class TestRP3Beta(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return RP3BetaModel(alpha=1.0, beta=0.2, k=5)
+
+
+class TestBlend(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return BlendModel([EASEModel(l2=1.0), RP3BetaModel(k=5)], weights=[0.7, 0.3])
+
+
+def test_every_registered_model_has_a_contract_suite() -> None:
+    suites = {
+        type(suite().make()).version
+        for suite in (TestMostPopular, TestItemKNN, TestIALS, TestEASE, TestRP3Beta, TestBlend)
+    }
+    assert suites == set(MODEL_CLASSES)
+    with pytest.raises(KeyError, match="known"):
+        model_class("nope.v1")
