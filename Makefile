@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The local demo: signature verification off (no Alexa in front), a demo API token for
+# listener usr-0000001, and stream URLs served by the app's own /media route.
+DEMO_ENV := PHILOMATH_VERIFY_ALEXA_SIGNATURES=false \
+	PHILOMATH_API_TOKENS='{"demo-token": "usr-0000001"}' \
+	PHILOMATH_STREAM_BASE_URL=http://127.0.0.1:$(PORT)/media
+
 run: $(STAMP)
 	$(BIN)/philomath pipeline run
-	$(BIN)/philomath serve --port $(PORT)
+	$(DEMO_ENV) $(BIN)/philomath serve --workers --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

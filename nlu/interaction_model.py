@@ -1,10 +1,12 @@
 """The Alexa interaction model, generated from nlu's vocabulary so the two cannot drift.
 
 The MOOD slot type comes from ``nlu.moods`` (canonical moods and their synonyms), GENRE from
-the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with ``GENRE_SYNONYMS``, and
-the Like / Dislike / WhatsPlaying samples from the rule parser's control phrases. The checked
-in ``interaction_models/en-US.json`` is ``render(build_interaction_model())``; regenerate it
-with ``python -m nlu.interaction_model`` (``--check`` only compares).
+the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with ``GENRE_SYNONYMS``,
+ACTIVITY, SORT and ERA from ``nlu.lexicon``, and the Like / Dislike / WhatsPlaying samples
+from the control phrases. Names use Alexa's music slot types (MusicGroup, MusicRecording,
+MusicAlbum, MusicPlaylist); free text arrives through PlayRequestIntent's SearchQuery. The
+checked in ``interaction_models/en-US.json`` is ``render(build_interaction_model())``;
+regenerate it with ``python -m nlu.interaction_model`` (``--check`` only compares).
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from nlu.lexicon import (
+    ACTIVITY_SYNONYMS,
+    CONTROL_PHRASES,
+    DECADE_WORDS,
+    GENRE_SYNONYMS,
+    SORT_SYNONYMS,
+)
 from nlu.moods import MOOD_SYNONYMS, MOODS
 from nlu.parsed import Intent
-from nlu.rules import CONTROL_PHRASES, GENRE_SYNONYMS, phrase_key
+from nlu.text import phrase_key
 
 INVOCATION_NAME = "philomath"
 MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_models" / "en-US.json"
@@ -71,6 +80,35 @@ PLAY_MUSIC_SAMPLES = (
     "songs by {Artist}",
     "play {Genre} by {Artist}",
     "play {Mood} songs by {Artist}",
+    "play songs like {Artist}",
+    "play music similar to {Artist}",
+    "play music for {Activity}",
+    "play something for {Activity}",
+    "play {Activity} music",
+    "play {Mood} music for {Activity}",
+    "play the {Sort} songs",
+    "play {Sort} music",
+    "play music from the {Era}",
+    "play songs from the {Era}",
+    "play {Genre} from the {Era}",
+    "play {Track} by {Artist}",
+    "play the song {Track}",
+    "play the song {Track} by {Artist}",
+    "play the album {Album}",
+    "play the album {Album} by {Artist}",
+    "play my {Playlist} playlist",
+    "play the playlist {Playlist}",
+)
+PLAY_MUSIC_SLOTS: tuple[tuple[str, str], ...] = (
+    ("Mood", "MOOD"),
+    ("Genre", "GENRE"),
+    ("Activity", "ACTIVITY"),
+    ("Sort", "SORT"),
+    ("Era", "ERA"),
+    ("Artist", "AMAZON.MusicGroup"),
+    ("Track", "AMAZON.MusicRecording"),
+    ("Album", "AMAZON.MusicAlbum"),
+    ("Playlist", "AMAZON.MusicPlaylist"),
 )
 
 # Carrier phrases for free text; distinct from PlayMusicIntent's so the two never collide.
@@ -96,11 +134,7 @@ def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str,
     intents: list[dict[str, Any]] = [
         {
             "name": "PlayMusicIntent",
-            "slots": [
-                {"name": "Mood", "type": "MOOD"},
-                {"name": "Genre", "type": "GENRE"},
-                {"name": "Artist", "type": "AMAZON.MusicGroup"},
-            ],
+            "slots": [{"name": name, "type": kind} for name, kind in PLAY_MUSIC_SLOTS],
             "samples": list(PLAY_MUSIC_SAMPLES),
         },
         {
@@ -118,7 +152,13 @@ def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str,
             "languageModel": {
                 "invocationName": INVOCATION_NAME,
                 "intents": intents,
-                "types": [_mood_type(), _genre_type(genres)],
+                "types": [
+                    _mood_type(),
+                    _genre_type(genres),
+                    _table_type("ACTIVITY", ACTIVITY_SYNONYMS),
+                    _table_type("SORT", SORT_SYNONYMS),
+                    _table_type("ERA", _era_words()),
+                ],
             }
         }
     }
@@ -149,6 +189,26 @@ def _genre_type(genres: Iterable[str]) -> dict[str, Any]:
         synonyms = sorted({phrase_key(s) for s in GENRE_SYNONYMS.get(key, ())} - {key})
         values.append({"id": key.replace(" ", "_"), "name": {"value": key, "synonyms": synonyms}})
     return {"name": "GENRE", "values": values}
+
+
+def _table_type(name: str, table: dict[str, str]) -> dict[str, Any]:
+    """A slot type from a word -> canonical value table, canonical values in first-seen order."""
+    values = []
+    for canonical in dict.fromkeys(table.values()):
+        synonyms = sorted(w for w, v in table.items() if v == canonical and w != canonical)
+        values.append({"id": canonical, "name": {"value": canonical, "synonyms": synonyms}})
+    return {"name": name, "values": values}
+
+
+def _era_words() -> dict[str, str]:
+    """Decades as listeners say them: "eighties", "the eighties", "80s", "1980s"."""
+    words: dict[str, str] = {}
+    for word, decade in DECADE_WORDS.items():
+        words.setdefault(decade, decade)
+        words[word] = decade
+        words[f"the {word}"] = decade
+        words[decade[2:]] = decade
+    return words
 
 
 def main(argv: Sequence[str] | None = None) -> int:

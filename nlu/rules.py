@@ -1,121 +1,56 @@
 """The rule parser: free text and Alexa slots to a ParsedRequest, fast and dependency free.
 
 Free text goes through four steps: clean (cap the length, drop control characters, emoji and
-edge punctuation), strip the wake word and politeness, match the whole phrase against the
-control phrases ("pause", "next song"), else read it as a play request: "X by Y", "X radio",
-or a scan for mood, genre, activity, era and popularity words, leaving an open-vocabulary
-artist when nothing else matched. It never raises: what it cannot read is a ``fallback`` with
-a ``reason``.
+edge punctuation), strip the wake word and politeness, match the control phrases ("pause",
+"skip this song") through ``control_key``, else take off the play verb and read the rest as a
+play request (``nlu.reading``) against the lexicon. It never raises: what it cannot read is a
+``fallback`` with a ``reason``.
 
-Moods come from ``nlu.moods`` (the single source of truth); genres from the catalog's genre
-list handed to the constructor, plus the spelling variants in ``GENRE_SYNONYMS``.
+``RuleParser`` knows no catalog names: names stay open vocabulary. ``nlu.parser.MusicParser``
+extends it through the three hooks below (``_matches``, ``_resolver``, ``_conclude``) with the
+spaCy gazetteer, fuzzy catalog lookup and sentence embeddings.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from nlu.candidates import NameKind, NameResolver, NoCatalog
+from nlu.lexicon import (
+    ACTIVITY_SYNONYMS,
+    CONTROL_PHRASES,
+    GENRE_SYNONYMS,
+    POLITE_PREFIXES,
+    POLITE_SUFFIXES,
+    SORT_SYNONYMS,
+    STRONG_PLAY_VERBS,
+    WAKE_PREFIXES,
+    WEAK_PLAY_VERBS,
+    control_key,
+    control_table,
+    era_of,
+    setting_intent,
+)
 from nlu.moods import canonical_mood
-from nlu.parsed import AlexaSlot, Intent, Interpretation, ParsedRequest, Slot, SlotName, fallback
+from nlu.parsed import AlexaSlot, Intent, ParsedRequest, Slot, SlotName, fallback
+from nlu.reading import Reading, Verb, read_play
+from nlu.text import MAX_TEXT_CHARS, clean_words, phrase_key, strip_phrases
+from nlu.vocabulary import LexiconVocabulary, Match, match_keys
 
-# A spoken request is a sentence; anything longer is not one and is not worth scanning.
-MAX_TEXT_CHARS = 500
+# Re-exported: the skill and the interaction model import these from here.
+__all__ = [
+    "ALEXA_INTENTS",
+    "CONTROL_PHRASES",
+    "GENRE_SYNONYMS",
+    "MAX_TEXT_CHARS",
+    "RuleParser",
+    "Utterance",
+    "clean_words",
+    "phrase_key",
+]
 
 # fmt: off
-# Canonical genre keys (see ``phrase_key``) and other ways listeners say them.
-GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "hip hop": ("hiphop", "rap", "hip hop music"),
-    "r and b": ("rnb", "r n b", "rhythm and blues"),
-    "electronic": ("electronica", "edm", "electro"),
-    "rock": ("rock and roll", "rock n roll", "rock 'n' roll"),
-    "classical": ("orchestral", "classical music"),
-    "metal": ("heavy metal",),
-    "punk": ("punk rock",),
-    "country": ("country music",),
-    "pop": ("pop music",),
-    "jazz": ("smooth jazz",),
-    "blues": (),
-    "folk": ("folk music",),
-    "soul": (),
-    "reggae": (),
-    "indie": ("indie rock",),
-    "ambient": (),
-    "latin": ("reggaeton",),
-    "dance": ("dance music",),
-    "k pop": ("kpop", "korean pop"),
-    "lo fi": ("lofi", "lofi beats", "lo fi beats"),
-}
-
-# Whole phrases (after cleaning) that are player controls, not play requests.
-CONTROL_PHRASES: dict[Intent, tuple[str, ...]] = {
-    "pause": ("pause", "pause it", "pause this", "pause the music", "pause music", "hold on"),
-    "stop": ("stop", "stop it", "stop the music", "stop playing", "stop music", "turn it off",
-             "turn off the music", "shut up", "cancel", "be quiet", "quiet"),
-    "resume": ("resume", "resume the music", "resume playing", "continue", "continue playing",
-               "unpause", "keep playing", "carry on"),
-    "next": ("next", "next song", "next track", "next one", "skip", "skip it", "skip this",
-             "skip song", "skip this song", "skip track", "play next", "play the next song",
-             "play the next one", "play next song"),
-    "previous": ("previous", "previous song", "previous track", "go back", "back",
-                 "last song", "play the previous song", "play the last song"),
-    "shuffle_on": ("shuffle", "shuffle on", "turn on shuffle", "shuffle the music"),
-    "shuffle_off": ("shuffle off", "stop shuffling", "turn off shuffle", "unshuffle"),
-    "loop_on": ("loop", "loop on", "turn on loop", "loop this", "loop this song"),
-    "loop_off": ("loop off", "stop looping", "turn off loop"),
-    "repeat": ("repeat", "repeat that", "repeat this", "repeat this song", "play it again",
-               "play that again", "play this again"),
-    "start_over": ("start over", "restart", "restart the song", "restart this song",
-                   "from the beginning", "start from the beginning", "play from the start"),
-    "like": ("like", "like this", "like this song", "i like this", "i like this song",
-             "i love this", "i love this song", "thumbs up", "love this song"),
-    "dislike": ("dislike", "dislike this", "i don't like this", "i don't like this song",
-                "i hate this", "i hate this song", "thumbs down", "don't play this again"),
-    "whats_playing": ("what's playing", "what is playing", "what's this", "what is this",
-                      "what song is this", "what's this song", "what is this song",
-                      "who is this", "who sings this", "who is singing", "what's on"),
-    "help": ("help", "help me", "what can i say", "what can you do", "how does this work"),
-}
-
-_WAKE_PREFIXES = ("hey alexa", "ok alexa", "alexa", "ask philomath to", "tell philomath to",
-                  "ask philomath", "philomath")
-_POLITE_PREFIXES = ("please", "can you", "could you", "would you", "will you", "kindly",
-                    "i'd like you to", "can i", "could i")
-_POLITE_SUFFIXES = ("please", "for me", "right now", "now", "thanks", "thank you")
-# Longest first, so "play me" wins over "play".
-_PLAY_VERBS = tuple(sorted((
-    "play", "play me", "put on", "turn on", "start", "start playing", "give me", "find me",
-    "find", "search for", "queue up", "listen to", "let me hear", "let's hear", "lets hear",
-    "let's listen to", "i want to hear", "i wanna hear", "i'd like to hear",
-    "i would like to hear", "i want to listen to", "i wanna listen to", "i'd like to listen to",
-    "i would like to listen to", "i want", "i need", "hear",
-), key=len, reverse=True))
-
-_MUSIC_NOUNS = frozenset(("music", "songs", "song", "tracks", "track", "tunes", "something",
-                          "anything", "stuff", "playlist", "mix", "album"))
-_FILLER = _MUSIC_NOUNS | frozenset((
-    "some", "any", "a", "an", "the", "me", "my", "to", "for", "of", "with", "while", "from",
-    "on", "in", "i", "am", "i'm", "im", "when", "good", "great", "nice", "little", "bit", "kind",
-    "that", "is", "are", "it", "this", "more", "really", "very", "just", "few", "lot", "lots",
-    "type", "style", "vibes", "vibe", "like", "get", "us", "our", "be", "today", "tonight",
-    "evening", "morning", "afternoon", "night", "background", "new", "and", "or",
-))
-_SORT_PHRASES = frozenset(("top hits", "hits", "popular", "most popular", "trending",
-                           "the charts", "charts", "top songs", "top tracks", "top 40",
-                           "top forty", "chart toppers", "biggest hits", "greatest hits"))
-# Activity words to the canonical activity; the mood they imply comes from nlu.moods.
-_ACTIVITIES = {"study": "study", "studying": "study", "workout": "workout",
-               "working out": "workout", "exercise": "workout", "exercising": "workout",
-               "gym": "workout", "running": "running", "sleep": "sleep", "sleeping": "sleep",
-               "cooking": "cooking", "driving": "driving", "reading": "reading",
-               "work": "work", "working": "work", "party": "party", "partying": "party"}
-_DECADE_WORDS = {"fifties": "1950s", "sixties": "1960s", "seventies": "1970s",
-                 "eighties": "1980s", "nineties": "1990s"}
-_DECADE = re.compile(r"^(19|20)?([0-9])0'?s$")
-_EDGE_PUNCTUATION = ".,!?;:\"'()[]{}<>«»“”‘’`*~_"
-
 # Alexa intent names to ours; PlayMusicIntent and PlayRequestIntent carry slots.
 ALEXA_INTENTS: dict[str, Intent] = {
     "AMAZON.PauseIntent": "pause", "AMAZON.StopIntent": "stop", "AMAZON.CancelIntent": "stop",
@@ -128,68 +63,38 @@ ALEXA_INTENTS: dict[str, Intent] = {
     "WhatsPlayingIntent": "whats_playing",
 }
 # fmt: on
+_STRONG = tuple(sorted(STRONG_PLAY_VERBS, key=len, reverse=True))
+_WEAK = tuple(sorted(WEAK_PLAY_VERBS, key=len, reverse=True))
+# PlayMusicIntent's name slots, by the slot name the interaction model gives them.
+_NAME_SLOTS: dict[str, NameKind] = {
+    "Artist": "artist", "Track": "track", "Album": "album", "Playlist": "playlist",
+}  # fmt: skip
 
 
-def phrase_key(text: str) -> str:
-    """The lookup form of a phrase: lower case, ``&`` as "and", hyphens and slashes as
-    spaces, single spaces. "Hip-Hop" and "hip hop" share a key; so do "R&B" and "r and b"."""
-    text = text.lower().replace("&", " and ")
-    return " ".join(re.sub(r"[-_/]", " ", text).split())
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """A cleaned request: ``words`` after the play verb, ``request`` before it (wake word and
+    politeness already gone), and which kind of verb was said."""
 
+    request: tuple[str, ...]
+    words: tuple[str, ...]
+    verb: Verb
 
-def clean_words(text: str) -> list[str]:
-    """Lower-case words of ``text`` with control characters, emoji and symbols removed and
-    punctuation stripped from word edges (inner punctuation such as "p!nk" stays)."""
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
-    # Only letters, digits, punctuation and spaces can be part of a spoken word.
-    kept = "".join(c if unicodedata.category(c)[0] in "LMNP" else " " for c in text)
-    words = []
-    for raw in kept.lower().split():
-        word = "and" if raw == "&" else raw.strip(_EDGE_PUNCTUATION)
-        if any(c.isalnum() for c in word):
-            words.append(word)
-    return words
-
-
-def _strip_phrases(words: list[str], prefixes: Iterable[str], *, suffix: bool = False) -> bool:
-    """Remove one of ``prefixes`` from the start (or end) of ``words`` in place."""
-    for phrase in prefixes:
-        parts = phrase.split()
-        n = len(parts)
-        if suffix and words[-n:] == parts and len(words) > n:
-            del words[-n:]
-            return True
-        if not suffix and words[:n] == parts:
-            del words[:n]
-            return True
-    return False
-
-
-@dataclass
-class _Scan:
-    """What a vocabulary scan found in a run of words."""
-
-    slots: dict[SlotName, Slot] = field(default_factory=dict)
-    leftovers: list[str] = field(default_factory=list)
-    music_noun: bool = False
+    @property
+    def keys(self) -> list[str]:
+        return match_keys(self.words)
 
 
 class RuleParser:
     """Parses requests with phrase tables; see the module docstring. Thread safe."""
 
     def __init__(self, genres: Iterable[str]) -> None:
-        self._genres: dict[str, str] = {}
-        catalog = [g for g in genres if g and g.strip()]
-        for genre in catalog:  # spelling variants first, so exact catalog names win below
-            for variant in GENRE_SYNONYMS.get(phrase_key(genre), ()):
-                self._genres[phrase_key(variant)] = genre
-        for genre in catalog:
-            self._genres[phrase_key(genre)] = genre
-        self._controls = {p: i for i, phrases in CONTROL_PHRASES.items() for p in phrases}
+        self._lexicon = LexiconVocabulary(genres)
+        self._controls = control_table()
 
     def canonical_genre(self, text: str) -> str | None:
         """The catalog's spelling of the genre ``text`` names, or None."""
-        return self._genres.get(phrase_key(text))
+        return self._lexicon.genre(text)
 
     def parse(self, text: str, *, assume_play: bool = False) -> ParsedRequest:
         """Parse free text. ``assume_play`` is for text that followed a play carrier phrase
@@ -198,18 +103,28 @@ class RuleParser:
             return fallback("too_long")
         words = clean_words(text)
         while (
-            _strip_phrases(words, _WAKE_PREFIXES)
-            or _strip_phrases(words, _POLITE_PREFIXES)
-            or _strip_phrases(words, _POLITE_SUFFIXES, suffix=True)
+            strip_phrases(words, WAKE_PREFIXES)
+            or strip_phrases(words, POLITE_PREFIXES)
+            or strip_phrases(words, POLITE_SUFFIXES, suffix=True)
         ):
             pass
         if not words:
             return fallback("empty")
-        control = self._controls.get(" ".join(words))
+        control = self._controls.get(control_key(words)) or setting_intent(words)
         if control is not None:
             return ParsedRequest(intent=control, confidence=0.95)
-        has_verb = _strip_phrases(words, _PLAY_VERBS)
-        return self._play(words, explicit=has_verb or assume_play)
+        request = tuple(words)
+        verb = _take_verb(words)
+        if assume_play and verb != "strong":
+            verb = "strong"
+        utterance = Utterance(request, tuple(words), verb)
+        if not words:
+            return ParsedRequest(intent="play_music", confidence=0.8)
+        keys = utterance.keys
+        reading = read_play(
+            utterance.words, keys, self._matches(keys), verb=verb, resolver=self._resolver()
+        )
+        return self._conclude(utterance, reading)
 
     def from_alexa_slots(
         self, intent_name: str, slots: Mapping[str, str | AlexaSlot | None]
@@ -230,169 +145,101 @@ class RuleParser:
             return fallback(f"unknown_intent:{intent_name[:64]}")
         return ParsedRequest(intent=intent, confidence=1.0)
 
+    # --- hooks ---------------------------------------------------------------------------
+
+    def _matches(self, keys: list[str]) -> list[Match]:
+        """Known phrases in the words: here the lexicon only."""
+        return self._lexicon.matches(keys)
+
+    def _resolver(self) -> NameResolver:
+        """Where names are looked up: here nowhere, names stay as said."""
+        return NoCatalog()
+
+    def _conclude(self, utterance: Utterance, reading: Reading) -> ParsedRequest:
+        """The request a reading makes. Without a play verb, only lexicon words, catalog
+        names, music nouns or name cues make it a music request."""
+        if reading.not_music:
+            return fallback("not_music")
+        if utterance.verb == "none" and not reading.evidence:
+            return fallback("no_match")
+        return play_request(reading, utterance.verb)
+
+    # --- Alexa slots -------------------------------------------------------------------------
+
     def _play_music_slots(self, slots: Mapping[str, str | AlexaSlot | None]) -> ParsedRequest:
         found: dict[SlotName, Slot] = {}
-        mood = _as_alexa_slot(slots.get("Mood"))
-        if mood is not None and mood.text is not None:
-            canonical = canonical_mood(mood.resolved or mood.text) or canonical_mood(mood.text)
-            if canonical is not None:
-                found["mood"] = Slot(text=mood.text, value=canonical, id=mood.resolved_id)
-        genre = _as_alexa_slot(slots.get("Genre"))
-        if genre is not None and genre.text is not None:
-            said = genre.resolved or genre.text
-            value = self.canonical_genre(said) or phrase_key(said)
-            if value:
-                found["genre"] = Slot(text=genre.text, value=value, id=genre.resolved_id)
-        artist = _as_alexa_slot(slots.get("Artist"))
-        name = " ".join(clean_words(artist.text)) if artist and artist.text else ""
-        if artist is not None and artist.text is not None and name:
-            found["artist"] = Slot(text=artist.text, value=artist.resolved or name,
-                                   id=artist.resolved_id)  # fmt: skip
+        for name, value in slots.items():
+            slot = _as_alexa_slot(value)
+            if slot is None or slot.text is None or not clean_words(slot.text):
+                continue
+            filled = self._alexa_slot(name, slot)
+            if filled is not None:
+                found[filled[0]] = filled[1]
         return ParsedRequest(intent="play_music", confidence=0.9 if found else 0.7, slots=found)
 
-    def _play(self, words: list[str], *, explicit: bool) -> ParsedRequest:
-        """Read ``words`` (verb removed) as a play request."""
-        if not words:
-            return ParsedRequest(intent="play_music", confidence=0.8)
-        radio = len(words) > 1 and words[-1] == "radio"
-        if radio:
-            words = words[:-1]
-        slots: dict[SlotName, Slot] = {}
-        by = _split_by(words)
-        if by is not None:
-            words, artist = by
-            slots["artist"] = _slot(artist)
-        item_types: tuple[SlotName, ...] = ("album", "playlist")
-        for item_type in item_types:
-            named = _after_marker(words, item_type)
-            if named:
-                slots.update({item_type: _slot(named), "item_type": _slot(item_type)})
-                return ParsedRequest(intent="play_music", confidence=0.8, slots=slots)
-        scan = self._scan(words)
-        slots.update(scan.slots)
-        if by is not None:
-            return self._by(words, slots, scan)
-        if slots:
-            confidence = 0.9 if not scan.leftovers else 0.75
-            return ParsedRequest(intent="play_music", confidence=confidence, slots=slots)
-        name = _trim_filler(words)
-        if not name:
-            if explicit or scan.music_noun:
-                return ParsedRequest(intent="play_music", confidence=0.8 if explicit else 0.6)
-            return fallback("no_match")
-        if not (explicit or radio):
-            return fallback("no_match")
-        named = " ".join(name)
-        return ParsedRequest(
-            intent="play_music",
-            confidence=0.7 if radio else 0.6,
-            slots={"artist": _slot(named)},
-            alternatives=[
-                Interpretation(intent="play_music", confidence=0.3, slots={"track": _slot(named)})
-            ],
-        )
-
-    @staticmethod
-    def _by(before: list[str], slots: dict[SlotName, Slot], scan: _Scan) -> ParsedRequest:
-        """ "<something> by <artist>": ``before`` is vocabulary, filler or a track title."""
-        title = _trim_filler(before)
-        alternatives = []
-        if not scan.slots and title:
-            slots["track"] = _slot(" ".join(title))
-            # "stand by me" may be one title rather than "stand" by "me".
-            whole = f"{' '.join(title)} by {slots['artist'].value}"
-            alternatives.append(
-                Interpretation(intent="play_music", confidence=0.3, slots={"track": _slot(whole)})
-            )
-        return ParsedRequest(
-            intent="play_music", confidence=0.85, slots=slots, alternatives=alternatives
-        )
-
-    def _scan(self, words: list[str]) -> _Scan:
-        """Longest-first match of 3, 2 and 1 word phrases against the vocabulary."""
-        scan = _Scan()
-        i = 0
-        while i < len(words):
-            for n in (3, 2, 1):
-                if i + n <= len(words) and self._take(" ".join(words[i : i + n]), scan):
-                    i += n
-                    break
-            else:
-                scan.leftovers.append(words[i])
-                i += 1
-        return scan
-
-    def _take(self, phrase: str, scan: _Scan) -> bool:
-        """Record ``phrase`` in ``scan`` if it is vocabulary; False when it is not."""
-        genre = self._genres.get(phrase_key(phrase))
-        if genre is not None:
-            scan.slots.setdefault("genre", Slot(text=phrase, value=genre))
-            return True
-        mood, activity = canonical_mood(phrase), _ACTIVITIES.get(phrase)
-        if mood is not None or activity is not None:
-            if mood is not None:
-                scan.slots.setdefault("mood", Slot(text=phrase, value=mood))
-            if activity is not None:
-                scan.slots.setdefault("activity", Slot(text=phrase, value=activity))
-            return True
-        if phrase in _SORT_PHRASES:
-            scan.slots.setdefault("sort", Slot(text=phrase, value="popular"))
-            return True
-        era = _era(phrase)
-        if era is not None:
-            scan.slots.setdefault("era", Slot(text=phrase, value=era))
-            return True
-        if phrase in _FILLER:
-            scan.music_noun |= phrase in _MUSIC_NOUNS
-            return True
-        return False
+    def _alexa_slot(self, name: str, slot: AlexaSlot) -> tuple[SlotName, Slot] | None:
+        """One PlayMusicIntent slot as (slot name, Slot), or None when its value is unknown."""
+        text = slot.text or ""
+        said = slot.resolved or text
+        value: str | None
+        if name == "Mood":
+            value = canonical_mood(said) or canonical_mood(text)
+            return ("mood", Slot(text=text, value=value, id=slot.resolved_id)) if value else None
+        if name == "Genre":
+            value = self.canonical_genre(said) or phrase_key(said)
+            return ("genre", Slot(text=text, value=value, id=slot.resolved_id)) if value else None
+        simple: dict[str, tuple[SlotName, Mapping[str, str]]] = {
+            "Activity": ("activity", ACTIVITY_SYNONYMS), "Sort": ("sort", SORT_SYNONYMS),
+        }  # fmt: skip
+        if name in simple:
+            kind, table = simple[name]
+            value = table.get(phrase_key(said)) or table.get(phrase_key(text))
+            return (kind, Slot(text=text, value=value, id=slot.resolved_id)) if value else None
+        if name == "Era":
+            value = era_of(" ".join(clean_words(said)))
+            return ("era", Slot(text=text, value=value)) if value else None
+        kind_of_name = _NAME_SLOTS.get(name)
+        if kind_of_name is None:
+            return None
+        if slot.resolved is not None:
+            return kind_of_name, Slot(text=text, value=slot.resolved, id=slot.resolved_id)
+        spoken = " ".join(clean_words(text))
+        found = self._resolver().resolve(spoken, (kind_of_name,))
+        if found and found[0].score >= 0.8:
+            return kind_of_name, Slot(text=text, value=found[0].value, id=found[0].id)
+        return kind_of_name, Slot(text=text, value=spoken)
 
 
-def _era(phrase: str) -> str | None:
-    if phrase in _DECADE_WORDS:
-        return _DECADE_WORDS[phrase]
-    match = _DECADE.match(phrase)
-    if match is None:
-        return None
-    century, decade = match.groups()
-    if century is None:
-        century = "20" if decade in "012" else "19"
-    return f"{century}{decade}0s"
+def _take_verb(words: list[str]) -> Verb:
+    """Remove the play verb from ``words``: at the start, or after a preamble ("i'm sad,
+    play something"); which kind of verb it was."""
+    if strip_phrases(words, _STRONG):
+        return "strong"
+    if strip_phrases(words, _WEAK):
+        return "weak"
+    for i in range(1, len(words)):
+        if words[i] == "play":
+            rest = words[i:]
+            strip_phrases(rest, _STRONG)
+            words[i:] = rest
+            return "strong"
+    return "none"
 
 
-def _split_by(words: list[str]) -> tuple[list[str], str] | None:
-    """(words before the last "by", the artist after it), or None when no artist follows."""
-    if "by" not in words:
-        return None
-    split = len(words) - 1 - words[::-1].index("by")
-    artist = _trim_filler(words[split + 1 :])
-    return (words[:split], " ".join(artist)) if artist else None
-
-
-def _after_marker(words: list[str], marker: str) -> str | None:
-    """The name in "the album X", "album X", "my X playlist", "playlist X"; else None."""
-    if marker in words[:2]:
-        rest = words[words.index(marker) + 1 :]
-        return " ".join(rest) or None
-    if len(words) > 1 and words[-1] == marker and words[0] in ("my", "the"):
-        return " ".join(words[1:-1]) or None
-    return None
-
-
-def _trim_filler(words: list[str]) -> list[str]:
-    """``words`` without leading filler and trailing music nouns ("some radiohead songs" ->
-    "radiohead"); a leading "the" and trailing words such as "me" can be part of a name."""
-    start, end = 0, len(words)
-    while start < end and words[start] in _FILLER and words[start] != "the":
-        start += 1
-    while end > start and words[end - 1] in _MUSIC_NOUNS:
-        end -= 1
-    trimmed = words[start:end]
-    return [] if all(w in _FILLER for w in trimmed) else trimmed
-
-
-def _slot(text: str) -> Slot:
-    return Slot(text=text, value=text)
+def play_request(reading: Reading, verb: Verb) -> ParsedRequest:
+    """A ``play_music`` request from a reading; unsure readings and requests without a verb
+    are less certain."""
+    confidence = reading.confidence
+    if reading.unsure:
+        confidence = min(confidence, 0.5)
+    elif verb == "none":
+        confidence -= 0.1
+    return ParsedRequest(
+        intent="play_music",
+        confidence=round(max(0.05, confidence), 3),
+        slots=reading.slots,
+        alternatives=reading.alternatives,
+    )
 
 
 def _as_alexa_slot(value: str | AlexaSlot | None) -> AlexaSlot | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -110,27 +111,73 @@ def evaluate(dataset: str, data_dir: str, seed: int, as_json: bool) -> None:
         raise SystemExit(code)
 
 
+@main.group()
+def nlu() -> None:
+    """Language understanding: parse utterances, evaluate the parser."""
+
+
+@nlu.command("parse", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def nlu_parse(settings: Settings, args: tuple[str, ...]) -> None:
+    """`parse "text"` prints the ParsedRequest as JSON; `parse --jsonl` reads one utterance
+    per line on stdin and writes one ParsedRequest per line."""
+    from nlu.cli import main_parse
+
+    argv = list(args)
+    if "--gazetteer" not in argv and settings.gazetteer_dir.exists():
+        argv += ["--gazetteer", str(settings.gazetteer_dir)]
+    code = main_parse(argv)
+    if code:
+        raise SystemExit(code)
+
+
+@nlu.command("evaluate", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def nlu_evaluate(args: tuple[str, ...]) -> None:
+    """Intent accuracy, per-slot P/R/F1, exact match and latency on the project's own
+    evaluation set: [--set test|dev|FILE] [--rules] [--no-embeddings] [--json] [--errors N]."""
+    from nlu.evaluate import main as evaluate_main
+
+    code = evaluate_main(list(args))
+    if code:
+        raise SystemExit(code)
+
+
 # -- online ----------------------------------------------------------------------------------
 
 
 @main.command()
 @click.option("--host", default=None, help="Bind address (default PHILOMATH_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default PHILOMATH_PORT).")
+@click.option(
+    "--workers", is_flag=True, help="Also run the feedback consumer and batch watcher as threads."
+)
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, workers: bool) -> None:
     """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations."""
+    import threading
+
     import uvicorn
 
+    from philomath.roles import start_workers
     from philomath.wiring import build_online
 
     host = host or settings.host
     port = port or settings.port
     online = build_online(settings)
+    stop = threading.Event()
+    if workers:
+        start_workers(online, settings, stop)
     base = f"http://{host}:{port}"
+    verification = "on" if settings.verify_alexa_signatures else "OFF (local development only)"
     click.echo(
-        f"\nPhilomath is serving on {base}\n"
-        f"  curl {base}/health\n"
-        f"  curl '{base}/v1/users/{DEMO_USER}/recommendations?mood=relaxing&n=5'\n"
+        f"\nPhilomath is serving on {base}"
+        + (" with the feedback consumer and batch watcher" if workers else "")
+        + f"\n  Alexa request verification: {verification}\n"
+        f"  curl {base}/ready\n"
+        f"  curl -H 'Authorization: Bearer demo-token' "
+        f"'{base}/v1/users/me/recommendations?mood=relaxing&limit=5'\n"
         f"  .venv/bin/philomath say 'play something relaxing' --user {DEMO_USER} --json "
         f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
         err=True,
@@ -138,7 +185,67 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     try:
         uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)
     finally:
+        stop.set()
         online.close()
+
+
+@main.command()
+@click.pass_obj
+def consume(settings: Settings) -> None:
+    """Apply play events from the stream to profiles until SIGINT or SIGTERM."""
+    from philomath.roles import consume as consume_role
+    from philomath.roles import stop_on_signals
+    from philomath.wiring import build_backends
+
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        consume_role(backends, stop_on_signals())
+    finally:
+        backends.close()
+
+
+@main.command()
+@click.option("--incremental", is_flag=True, help="Only listeners whose profile changed.")
+@click.option("--watch", is_flag=True, help="Keep running until SIGINT or SIGTERM.")
+@click.pass_obj
+def batch(settings: Settings, incremental: bool, watch: bool) -> None:
+    """Batch inference: lists for every listener into a new store snapshot."""
+    from philomath.roles import batch as batch_role
+    from philomath.roles import stop_on_signals
+    from philomath.wiring import build_backends
+
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        report = batch_role(
+            backends, settings, incremental=incremental, watch=stop_on_signals() if watch else None
+        )
+    finally:
+        backends.close()
+    click.echo(json.dumps(_jsonable(report), indent=2))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "user_id", default=None, help="Replace the dialog's listener.")
+@click.pass_obj
+def dialog(settings: Settings, file: Path, user_id: str | None) -> None:
+    """Replay a multi-turn session (FILE, JSON) like the ASK simulator: what Alexa would say
+    and play at each turn. Examples ship in skill/dialogs/."""
+    from philomath.wiring import build_online
+    from skill.dialog import replay_file
+
+    online = build_online(settings)
+    try:
+        transcript = replay_file(file, online.skill, online.parser, user=user_id)
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    finally:
+        online.close()
+    click.echo(transcript.render())
+    if not transcript.ok:
+        raise SystemExit(1)
 
 
 @main.command()

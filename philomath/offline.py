@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from philomath.settings import Settings
@@ -9,6 +10,8 @@ from philomath.wiring import build_backends
 
 if TYPE_CHECKING:
     from recommender.pipeline import PipelineReport
+
+logger = logging.getLogger(__name__)
 
 
 def run_offline(
@@ -31,7 +34,7 @@ def run_offline(
     backends = build_backends(settings)
     try:
         backends.ensure_schema()
-        return run_pipeline(
+        report = run_pipeline(
             raw_dir=settings.raw_dir,
             work_dir=settings.data_dir / "work",
             catalog=backends.catalog,
@@ -42,3 +45,18 @@ def run_offline(
         )
     finally:
         backends.close()
+    build_nlu_gazetteer(settings)
+    return report
+
+
+def build_nlu_gazetteer(settings: Settings) -> None:
+    """The NLU's catalog gazetteer, built once here so serving only loads it from disk.
+    Skipped (with a note) where the nlp extra is not installed: the rule parser still runs."""
+    from recommender.data import unified
+
+    try:
+        from nlu.gazetteer import build_gazetteer
+    except ImportError as exc:
+        logger.warning("NLU gazetteer not built (install the nlp extra): %s", exc)
+        return
+    build_gazetteer(unified.tracks(settings.data_dir / "work" / "unified"), settings.gazetteer_dir)

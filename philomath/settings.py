@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_PROFILES_URL`` | ``sqlite:///path``, ``dynamodb://table`` |
     | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
     | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream`` |
+    | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     """
 
     model_config = SettingsConfigDict(env_prefix="PHILOMATH_", env_file=".env", extra="ignore")
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     profiles_url: str = ""
     cache_url: str = "memory://"
     events_url: str = ""
+    queue_url: str = ""  # per-device play queues
+    queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -36,6 +39,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     stream_base_url: str = "https://media.philomath.example/tracks"
+    # HMAC key of stream URLs (unset: a random one per process, fine for the demo only).
+    media_signing_key: SecretStr | None = None
+    stream_url_ttl_s: int = Field(default=12 * 3600, ge=60)
+
+    # Alexa: the skill id(s) requests must be addressed to (comma-separated), and request
+    # signature verification, which only a local development server may turn off.
+    alexa_skill_id: str = ""
+    verify_alexa_signatures: bool = True
+    # REST API bearer tokens: a JSON object {"<token>": "<listener id>"} (a key may be
+    # "sha256:<hex>" of the token).
+    api_tokens: SecretStr = SecretStr("")
     cache_ttl_s: float = Field(default=300.0, gt=0)
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
 
@@ -55,7 +69,13 @@ class Settings(BaseSettings):
         self.store_url = self.store_url or f"sqlite:///{data / 'recommendations.db'}"
         self.profiles_url = self.profiles_url or f"sqlite:///{data / 'profiles.db'}"
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
+        self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
         return self
+
+    @property
+    def gazetteer_dir(self) -> Path:
+        """The NLU gazetteer the offline pipeline builds from the catalog."""
+        return self.data_dir / "gazetteer"
 
     @property
     def raw_dir(self) -> Path:

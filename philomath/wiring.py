@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
+from playback.queue import QueueStore
 from recommender.cache import Cache
 from recommender.profiles import ProfileStore
 from recommender.store import POPULAR_USER, RecommendationStore
@@ -20,8 +23,13 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from fastapi import FastAPI
 
     from nlu.rules import RuleParser
+    from playback.url_signing import UrlSigner
     from recommender.router import Router
+    from skill.alexa.verification import AlexaRequestVerifier
     from skill.player import MusicPlayer
+
+
+logger = logging.getLogger(__name__)
 
 
 class ConfigurationError(ValueError):
@@ -136,6 +144,33 @@ def build_events(settings: Settings) -> EventStream:
     raise ConfigurationError(f"unknown event stream scheme {scheme!r} in {url!r}")
 
 
+def build_queues(settings: Settings) -> QueueStore:
+    """Per-device play queues: ``sqlite:///path`` (default), ``redis://``, ``dynamodb://``,
+    ``memory://`` (one process only)."""
+    url, ttl_s = settings.queue_url, settings.queue_ttl_s
+    scheme = _scheme(url)
+    if scheme == "sqlite":
+        from playback.sqlite_queue import SqliteQueueStore
+
+        return SqliteQueueStore(_sqlite_path(url), ttl_s=ttl_s)
+    if scheme in ("redis", "rediss"):
+        import redis
+
+        from playback.redis_queue import RedisQueueStore
+
+        client = redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
+        return RedisQueueStore(client, ttl_s=ttl_s)
+    if scheme == "dynamodb":
+        from playback.dynamodb_queue import DynamoDBQueueStore
+
+        return DynamoDBQueueStore(_aws_client("dynamodb", settings), _aws_name(url), ttl_s=ttl_s)
+    if scheme == "memory":
+        from playback.memory_queue import MemoryQueueStore
+
+        return MemoryQueueStore(ttl_s=ttl_s)
+    raise ConfigurationError(f"unknown queue store scheme {scheme!r} in {url!r}")
+
+
 @dataclass
 class Backends:
     """Every adapter the online path needs, built from one Settings."""
@@ -145,13 +180,15 @@ class Backends:
     profiles: ProfileStore
     cache: Cache
     events: EventStream
+    queues: QueueStore
 
     def ensure_schema(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.events):
+        for port in (self.catalog, self.store, self.profiles, self.events, self.queues):
             port.ensure_schema()
 
     def close(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.cache, self.events):
+        ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
+        for port in ports:
             port.close()
 
 
@@ -162,6 +199,7 @@ def build_backends(settings: Settings) -> Backends:
         profiles=build_profiles(settings),
         cache=build_cache(settings),
         events=build_events(settings),
+        queues=build_queues(settings),
     )
 
 
@@ -175,6 +213,7 @@ class Online:
     parser: RuleParser
     skill: CustomSkill
     app: FastAPI
+    skill_ids: frozenset[str] = frozenset()  # PHILOMATH_ALEXA_SKILL_ID, for the Lambda entry
 
     def close(self) -> None:
         self.backends.close()
@@ -182,24 +221,79 @@ class Online:
 
 def build_online(settings: Settings) -> Online:
     """Build adapters, make sure their tables exist, and assemble router, player and skill."""
-    from nlu.rules import RuleParser
+    from playback.spool import EventSpool
     from playback.stream_urls import StreamUrls
     from recommender.router import Router
     from skill.alexa import build_skill
+    from skill.alexa.verification import parse_skill_ids
+    from skill.api.auth import TokenAuthenticator, parse_api_tokens
     from skill.http_app import create_app
     from skill.player import MusicPlayer
 
     backends = build_backends(settings)
     backends.ensure_schema()
     router = Router(
-        backends.store, backends.profiles, backends.cache, cache_ttl_s=settings.cache_ttl_s
+        backends.store,
+        backends.profiles,
+        backends.cache,
+        cache_ttl_s=settings.cache_ttl_s,
+        catalog=backends.catalog,  # genres, moods, explicit flags of candidates
     )
-    parser = RuleParser(backends.catalog.genres())
-    stream_urls = StreamUrls(settings.stream_base_url)
-    player = MusicPlayer(backends.catalog, router, stream_urls, backends.events)
-    skill = build_skill(player, parser)
-    app = create_app(player, parser, skill, health_checks=_health_checks(backends))
-    return Online(backends, router, player, parser, skill, app)
+    parser = _parser(settings, backends.catalog.genres())
+    signer = _url_signer(settings)
+    stream_urls = StreamUrls(settings.stream_base_url, signer)
+    spool = EventSpool(settings.data_dir / "spool.db")  # events the stream could not take
+    player = MusicPlayer(backends.catalog, router, stream_urls, backends.events, spool=spool)
+    skill = build_skill(player, parser, backends.queues)
+    skill_ids = parse_skill_ids(settings.alexa_skill_id)
+    app = create_app(
+        player,
+        parser,
+        skill,
+        catalog=backends.catalog,
+        authenticator=TokenAuthenticator(parse_api_tokens(settings.api_tokens.get_secret_value())),
+        media_signer=signer,
+        health_checks=_health_checks(backends),
+        verifier=_verifier(settings, skill_ids),
+    )
+    return Online(backends, router, player, parser, skill, app, skill_ids)
+
+
+def _url_signer(settings: Settings) -> UrlSigner:
+    from playback.url_signing import UrlSigner
+
+    key = settings.media_signing_key
+    if key is None:
+        # Fine for one process (the demo); URLs stop verifying when it restarts.
+        logger.warning("PHILOMATH_MEDIA_SIGNING_KEY is unset: stream URLs use a random key")
+        return UrlSigner(secrets.token_bytes(32), ttl_s=settings.stream_url_ttl_s)
+    return UrlSigner(key.get_secret_value().encode(), ttl_s=settings.stream_url_ttl_s)
+
+
+def _verifier(settings: Settings, skill_ids: frozenset[str]) -> AlexaRequestVerifier | None:
+    from skill.alexa.verification import AlexaRequestVerifier
+
+    if not settings.verify_alexa_signatures:
+        logger.warning(
+            "Alexa request verification is OFF (PHILOMATH_VERIFY_ALEXA_SIGNATURES=false): "
+            "for local development only"
+        )
+        return None
+    # Without PHILOMATH_ALEXA_SKILL_ID it refuses every request, saying why in the log.
+    return AlexaRequestVerifier(skill_ids)
+
+
+def _parser(settings: Settings, genres: list[str]) -> RuleParser:
+    """The catalog-aware parser (spaCy gazetteer, MiniLM when unsure) where the nlp extra is
+    installed; the rule parser otherwise, e.g. in a serving-only Lambda image."""
+    try:
+        from nlu.parser import load_parser
+    except ImportError:
+        from nlu.rules import RuleParser
+
+        logger.warning("nlp extra not installed: using the rule parser only")
+        return RuleParser(genres)
+    return load_parser(settings.gazetteer_dir, genres=genres)
 
 
 def _health_checks(backends: Backends) -> dict[str, Callable[[], None]]:

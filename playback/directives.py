@@ -42,17 +42,24 @@ def play_directive(
     subtitle: str,
     offset_ms: int = 0,
     behavior: PlayBehavior = "REPLACE_ALL",
+    expected_previous_token: str | None = None,
 ) -> dict[str, Any]:
-    """An ``AudioPlayer.Play`` directive; ``subtitle`` is shown under the title (the artist)."""
+    """An ``AudioPlayer.Play`` directive; ``subtitle`` is shown under the title (the artist).
+
+    An ENQUEUE names the token it must follow (``expected_previous_token``): Alexa drops it
+    when the device has moved on to another stream meanwhile, instead of playing it late.
+    """
     if not url.startswith("https://") and not url.startswith("http://"):
         raise ValueError(f"stream url must be http(s), got {url!r}")
+    if (behavior == "ENQUEUE") != (expected_previous_token is not None):
+        raise ValueError("ENQUEUE needs expected_previous_token, and only ENQUEUE takes one")
+    stream: dict[str, Any] = {"url": url, "token": token, "offsetInMilliseconds": max(0, offset_ms)}
+    if expected_previous_token is not None:
+        stream["expectedPreviousToken"] = expected_previous_token
     return {
         "type": "AudioPlayer.Play",
         "playBehavior": behavior,
-        "audioItem": {
-            "stream": {"url": url, "token": token, "offsetInMilliseconds": max(0, offset_ms)},
-            "metadata": {"title": title, "subtitle": subtitle},
-        },
+        "audioItem": {"stream": stream, "metadata": {"title": title, "subtitle": subtitle}},
     }
 
 

@@ -3,7 +3,8 @@
     PlaybackError
     ├── CatalogUnavailable   the catalog backend cannot be reached or failed
     ├── TrackNotFound        a track id is not in the catalog
-    └── StreamUnavailable    the event stream cannot be reached or failed
+    ├── StreamUnavailable    the event stream cannot be reached or failed
+    └── QueueUnavailable     the device-queue store cannot be reached or failed
 
 Adapters translate vendor exceptions into these with ``raise ... from exc``.
 """
@@ -23,3 +24,7 @@ class TrackNotFound(PlaybackError):
 
 class StreamUnavailable(PlaybackError):
     """The event stream cannot be reached or failed."""
+
+
+class QueueUnavailable(PlaybackError):
+    """The device-queue store cannot be reached or failed (or holds an unreadable queue)."""

@@ -3,7 +3,12 @@
 Table design (one item per list)::
 
     user_id        S   partition key (``POPULAR_USER`` for charts)
-    context        S   sort key: ``all``, ``mood:<m>``, ``genre:<g>``
+    context        S   sort key: ``<context>#<snapshot>``, e.g.
+                       ``mood:relaxing#popularity.v1.20261128T120000123456Z``: the context
+                       (``all``, ``mood:<m>``, ``genre:<g>``, ``region:<cc>``, ...), then the
+                       snapshot, which names the model version and the batch run; lists of
+                       the unversioned base snapshot have the bare context
+    snapshot       S   the snapshot id again (absent in the base snapshot), for maintenance
     model_version  S
     track_ids      S   ids each preceded by U+001F (``list_codec``): far smaller than an L
     scores         B   little-endian float64s packed back to back: exact, 8 bytes a score
@@ -22,21 +27,41 @@ router treats lists as a best effort, so they are not filtered here.
 A list is one item, and an item is limited to 400 KB: about 14,000 track ids of 20
 characters with their scores. ``put_lists`` raises ``ValueError`` for a larger one.
 An item that cannot be decoded raises ``StoreUnavailable``, like a failing backend.
+
+Snapshots: the pointer is one item (``user_id`` = ``_snapshots``, ``context`` = ``pointer``)
+holding ``current``, ``previous`` and ``published_at``; ``publish_snapshot`` rewrites it
+with a condition on the ``current`` it read, so two publishers cannot both win. A reader
+resolves the pointer, then reads ``(user_id, context#current)``: both snapshots stay
+complete, so a reader that resolved the pointer just before a switch still reads one whole
+snapshot. The router refreshes the pointer every few seconds instead of on every request.
+Old snapshots expire through the TTL (each run rewrites every list, so a snapshot not
+current for seven days is gone); ``drop_snapshot`` deletes one at once with a full table
+scan, a maintenance job's tool, not the serving path's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from recommender.dynamodb_table import DynamoDBTable, Item
 from recommender.errors import StoreUnavailable
 from recommender.list_codec import pack_scores, pack_track_ids, unpack_scores, unpack_track_ids
-from recommender.store import RecommendationList
+from recommender.store import (
+    BASE_SNAPSHOT,
+    RecommendationList,
+    SnapshotPointer,
+    check_snapshot_id,
+    stored_context,
+)
 
 DEFAULT_TTL_S = 7 * 24 * 3600
 TTL_ATTRIBUTE = "ttl"
+POINTER_KEY = ("_snapshots", "pointer")
+_MAX_PUBLISH_ATTEMPTS = 5
 
 
 class DynamoDBRecommendationStore:
@@ -50,16 +75,21 @@ class DynamoDBRecommendationStore:
             StoreUnavailable,
             ttl_attribute=TTL_ATTRIBUTE,
         )
+        self._client = client
         self._ttl_s = ttl_s
 
     def ensure_schema(self) -> None:
         self._table.ensure()
 
-    def put_lists(self, lists: Iterable[RecommendationList]) -> int:
-        return self._table.put_all(self._items(lists))
+    def put_lists(self, lists: Iterable[RecommendationList], *, snapshot: str | None = None) -> int:
+        target = self.snapshot_pointer().current if snapshot is None else snapshot
+        return self._table.put_all(self._items(lists, check_snapshot_id(target)))
 
-    def get_list(self, user_id: str, context: str = "all") -> RecommendationList | None:
-        item = self._table.get((user_id, context))
+    def get_list(
+        self, user_id: str, context: str = "all", *, snapshot: str | None = None
+    ) -> RecommendationList | None:
+        target = self.snapshot_pointer().current if snapshot is None else snapshot
+        item = self._table.get((user_id, stored_context(context, check_snapshot_id(target))))
         if item is None:
             return None
         try:
@@ -74,16 +104,94 @@ class DynamoDBRecommendationStore:
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreUnavailable("a stored recommendation list is unreadable") from exc
 
+    def snapshot_pointer(self) -> SnapshotPointer:
+        item = self._table.get(POINTER_KEY, consistent=True)
+        if item is None:
+            return SnapshotPointer(BASE_SNAPSHOT)
+        try:
+            previous = item.get("previous", {}).get("S")
+            return SnapshotPointer(item["current"]["S"], previous, float(item["published_at"]["N"]))
+        except (KeyError, ValueError) as exc:
+            raise StoreUnavailable("the snapshot pointer is unreadable") from exc
+
+    def publish_snapshot(self, snapshot: str) -> SnapshotPointer:
+        check_snapshot_id(snapshot)
+
+        def switch(old: SnapshotPointer) -> SnapshotPointer:
+            previous = old.previous if old.current == snapshot else old.current
+            return SnapshotPointer(snapshot, previous, time.time())
+
+        return self._swap_pointer(switch)
+
+    def rollback(self) -> SnapshotPointer:
+        def back(old: SnapshotPointer) -> SnapshotPointer:
+            if old.previous is None:
+                raise ValueError("no previous snapshot to roll back to")
+            return SnapshotPointer(old.previous, old.current, time.time())
+
+        return self._swap_pointer(back)
+
+    def drop_snapshot(self, snapshot: str) -> int:
+        check_snapshot_id(snapshot)
+        pointer = self.snapshot_pointer()
+        if snapshot in (pointer.current, pointer.previous):
+            raise ValueError(f"snapshot {snapshot!r} is current or previous: not dropped")
+        if snapshot == BASE_SNAPSHOT:
+            keys = self._table.scan_keys(
+                "attribute_not_exists(#s) AND #u <> :pointer",
+                {":pointer": {"S": POINTER_KEY[0]}},
+                {"#s": "snapshot", "#u": "user_id"},
+            )
+        else:
+            keys = self._table.scan_keys("#s = :s", {":s": {"S": snapshot}}, {"#s": "snapshot"})
+        return self._table.delete_all((k["user_id"]["S"], k["context"]["S"]) for k in keys)
+
     def close(self) -> None:
         """Nothing to release: the injected client belongs to the caller."""
 
-    def _items(self, lists: Iterable[RecommendationList]) -> Iterator[Item]:
+    def _swap_pointer(
+        self, change: Callable[[SnapshotPointer], SnapshotPointer]
+    ) -> SnapshotPointer:
+        """Write ``change(pointer)`` unless another writer changed the pointer meanwhile
+        (then read it again and retry)."""
+        for _ in range(_MAX_PUBLISH_ATTEMPTS):
+            old = self.snapshot_pointer()
+            new = change(old)
+            item: Item = {
+                "user_id": {"S": POINTER_KEY[0]},
+                "context": {"S": POINTER_KEY[1]},
+                "current": {"S": new.current},
+                "published_at": {"N": repr(new.published_at)},
+            }
+            if new.previous is not None:
+                item["previous"] = {"S": new.previous}
+            condition: dict[str, Any] = {
+                "ConditionExpression": "attribute_not_exists(#c) OR #c = :old",
+                "ExpressionAttributeNames": {"#c": "current"},
+                "ExpressionAttributeValues": {":old": {"S": old.current}},
+            }
+            if old.published_at is None:  # no pointer yet: nobody else may create it first
+                condition = {"ConditionExpression": "attribute_not_exists(user_id)"}
+            with self._table.translated("put_item"):
+                try:
+                    self._client.put_item(TableName=self._table.name, Item=item, **condition)
+                except ClientError as exc:
+                    code = exc.response.get("Error", {}).get("Code")
+                    if code == "ConditionalCheckFailedException":
+                        continue
+                    raise
+            return new
+        raise StoreUnavailable("the snapshot pointer kept changing under this writer")
+
+    def _items(self, lists: Iterable[RecommendationList], snapshot: str) -> Iterator[Item]:
         for item in lists:
             # Each item's TTL counts from its own write: a put of millions takes minutes.
             expires = int(time.time() + self._ttl_s)
+            extra: Item = {} if snapshot == BASE_SNAPSHOT else {"snapshot": {"S": snapshot}}
             yield {
                 "user_id": {"S": item.user_id},
-                "context": {"S": item.context},
+                "context": {"S": stored_context(item.context, snapshot)},
+                **extra,
                 "model_version": {"S": item.model_version},
                 "track_ids": {"S": pack_track_ids(item.track_ids)},
                 "scores": {"B": pack_scores(item.scores)},

@@ -25,6 +25,7 @@ Item = dict[str, dict[str, Any]]
 
 MAX_ITEM_BYTES = 400 * 1024
 BATCH_SIZE = 25  # BatchWriteItem's limit
+GET_BATCH_SIZE = 100  # BatchGetItem's limit
 MAX_BATCH_ATTEMPTS = 8
 FIRST_BACKOFF_S = 0.05
 # DynamoDB stores a number in at most 21 bytes; counting that is a safe upper bound.
@@ -68,12 +69,59 @@ class DynamoDBTable:
             if self._ttl_attribute is not None:
                 self._enable_ttl(self._ttl_attribute)
 
-    def get(self, key: Sequence[str]) -> Item | None:
-        """The item with these key values, or None."""
+    def get(self, key: Sequence[str], *, consistent: bool = False) -> Item | None:
+        """The item with these key values, or None; ``consistent`` reads the latest write."""
         with self.translated("get_item"):
-            response = self._client.get_item(TableName=self.name, Key=self._key_of(key))
+            response = self._client.get_item(
+                TableName=self.name, Key=self.key_of(key), ConsistentRead=consistent
+            )
         item: Item | None = response.get("Item")
         return item
+
+    def get_many(self, keys: Sequence[Sequence[str]], *, consistent: bool = False) -> list[Item]:
+        """The items that exist among ``keys`` (any order), ``BatchGetItem`` 100 keys a call;
+        keys handed back unprocessed (throttling) are asked again with backoff."""
+        found: list[Item] = []
+        distinct = list(dict.fromkeys(tuple(key) for key in keys))
+        with self.translated("batch_get_item"):
+            for start in range(0, len(distinct), GET_BATCH_SIZE):
+                chunk = distinct[start : start + GET_BATCH_SIZE]
+                pending: dict[str, Any] = {
+                    self.name: {
+                        "Keys": [self.key_of(key) for key in chunk],
+                        "ConsistentRead": consistent,
+                    }
+                }
+                for attempt in range(MAX_BATCH_ATTEMPTS):
+                    if attempt:
+                        time.sleep(FIRST_BACKOFF_S * 2 ** (attempt - 1))
+                    response = self._client.batch_get_item(RequestItems=pending)
+                    found.extend(response.get("Responses", {}).get(self.name, []))
+                    pending = response.get("UnprocessedKeys") or {}
+                    if not pending:
+                        break
+                else:
+                    raise self._error(f"DynamoDB left keys unprocessed in table {self.name!r}")
+        return found
+
+    def query(self, partition: str) -> list[Item]:
+        """Every item of one partition, in sort-key order, read consistently."""
+        items: list[Item] = []
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": self._key[0]},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ConsistentRead": True,
+        }
+        with self.translated("query"):
+            while True:
+                response = self._client.query(**request)
+                items.extend(response.get("Items", []))
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    return items
+                request["ExclusiveStartKey"] = last
 
     def put_all(self, items: Iterable[Item]) -> int:
         """Write every item (replacing any with the same key) in batches; returns the count.
@@ -88,12 +136,42 @@ class DynamoDBTable:
                     _check_size(item, self.name)
                 # One batch may not name a key twice; the last put wins, as in a loop of puts.
                 by_key = {tuple(item[k]["S"] for k in self._key): item for item in chunk}
-                self._write_batch(list(by_key.values()))
+                self._write_batch([{"PutRequest": {"Item": item}} for item in by_key.values()])
                 written += len(chunk)
         return written
 
-    def _write_batch(self, items: list[Item]) -> None:
-        pending: dict[str, Any] = {self.name: [{"PutRequest": {"Item": item}} for item in items]}
+    def delete_all(self, keys: Iterable[Sequence[str]]) -> int:
+        """Delete the items with these key values in batches; returns how many were asked."""
+        iterator = iter(dict.fromkeys(tuple(key) for key in keys))
+        deleted = 0
+        with self.translated("batch_write_item"):
+            while chunk := list(islice(iterator, BATCH_SIZE)):
+                self._write_batch([{"DeleteRequest": {"Key": self.key_of(k)}} for k in chunk])
+                deleted += len(chunk)
+        return deleted
+
+    def scan_keys(self, filter_expression: str, values: Item, names: dict[str, str]) -> list[Item]:
+        """The keys of every item matching ``filter_expression``: a full table scan, for
+        maintenance jobs only."""
+        keys: list[Item] = []
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "FilterExpression": filter_expression,
+            "ExpressionAttributeValues": values,
+            "ExpressionAttributeNames": {**names, **{f"#k{i}": k for i, k in enumerate(self._key)}},
+            "ProjectionExpression": ", ".join(f"#k{i}" for i in range(len(self._key))),
+        }
+        with self.translated("scan"):
+            while True:
+                response = self._client.scan(**request)
+                keys.extend(response.get("Items", []))
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    return keys
+                request["ExclusiveStartKey"] = last
+
+    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self.name: requests}
         for attempt in range(MAX_BATCH_ATTEMPTS):
             if attempt:
                 time.sleep(FIRST_BACKOFF_S * 2 ** (attempt - 1))
@@ -145,7 +223,7 @@ class DynamoDBTable:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute},
             )
 
-    def _key_of(self, values: Sequence[str]) -> Item:
+    def key_of(self, values: Sequence[str]) -> Item:
         return {name: {"S": value} for name, value in zip(self._key, values, strict=True)}
 
 

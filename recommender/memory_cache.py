@@ -57,6 +57,19 @@ class InProcessCache:
             while len(self._entries) > self._max_items:
                 self._entries.popitem(last=False)
 
+    def add(self, key: str, value: bytes, ttl_s: float) -> bool:
+        _check_ttl(ttl_s)
+        stored = bytes(value)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and self._clock() < entry[1]:
+                return False
+            self._entries[key] = (stored, self._clock() + ttl_s)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_items:
+                self._entries.popitem(last=False)
+            return True
+
     def delete(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)

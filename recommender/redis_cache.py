@@ -1,4 +1,4 @@
-"""The shared cache on Redis (ElastiCache in AWS): plain GET, SET with PX, DEL."""
+"""The shared cache on Redis (ElastiCache in AWS): plain GET, SET with PX (and NX), DEL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import math
 import redis
 
 from recommender.errors import CacheUnavailable
+
+
+def _ttl_ms(ttl_s: float) -> int:
+    if not ttl_s > 0 or not math.isfinite(ttl_s):
+        raise ValueError(f"ttl_s must be a finite number > 0, got {ttl_s!r}")
+    # Milliseconds, rounded up so a tiny positive ttl never becomes PX 0 (an error).
+    return math.ceil(ttl_s * 1000)
 
 
 class RedisCache:
@@ -34,14 +41,17 @@ class RedisCache:
         return value
 
     def set(self, key: str, value: bytes, ttl_s: float) -> None:
-        if not ttl_s > 0 or not math.isfinite(ttl_s):
-            raise ValueError(f"ttl_s must be a finite number > 0, got {ttl_s!r}")
-        # Milliseconds, rounded up so a tiny positive ttl never becomes PX 0 (an error).
-        ttl_ms = math.ceil(ttl_s * 1000)
         try:
-            self._client.set(self._prefix + key, value, px=ttl_ms)
+            self._client.set(self._prefix + key, value, px=_ttl_ms(ttl_s))
         except redis.RedisError as exc:
             raise CacheUnavailable(f"Redis SET failed: {exc}") from exc
+
+    def add(self, key: str, value: bytes, ttl_s: float) -> bool:
+        try:
+            # SET NX PX: atomic on the server, so exactly one of many racing callers wins.
+            return bool(self._client.set(self._prefix + key, value, px=_ttl_ms(ttl_s), nx=True))
+        except redis.RedisError as exc:
+            raise CacheUnavailable(f"Redis SET NX failed: {exc}") from exc
 
     def delete(self, key: str) -> None:
         try:

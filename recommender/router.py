@@ -1,29 +1,81 @@
-"""The serving router: picks the path (personalized, popular, cold start) and degrades on outages.
+"""The serving router, the seed's ``get_recommendations``: path, candidates, filter, rank.
 
-Order of reads for one request: cache -> recommendation store -> in-memory fallback chart.
-A cache outage is a miss; a store outage falls back to the last charts held in memory. The
-router never raises for a backend being down: the answer says it is ``degraded``.
+Path: a listener with no profile or fewer than ``min_plays_for_personalized`` plays takes
+**cold start** (the chart of the requested mood or genre, shaped by stated preferences and by
+what the listener's region and age group play); a request for what is popular takes the
+**popular** path (the chart, re-ranked by the listener's affinities); everything else is
+**personalized** (the listener's stored list for the context, or their overall list narrowed
+to it, with new tracks found by content similarity slotted in, then adjusted to the session).
+When a path yields fewer than ``n`` tracks, the configured fallback chain fills up
+(``RouterConfig.fallback_chain``, ``popular,memory`` by default; ``memory`` is the charts
+last read, held in this process). Every answer names the path of its first track and a reason
+the skill can speak.
+
+Reads go through ``ListReader`` (cache, then store; stampede-safe). Which snapshot to read is
+refreshed from the store every ``snapshot_refresh_s``. No backend outage raises: Redis down
+means store reads, the store down means the in-memory charts, the profile store down means
+a new listener, the catalog down means filtering by id only; the answer is then ``degraded``.
+See ``ranking`` for the filter and rank rules.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 
+from playback.catalog import TrackCatalog
+from recommender import ranking
+from recommender.breaker import Breaker
 from recommender.cache import Cache
-from recommender.errors import CacheUnavailable, ProfileStoreUnavailable, StoreUnavailable
+from recommender.errors import StoreUnavailable
+from recommender.facets import FacetCache, FacetMap
+from recommender.list_cache import CacheSettings, ListReader
 from recommender.profiles import ProfileStore, UserProfile
-from recommender.store import POPULAR_USER, RecommendationList, RecommendationStore, context_key
+from recommender.ranking import Candidate, Ranked, Session, Weights
+from recommender.store import (
+    BASE_SNAPSHOT,
+    NEW_TRACKS_CONTEXT,
+    POPULAR_USER,
+    RecommendationList,
+    RecommendationStore,
+    age_context,
+    context_key,
+    region_context,
+)
 
 logger = logging.getLogger(__name__)
 
 Path = Literal["personalized", "popular", "cold_start", "fallback"]
+Step = Literal["personalized", "popular", "cold_start", "memory"]
+STEPS: tuple[str, ...] = get_args(Step)
 
 # Below this many plays a listener's own list is not trusted yet.
 MIN_PLAYS_FOR_PERSONALIZED = 5
+
+
+def parse_fallback_chain(text: str) -> tuple[Step, ...]:
+    """``"popular,memory"`` -> the chain; ValueError for an unknown step."""
+    steps = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [step for step in steps if step not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown fallback steps {unknown}; known: {', '.join(STEPS)}")
+    return steps  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class RouterConfig:
+    fallback_chain: tuple[Step, ...] = ("popular", "memory")
+    min_plays_for_personalized: int = MIN_PLAYS_FOR_PERSONALIZED
+    session_window_s: float = 30 * 60
+    genre_skip_limit: int = 3
+    snapshot_refresh_s: float = 2.0
+    new_track_slots: tuple[int, ...] = (2, 6)  # where content-similar new tracks go
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    weights: Weights = field(default_factory=Weights)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +99,19 @@ class Recommendation:
     reason: str
     model_version: str
     degraded: bool = False
+    steps: tuple[str, ...] = ()  # the steps that contributed tracks, in order
+
+
+@dataclass
+class _Step:
+    candidates: list[Candidate]
+    model_version: str
+    facets: FacetMap | None
+    ranked: list[Ranked]
 
 
 class Router:
-    """Answers ``recommend`` from precomputed lists; see the module docstring for the order."""
+    """Answers ``recommend``; see the module docstring."""
 
     def __init__(
         self,
@@ -58,117 +119,209 @@ class Router:
         profiles: ProfileStore,
         cache: Cache,
         *,
-        cache_ttl_s: float = 300.0,
+        cache_ttl_s: float | None = None,
+        catalog: TrackCatalog | None = None,
+        config: RouterConfig | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        config = config or RouterConfig()
+        if cache_ttl_s is not None:
+            config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
+        self._config = config
         self._store = store
-        self._profiles = profiles
-        self._cache = cache
-        self._cache_ttl_s = cache_ttl_s
-        # Last charts read successfully, served when the store is down.
-        self._charts_in_memory: dict[str, RecommendationList] = {}
+        self._reader = ListReader(store, profiles, cache, config.cache)
+        self._facets = FacetCache(catalog) if catalog is not None else None
+        self._clock = clock
+        self._snapshot = BASE_SNAPSHOT
+        self._snapshot_read_at = float("-inf")
+        self._snapshot_lock = threading.Lock()
+        self._store_breaker = Breaker(config.cache.retry_after_s)
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
-        degraded = False
-        profile: UserProfile | None = None
-        try:
-            profile = self._profiles.get(request.user_id)
-        except ProfileStoreUnavailable:
-            logger.warning("profile store unavailable; treating listener as new")
-            degraded = True
-
-        known = profile is not None and profile.play_count >= MIN_PLAYS_FOR_PERSONALIZED
-        stored: RecommendationList | None = None
-        path: Path
-        if known and not request.popular:
-            stored, failed = self._read(request.user_id, request.context)
+        profile, degraded = self._reader.read_profile(request.user_id)
+        known = (
+            profile is not None and profile.play_count >= self._config.min_plays_for_personalized
+        )
+        first: Step = "popular" if request.popular else ("personalized" if known else "cold_start")
+        chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
+        snapshot, stale = self._current_snapshot()
+        degraded |= stale
+        session = Session.of(profile, self._clock(), self._config.session_window_s)
+        picked: list[Ranked] = []
+        used: list[tuple[Step, _Step]] = []
+        for step in chain:
+            found, failed = self._run_step(step, request, profile, session, snapshot, picked)
             degraded |= failed
-            path = "personalized"
-            reason = _personal_reason(request)
-        if stored is None:
-            stored, failed = self._read(POPULAR_USER, request.context)
-            degraded |= failed
-            path = "popular" if (request.popular or known) else "cold_start"
-            reason = _chart_reason(request)
-        if stored is None:
-            stored = self._charts_in_memory.get(request.context) or self._charts_in_memory.get(
-                "all"
-            )
-            path, reason, degraded = "fallback", "a few popular tracks", True
-        if stored is None:
+            if found is not None and found.ranked:
+                used.append((step, found))
+                picked += found.ranked
+                degraded |= step == "memory"  # only there because the store failed
+            if len(picked) >= request.n:
+                break
+        if not used:
             return Recommendation((), "fallback", "nothing to recommend yet", "none", True)
+        step, head = used[0]
+        track_ids = tuple(r.track_id for r in picked[: request.n])
+        path: Path = "fallback" if step == "memory" else step
+        reason = self._reason(step, request, head, profile)
+        steps = tuple(s for s, _ in used)
+        return Recommendation(track_ids, path, reason, head.model_version, degraded, steps)
 
-        blocked = request.exclude | _not_allowed(profile)
-        track_ids = tuple(t for t in stored.track_ids if t not in blocked)[: request.n]
-        return Recommendation(track_ids, path, reason, stored.model_version, degraded)
+    def refresh_snapshot(self) -> str:
+        """Read which snapshot is current now instead of at the next refresh (a batch run in
+        this process just published one); the snapshot read from now on."""
+        with self._snapshot_lock:
+            self._snapshot_read_at = float("-inf")
+        return self._current_snapshot()[0]
 
-    def _read(self, user_id: str, context: str) -> tuple[RecommendationList | None, bool]:
-        """The list for (user, context) via the cache; second value True when degraded."""
-        key = f"recs:{user_id}:{context}"
-        degraded = False
-        try:
-            cached = self._cache.get(key)
-            if cached is not None:
-                return _decode(cached), False
-        except CacheUnavailable:
-            logger.warning("cache unavailable; reading the store")
-            degraded = True
-        try:
-            stored = self._store.get_list(user_id, context)
-        except StoreUnavailable:
-            logger.warning("recommendation store unavailable")
-            return None, True
-        if stored is None:
+    def warm(self, contexts: Sequence[str] = ("all",)) -> int:
+        """Read these charts now so the in-memory fallback holds them; how many were read."""
+        snapshot, _ = self._current_snapshot()
+        return sum(
+            self._reader.read_list(snapshot, POPULAR_USER, context)[0] is not None
+            for context in contexts
+        )
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _run_step(
+        self,
+        step: Step,
+        request: RecommendationRequest,
+        profile: UserProfile | None,
+        session: Session,
+        snapshot: str,
+        picked: Sequence[Ranked],
+    ) -> tuple[_Step | None, bool]:
+        wanted = ranking.Request(
+            request.mood, request.genre, request.exclude | {r.track_id for r in picked}
+        )
+        cohort: frozenset[str] = frozenset()
+        if step == "personalized":
+            lists, degraded, narrowed = self._personal_lists(request, snapshot)
+        elif step == "memory":
+            chart = self._reader.last_chart(request.context)
+            if chart is None:  # any chart beats silence, even one of another context
+                chart = self._reader.last_chart("all")
+                wanted = ranking.Request(exclude=wanted.exclude)
+            lists, degraded, narrowed = ([chart] if chart else []), False, False
+        else:
+            chart, degraded = self._reader.read_list(snapshot, POPULAR_USER, request.context)
+            lists, narrowed = ([chart] if chart else []), False
+            if step == "cold_start" and profile is not None:
+                cohort, failed = self._cohort(profile, snapshot)
+                degraded |= failed
+        candidates = self._candidates(step, lists)
+        if not candidates:
             return None, degraded
-        if user_id == POPULAR_USER:
-            self._charts_in_memory[context] = stored
+        facets = self._lookup([c.track_id for c in candidates])
+        if facets is None:
+            degraded |= self._facets is not None
+            if narrowed:  # an overall list cannot be narrowed to the context without facets
+                return None, degraded
+        ranked = ranking.rank(
+            candidates,
+            facets,
+            profile,
+            session,
+            wanted,
+            limit=request.n - len(picked),
+            genre_skip_limit=self._config.genre_skip_limit,
+            cold_start=step == "cold_start",
+            cohort=cohort,
+            weights=self._config.weights,
+        )
+        return _Step(candidates, lists[0].model_version, facets, ranked), degraded
+
+    def _personal_lists(
+        self, request: RecommendationRequest, snapshot: str
+    ) -> tuple[list[RecommendationList], bool, bool]:
+        """(the listener's list for the context or else their overall one, then their new
+        tracks; degraded; whether the overall list stands in for the context)."""
+        own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
+        narrowed = False
+        if own is None and request.context != "all":
+            own, failed = self._reader.read_list(snapshot, request.user_id, "all")
+            degraded |= failed
+            narrowed = own is not None
+        if own is None:
+            return [], degraded, False
+        new, failed = self._reader.read_list(snapshot, request.user_id, NEW_TRACKS_CONTEXT)
+        return ([own, new] if new else [own]), degraded or failed, narrowed
+
+    def _candidates(self, step: Step, lists: Sequence[RecommendationList]) -> list[Candidate]:
+        if not lists:
+            return []
+        origin = {"personalized": "personal", "memory": "memory"}.get(step, "chart")
+        main = ranking.base_scores(lists[0].track_ids, origin)
+        if len(lists) > 1:
+            new = ranking.base_scores(lists[1].track_ids, "new")
+            main = ranking.interleave(main, new, self._config.new_track_slots)
+        return main
+
+    def _cohort(self, profile: UserProfile, snapshot: str) -> tuple[frozenset[str], bool]:
+        """Tracks popular in the listener's region and age group (their demographics)."""
+        tracks: set[str] = set()
+        degraded = False
+        for context in cohort_contexts(profile):
+            chart, failed = self._reader.read_list(snapshot, POPULAR_USER, context)
+            degraded |= failed
+            if chart is not None:
+                tracks.update(chart.track_ids[:50])
+        return frozenset(tracks), degraded
+
+    def _lookup(self, track_ids: list[str]) -> FacetMap | None:
+        return self._facets.lookup(track_ids) if self._facets is not None else None
+
+    def _current_snapshot(self) -> tuple[str, bool]:
+        """The snapshot to read, refreshed every ``snapshot_refresh_s``; True when the
+        refresh failed and the last known one is used."""
+        now = time.monotonic()
+        with self._snapshot_lock:
+            if now - self._snapshot_read_at < self._config.snapshot_refresh_s:
+                return self._snapshot, False
+            self._snapshot_read_at = now
+        if not self._store_breaker.allow():
+            return self._snapshot, True
         try:
-            self._cache.set(key, _encode(stored), self._cache_ttl_s)
-        except CacheUnavailable:
-            degraded = True
-        return stored, degraded
+            current = self._store.snapshot_pointer().current
+        except StoreUnavailable:
+            logger.warning("recommendation store unavailable; keeping snapshot %r", self._snapshot)
+            self._store_breaker.failed()
+            return self._snapshot, True
+        self._store_breaker.succeeded()
+        with self._snapshot_lock:
+            self._snapshot = current
+        return current, False
+
+    def _reason(
+        self, step: Step, request: RecommendationRequest, head: _Step, profile: UserProfile | None
+    ) -> str:
+        top = head.ranked[0]
+        facets = head.facets.get(top.track_id) if head.facets is not None else None
+        if step == "personalized" and profile is not None:
+            return ranking.personal_reason(request.mood, request.genre, top, facets, profile)
+        if step == "popular":
+            return ranking.popular_reason(request.mood, request.genre, facets, profile)
+        if step == "cold_start":
+            return ranking.cold_start_reason(request.mood, request.genre, facets, profile)
+        return "a few popular tracks"
 
 
-def _not_allowed(profile: UserProfile | None) -> frozenset[str]:
-    # Disliked and explicit filtering arrive with the feedback loop; recent plays are skipped.
-    if profile is None:
-        return frozenset()
-    return frozenset(profile.recent_track_ids[:5])
+def cohort_contexts(profile: UserProfile) -> list[str]:
+    """The chart contexts of a listener's demographics: ``region:<cc>``, ``age:<decade>``."""
+    contexts = []
+    if profile.country:
+        contexts.append(region_context(profile.country))
+    if profile.birth_year:
+        contexts.append(age_context(profile.birth_year))
+    return contexts
 
 
-def _personal_reason(request: RecommendationRequest) -> str:
-    if request.mood:
-        return f"{request.mood} picks based on what you listen to"
-    if request.genre:
-        return f"{request.genre} picks based on what you listen to"
-    return "picked for you from what you listen to"
-
-
-def _chart_reason(request: RecommendationRequest) -> str:
-    if request.mood:
-        return f"popular {request.mood} tracks"
-    if request.genre:
-        return f"popular {request.genre} tracks"
-    return "popular tracks right now"
-
-
-def _encode(stored: RecommendationList) -> bytes:
-    return json.dumps(
-        {
-            "u": stored.user_id,
-            "c": stored.context,
-            "m": stored.model_version,
-            "t": stored.track_ids,
-            "s": stored.scores,
-            "g": stored.generated_at,
-        }
-    ).encode()
-
-
-def _decode(raw: bytes) -> RecommendationList:
-    data = json.loads(raw)
-    return RecommendationList(
-        data["u"], data["c"], data["m"], tuple(data["t"]), tuple(data["s"]), data["g"]
-    )
-
-
-__all__: Sequence[str] = ("Recommendation", "RecommendationRequest", "Router")
+__all__: Sequence[str] = (
+    "Recommendation",
+    "RecommendationRequest",
+    "Router",
+    "RouterConfig",
+    "parse_fallback_chain",
+)

@@ -1,13 +1,27 @@
-"""Precomputed recommendation lists and the port of the store that holds them."""
+"""Precomputed recommendation lists, their versioned snapshots, and the port of their store.
+
+Batch inference writes a whole run as one snapshot, named after the model version and the
+run's time (``new_snapshot_id``), while readers keep reading the current one; then one
+write of the snapshot pointer switches every reader at once (``publish_snapshot``). No
+reader sees half a snapshot: a staged snapshot is invisible, and the one it replaces stays,
+as ``previous``, for ``rollback``. Lists written without a snapshot go to the current one
+(incremental runs rewrite changed listeners' lists in place, each list atomically). A store
+that never had a snapshot published serves the unversioned base snapshot ``""``.
+"""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 # Lists that are not for one listener (charts per context) are stored under this user id.
 POPULAR_USER = "_popular"
+BASE_SNAPSHOT = ""
+# Letters, digits and ``.+-_``: it goes into keys (``context#snapshot``) and cache keys.
+_SNAPSHOT_ID = re.compile(r"[A-Za-z0-9._+-]{1,120}")
 
 
 def context_key(*, mood: str | None = None, genre: str | None = None) -> str:
@@ -17,6 +31,41 @@ def context_key(*, mood: str | None = None, genre: str | None = None) -> str:
     if genre:
         return f"genre:{genre.strip().lower()}"
     return "all"
+
+
+# Contexts beside ``context_key``'s: a listener's new tracks by content similarity, charts of
+# what is trending, and charts per region and age group (the listener's demographics).
+NEW_TRACKS_CONTEXT = "new"
+TRENDING_CONTEXT = "trending"
+
+
+def region_context(country: str) -> str:
+    return f"region:{country.strip().lower()}"
+
+
+def age_context(birth_year: int) -> str:
+    """Listeners grouped by birth decade: ``age:1990s``."""
+    return f"age:{birth_year // 10 * 10}s"
+
+
+def new_snapshot_id(model_version: str, now: float | None = None) -> str:
+    """``<model version>.<UTC time to the microsecond>Z``: sorts by time within a model."""
+    moment = time.time() if now is None else now
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(moment))
+    micros = int(round((moment % 1) * 1_000_000)) % 1_000_000
+    return check_snapshot_id(f"{model_version}.{stamp}{micros:06d}Z")
+
+
+def check_snapshot_id(snapshot: str) -> str:
+    """``snapshot`` itself, or ``ValueError`` when it is not a valid snapshot id."""
+    if snapshot != BASE_SNAPSHOT and not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id (letters, digits, '.+-_'): {snapshot!r}")
+    return snapshot
+
+
+def stored_context(context: str, snapshot: str) -> str:
+    """The sort key of a list: its context, then ``#`` and the snapshot unless the base."""
+    return context if snapshot == BASE_SNAPSHOT else f"{context}#{snapshot}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +84,17 @@ class RecommendationList:
             raise ValueError("track_ids and scores must have the same length")
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotPointer:
+    """Which snapshot readers see (``current``) and the one kept for rollback."""
+
+    current: str = BASE_SNAPSHOT
+    previous: str | None = None
+    published_at: float | None = None  # unix seconds
+
+
 class RecommendationStore(Protocol):
-    """Key-value store of recommendation lists keyed by (user_id, context).
+    """Key-value store of recommendation lists keyed by (snapshot, user_id, context).
 
     Adapters: ``SqliteRecommendationStore`` (embedded default),
     ``DynamoDBRecommendationStore``. Every method may raise ``StoreUnavailable``.
@@ -45,11 +103,28 @@ class RecommendationStore(Protocol):
     def ensure_schema(self) -> None:
         """Create the table if missing (idempotent)."""
 
-    def put_lists(self, lists: Iterable[RecommendationList]) -> int:
-        """Write lists, replacing any stored for the same (user_id, context); returns count."""
+    def put_lists(self, lists: Iterable[RecommendationList], *, snapshot: str | None = None) -> int:
+        """Write lists, replacing any stored for the same (user_id, context) in the same
+        snapshot; returns count. ``snapshot`` None writes into the current snapshot; a named
+        one that is not current is staged, unseen by readers until published."""
 
-    def get_list(self, user_id: str, context: str = "all") -> RecommendationList | None:
-        """The stored list, or None."""
+    def get_list(
+        self, user_id: str, context: str = "all", *, snapshot: str | None = None
+    ) -> RecommendationList | None:
+        """The stored list of the current snapshot (or of ``snapshot``), or None."""
+
+    def snapshot_pointer(self) -> SnapshotPointer:
+        """The current and previous snapshot, read fresh."""
+
+    def publish_snapshot(self, snapshot: str) -> SnapshotPointer:
+        """Switch readers to ``snapshot`` in one write; the current one becomes previous."""
+
+    def rollback(self) -> SnapshotPointer:
+        """Swap current and previous; ``ValueError`` when there is no previous snapshot."""
+
+    def drop_snapshot(self, snapshot: str) -> int:
+        """Delete the lists of a snapshot that is neither current nor previous (else
+        ``ValueError``); returns how many were deleted."""
 
     def close(self) -> None:
         """Release connections."""

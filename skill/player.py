@@ -3,17 +3,15 @@
 Front-door neutral: the Alexa handlers, the REST API and the CLI all go through it. It never
 raises for a backend being down; it answers with speech that says so.
 
-Play events go to the event stream through ``record``. When the stream is down the event is
-kept in an in-memory retry buffer (bounded, oldest dropped with an ERROR log when full) and
-sent ahead of the next event that publishes successfully. The buffer does not survive a
-restart; a disk spool replaces it in a later issue.
+Play events go to the event stream through ``record``. When the stream is down they go to a
+spool on local disk (``playback.spool``), which survives restarts and is replayed, oldest
+first, ahead of later events once the stream is back: events are never dropped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -21,8 +19,9 @@ from nlu.parsed import ParsedRequest
 from nlu.rules import phrase_key
 from playback.catalog import Track, TrackCatalog
 from playback.directives import new_token, track_id_of
-from playback.errors import PlaybackError, StreamUnavailable
+from playback.errors import PlaybackError
 from playback.events import EventStream, PlaybackEvent
+from playback.spool import EventSpool, SpooledPublisher
 from playback.stream_urls import StreamUrls
 from recommender.errors import RecommenderError
 from recommender.router import Recommendation, RecommendationRequest, Router
@@ -31,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 # How many recommendations to ask for per play: enough to survive ids the catalog lacks.
 CANDIDATES_PER_PLAY = 20
-RETRY_BUFFER_LIMIT = 10_000
 
 BACKEND_DOWN_SPEECH = "Sorry, I can't reach the music library right now. Please try again soon."
 NOTHING_TO_RESUME_SPEECH = "There's nothing to resume. Try asking me to play something."
@@ -55,6 +53,8 @@ class PlayAnswer:
     path: str = "none"
     reason: str = ""
     degraded: bool = False
+    # Other playable track ids for the same request, best first: a device queue plays these.
+    upcoming: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +81,13 @@ class MusicPlayer:
         stream_urls: StreamUrls,
         events: EventStream,
         *,
-        retry_buffer_limit: int = RETRY_BUFFER_LIMIT,
+        spool: EventSpool,
+        stream_retry_after_s: float = 5.0,
     ) -> None:
         self._catalog = catalog
         self._router = router
         self._stream_urls = stream_urls
-        self._events = events
-        self._retry_limit = retry_buffer_limit
-        self._pending: list[PlaybackEvent] = []
-        self._lock = threading.Lock()
+        self._publisher = SpooledPublisher(events, spool, retry_after_s=stream_retry_after_s)
 
     def play(
         self,
@@ -169,38 +167,22 @@ class MusicPlayer:
         return Recommendations(recommendation, items)
 
     def record(self, event: PlaybackEvent) -> bool:
-        """Publish ``event`` (after any buffered ones). True when published now; False when
-        the stream is down and it waits in the retry buffer. Never raises StreamUnavailable."""
-        with self._lock:
-            batch, self._pending = [*self._pending, event], []
-        try:
-            self._events.publish(batch)
-        except StreamUnavailable:
-            logger.error(
-                "event stream unavailable; %d events wait in the retry buffer",
-                len(batch),
-                exc_info=True,
-            )
-            self._requeue(batch)
-            return False
-        except BaseException:
-            self._requeue(batch)  # a bug upstream must not lose the buffered events
-            raise
-        return True
+        """Publish ``event`` (after any spooled ones). True when published now; False when
+        the stream is down and it waits in the disk spool. Never raises StreamUnavailable."""
+        return self._publisher.publish([event])
+
+    def record_all(self, events: Sequence[PlaybackEvent]) -> bool:
+        """``record`` for a batch, in order (app clients upload many at once)."""
+        return self._publisher.publish(list(events))
+
+    def replay_events(self) -> int:
+        """Publish spooled events now (a timer may call this); how many went out."""
+        return self._publisher.replay()
 
     @property
     def pending_events(self) -> int:
-        """Events waiting in the retry buffer."""
-        with self._lock:
-            return len(self._pending)
-
-    def _requeue(self, batch: Sequence[PlaybackEvent]) -> None:
-        with self._lock:
-            self._pending[:0] = batch
-            overflow = len(self._pending) - self._retry_limit
-            if overflow > 0:
-                del self._pending[:overflow]
-                logger.error("retry buffer full: dropped the %d oldest play events", overflow)
+        """Events waiting in the disk spool."""
+        return self._publisher.pending
 
     def _play_artist(self, name: str, parsed: ParsedRequest, exclude: frozenset[str]) -> PlayAnswer:
         artists = self._catalog.find_artists(name, limit=1)
@@ -216,9 +198,10 @@ class MusicPlayer:
         if not tracks:
             return PlayAnswer(f"Sorry, I couldn't find any music by {artists[0].name}.")
         preferred = [t for t in tracks if _matches(t, parsed)]
-        track = (preferred or tracks)[0]
+        ranked = preferred + [t for t in tracks if t not in preferred]
         reason = "as you asked" if preferred else "one of their latest tracks"
-        return self._answer(track, path="artist", reason=reason)
+        upcoming = tuple(t.track_id for t in ranked[1:])
+        return self._answer(ranked[0], path="artist", reason=reason, upcoming=upcoming)
 
     def _play_recommended(
         self, user_id: str, parsed: ParsedRequest, exclude: frozenset[str]
@@ -245,15 +228,16 @@ class MusicPlayer:
         """The first recommended track the catalog has, or a polite no."""
         recommendation = self._router.recommend(request)
         found = self._catalog.get_tracks(recommendation.track_ids)
-        for track_id in recommendation.track_ids:
-            if track_id in found:
-                reason = f"{recommendation.reason}, {note}" if note else recommendation.reason
-                return self._answer(
-                    found[track_id],
-                    path=recommendation.path,
-                    reason=reason,
-                    degraded=recommendation.degraded,
-                )
+        playable = [t for t in recommendation.track_ids if t in found]
+        if playable:
+            reason = f"{recommendation.reason}, {note}" if note else recommendation.reason
+            return self._answer(
+                found[playable[0]],
+                path=recommendation.path,
+                reason=reason,
+                degraded=recommendation.degraded,
+                upcoming=tuple(playable[1:]),
+            )
         logger.warning(
             "no playable recommendation",
             extra={"path": recommendation.path, "context": request.context},
@@ -265,7 +249,13 @@ class MusicPlayer:
         )
 
     def _answer(
-        self, track: Track, *, path: str, reason: str, degraded: bool = False
+        self,
+        track: Track,
+        *,
+        path: str,
+        reason: str,
+        degraded: bool = False,
+        upcoming: tuple[str, ...] = (),
     ) -> PlayAnswer:
         return PlayAnswer(
             speech=f"Playing {track.title} by {track.artist_name}, {reason}.",
@@ -275,6 +265,7 @@ class MusicPlayer:
             path=path,
             reason=reason,
             degraded=degraded,
+            upcoming=upcoming,
         )
 
 

@@ -7,9 +7,11 @@ skill on top. The wrappers below inject outages into any adapter.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
@@ -17,9 +19,13 @@ from nlu.rules import RuleParser
 from playback.catalog import Artist, Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
 from playback.events import EventStream, PlaybackEvent, StreamRecord
+from playback.queue import DeviceQueue
+from playback.spool import EventSpool
 from playback.sqlite_catalog import SqliteTrackCatalog
+from playback.sqlite_queue import SqliteQueueStore
 from playback.sqlite_stream import SqliteEventStream
 from playback.stream_urls import StreamUrls
+from playback.url_signing import UrlSigner
 from recommender.memory_cache import InProcessCache
 from recommender.profiles import UserProfile
 from recommender.router import Router
@@ -27,9 +33,11 @@ from recommender.sqlite_profiles import SqliteProfileStore
 from recommender.sqlite_store import SqliteRecommendationStore
 from recommender.store import POPULAR_USER, RecommendationList
 from skill.alexa import build_skill
+from skill.alexa.metrics import MemorySkillMetrics
 from skill.player import MusicPlayer
 
 STREAM_BASE = "https://media.test/tracks"
+SIGNING_KEY = b"philomath-tests-stream-signing-key"
 KNOWN_USER = "amzn1.ask.account.known"
 
 TRACKS = (
@@ -67,12 +75,19 @@ class World:
     player: MusicPlayer
     parser: RuleParser
     skill: CustomSkill
+    queues: SqliteQueueStore
+    metrics: MemorySkillMetrics
+
+    def queue_of(self, user_id: str, device_id: str | None) -> DeviceQueue | None:
+        from playback.queue import queue_key
+
+        return self.queues.load(queue_key(user_id, device_id))
 
     def published(self) -> list[PlaybackEvent]:
         return [record.event for record in self.events.read(None, limit=1000)]
 
     def close(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.events):
+        for port in (self.catalog, self.store, self.profiles, self.events, self.queues):
             port.close()
 
 
@@ -90,11 +105,19 @@ def build_world(directory: Path) -> World:
     store.put_lists(lists)
     profiles.put_many([UserProfile(KNOWN_USER, play_count=42)])
     router = Router(store, profiles, InProcessCache())
-    stream_urls = StreamUrls(STREAM_BASE)
-    player = MusicPlayer(catalog, router, stream_urls, events)
+    stream_urls = StreamUrls(STREAM_BASE, UrlSigner(SIGNING_KEY))
+    player = MusicPlayer(
+        catalog, router, stream_urls, events, spool=EventSpool(directory / "spool.db")
+    )
     parser = RuleParser(catalog.genres())
-    skill = build_skill(player, parser)
-    return World(catalog, store, profiles, events, router, stream_urls, player, parser, skill)
+    queues = SqliteQueueStore(directory / "queues.db")
+    queues.ensure_schema()
+    metrics = MemorySkillMetrics()
+    skill = build_skill(player, parser, queues, metrics=metrics)
+    return World(
+        catalog, store, profiles, events, router, stream_urls, player, parser, skill, queues,
+        metrics,
+    )  # fmt: skip
 
 
 def _list(user_id: str, context: str, ids: Sequence[str]) -> RecommendationList:
@@ -166,3 +189,26 @@ class SwitchableStream:
 
     def close(self) -> None:
         self.inner.close()
+
+
+class AtomicCalls:
+    """A boto3 client whose calls run one at a time. moto's in-process backends are not
+    thread-safe (two concurrent conditional writes can both pass), whereas each call to the
+    real services is atomic; serializing calls restores that, and races between calls, which
+    the adapters must handle themselves, still happen."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return call

@@ -1,7 +1,9 @@
 """What each ParsedRequest intent does on an Alexa device.
 
 One table for every way a request arrives: voice intents (speech allowed) and
-PlaybackController button presses (``voice=False``: Alexa forbids speech there).
+PlaybackController button presses (``voice=False``: Alexa forbids speech there). Moves through
+the device's queue go through ``DevicePlayback``; the queue itself is the request's
+``ListenerState``, saved by an interceptor after the response is built.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
 from nlu.parsed import Intent, ParsedRequest
+from playback.directives import track_id_of
 from playback.events import EventKind
+from playback.queue import with_loop
 from skill.alexa import context
+from skill.alexa.listener_state import listener_state
 from skill.alexa.responses import add_play, add_stop, ask, speak
+from skill.device_playback import DevicePlayback, Move
 from skill.player import MusicPlayer, PlayAnswer
 
 logger = logging.getLogger(__name__)
@@ -31,10 +37,17 @@ HELP_SPEECH = (
 FALLBACK_SPEECH = (
     "Sorry, I didn't get that. You can say, play something relaxing, or play songs by an artist."
 )
-UNSUPPORTED_SPEECH = "Sorry, I can't do that yet."
 ERROR_SPEECH = "Sorry, something went wrong. Please try again."
 NO_AUDIO_SPEECH = "Sorry, this device can't play music. Try an Echo speaker or the Alexa app."
 NOTHING_PLAYING_SPEECH = "Play something first, then tell me what you think of it."
+LIKED_SPEECH = "Glad you like it."
+DISLIKED_SPEECH = "Got it, I'll play less like this."
+SETTING_SPEECH: dict[Intent, str] = {
+    "shuffle_on": "Shuffle is on.",
+    "shuffle_off": "Shuffle is off.",
+    "loop_on": "I'll keep playing this list from the top when it ends.",
+    "loop_off": "Loop is off.",
+}
 
 _Action = Callable[[HandlerInput, ParsedRequest, bool], Response]
 
@@ -42,83 +55,189 @@ _Action = Callable[[HandlerInput, ParsedRequest, bool], Response]
 class Actions:
     """Answers a ParsedRequest with speech and AudioPlayer directives."""
 
-    def __init__(self, player: MusicPlayer) -> None:
+    def __init__(self, player: MusicPlayer, playback: DevicePlayback) -> None:
         self._player = player
+        self._playback = playback
         self._table: dict[Intent, _Action] = {
             "play_music": self._play_music,
             "next": self._next,
+            "previous": self._previous,
             "pause": self._stop,
             "stop": self._stop,
             "resume": self._resume,
             "start_over": self._start_over,
             "repeat": self._start_over,
-            "like": self._feedback,
-            "dislike": self._feedback,
+            "like": self._like,
+            "dislike": self._dislike,
             "whats_playing": self._whats_playing,
+            "shuffle_on": self._setting,
+            "shuffle_off": self._setting,
+            "loop_on": self._setting,
+            "loop_off": self._setting,
             "help": self._help,
             "fallback": self._fallback,
         }
 
+    @property
+    def intents(self) -> frozenset[Intent]:
+        """The ParsedRequest intents this table answers."""
+        return frozenset(self._table)
+
     def answer(
         self, handler_input: HandlerInput, parsed: ParsedRequest, *, voice: bool
     ) -> Response:
-        action = self._table.get(parsed.intent, self._unsupported)
+        # An intent nlu learns before this table does gets the fallback answer, not an error.
+        action = self._table.get(parsed.intent, self._fallback)
         return action(handler_input, parsed, voice)
+
+    def _skip(self, handler_input: HandlerInput, parsed: ParsedRequest) -> Move:
+        """Move to what comes after the current play: the queue's next track, or (without a
+        queue) a fresh pick that is not the track the device reports."""
+        state = listener_state(handler_input)
+        queue = state.queue
+        if queue is not None and queue.current is not None:
+            move = self._playback.skip(
+                queue, context.user_id(handler_input), context.device_id(handler_input)
+            )
+        else:
+            current = track_id_of(context.player_state(handler_input).token)
+            move = self._playback.start(
+                state.key,
+                context.user_id(handler_input),
+                ParsedRequest(intent="play_music", confidence=parsed.confidence),
+                context.device_id(handler_input),
+                old=queue,
+                exclude=frozenset([current]) if current else frozenset(),
+            )
+        state.update(move.queue)
+        return move
+
+    def _record_current(self, handler_input: HandlerInput, kind: EventKind) -> str | None:
+        """Record ``kind`` for the track the device is playing; its id, or None."""
+        event = context.play_event(handler_input, kind, context.player_state(handler_input))
+        if event is None:
+            return None
+        self._player.record(event)
+        return event.track_id
+
+    def _respond(
+        self, handler_input: HandlerInput, answer: PlayAnswer, *, voice: bool, speech: str = ""
+    ) -> Response:
+        """Play the answer's track (saying ``speech`` first, if any), or say why not."""
+        builder = handler_input.response_builder
+        if answer.track is not None and not context.supports_audio(handler_input):
+            return self._say(handler_input, NO_AUDIO_SPEECH, voice=voice)
+        if answer.track is not None:
+            add_play(builder, answer)
+            if voice and speech:
+                speak(builder, speech)
+            if voice:
+                builder.set_should_end_session(True)
+            return builder.response
+        if not voice:
+            return builder.response
+        speak(builder, answer.speech)
+        if answer.degraded:
+            return builder.set_should_end_session(True).response
+        return ask(builder, REPROMPT_SPEECH).response
+
+    # -- actions ------------------------------------------------------------------------------
 
     def _play_music(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
     ) -> Response:
-        answer = self._player.play(
-            context.user_id(handler_input), parsed, context.device_id(handler_input)
+        if not context.supports_audio(handler_input):
+            return self._say(handler_input, NO_AUDIO_SPEECH, voice=voice)
+        state = listener_state(handler_input)
+        move = self._playback.start(
+            state.key,
+            context.user_id(handler_input),
+            parsed,
+            context.device_id(handler_input),
+            old=state.queue,
         )
-        return self._respond(handler_input, answer, voice=voice, announce=True)
+        state.update(move.queue)
+        return self._respond(handler_input, move.answer, voice=voice, speech=move.answer.speech)
 
     def _next(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
-        current = self._record_current(handler_input, "skipped")
-        answer = self._player.play(
-            context.user_id(handler_input),
-            ParsedRequest(intent="play_music", confidence=parsed.confidence),
-            context.device_id(handler_input),
-            exclude=frozenset([current]) if current else frozenset(),
-        )
-        return self._respond(handler_input, answer, voice=voice, announce=False)
+        self._record_current(handler_input, "skipped")
+        return self._respond(handler_input, self._skip(handler_input, parsed).answer, voice=voice)
+
+    def _previous(
+        self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
+    ) -> Response:
+        state = listener_state(handler_input)
+        if state.queue is None:
+            return self._say(handler_input, NOTHING_PLAYING_SPEECH, voice=voice)
+        move = self._playback.back(state.queue)
+        state.update(move.queue)
+        if move.answer.track is None:  # the first track: keep playing it
+            return self._say(handler_input, move.answer.speech, voice=voice)
+        return self._respond(handler_input, move.answer, voice=voice)
 
     def _stop(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
-        builder = add_stop(handler_input.response_builder)
+        # The device answers the Stop with PlaybackStopped, which keeps the offset for resume.
+        builder = handler_input.response_builder
+        if context.supports_audio(handler_input):  # AudioPlayer directives fail elsewhere
+            add_stop(builder)
         if voice:
             builder.set_should_end_session(True)
         return builder.response
 
     def _resume(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
-        state = context.player_state(handler_input)
-        answer = self._player.replay(state.token, state.offset_ms)
-        return self._respond(handler_input, answer, voice=voice, announce=False)
+        queue = listener_state(handler_input).queue
+        if queue is not None and queue.current is not None:
+            answer = self._playback.resume(queue).answer
+        else:  # no stored queue: what the device reports
+            state = context.player_state(handler_input)
+            answer = self._player.replay(state.token, state.offset_ms)
+        return self._respond(handler_input, answer, voice=voice)
 
     def _start_over(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
     ) -> Response:
-        answer = self._player.replay(context.player_state(handler_input).token, fresh_token=True)
-        return self._respond(handler_input, answer, voice=voice, announce=False)
-
-    def _feedback(
-        self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
-    ) -> Response:
-        liked = parsed.intent == "like"
-        recorded = self._record_current(handler_input, "liked" if liked else "disliked")
-        if not voice:
-            return handler_input.response_builder.response
-        if recorded is None:
-            speech = NOTHING_PLAYING_SPEECH
+        state = listener_state(handler_input)
+        if state.queue is not None and state.queue.current is not None:
+            move = self._playback.again(state.queue)
+            state.update(move.queue)
+            answer = move.answer
         else:
-            speech = "Glad you like it." if liked else "Got it, I'll play less like this."
-        builder = speak(handler_input.response_builder, speech)
-        return builder.set_should_end_session(True).response
+            answer = self._player.replay(
+                context.player_state(handler_input).token, fresh_token=True
+            )
+        return self._respond(handler_input, answer, voice=voice)
+
+    def _like(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
+        recorded = self._record_current(handler_input, "liked")
+        speech = NOTHING_PLAYING_SPEECH if recorded is None else LIKED_SPEECH
+        return self._say(handler_input, speech, voice=voice)
+
+    def _dislike(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
+        """Recorded, and the track is skipped: nobody wants to hear out one they dislike."""
+        if self._record_current(handler_input, "disliked") is None:
+            return self._say(handler_input, NOTHING_PLAYING_SPEECH, voice=voice)
+        move = self._skip(handler_input, parsed)
+        return self._respond(handler_input, move.answer, voice=voice, speech=DISLIKED_SPEECH)
 
     def _whats_playing(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
     ) -> Response:
-        speech = self._player.describe(context.player_state(handler_input).token)
-        return self._say(handler_input, speech, voice=voice)
+        token = context.player_state(handler_input).token
+        queue = listener_state(handler_input).queue if token is None else None
+        if queue is not None and queue.current is not None:
+            token = queue.current.token
+        return self._say(handler_input, self._player.describe(token), voice=voice)
+
+    def _setting(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
+        """Shuffle and loop: they change what plays after the tracks already lined up."""
+        state = listener_state(handler_input)
+        if state.queue is None:
+            return self._say(handler_input, NOTHING_PLAYING_SPEECH, voice=voice)
+        if parsed.intent in ("shuffle_on", "shuffle_off"):
+            state.update(self._playback.shuffled(state.queue, parsed.intent == "shuffle_on"))
+        else:
+            state.update(with_loop(state.queue, parsed.intent == "loop_on"))
+        return self._say(handler_input, SETTING_SPEECH[parsed.intent], voice=voice)
 
     def _help(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
         if not voice:
@@ -134,41 +253,7 @@ class Actions:
         builder = speak(handler_input.response_builder, FALLBACK_SPEECH)
         return ask(builder, REPROMPT_SPEECH).response
 
-    def _unsupported(
-        self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
-    ) -> Response:
-        return self._say(handler_input, UNSUPPORTED_SPEECH, voice=voice)
-
     def _say(self, handler_input: HandlerInput, speech: str, *, voice: bool) -> Response:
         if not voice:
             return handler_input.response_builder.response
         return speak(handler_input.response_builder, speech).set_should_end_session(True).response
-
-    def _respond(
-        self, handler_input: HandlerInput, answer: PlayAnswer, *, voice: bool, announce: bool
-    ) -> Response:
-        """Play the answer's track (saying so when ``announce``), or say why not."""
-        builder = handler_input.response_builder
-        if answer.track is not None and not context.supports_audio(handler_input):
-            return self._say(handler_input, NO_AUDIO_SPEECH, voice=voice)
-        if answer.track is not None:
-            add_play(builder, answer)
-            if voice and announce:
-                speak(builder, answer.speech)
-            if voice:
-                builder.set_should_end_session(True)
-            return builder.response
-        if not voice:
-            return builder.response
-        speak(builder, answer.speech)
-        if answer.degraded:
-            return builder.set_should_end_session(True).response
-        return ask(builder, REPROMPT_SPEECH).response
-
-    def _record_current(self, handler_input: HandlerInput, kind: EventKind) -> str | None:
-        """Record ``kind`` for the track the device is playing; its id, or None."""
-        event = context.play_event(handler_input, kind, context.player_state(handler_input))
-        if event is None:
-            return None
-        self._player.record(event)
-        return event.track_id

@@ -16,18 +16,22 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from nlu.rules import RuleParser
+from playback.queue import QueueStore
 from skill.alexa.actions import Actions
+from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
 from skill.alexa.errors import InvalidEnvelope
 from skill.alexa.handlers import (
-    AudioEventHandler,
     CatchAllExceptionHandler,
-    IntentHandler,
     LaunchHandler,
-    PlaybackCommandHandler,
     SessionEndedHandler,
     SystemExceptionHandler,
 )
+from skill.alexa.intent_handlers import INTENT_HANDLERS
+from skill.alexa.interceptors import LogRequest, LogResponse, RecordMetrics, StartTimer
+from skill.alexa.listener_state import LoadListenerState, SaveListenerState
+from skill.alexa.metrics import LogSkillMetrics, SkillMetrics
+from skill.device_playback import DevicePlayback
+from skill.parsing import RequestParser
 from skill.player import MusicPlayer
 from skill.request_context import bound_request_id
 
@@ -36,20 +40,37 @@ logger = logging.getLogger(__name__)
 _SERIALIZER = DefaultSerializer()
 
 
-def build_skill(player: MusicPlayer, parser: RuleParser) -> CustomSkill:
-    """The Philomath skill: no persistence adapter and no API client (none is needed yet)."""
+def build_skill(
+    player: MusicPlayer,
+    parser: RequestParser,
+    queues: QueueStore,
+    *,
+    metrics: SkillMetrics | None = None,
+    playback: DevicePlayback | None = None,
+) -> CustomSkill:
+    """The Philomath skill. ``queues`` keeps each device's play queue; ``metrics`` defaults
+    to CloudWatch EMF log lines; ``playback`` (default: on ``player``) moves through queues.
+    No ask-sdk persistence adapter or API client: listener state is ``queues``."""
+    metrics = metrics if metrics is not None else LogSkillMetrics()
+    playback = playback if playback is not None else DevicePlayback(player)
+    actions = Actions(player, playback)
     builder = CustomSkillBuilder()
-    actions = Actions(player)
+    for interceptor in (StartTimer(), LogRequest(), LoadListenerState(queues)):
+        builder.add_global_request_interceptor(interceptor)
+    for response_interceptor in (SaveListenerState(), LogResponse(), RecordMetrics(metrics)):
+        builder.add_global_response_interceptor(response_interceptor)
+    builder.add_request_handler(LaunchHandler())
+    for intent_handler in INTENT_HANDLERS:
+        builder.add_request_handler(intent_handler(parser, actions))
+    for audio_handler in AUDIO_HANDLERS:
+        builder.add_request_handler(audio_handler(player, playback))
     for handler in (
-        LaunchHandler(),
-        IntentHandler(parser, actions),
-        AudioEventHandler(player),
         PlaybackCommandHandler(actions),
         SessionEndedHandler(),
         SystemExceptionHandler(),
     ):
         builder.add_request_handler(handler)
-    builder.add_exception_handler(CatchAllExceptionHandler())
+    builder.add_exception_handler(CatchAllExceptionHandler(metrics))
     skill: CustomSkill = builder.create()
     return skill
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from nlu.rules import ALEXA_INTENTS, RuleParser
+from nlu.rules import ALEXA_INTENTS
+from skill.parsing import RequestParser
 
 APPLICATION_ID = "amzn1.ask.skill.philomath-local"
 DEFAULT_DEVICE_ID = "amzn1.ask.device.philomath-cli"
@@ -80,6 +81,42 @@ def audio_player_request(
     )
 
 
+def playback_controller_request(
+    command: str,
+    user_id: str,
+    device_id: str = DEFAULT_DEVICE_ID,
+    *,
+    player_token: str | None = None,
+    player_offset_ms: int = 0,
+) -> dict[str, Any]:
+    """A hardware or on-screen button: ``command`` is Play, Pause, Next or Previous."""
+    request = {"type": f"PlaybackController.{command}CommandIssued"}
+    return _envelope(
+        request,
+        user_id,
+        device_id,
+        True,
+        session=False,
+        player_token=player_token,
+        player_offset_ms=player_offset_ms,
+    )
+
+
+def with_player(
+    envelope: dict[str, Any], token: str | None, offset_ms: int, activity: str
+) -> dict[str, Any]:
+    """``envelope`` with the device reporting ``token`` at ``offset_ms`` (``activity`` is
+    Alexa's playerActivity: PLAYING, PAUSED, STOPPED, FINISHED, IDLE)."""
+    context = envelope["context"]
+    if "AudioPlayer" not in context["System"]["device"]["supportedInterfaces"]:
+        return envelope
+    state: dict[str, Any] = {"playerActivity": activity}
+    if token is not None:
+        state |= {"token": token, "offsetInMilliseconds": offset_ms}
+    context["AudioPlayer"] = state
+    return envelope
+
+
 def session_ended_request(
     user_id: str, device_id: str = DEFAULT_DEVICE_ID, reason: str = "USER_INITIATED"
 ) -> dict[str, Any]:
@@ -140,7 +177,7 @@ def _envelope(
 
 def utterance_request(
     text: str,
-    parser: RuleParser,
+    parser: RequestParser,
     user_id: str,
     device_id: str = DEFAULT_DEVICE_ID,
     supports_audio: bool = True,

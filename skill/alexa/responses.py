@@ -10,7 +10,7 @@ from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.directive import Directive
 
-from playback.directives import play_directive, stop_directive
+from playback.directives import PlayBehavior, play_directive, stop_directive
 from skill.player import PlayAnswer
 
 _SERIALIZER = DefaultSerializer()
@@ -32,7 +32,12 @@ def as_model(directive: dict[str, Any]) -> Directive:
     return model
 
 
-def add_play(builder: ResponseFactory, answer: PlayAnswer) -> ResponseFactory:
+def add_play(
+    builder: ResponseFactory,
+    answer: PlayAnswer,
+    behavior: PlayBehavior = "REPLACE_ALL",
+    expected_previous_token: str | None = None,
+) -> ResponseFactory:
     """Add the AudioPlayer.Play directive that streams ``answer``'s track."""
     if answer.track is None or answer.stream_url is None or answer.token is None:
         raise ValueError("answer has no track to play")
@@ -42,6 +47,8 @@ def add_play(builder: ResponseFactory, answer: PlayAnswer) -> ResponseFactory:
         title=answer.track.title,
         subtitle=answer.track.artist_name,
         offset_ms=answer.offset_ms,
+        behavior=behavior,
+        expected_previous_token=expected_previous_token,
     )
     return builder.add_directive(as_model(directive))
 

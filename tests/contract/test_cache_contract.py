@@ -181,6 +181,46 @@ def test_concurrent_use_from_threads(harness: Harness) -> None:
         assert harness.cache.get(f"t{n}:0") is None
 
 
+def test_add_stores_only_when_the_key_is_absent(harness: Harness) -> None:
+    assert harness.cache.add("lock", b"first", ttl_s=60) is True
+    assert harness.cache.add("lock", b"second", ttl_s=60) is False
+    assert harness.cache.get("lock") == b"first"
+    harness.cache.delete("lock")
+    assert harness.cache.add("lock", b"third", ttl_s=60) is True
+    assert harness.cache.get("lock") == b"third"
+
+
+def test_add_succeeds_again_once_the_key_expired(harness: Harness) -> None:
+    assert harness.cache.add("lock", b"a", ttl_s=0.2) is True
+    harness.advance(0.3)
+    assert harness.cache.add("lock", b"b", ttl_s=60) is True
+    assert harness.cache.get("lock") == b"b"
+
+
+def test_add_refuses_a_bad_ttl(harness: Harness) -> None:
+    with pytest.raises(ValueError, match="ttl_s"):
+        harness.cache.add("k", b"v", ttl_s=0.0)
+    assert harness.cache.get("k") is None
+
+
+def test_exactly_one_of_many_racing_adds_wins(harness: Harness) -> None:
+    start = threading.Barrier(8)
+    wins: list[int] = []
+
+    def racer(n: int) -> None:
+        start.wait()
+        if harness.cache.add("race", str(n).encode(), ttl_s=60):
+            wins.append(n)
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1
+    assert harness.cache.get("race") == str(wins[0]).encode()
+
+
 # -- InProcessCache -----------------------------------------------------------------------
 
 
@@ -276,6 +316,7 @@ def _assert_every_call_is_unavailable(cache: RedisCache) -> None:
     calls: list[Callable[[], object]] = [
         lambda: cache.get("k"),
         lambda: cache.set("k", b"v", ttl_s=1),
+        lambda: cache.add("k", b"v", ttl_s=1),
         lambda: cache.delete("k"),
     ]
     for call in calls:

@@ -1,10 +1,10 @@
 """The ``EventStream`` contract, run against every adapter; adapter-specific checks at the end.
 
 Adapters: ``SqliteEventStream`` on a file under tmp_path, ``KinesisEventStream`` on moto with
-one and with two shards. Each comes with ``open_stream`` (a new adapter on the same backing
-stream, to check durability across close and reopen), ``inject_raw`` (append bytes that are
-not a valid event, bypassing the adapter) and ``broken_stream`` (an adapter whose backend
-cannot be used).
+one and with two shards, ``RedisEventStream`` on the real Redis. Each comes with
+``open_stream`` (a new adapter on the same backing stream, to check durability across close
+and reopen), ``inject_raw`` (append bytes that are not a valid event, bypassing the adapter)
+and ``broken_stream`` (an adapter whose backend cannot be used).
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ from typing import Any
 
 import boto3
 import pytest
+import redis
+from fakes import AtomicCalls
 
 from playback.errors import StreamUnavailable
 from playback.events import EventStream, PlaybackEvent, StreamRecord
 from playback.kinesis_stream import KinesisEventStream
+from playback.redis_stream import RedisEventStream
 from playback.sqlite_stream import SqliteEventStream
 
 STREAM_NAME = "philomath-events-test"
@@ -44,7 +47,7 @@ def _kinesis_client() -> Any:
     return boto3.client("kinesis", region_name="us-east-1")
 
 
-@pytest.fixture(params=["sqlite", "kinesis-1-shard", "kinesis-2-shards"])
+@pytest.fixture(params=["sqlite", "kinesis-1-shard", "kinesis-2-shards", "redis"])
 def harness(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -69,6 +72,8 @@ def harness(
             inject_raw=inject_sqlite,
             broken_stream=auto_closed(broken_sqlite),
         )
+    if request.param == "redis":
+        return _redis_harness(request.getfixturevalue("redis_url"), auto_closed)
     request.getfixturevalue("aws_env")
     shards = 1 if request.param == "kinesis-1-shard" else 2
 
@@ -76,9 +81,31 @@ def harness(
         _kinesis_client().put_record(StreamName=STREAM_NAME, Data=data, PartitionKey=user_id)
 
     return Harness(
-        open_stream=auto_closed(lambda: KinesisEventStream(_kinesis_client(), STREAM_NAME, shards)),
+        open_stream=auto_closed(
+            lambda: KinesisEventStream(AtomicCalls(_kinesis_client()), STREAM_NAME, shards)
+        ),
         inject_raw=inject_kinesis,
         broken_stream=auto_closed(lambda: KinesisEventStream(_kinesis_client(), "no-such-stream")),
+    )
+
+
+def _redis_harness(url: str, auto_closed: Callable[[StreamFactory], StreamFactory]) -> Harness:
+    key = "philomath:test-events"
+
+    def inject_redis(data: bytes, user_id: str) -> None:
+        client = redis.Redis.from_url(url)
+        client.xadd(key, {b"body": data})
+        client.close()
+
+    def broken_redis() -> EventStream:
+        # Port 1: nothing listens there, the connection is refused at once.
+        client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+        return RedisEventStream(client, key)
+
+    return Harness(
+        open_stream=auto_closed(lambda: RedisEventStream(redis.Redis.from_url(url), key)),
+        inject_raw=inject_redis,
+        broken_stream=auto_closed(broken_redis),
     )
 
 
@@ -616,3 +643,34 @@ def test_kinesis_reads_a_parent_shard_before_its_child(limit: int) -> None:
     events = make_events(5, users=1)
     stream = KinesisEventStream(ReshardedKinesis(events[:3], events[3:]), "s")
     assert [record.event for record in read_all(stream, limit=limit)] == events
+
+
+# -- RedisEventStream ---------------------------------------------------------------------
+
+
+def test_redis_positions_are_entry_ids_and_a_batch_is_one_transaction(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stream = RedisEventStream(client, "philomath:tx")
+    stream.publish(make_events(3))
+    records = stream.read(None)
+    assert [r.position for r in records] == [
+        entry_id.decode() for entry_id, _ in client.xrange("philomath:tx")
+    ]
+    assert stream.read(records[-1].position) == []
+    stream.close()
+
+
+def test_redis_maxlen_trims_old_entries(redis_url: str) -> None:
+    stream = RedisEventStream(redis.Redis.from_url(redis_url), "philomath:trim", maxlen=10)
+    for start in range(0, 300, 50):
+        stream.publish(make_events(50, prefix=f"b{start}-"))
+    kept = read_all(stream, limit=100)
+    # Approximate trimming keeps at least maxlen, far fewer than were published.
+    assert 10 <= len(kept) < 300
+    assert kept[-1].event.event_id == "b250-e00049"
+    stream.close()
+
+
+def test_redis_refuses_a_maxlen_below_one() -> None:
+    with pytest.raises(ValueError, match="maxlen"):
+        RedisEventStream(redis.Redis(host="127.0.0.1", port=1), maxlen=0)

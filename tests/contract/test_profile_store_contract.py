@@ -2,13 +2,16 @@
 
 Each test gets ``make_profiles``, a factory of stores over one fresh storage (a SQLite file
 in ``tmp_path``, a DynamoDB table in moto), so a test can open a second store on the same data.
+The feedback state (``apply_events`` exactly once, counters, changed marks, checkpoints)
+ends the file.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -18,41 +21,30 @@ import pytest
 
 from recommender.dynamodb_profiles import DynamoDBProfileStore
 from recommender.errors import ProfileStoreUnavailable
-from recommender.profiles import ProfileStore, UserProfile
+from recommender.profiles import (
+    APPLY_CHUNK,
+    ChangedUser,
+    ProfileChange,
+    ProfileStore,
+    TrackCounts,
+    UserProfile,
+)
 from recommender.sqlite_profiles import SqliteProfileStore
 
 ProfilesFactory = Callable[[], ProfileStore]
 TABLE = "profiles"
 
 
-def _dynamodb_client(**options: Any) -> Any:
-    import boto3
-
-    return boto3.client("dynamodb", region_name="us-east-1", **options)
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
-def make_profiles(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProfilesFactory]:
-    opened: list[ProfileStore] = []
+def make_profiles(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    auto_closed: Callable[[ProfilesFactory], ProfilesFactory],
+) -> ProfilesFactory:
     if request.param == "sqlite":
-
-        def build() -> ProfileStore:
-            return SqliteProfileStore(tmp_path / "profiles.db")
-    else:
-        request.getfixturevalue("aws_env")
-        client = _dynamodb_client()
-
-        def build() -> ProfileStore:
-            return DynamoDBProfileStore(client, TABLE)
-
-    def factory() -> ProfileStore:
-        profiles = build()
-        opened.append(profiles)
-        return profiles
-
-    yield factory
-    for profiles in opened:
-        profiles.close()
+        return auto_closed(lambda: SqliteProfileStore(tmp_path / "profiles.db"))
+    client = request.getfixturevalue("dynamodb")
+    return auto_closed(lambda: DynamoDBProfileStore(client, TABLE))
 
 
 @pytest.fixture
@@ -223,44 +215,37 @@ def test_concurrent_reads_and_writes_from_threads(profiles: ProfileStore) -> Non
 # --- unreachable backends ------------------------------------------------------------------
 
 
-def _sqlite_in_missing_dir(tmp_path: Path) -> ProfileStore:
-    return SqliteProfileStore(tmp_path / "no" / "such" / "dir" / "profiles.db")
-
-
-def _sqlite_not_a_database(tmp_path: Path) -> ProfileStore:
-    path = tmp_path / "garbage.db"
-    path.write_bytes(b"this is not a SQLite database\n" * 200)
-    return SqliteProfileStore(path)
-
-
-def _dynamodb_closed_port(tmp_path: Path) -> ProfileStore:
-    from botocore.config import Config
-
-    config = Config(connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 1})
-    return DynamoDBProfileStore(
-        _dynamodb_client(endpoint_url="http://127.0.0.1:1", config=config), TABLE
-    )
-
-
-@pytest.mark.parametrize(
-    "broken", [_sqlite_in_missing_dir, _sqlite_not_a_database, _dynamodb_closed_port]
-)
-def test_unreachable_backend_raises_profile_store_unavailable(
-    broken: Callable[[Path], ProfileStore], tmp_path: Path, aws_env: None
-) -> None:
-    profiles = broken(tmp_path)  # constructing does no I/O, so it cannot fail
-
+def _assert_every_call_unavailable(profiles: ProfileStore) -> None:
+    # Constructing the adapter did no I/O, so it could not fail: every call does.
     with pytest.raises(ProfileStoreUnavailable):
         profiles.ensure_schema()
     with pytest.raises(ProfileStoreUnavailable):
         profiles.put_many([FULL])
     with pytest.raises(ProfileStoreUnavailable):
         profiles.get(FULL.user_id)
+    with pytest.raises(ProfileStoreUnavailable):
+        profiles.get_many([FULL.user_id])
+    with pytest.raises(ProfileStoreUnavailable):
+        profiles.apply_events(FULL.user_id, ["e1"], _count_plays)
+    with pytest.raises(ProfileStoreUnavailable):
+        profiles.changed_users()
+    with pytest.raises(ProfileStoreUnavailable):
+        profiles.get_checkpoint("feedback")
+    with pytest.raises(ProfileStoreUnavailable):
+        profiles.popularity_counts([DAY])
     profiles.close()
 
 
-def test_dynamodb_table_that_does_not_exist_is_unavailable(aws_env: None) -> None:
-    profiles = DynamoDBProfileStore(_dynamodb_client(), "never-created")
+def test_unusable_sqlite_file_raises_profile_store_unavailable(unusable_sqlite_path: Path) -> None:
+    _assert_every_call_unavailable(SqliteProfileStore(unusable_sqlite_path))
+
+
+def test_unreachable_dynamodb_raises_profile_store_unavailable(unreachable_dynamodb: Any) -> None:
+    _assert_every_call_unavailable(DynamoDBProfileStore(unreachable_dynamodb, TABLE))
+
+
+def test_dynamodb_table_that_does_not_exist_is_unavailable(dynamodb: Any) -> None:
+    profiles = DynamoDBProfileStore(dynamodb, "never-created")
 
     with pytest.raises(ProfileStoreUnavailable):
         profiles.get("u1")
@@ -283,20 +268,207 @@ def test_sqlite_unreadable_profile_is_unavailable_not_a_crash(tmp_path: Path) ->
     profiles.close()
 
 
-def test_dynamodb_unreadable_profile_is_unavailable_not_a_crash(aws_env: None) -> None:
-    client = _dynamodb_client()
-    profiles = DynamoDBProfileStore(client, TABLE)
+def test_dynamodb_unreadable_profile_is_unavailable_not_a_crash(dynamodb: Any) -> None:
+    profiles = DynamoDBProfileStore(dynamodb, TABLE)
     profiles.ensure_schema()
-    client.put_item(TableName=TABLE, Item={"user_id": {"S": "u1"}, "profile": {"S": "[1, 2"}})
+    dynamodb.put_item(TableName=TABLE, Item={"user_id": {"S": "u1"}, "profile": {"S": "[1, 2"}})
 
     with pytest.raises(ProfileStoreUnavailable):
         profiles.get("u1")
 
 
-def test_dynamodb_table_design(aws_env: None) -> None:
-    client = _dynamodb_client()
-    DynamoDBProfileStore(client, TABLE).ensure_schema()
+def test_dynamodb_table_design(dynamodb: Any) -> None:
+    DynamoDBProfileStore(dynamodb, TABLE).ensure_schema()
 
-    table = client.describe_table(TableName=TABLE)["Table"]
+    table = dynamodb.describe_table(TableName=TABLE)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "user_id", "KeyType": "HASH"}]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+# --- feedback state ------------------------------------------------------------------------
+
+DAY = "2026-01-01"
+
+
+def _count_plays(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+    """An update that counts events as plays of track ``t-<id>`` on DAY."""
+    profile = current or UserProfile("?")
+    counts = {(DAY, f"t-{event_id}"): TrackCounts(plays=1) for event_id in new_ids}
+    return ProfileChange(replace(profile, play_count=profile.play_count + len(new_ids)), counts)
+
+
+def _for(user_id: str) -> Callable[[UserProfile | None, Sequence[str]], ProfileChange]:
+    def update(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+        change = _count_plays(current or UserProfile(user_id), new_ids)
+        return change
+
+    return update
+
+
+def test_get_many_returns_the_known_listeners(profiles: ProfileStore) -> None:
+    profiles.put_many([UserProfile("a", play_count=1), UserProfile("b", play_count=2)])
+    assert profiles.get_many(["a", "b", "nobody", "a"]) == {
+        "a": UserProfile("a", play_count=1),
+        "b": UserProfile("b", play_count=2),
+    }
+    assert profiles.get_many([]) == {}
+
+
+def test_apply_events_applies_each_event_exactly_once(profiles: ProfileStore) -> None:
+    calls: list[tuple[int, tuple[str, ...]]] = []
+
+    def update(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+        calls.append((current.play_count if current else -1, tuple(new_ids)))
+        return _for("u1")(current, new_ids)
+
+    assert profiles.apply_events("u1", ["e1", "e2"], update) == ["e1", "e2"]
+    assert profiles.apply_events("u1", ["e2", "e3", "e3"], update) == ["e3"]
+    assert profiles.apply_events("u1", ["e1", "e3"], update) == []
+
+    assert calls == [(-1, ("e1", "e2")), (2, ("e3",))]
+    profile = profiles.get("u1")
+    assert profile is not None and profile.play_count == 3
+    # Another listener's events with the same ids are theirs to apply.
+    assert profiles.apply_events("u2", ["e1"], _for("u2")) == ["e1"]
+
+
+def test_apply_events_keeps_the_profile_it_updates(profiles: ProfileStore) -> None:
+    profiles.put_many([replace(FULL, play_count=10)])
+
+    profiles.apply_events(FULL.user_id, ["e1"], _count_plays)
+
+    assert profiles.get(FULL.user_id) == replace(FULL, play_count=11)
+
+
+def test_more_events_than_one_chunk_are_all_applied_once(profiles: ProfileStore) -> None:
+    ids = [f"e{i}" for i in range(APPLY_CHUNK * 2 + 7)]
+
+    assert profiles.apply_events("u1", ids, _for("u1")) == ids
+    assert profiles.apply_events("u1", ids, _for("u1")) == []
+
+    profile = profiles.get("u1")
+    assert profile is not None and profile.play_count == len(ids)
+    assert sum(c.plays for c in profiles.popularity_counts([DAY]).values()) == len(ids)
+
+
+def test_a_failing_update_writes_nothing(profiles: ProfileStore) -> None:
+    def broken(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+        raise RuntimeError("bug in the fold")
+
+    with pytest.raises(RuntimeError):
+        profiles.apply_events("u1", ["e1"], broken)
+
+    assert profiles.get("u1") is None
+    assert profiles.changed_users() == []
+    assert profiles.apply_events("u1", ["e1"], _for("u1")) == ["e1"]
+
+
+def test_an_update_for_another_listener_is_refused(profiles: ProfileStore) -> None:
+    with pytest.raises(ValueError, match="another listener"):
+        profiles.apply_events("u1", ["e1"], _for("someone-else"))
+    assert profiles.get("u1") is None
+
+
+def test_popularity_counters_add_up_per_day(profiles: ProfileStore) -> None:
+    def update(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+        counts = {
+            ("2026-01-01", "t1"): TrackCounts(plays=2, skips=1),
+            ("2026-01-02", "t1"): TrackCounts(finishes=1),
+            ("2026-01-02", "t2"): TrackCounts(likes=1, dislikes=0),
+        }
+        return ProfileChange(current or UserProfile("u1"), counts)
+
+    profiles.apply_events("u1", ["e1"], update)
+    profiles.apply_events("u1", ["e2"], update)
+
+    assert profiles.popularity_counts(["2026-01-01"]) == {"t1": TrackCounts(plays=4, skips=2)}
+    assert profiles.popularity_counts(["2026-01-01", "2026-01-02", "2026-01-02"]) == {
+        "t1": TrackCounts(plays=4, finishes=2, skips=2),
+        "t2": TrackCounts(likes=2),
+    }
+    assert profiles.popularity_counts(["2025-12-31"]) == {}
+
+
+def test_changed_marks_are_set_by_apply_and_cleared_unless_newer(
+    profiles: ProfileStore,
+) -> None:
+    assert profiles.changed_users() == []
+    profiles.apply_events("u1", ["e1"], _for("u1"))
+    profiles.apply_events("u2", ["e1"], _for("u2"))
+    marks = profiles.changed_users()
+    assert [m.user_id for m in marks] == ["u1", "u2"]  # oldest change first
+    assert profiles.changed_users(limit=1) == marks[:1]
+
+    older = ChangedUser("u1", marks[0].changed_at - 1.0)
+    assert profiles.clear_changed([older]) == 0  # it changed after that: keep the mark
+    assert profiles.clear_changed(marks) == 2
+    assert profiles.changed_users() == []
+    assert profiles.clear_changed(marks) == 0
+
+
+def test_checkpoints_round_trip_per_consumer(
+    profiles: ProfileStore, make_profiles: ProfilesFactory
+) -> None:
+    assert profiles.get_checkpoint("feedback") is None
+    position = '{"shardId-000000000000":"49590338271490256608559692538361571095921575989136588898"}'
+    profiles.put_checkpoint("feedback", position)
+    profiles.put_checkpoint("other", "17")
+    profiles.put_checkpoint("other", "18")
+
+    reopened = make_profiles()
+    assert reopened.get_checkpoint("feedback") == position
+    assert reopened.get_checkpoint("other") == "18"
+
+
+class _OneCallAtATime:
+    """A DynamoDB client that lets one call through at a time: moto's TransactWriteItems is
+    not thread-safe, DynamoDB's is. Calls of different workers still interleave, so a read
+    and the transaction after it can be overtaken, which is what the test is after."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._client, name)
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return call(*args, **kwargs)
+
+        return locked
+
+
+def test_concurrent_appliers_apply_each_event_once(
+    make_profiles: ProfilesFactory, request: pytest.FixtureRequest
+) -> None:
+    first = make_profiles()
+    first.ensure_schema()
+    build = make_profiles
+    if isinstance(first, DynamoDBProfileStore):
+        client = _OneCallAtATime(request.getfixturevalue("dynamodb"))
+        build = lambda: DynamoDBProfileStore(client, TABLE)  # noqa: E731
+    ids = [f"e{i:03d}" for i in range(60)]
+    start = threading.Barrier(4)
+
+    def apply(worker: int) -> int:
+        store = build()  # one adapter per worker, as separate consumers have
+        order = ids[worker * 7 :] + ids[: worker * 7]
+        start.wait()
+        applied = 0
+        for at in range(0, len(order), 12):
+            for _ in range(20):  # a consumer retries a pass that failed
+                try:
+                    applied += len(store.apply_events("u1", order[at : at + 12], _for("u1")))
+                    break
+                except ProfileStoreUnavailable:
+                    continue
+        return applied
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        applied = sum(pool.map(apply, range(4)))
+
+    assert applied == len(ids)
+    profile = first.get("u1")
+    assert profile is not None and profile.play_count == len(ids)
+    assert sum(c.plays for c in first.popularity_counts([DAY]).values()) == len(ids)

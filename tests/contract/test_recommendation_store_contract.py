@@ -2,13 +2,15 @@
 
 Each test gets ``make_store``, a factory of stores over one fresh storage (a SQLite file in
 ``tmp_path``, a DynamoDB table in moto), so a test can open a second store on the same data.
-DynamoDB-specific guarantees (table design, TTL, item limit, retries) follow the shared suite.
+DynamoDB-specific guarantees (table design, TTL, item limit, retries) follow the shared suite,
+and the snapshot contract (staged, published at once, rolled back, dropped) ends the file.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,40 +22,29 @@ import pytest
 from recommender.dynamodb_store import DEFAULT_TTL_S, DynamoDBRecommendationStore
 from recommender.errors import StoreUnavailable
 from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.store import POPULAR_USER, RecommendationList, RecommendationStore
+from recommender.store import (
+    BASE_SNAPSHOT,
+    POPULAR_USER,
+    RecommendationList,
+    RecommendationStore,
+    SnapshotPointer,
+    new_snapshot_id,
+)
 
 StoreFactory = Callable[[], RecommendationStore]
 TABLE = "recommendations"
 
 
-def _dynamodb_client(**options: Any) -> Any:
-    import boto3
-
-    return boto3.client("dynamodb", region_name="us-east-1", **options)
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    opened: list[RecommendationStore] = []
+def make_store(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    auto_closed: Callable[[StoreFactory], StoreFactory],
+) -> StoreFactory:
     if request.param == "sqlite":
-
-        def build() -> RecommendationStore:
-            return SqliteRecommendationStore(tmp_path / "recommendations.db")
-    else:
-        request.getfixturevalue("aws_env")
-        client = _dynamodb_client()
-
-        def build() -> RecommendationStore:
-            return DynamoDBRecommendationStore(client, TABLE)
-
-    def factory() -> RecommendationStore:
-        store = build()
-        opened.append(store)
-        return store
-
-    yield factory
-    for store in opened:
-        store.close()
+        return auto_closed(lambda: SqliteRecommendationStore(tmp_path / "recommendations.db"))
+    client = request.getfixturevalue("dynamodb")
+    return auto_closed(lambda: DynamoDBRecommendationStore(client, TABLE))
 
 
 @pytest.fixture
@@ -219,43 +210,31 @@ def test_concurrent_reads_and_writes_from_threads(store: RecommendationStore) ->
 # --- unreachable backends ------------------------------------------------------------------
 
 
-def _sqlite_in_missing_dir(tmp_path: Path) -> RecommendationStore:
-    return SqliteRecommendationStore(tmp_path / "no" / "such" / "dir" / "store.db")
-
-
-def _sqlite_not_a_database(tmp_path: Path) -> RecommendationStore:
-    path = tmp_path / "garbage.db"
-    path.write_bytes(b"this is not a SQLite database\n" * 200)
-    return SqliteRecommendationStore(path)
-
-
-def _dynamodb_closed_port(tmp_path: Path) -> RecommendationStore:
-    from botocore.config import Config
-
-    config = Config(connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 1})
-    client = _dynamodb_client(endpoint_url="http://127.0.0.1:1", config=config)
-    return DynamoDBRecommendationStore(client, TABLE)
-
-
-@pytest.mark.parametrize(
-    "broken", [_sqlite_in_missing_dir, _sqlite_not_a_database, _dynamodb_closed_port]
-)
-def test_unreachable_backend_raises_store_unavailable(
-    broken: Callable[[Path], RecommendationStore], tmp_path: Path, aws_env: None
-) -> None:
-    store = broken(tmp_path)  # constructing does no I/O, so it cannot fail
-
+def _assert_every_call_unavailable(store: RecommendationStore) -> None:
+    # Constructing the adapter did no I/O, so it could not fail: every call does.
     with pytest.raises(StoreUnavailable):
         store.ensure_schema()
     with pytest.raises(StoreUnavailable):
         store.put_lists([rec("u1")])
     with pytest.raises(StoreUnavailable):
         store.get_list("u1")
+    with pytest.raises(StoreUnavailable):
+        store.snapshot_pointer()
+    with pytest.raises(StoreUnavailable):
+        store.publish_snapshot("m.v1.s1")
     store.close()
 
 
-def test_dynamodb_table_that_does_not_exist_is_unavailable(aws_env: None) -> None:
-    store = DynamoDBRecommendationStore(_dynamodb_client(), "never-created")
+def test_unusable_sqlite_file_raises_store_unavailable(unusable_sqlite_path: Path) -> None:
+    _assert_every_call_unavailable(SqliteRecommendationStore(unusable_sqlite_path))
+
+
+def test_unreachable_dynamodb_raises_store_unavailable(unreachable_dynamodb: Any) -> None:
+    _assert_every_call_unavailable(DynamoDBRecommendationStore(unreachable_dynamodb, TABLE))
+
+
+def test_dynamodb_table_that_does_not_exist_is_unavailable(dynamodb: Any) -> None:
+    store = DynamoDBRecommendationStore(dynamodb, "never-created")
 
     with pytest.raises(StoreUnavailable):
         store.get_list("u1")
@@ -280,24 +259,18 @@ def test_sqlite_unreadable_list_is_unavailable_not_a_crash(tmp_path: Path) -> No
     store.close()
 
 
-def test_dynamodb_unreadable_list_is_unavailable_not_a_crash(aws_env: None) -> None:
-    client = _dynamodb_client()
-    DynamoDBRecommendationStore(client, TABLE).ensure_schema()
-    client.put_item(  # no scores attribute
+def test_dynamodb_unreadable_list_is_unavailable_not_a_crash(dynamodb: Any) -> None:
+    DynamoDBRecommendationStore(dynamodb, TABLE).ensure_schema()
+    dynamodb.put_item(  # no scores attribute
         TableName=TABLE,
         Item={"user_id": {"S": "u1"}, "context": {"S": "all"}, "model_version": {"S": "v1"}},
     )
 
     with pytest.raises(StoreUnavailable):
-        DynamoDBRecommendationStore(client, TABLE).get_list("u1")
+        DynamoDBRecommendationStore(dynamodb, TABLE).get_list("u1")
 
 
 # --- DynamoDB only ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def dynamodb(aws_env: None) -> Any:
-    return _dynamodb_client()
 
 
 def test_dynamodb_table_design(dynamodb: Any) -> None:
@@ -417,3 +390,137 @@ def test_dynamodb_batches_hold_at_most_25_distinct_keys(dynamodb: Any) -> None:
     assert all(len(set(keys)) == len(keys) for keys in spy.batch_keys)
     assert store.get_list("u0") == rec("u0", model_version="v40")
     assert store.get_list("u19") == rec("u19", model_version="v59")
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+S1 = "ials.v1.20260101T000000000000Z"
+S2 = "ials.v1.20260102T000000000000Z"
+
+
+def test_a_fresh_store_serves_the_base_snapshot(store: RecommendationStore) -> None:
+    assert store.snapshot_pointer() == SnapshotPointer(BASE_SNAPSHOT)
+    store.put_lists([rec("u1")])
+    assert store.get_list("u1") == store.get_list("u1", snapshot=BASE_SNAPSHOT) == rec("u1")
+
+
+def test_a_staged_snapshot_is_invisible_until_published(store: RecommendationStore) -> None:
+    store.put_lists([rec("u1"), rec("u2")])
+    staged = rec("u1", model_version="ials.v2")
+
+    store.put_lists([staged], snapshot=S1)
+
+    assert store.get_list("u1") == rec("u1")
+    assert store.get_list("u1", snapshot=S1) == staged
+    pointer = store.publish_snapshot(S1)
+    assert (pointer.current, pointer.previous) == (S1, BASE_SNAPSHOT)
+    assert store.snapshot_pointer().current == S1
+    assert store.get_list("u1") == staged
+    # Nothing of the old snapshot shows through one that lacks a list: no mixture.
+    assert store.get_list("u2") is None
+    assert store.get_list("u2", snapshot=BASE_SNAPSHOT) == rec("u2")
+
+
+def test_put_without_a_snapshot_writes_into_the_current_one(store: RecommendationStore) -> None:
+    store.put_lists([rec("u1")], snapshot=S1)
+    store.publish_snapshot(S1)
+
+    store.put_lists([rec("u3", model_version="incremental")])
+
+    assert store.get_list("u3") == rec("u3", model_version="incremental")
+    assert store.get_list("u3", snapshot=S1) == rec("u3", model_version="incremental")
+    assert store.get_list("u3", snapshot=BASE_SNAPSHOT) is None
+
+
+def test_rollback_swaps_current_and_previous(store: RecommendationStore) -> None:
+    with pytest.raises(ValueError, match="no previous"):
+        store.rollback()
+    store.put_lists([rec("u1", model_version="one")], snapshot=S1)
+    store.put_lists([rec("u1", model_version="two")], snapshot=S2)
+    store.publish_snapshot(S1)
+    store.publish_snapshot(S2)
+    assert store.get_list("u1") == rec("u1", model_version="two")
+
+    pointer = store.rollback()
+
+    assert (pointer.current, pointer.previous) == (S1, S2)
+    assert store.get_list("u1") == rec("u1", model_version="one")
+    assert store.rollback().current == S2  # and forward again
+
+
+def test_publishing_the_current_snapshot_again_keeps_the_previous(
+    store: RecommendationStore,
+) -> None:
+    store.publish_snapshot(S1)
+    store.publish_snapshot(S2)
+    assert store.publish_snapshot(S2).previous == S1
+
+
+def test_drop_snapshot_deletes_that_snapshot_only(store: RecommendationStore) -> None:
+    old = "ials.v1.20251231T000000000000Z"
+    store.put_lists([rec("u1"), rec(POPULAR_USER, "mood:calm")], snapshot=old)
+    store.put_lists([rec("u1", model_version="s1")], snapshot=S1)
+    store.put_lists([rec("u1", model_version="s2")], snapshot=S2)
+    store.publish_snapshot(S1)
+    store.publish_snapshot(S2)
+    for kept in (S1, S2):
+        with pytest.raises(ValueError, match="current or previous"):
+            store.drop_snapshot(kept)
+
+    assert store.drop_snapshot(old) == 2
+
+    assert store.get_list("u1", snapshot=old) is None
+    assert store.get_list(POPULAR_USER, "mood:calm", snapshot=old) is None
+    assert store.get_list("u1", snapshot=S1) == rec("u1", model_version="s1")
+    assert store.get_list("u1") == rec("u1", model_version="s2")
+
+
+@pytest.mark.parametrize("bad", ["has space", "a#b", "x" * 121, "ü"])
+def test_an_invalid_snapshot_id_is_refused(store: RecommendationStore, bad: str) -> None:
+    with pytest.raises(ValueError, match="snapshot"):
+        store.put_lists([rec("u1")], snapshot=bad)
+    with pytest.raises(ValueError, match="snapshot"):
+        store.publish_snapshot(bad)
+
+
+def test_new_snapshot_ids_name_the_model_and_sort_by_time() -> None:
+    first = new_snapshot_id("ials.v1", 1_767_225_600.25)
+    later = new_snapshot_id("ials.v1", 1_767_225_600.5)
+    assert first == "ials.v1.20260101T000000250000Z"
+    assert first < later
+
+
+def test_readers_never_see_half_a_snapshot(make_store: StoreFactory) -> None:
+    writer = make_store()
+    writer.ensure_schema()
+    users = [f"u{i}" for i in range(60)]
+    writer.put_lists([rec(u, model_version="old") for u in users], snapshot=S1)
+    writer.publish_snapshot(S1)
+    stop = threading.Event()
+
+    def read(worker: int) -> list[str]:
+        reader = make_store()  # another process's adapter on the same table
+        rng = random.Random(worker)
+        seen: list[str] = []
+        while not stop.is_set() or len(seen) < 20:
+            found = reader.get_list(rng.choice(users))
+            seen.append("missing" if found is None else found.model_version)
+        return seen
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        readers = [pool.submit(read, worker) for worker in range(4)]
+        for start in range(0, len(users), 10):  # staged in several writes
+            writer.put_lists(
+                [rec(u, model_version="new") for u in users[start : start + 10]], snapshot=S2
+            )
+        writer.publish_snapshot(S2)
+        time.sleep(0.05)
+        stop.set()
+        sequences = [future.result() for future in readers]
+
+    for seen in sequences:
+        assert "missing" not in seen
+        # Old lists only, then new lists only: the switch happens once, for every list.
+        flips = sum(1 for a, b in zip(seen, seen[1:], strict=False) if a != b)
+        assert flips <= 1 and seen[0] == "old" or seen == ["new"] * len(seen)
+        assert seen[-1] == "new"

@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import pytest
+from api_client import KNOWN_TOKEN, NEW_TOKEN, assert_problem, bearer
 from fakes import KNOWN_USER, STREAM_BASE, World
 from fastapi.testclient import TestClient
 
 from playback.directives import track_id_of
 from skill.alexa import VerificationFailed, envelopes
-from skill.http_app import PROBLEM_JSON, create_app
+from skill.http_app import create_app
 
 USER = "amzn1.ask.account.http"
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    def catalog_check() -> None:
-        world.catalog.count()
-
-    app = create_app(
-        world.player, world.parser, world.skill, health_checks={"catalog": catalog_check}
-    )
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status  # type: ignore[attr-defined]
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)  # type: ignore[attr-defined]
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status and body["title"]
-    assert "Traceback" not in response.text  # type: ignore[attr-defined]
-    return body
 
 
 def test_play_music_envelope_returns_a_play_directive(client: TestClient, world: World) -> None:
@@ -45,7 +25,10 @@ def test_play_music_envelope_returns_a_play_directive(client: TestClient, world:
     (directive,) = body["response"]["directives"]
     stream = directive["audioItem"]["stream"]
     assert directive["type"] == "AudioPlayer.Play"
-    assert stream["url"] == f"{STREAM_BASE}/t-relax-1"
+    assert stream["url"].startswith(f"{STREAM_BASE}/t-relax-1?exp=")
+    assert world.stream_urls.signer is not None
+    query = dict(p.split("=") for p in stream["url"].split("?")[1].split("&"))
+    assert world.stream_urls.signer.verify("t-relax-1", int(query["exp"]), query["sig"])
     assert track_id_of(stream["token"]) == "t-relax-1"
     assert "Morning Tide" in body["response"]["outputSpeech"]["ssml"]
 
@@ -92,7 +75,8 @@ def test_verifier_seam_rejects_with_400(world: World) -> None:
         seen.append(body)
         raise VerificationFailed("bad signature")
 
-    app = create_app(world.player, world.parser, world.skill, verifier=refuse)
+    app = create_app(world.player, world.parser, world.skill, catalog=world.catalog,
+                     verifier=refuse)  # fmt: skip
     with TestClient(app) as client:
         response = client.post("/alexa", json=envelopes.launch_request(USER))
     assert_problem(response, 400)
@@ -100,27 +84,33 @@ def test_verifier_seam_rejects_with_400(world: World) -> None:
 
 
 def test_unexpected_errors_are_a_generic_503_with_the_traceback_only_in_the_log(
-    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    client: TestClient, world: World, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(world.router, "recommend", crash)
-    app = create_app(world.player, world.parser, world.skill)
-    with TestClient(app, raise_server_exceptions=False) as client, caplog.at_level(logging.ERROR):
-        response = client.get(f"/v1/users/{USER}/recommendations")
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/v1/users/me/recommendations", headers=bearer(KNOWN_TOKEN))
     body = assert_problem(response, 503)
     assert "secret internals" not in response.text
     assert body["title"] == "Service unavailable"
     assert any(r.exc_info for r in caplog.records)
 
 
-def test_health_ok_and_failing(client: TestClient, world: World) -> None:
+def test_liveness_asks_no_backend(client: TestClient, world: World) -> None:
+    world.catalog.down = True
     response = client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_readiness_ok_and_failing(client: TestClient, world: World) -> None:
+    response = client.get("/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"catalog": "ok"}}
     world.catalog.down = True
-    response = client.get("/health")
+    response = client.get("/ready")
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
@@ -129,7 +119,10 @@ def test_health_ok_and_failing(client: TestClient, world: World) -> None:
 
 
 def test_recommendations_for_a_known_listener(client: TestClient) -> None:
-    response = client.get(f"/v1/users/{KNOWN_USER}/recommendations", params={"n": 2})
+    response = client.get(
+        f"/v1/users/{KNOWN_USER}/recommendations", params={"limit": 2},
+        headers=bearer(KNOWN_TOKEN),
+    )  # fmt: skip
     assert response.status_code == 200
     body = response.json()
     assert body["user_id"] == KNOWN_USER
@@ -137,47 +130,52 @@ def test_recommendations_for_a_known_listener(client: TestClient) -> None:
         "personalized", "test.v1", False,
     )  # fmt: skip
     assert [i["track_id"] for i in body["items"]] == ["t-jazz-1", "t-relax-2"]
-    assert body["items"][0] == {
+    first = body["items"][0]
+    assert {k: first[k] for k in ("track_id", "title", "artist", "genre", "moods")} == {
         "track_id": "t-jazz-1",
         "title": "Blue Smoke",
         "artist": "Norah Vale",
         "genre": "jazz",
         "moods": ["relaxing", "romantic"],
-        "stream_url": f"{STREAM_BASE}/t-jazz-1",
     }
+    assert first["stream_url"].startswith(f"{STREAM_BASE}/t-jazz-1")
 
 
 def test_unknown_listener_gets_a_cold_start_answer(client: TestClient) -> None:
-    body = client.get("/v1/users/someone-new/recommendations").json()
+    body = client.get("/v1/users/me/recommendations", headers=bearer(NEW_TOKEN)).json()
     assert body["path"] == "cold_start"
     # The chart's first id is not in the catalog and is left out.
     assert [i["track_id"] for i in body["items"]] == ["t-pop-1", "t-rock-1", "t-relax-1"]
 
 
 def test_recommendations_with_mood_synonym_and_genre(client: TestClient) -> None:
-    body = client.get("/v1/users/someone-new/recommendations", params={"mood": "chill"}).json()
+    url, auth = "/v1/users/me/recommendations", bearer(NEW_TOKEN)
+    body = client.get(url, params={"mood": "chill"}, headers=auth).json()
     assert body["reason"] == "popular relaxing tracks"
     assert [i["track_id"] for i in body["items"]] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
-    body = client.get("/v1/users/someone-new/recommendations", params={"genre": "Jazz"}).json()
+    body = client.get(url, params={"genre": "Jazz"}, headers=auth).json()
     assert [i["track_id"] for i in body["items"]] == ["t-jazz-1"]
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"n": 0}, {"n": 101}, {"n": "ten"}, {"mood": "purple"}, {"genre": "polka"},
-     {"mood": "x" * 65}],
+    [{"limit": 0}, {"limit": 101}, {"n": 101}, {"limit": "ten"}, {"mood": "purple"},
+     {"genre": "polka"}, {"mood": "x" * 65}, {"cursor": "!!"}, {"cursor": "bzoxMDAw"}],
 )  # fmt: skip
 def test_invalid_parameters_are_a_422_problem(
     client: TestClient, params: dict[str, object]
 ) -> None:
-    assert_problem(client.get("/v1/users/u1/recommendations", params=params), 422)
+    response = client.get("/v1/users/me/recommendations", params=params,
+                          headers=bearer(KNOWN_TOKEN))  # fmt: skip
+    assert_problem(response, 422)
 
 
 def test_catalog_outage_on_recommendations_is_a_503_problem(
     client: TestClient, world: World
 ) -> None:
     world.catalog.down = True
-    assert_problem(client.get("/v1/users/u1/recommendations"), 503)
+    response = client.get("/v1/users/me/recommendations", headers=bearer(KNOWN_TOKEN))
+    assert_problem(response, 503)
 
 
 def test_unknown_route_is_a_problem(client: TestClient) -> None:

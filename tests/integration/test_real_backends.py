@@ -4,11 +4,13 @@ stream (moto). The pipeline fills them; the HTTP app answers Alexa from them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from philomath.offline import run_offline
 from philomath.settings import Settings
@@ -29,6 +31,10 @@ def settings(
         profiles_url="dynamodb://philomath-test-profiles",
         cache_url=redis_url,
         events_url="kinesis://philomath-test-events",
+        queue_url=redis_url,
+        # Requests here are hand-made, not signed by Alexa; the app's API needs a token.
+        verify_alexa_signatures=False,
+        api_tokens=SecretStr(json.dumps({"tok-1": "usr-0000001"})),
         users=40,
         tracks=400,
         events=4_000,
@@ -77,9 +83,16 @@ def test_alexa_request_path_on_production_backends(settings: Settings, redis_url
         # The router's lists went through Redis.
         assert redis.Redis.from_url(redis_url).keys("*recs:*")
 
-        recs = client.get(f"/v1/users/{user_id}/recommendations", params={"n": 5})
+        # The device queue went to Redis too.
+        assert redis.Redis.from_url(redis_url).keys("*queue:*")
+
+        recs = client.get(
+            f"/v1/users/{user_id}/recommendations",
+            params={"limit": 5},
+            headers={"Authorization": "Bearer tok-1"},
+        )
         assert recs.status_code == 200
         assert len(recs.json()["items"]) == 5
-        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 200
     finally:
         online.close()

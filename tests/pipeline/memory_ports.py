@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from playback.catalog import Artist, Track
-from recommender.profiles import UserProfile
-from recommender.store import RecommendationList
+from recommender.profiles import ChangedUser, ProfileUpdate, TrackCounts, UserProfile
+from recommender.store import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
 
 
 class MemoryCatalog:
@@ -64,6 +64,29 @@ class MemoryProfiles:
     def get(self, user_id: str) -> UserProfile | None:
         return self.profiles.get(user_id)
 
+    def get_many(self, user_ids: Sequence[str]) -> dict[str, UserProfile]:
+        return {u: self.profiles[u] for u in user_ids if u in self.profiles}
+
+    def apply_events(
+        self, user_id: str, event_ids: Sequence[str], update: ProfileUpdate
+    ) -> list[str]:
+        raise NotImplementedError("the pipeline applies no events")
+
+    def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
+        return {}
+
+    def changed_users(self, limit: int = 1000) -> list[ChangedUser]:
+        return []
+
+    def clear_changed(self, users: Sequence[ChangedUser]) -> int:
+        return 0
+
+    def get_checkpoint(self, consumer: str) -> str | None:
+        return None
+
+    def put_checkpoint(self, consumer: str, position: str) -> None:
+        raise NotImplementedError
+
     def put_many(self, profiles: Iterable[UserProfile]) -> int:
         written = 0
         for profile in profiles:
@@ -77,20 +100,46 @@ class MemoryProfiles:
 
 class MemoryStore:
     def __init__(self) -> None:
-        self.lists: dict[tuple[str, str], RecommendationList] = {}
+        self.lists: dict[tuple[str, str, str], RecommendationList] = {}
+        self.pointer = SnapshotPointer()
 
     def ensure_schema(self) -> None:
         pass
 
-    def put_lists(self, lists: Iterable[RecommendationList]) -> int:
+    def put_lists(
+        self, lists: Iterable[RecommendationList], *, snapshot: str | None = None
+    ) -> int:
+        target = self.pointer.current if snapshot is None else snapshot
         written = 0
         for item in lists:
-            self.lists[(item.user_id, item.context)] = item
+            self.lists[(target, item.user_id, item.context)] = item
             written += 1
         return written
 
-    def get_list(self, user_id: str, context: str = "all") -> RecommendationList | None:
-        return self.lists.get((user_id, context))
+    def get_list(
+        self, user_id: str, context: str = "all", *, snapshot: str | None = None
+    ) -> RecommendationList | None:
+        target = self.pointer.current if snapshot is None else snapshot
+        return self.lists.get((target, user_id, context))
+
+    def snapshot_pointer(self) -> SnapshotPointer:
+        return self.pointer
+
+    def publish_snapshot(self, snapshot: str) -> SnapshotPointer:
+        self.pointer = SnapshotPointer(snapshot, self.pointer.current, 0.0)
+        return self.pointer
+
+    def rollback(self) -> SnapshotPointer:
+        raise NotImplementedError
+
+    def drop_snapshot(self, snapshot: str) -> int:
+        keys = [key for key in self.lists if key[0] == snapshot]
+        for key in keys:
+            del self.lists[key]
+        return len(keys)
 
     def close(self) -> None:
         pass
+
+
+__all__ = ["BASE_SNAPSHOT", "MemoryCatalog", "MemoryProfiles", "MemoryStore"]

@@ -86,6 +86,9 @@ def test_every_listener_gets_a_list_without_tracks_they_heard(run: Run) -> None:
     users = _users(run)
     assert len(users) >= 55  # a few profiles are dirty on purpose
     assert run.report.user_lists == len(users)
+    # An overall list each, plus lists for leading contexts and new tracks.
+    assert run.report.lists_written > len(users)
+    assert run.store.snapshot_pointer().current == run.report.snapshot
     for user in users:
         stored = run.store.get_list(user, "all")
         assert stored is not None, user
@@ -130,7 +133,11 @@ def test_charts_cover_every_mood_and_genre_and_hold_only_matching_tracks(run: Ru
         assert all(t.genre == genre for t in run.catalog.get_tracks(chart.track_ids).values())
     overall = run.store.get_list(POPULAR_USER, "all")
     assert overall is not None and len(overall.track_ids) == PER_USER
-    assert run.report.charts == 1 + len(MOODS) + len(genres)
+    regions = {str(c).lower() for (c,) in run.query(
+        "SELECT country FROM '{unified}/users.parquet' WHERE country IS NOT NULL")}
+    region_charts = [c for c in regions if run.store.get_list(POPULAR_USER, f"region:{c}")]
+    assert region_charts  # demographics charts for listeners' regions
+    assert run.report.charts >= 1 + len(MOODS) + len(genres) + len(region_charts)
 
 
 def test_catalog_and_profiles_are_loaded_from_the_unified_tables(run: Run) -> None:

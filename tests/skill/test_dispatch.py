@@ -10,7 +10,12 @@ from fakes import World
 
 from playback.directives import new_token, track_id_of
 from skill.alexa import InvalidEnvelope, envelopes, handle_envelope
-from skill.alexa.actions import ERROR_SPEECH, HELP_SPEECH, NO_AUDIO_SPEECH, UNSUPPORTED_SPEECH
+from skill.alexa.actions import (
+    ERROR_SPEECH,
+    HELP_SPEECH,
+    NO_AUDIO_SPEECH,
+    NOTHING_PLAYING_SPEECH,
+)
 from skill.player import BACKEND_DOWN_SPEECH
 
 USER = "amzn1.ask.account.dispatch"
@@ -106,14 +111,14 @@ def test_dislike_without_a_track_records_nothing(world: World) -> None:
     assert world.published() == []
 
 
-def test_whats_playing_and_help_and_unsupported(world: World) -> None:
+def test_whats_playing_and_help_and_shuffle_without_a_queue(world: World) -> None:
     assert speech(respond(world, intent("WhatsPlayingIntent", new_token("t-jazz-1")))) == (
         "This is Blue Smoke by Norah Vale."
     )
     help_response = respond(world, intent("AMAZON.HelpIntent"))
     assert speech(help_response) == HELP_SPEECH
     assert help_response["shouldEndSession"] is False
-    assert speech(respond(world, intent("AMAZON.ShuffleOnIntent"))) == UNSUPPORTED_SPEECH
+    assert speech(respond(world, intent("AMAZON.ShuffleOnIntent"))) == NOTHING_PLAYING_SPEECH
 
 
 def test_speech_is_escaped_ssml(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from fakes import KNOWN_USER, STREAM_BASE, World
@@ -10,6 +11,7 @@ from fakes import KNOWN_USER, STREAM_BASE, World
 from nlu.parsed import ParsedRequest, Slot
 from playback.directives import new_token, track_id_of
 from playback.events import PlaybackEvent
+from playback.spool import EventSpool
 from recommender.router import RecommendationRequest
 from skill.player import BACKEND_DOWN_SPEECH, MusicPlayer
 
@@ -23,10 +25,23 @@ def event(kind: str = "started", track_id: str = "t-pop-1") -> PlaybackEvent:
     return PlaybackEvent(kind=kind, user_id="u1", track_id=track_id)  # type: ignore[arg-type]
 
 
+def _player(world: World, directory: Path, retry_after_s: float = 5.0) -> MusicPlayer:
+    spool = EventSpool(directory / "player-spool.db")
+    return MusicPlayer(
+        world.catalog,
+        world.router,
+        world.stream_urls,
+        world.events,
+        spool=spool,
+        stream_retry_after_s=retry_after_s,
+    )
+
+
 def test_mood_request_plays_the_first_candidate_the_catalog_has(world: World) -> None:
     answer = world.player.play("new-listener", request(mood="relaxing"))
     assert answer.track is not None and answer.track.track_id == "t-relax-1"
-    assert answer.stream_url == f"{STREAM_BASE}/t-relax-1"
+    assert answer.stream_url is not None
+    assert answer.stream_url.startswith(f"{STREAM_BASE}/t-relax-1?exp=")
     assert answer.token is not None and track_id_of(answer.token) == "t-relax-1"
     assert (answer.path, answer.reason) == ("cold_start", "popular relaxing tracks")
     assert answer.speech == "Playing Morning Tide by Quiet Harbor, popular relaxing tracks."
@@ -118,7 +133,7 @@ def test_describe(world: World) -> None:
 def test_recommend_returns_catalog_metadata_in_router_order(world: World) -> None:
     answer = world.player.recommend(RecommendationRequest("u1", mood="relaxing"))
     assert [i.track.track_id for i in answer.items] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
-    assert answer.items[0].stream_url == f"{STREAM_BASE}/t-relax-1"
+    assert answer.items[0].stream_url.startswith(f"{STREAM_BASE}/t-relax-1?exp=")
     assert answer.recommendation.path == "cold_start"
 
 
@@ -127,48 +142,62 @@ def test_record_publishes(world: World) -> None:
     assert [e.kind for e in world.published()] == ["started"]
 
 
-def test_stream_outage_buffers_events_and_the_next_publish_flushes_them_in_order(
-    world: World, caplog: pytest.LogCaptureFixture
+def test_stream_outage_spools_events_and_the_next_publish_replays_them_in_order(
+    world: World, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
+    player = _player(world, tmp_path, retry_after_s=0.0)
     world.events.down = True
     with caplog.at_level(logging.ERROR):
-        assert world.player.record(event("started")) is False
-        assert world.player.record(event("skipped")) is False
-    assert world.player.pending_events == 2
+        assert player.record(event("started")) is False
+        assert player.record(event("skipped")) is False
+    assert player.pending_events == 2
     assert world.published() == []
-    assert sum(r.levelno == logging.ERROR for r in caplog.records) == 2
+    assert any(r.levelno == logging.ERROR and "spool" in r.getMessage() for r in caplog.records)
 
     world.events.down = False
-    assert world.player.record(event("finished")) is True
-    assert world.player.pending_events == 0
+    assert player.record(event("finished")) is True
+    assert player.pending_events == 0
     assert [e.kind for e in world.published()] == ["started", "skipped", "finished"]
 
 
-def test_full_retry_buffer_drops_the_oldest_loudly(
-    world: World, caplog: pytest.LogCaptureFixture
-) -> None:
-    player = MusicPlayer(
-        world.catalog, world.router, world.stream_urls, world.events, retry_buffer_limit=2
-    )
+def test_spooled_events_survive_a_restart_and_are_replayed(world: World, tmp_path: Path) -> None:
     world.events.down = True
-    with caplog.at_level(logging.ERROR):
-        for track in ("t-1", "t-2", "t-3"):
-            player.record(event(track_id=track))
-    assert player.pending_events == 2
-    assert any("dropped the 1 oldest" in r.getMessage() for r in caplog.records)
+    first = _player(world, tmp_path)
+    for track in ("t-1", "t-2", "t-3"):
+        first.record(event(track_id=track))
+    assert first.pending_events == 3
+
     world.events.down = False
-    player.record(event(track_id="t-4"))
-    assert [e.track_id for e in world.published()] == ["t-2", "t-3", "t-4"]
+    restarted = _player(world, tmp_path)  # a new process on the same spool file
+    assert restarted.pending_events == 3
+    assert restarted.replay_events() == 3
+    assert restarted.pending_events == 0
+    assert [e.track_id for e in world.published()] == ["t-1", "t-2", "t-3"]
 
 
-def test_an_unexpected_publish_error_keeps_the_buffer(world: World) -> None:
+def test_an_outage_pauses_the_stream_so_requests_do_not_wait_on_it(
+    world: World, tmp_path: Path
+) -> None:
+    player = _player(world, tmp_path, retry_after_s=3600.0)
     world.events.down = True
-    world.player.record(event(track_id="t-1"))
+    player.record(event(track_id="t-1"))
+    calls = world.events.publish_calls
+    world.events.down = False
+    assert player.record(event(track_id="t-2")) is False  # still paused: straight to disk
+    assert world.events.publish_calls == calls
+    assert player.replay_events() == 2  # a timer's replay ignores the pause
+    assert [e.track_id for e in world.published()] == ["t-1", "t-2"]
+
+
+def test_an_unexpected_publish_error_keeps_the_spool(world: World, tmp_path: Path) -> None:
+    player = _player(world, tmp_path, retry_after_s=0.0)
+    world.events.down = True
+    player.record(event(track_id="t-1"))
 
     def broken(events: object) -> None:
         raise RuntimeError("bug")
 
     world.events.publish = broken  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):
-        world.player.record(event(track_id="t-2"))
-    assert world.player.pending_events == 2
+        player.record(event(track_id="t-2"))
+    assert player.pending_events == 1  # the spooled event is still there

@@ -23,3 +23,10 @@ def test_tables_use_the_adapters_keys() -> None:
     # recommender/dynamodb_store.py: user_id (HASH) + context (RANGE), TTL on `ttl`.
     assert "{ AttributeName: context, KeyType: RANGE }" in text
     assert "TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }" in text
+
+
+def test_the_device_queue_table_uses_the_adapter_s_key() -> None:
+    text = TEMPLATE.read_text()
+    # playback/dynamodb_queue.py: key (HASH), TTL on `ttl`; the Lambda reads its URL.
+    assert "{ AttributeName: key, KeyType: HASH }" in text
+    assert "PHILOMATH_QUEUE_URL: !Sub dynamodb://${DeviceQueueTable}" in text

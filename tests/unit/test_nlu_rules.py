@@ -72,7 +72,8 @@ def test_control_phrases(text: str, intent: str) -> None:
         ("play kpop", {"genre": "k-pop"}),
         ("play lofi beats", {"genre": "lo-fi"}),
         ("play the top hits", {"sort": "popular"}),
-        ("play what's trending", {"sort": "popular"}),
+        ("play what's trending", {"sort": "trending"}),
+        ("play the newest songs", {"sort": "new"}),
         ("play popular jazz", {"sort": "popular", "genre": "jazz"}),
         ("play 80s rock", {"era": "1980s", "genre": "rock"}),
         ("play music from the nineties", {"era": "1990s"}),
@@ -82,8 +83,13 @@ def test_control_phrases(text: str, intent: str) -> None:
         ("play Radiohead", {"artist": "radiohead"}),
         ("play some radiohead songs", {"artist": "radiohead"}),
         ("play the beatles", {"artist": "the beatles"}),
-        ("Taylor Swift radio", {"artist": "taylor swift"}),
-        ("jazz radio", {"genre": "jazz"}),
+        ("Taylor Swift radio", {"artist": "taylor swift", "item_type": "radio"}),
+        ("jazz radio", {"genre": "jazz", "item_type": "radio"}),
+        ("songs like Radiohead", {"artist": "radiohead", "item_type": "radio"}),
+        ("play the song yellow", {"track": "yellow", "item_type": "song"}),
+        ("play adele's latest album", {"artist": "adele", "sort": "new", "item_type": "album"}),
+        ("music for sleeping", {"activity": "sleep", "mood": "relaxing"}),
+        ("play songs from 1999", {"era": "1999"}),
         ("play bohemian rhapsody by queen", {"track": "bohemian rhapsody", "artist": "queen"}),
         ("play stand by me", {"artist": "stand by me"}),
         (
@@ -276,3 +282,58 @@ def test_search_queries_never_raise(text: str, resolved: bool) -> None:
     for intent in ("PlayRequestIntent", "PlayMusicIntent"):
         key = "Query" if intent == "PlayRequestIntent" else "Artist"
         assert isinstance(PARSER.from_alexa_slots(intent, {key: slot}), ParsedRequest)
+
+
+# --- settings, preambles, activities ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("turn off shuffling", "shuffle_off"),
+        ("enable shuffle mode", "shuffle_on"),
+        ("can you shuffle everything", "shuffle_on"),
+        ("keep looping this", "loop_on"),
+        ("stop the looping please", "loop_off"),
+        ("hold on a second", "pause"),
+        ("skip to the next track", "next"),
+    ],
+)
+def test_settings_and_controls_with_extra_words(text: str, intent: str) -> None:
+    assert PARSER.parse(text).intent == intent
+
+
+def test_a_setting_word_inside_a_play_request_is_not_a_control() -> None:
+    assert PARSER.parse("play shuffle by the beatles").intent == "play_music"
+
+
+def test_a_play_verb_after_a_preamble() -> None:
+    parsed = PARSER.parse("I'm so sad, play something")
+    assert parsed.intent == "play_music"
+    assert slots(parsed) == {"mood": "sad"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("play party music for driving", {"mood": "party", "activity": "driving"}),
+        ("music for my morning run", {"activity": "running", "mood": "energetic"}),
+        ("play calm music for sleeping", {"mood": "relaxing", "activity": "sleep"}),
+        ("play cooking music", {"activity": "cooking"}),
+    ],
+)
+def test_activities_and_the_moods_they_imply(text: str, expected: dict[str, str]) -> None:
+    assert slots(PARSER.parse(text)) == expected
+
+
+def test_descriptions_are_not_names() -> None:
+    parsed = PARSER.parse("play music for a rainy sunday")
+    assert parsed.intent == "play_music"
+    assert "artist" not in parsed.slots
+    assert parsed.confidence <= 0.5  # the rules alone cannot tell which mood
+
+
+@pytest.mark.parametrize("text", ["turn on the lights", "play a podcast", "play the news"])
+def test_things_that_are_not_music(text: str) -> None:
+    parsed = PARSER.parse(text)
+    assert (parsed.intent, parsed.reason) == ("fallback", "not_music")

@@ -1,0 +1,253 @@
+"""The words of music requests: every table the parsers, the gazetteer and the interaction
+model share. Moods live in ``nlu.moods``; everything else a listener says by name is here.
+
+Keys are lower case and in ``phrase_key`` form. Control phrases are written as listeners say
+them (they double as Alexa sample utterances) and matched through ``control_key``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from nlu.parsed import Intent
+
+# fmt: off
+# Canonical genre keys (see ``phrase_key``) and other ways listeners say them, transcription
+# slips included ("low fi").
+GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "hip hop": ("hiphop", "rap", "hip hop music", "rap music"),
+    "r and b": ("rnb", "r n b", "rhythm and blues", "r b"),
+    "electronic": ("electronica", "edm", "electro", "electronic music", "techno"),
+    "rock": ("rock and roll", "rock n roll", "rock 'n' roll", "rock music"),
+    "classical": ("orchestral", "classical music", "symphonic"),
+    "metal": ("heavy metal", "metal music"),
+    "punk": ("punk rock",),
+    "country": ("country music",),
+    "pop": ("pop music",),
+    "jazz": ("smooth jazz", "jazz music", "jazzy"),
+    "blues": ("blues music",),
+    "folk": ("folk music",),
+    "soul": ("soul music", "motown"),
+    "reggae": ("reggae music",),
+    "indie": ("indie rock", "indie music", "alternative", "alt rock"),
+    "ambient": ("ambient music",),
+    "latin": ("reggaeton", "latin music", "salsa"),
+    "dance": ("dance music", "club music", "disco"),
+    "k pop": ("kpop", "korean pop"),
+    "lo fi": ("lofi", "lofi beats", "lo fi beats", "low fi", "lofi hip hop", "lo fi hip hop",
+              "chillhop"),
+}
+
+# Activity words to the canonical activity.
+ACTIVITY_SYNONYMS: dict[str, str] = {
+    "study": "study", "studying": "study", "homework": "study", "exam": "study",
+    "workout": "workout", "working out": "workout", "exercise": "workout",
+    "exercising": "workout", "gym": "workout", "the gym": "workout", "lifting": "workout",
+    "training": "workout", "running": "running", "my run": "running", "a run": "running",
+    "morning run": "running", "jog": "running",
+    "jogging": "running", "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
+    "falling asleep": "sleep", "nap": "sleep", "cooking": "cooking", "baking": "cooking",
+    "driving": "driving", "road trip": "driving", "the drive": "driving", "commute": "driving",
+    "reading": "reading", "work": "work", "working": "work", "the office": "work",
+    "party": "party", "partying": "party", "house party": "party", "dinner": "dinner",
+    "dinner party": "dinner", "cleaning": "cleaning", "chores": "cleaning",
+    "meditation": "meditation", "meditating": "meditation", "yoga": "meditation",
+    "gaming": "gaming", "waking up": "morning", "wake up": "morning", "morning": "morning",
+}
+
+# The mood an activity implies when the listener names no mood ("music for sleeping").
+ACTIVITY_MOODS: dict[str, str] = {
+    "study": "focus", "reading": "focus", "work": "focus", "workout": "energetic",
+    "running": "energetic", "sleep": "relaxing", "meditation": "relaxing", "party": "party",
+}
+
+# Ordering words to the canonical sort.
+SORT_SYNONYMS: dict[str, str] = {
+    "popular": "popular", "most popular": "popular", "hits": "popular", "top hits": "popular",
+    "biggest hits": "popular", "greatest hits": "popular", "the charts": "popular",
+    "charts": "popular", "top songs": "popular", "top tracks": "popular", "top 40": "popular",
+    "top forty": "popular", "chart toppers": "popular", "best": "popular", "top": "popular",
+    "best of": "popular", "classics": "popular", "new": "new", "newest": "new",
+    "latest": "new", "new releases": "new", "recent": "new", "brand new": "new",
+    "fresh": "new", "trending": "trending", "viral": "trending", "what's hot": "trending",
+    "hot right now": "trending", "what's trending": "trending", "buzzing": "trending",
+}
+
+# Words naming the kind of thing to play.
+ITEM_TYPES: dict[str, str] = {
+    "song": "song", "track": "song", "single": "song", "album": "album", "record": "album",
+    "lp": "album", "ep": "album", "artist": "artist", "band": "artist", "group": "artist",
+    "singer": "artist", "playlist": "playlist", "radio": "radio", "station": "radio",
+    "radio station": "radio",
+}
+
+DECADE_WORDS: dict[str, str] = {
+    "fifties": "1950s", "sixties": "1960s", "seventies": "1970s", "eighties": "1980s",
+    "nineties": "1990s", "two thousands": "2000s", "noughties": "2000s",
+    "twenty tens": "2010s",
+}
+
+# Whole requests (as said) that are player controls, not play requests.
+CONTROL_PHRASES: dict[Intent, tuple[str, ...]] = {
+    "pause": ("pause", "pause it", "pause this", "pause the music", "hold on", "hold it",
+              "wait", "pause for a second"),
+    "stop": ("stop", "stop it", "stop the music", "stop playing", "turn it off",
+             "turn off the music", "shut up", "cancel", "be quiet", "quiet", "enough",
+             "that's enough", "exit", "quit", "switch it off", "shut it off", "silence"),
+    "resume": ("resume", "resume the music", "resume playing", "continue", "continue playing",
+               "unpause", "keep playing", "carry on", "keep going", "go on",
+               "pick up where we left off"),
+    "next": ("next", "next song", "next track", "next one", "skip", "skip it", "skip this",
+             "skip this song", "skip ahead", "skip to the next song", "go to the next song",
+             "play the next song", "play next", "move on", "another one", "another song",
+             "play something else", "something else", "change the song", "forward"),
+    "previous": ("previous", "previous song", "previous track", "go back", "back",
+                 "last song", "play the previous song", "play the last song", "skip back",
+                 "go back a song", "the one before"),
+    "shuffle_on": ("shuffle", "shuffle on", "turn on shuffle", "turn shuffle on",
+                   "shuffle the music", "shuffle my music", "shuffle mode", "mix it up",
+                   "enable shuffle"),
+    "shuffle_off": ("shuffle off", "stop shuffling", "turn off shuffle", "turn shuffle off",
+                    "unshuffle", "no shuffle", "disable shuffle", "play in order"),
+    "loop_on": ("loop", "loop on", "turn on loop", "turn loop on", "loop this",
+                "loop this song", "put it on loop", "put this on repeat", "turn on repeat",
+                "keep repeating this", "enable loop"),
+    "loop_off": ("loop off", "stop looping", "turn off loop", "turn loop off", "no loop",
+                 "turn off repeat", "stop repeating", "disable loop"),
+    "repeat": ("repeat", "repeat that", "repeat this", "repeat this song", "play it again",
+               "play that again", "play this again", "one more time", "once more", "again",
+               "replay", "replay this song"),
+    "start_over": ("start over", "restart", "restart the song", "restart this song",
+                   "from the beginning", "start from the beginning", "play from the start",
+                   "back to the beginning", "from the top", "start it again"),
+    "like": ("like", "like this", "like this song", "i like this", "i like this song",
+             "i love this", "i love this song", "thumbs up", "love this song", "i like it",
+             "i love it", "great song", "this is a great song", "add this to my favorites"),
+    "dislike": ("dislike", "dislike this", "i don't like this", "i don't like this song",
+                "i hate this", "i hate this song", "thumbs down", "don't play this again",
+                "never play this again", "never play this song again", "this song sucks",
+                "i'm tired of this song", "i don't like it", "i dislike this"),
+    "whats_playing": ("what's playing", "what is playing", "what's this", "what is this",
+                      "what song is this", "what's this song", "what is this song",
+                      "who is this", "who sings this", "who is singing", "what's on",
+                      "who sang this", "what's the name of this song", "who's the artist",
+                      "what am i listening to", "name this song", "what's this song called",
+                      "who is the singer"),
+    "help": ("help", "help me", "what can i say", "what can you do", "how does this work",
+             "what are my options", "i need help", "how do i use this"),
+}
+
+# Words that carry no meaning in a control phrase: "skip this song" means "skip".
+_CONTROL_SOFT_WORDS = frozenset((
+    "the", "this", "that", "it", "song", "track", "tune", "music", "one", "current", "a",
+    "an", "please", "now", "me", "us", "my", "right", "just", "second", "sec", "moment",
+    "minute", "bit", "mode", "songs", "tracks", "playback",
+))
+# Words that switch a player setting ("shuffle", "loop") and the words that turn it off.
+SETTING_WORDS: dict[str, tuple[Intent, Intent]] = {
+    "shuffle": ("shuffle_on", "shuffle_off"), "shuffling": ("shuffle_on", "shuffle_off"),
+    "shuffled": ("shuffle_on", "shuffle_off"), "loop": ("loop_on", "loop_off"),
+    "looping": ("loop_on", "loop_off"), "looped": ("loop_on", "loop_off"),
+}
+_SETTING_CONTEXT = frozenset(("turn", "put", "set", "switch", "enable", "keep", "start", "on",
+                              "is", "be", "go", "get", "play", "playing", "can", "you", "i",
+                              "want", "to", "in", "everything", "all", "mix"))
+OFF_WORDS = frozenset(("off", "stop", "disable", "no", "don't", "dont", "not", "cancel", "end",
+                       "quit", "without", "unshuffle"))
+
+WAKE_PREFIXES = ("hey alexa", "ok alexa", "okay alexa", "alexa", "ask philomath to",
+                 "tell philomath to", "ask philomath", "philomath")
+POLITE_PREFIXES = ("please", "can you", "could you", "would you", "will you", "kindly",
+                   "i'd like you to", "can i", "could i", "hey", "um", "uh", "ok", "okay", "so")
+POLITE_SUFFIXES = ("please", "for me", "right now", "now", "thanks", "thank you")
+
+# Verbs that ask for music whatever follows: "play X" is a music request even when X is
+# unknown. Weak verbs also start other requests ("turn on the lights", "i need a taxi").
+STRONG_PLAY_VERBS = ("play", "play me", "play us", "play some", "start playing", "listen to",
+                     "let me hear", "let's hear", "lets hear", "let's listen to",
+                     "i want to hear", "i wanna hear", "i'd like to hear",
+                     "i would like to hear", "i want to listen to", "i wanna listen to",
+                     "i'd like to listen to", "i would like to listen to", "queue up",
+                     "queue", "blast", "spin", "throw on", "crank up", "bump",
+                     "i feel like listening to", "i feel like hearing", "stream")
+WEAK_PLAY_VERBS = ("put on", "turn on", "start", "give me", "get me", "find me", "find",
+                   "search for", "look for", "pull up", "i want", "i need", "i'd like",
+                   "how about", "let's have", "can we get", "can we have", "i'm in the mood for",
+                   "in the mood for", "do you have", "hear")
+# Longest first, so "play me" wins over "play".
+PLAY_VERBS: tuple[str, ...] = tuple(sorted((*STRONG_PLAY_VERBS, *WEAK_PLAY_VERBS),
+                                           key=len, reverse=True))
+
+MUSIC_NOUNS = frozenset(("music", "songs", "song", "tracks", "track", "tunes", "tune",
+                         "something", "anything", "stuff", "mix", "jams", "beats", "sounds",
+                         "melodies", "records", "playlist", "album", "bangers", "numbers"))
+# Words that are never a name by themselves and never change the request.
+FILLER = MUSIC_NOUNS | frozenset((
+    "some", "any", "a", "an", "the", "me", "my", "of", "on", "in", "i", "am", "i'm", "im",
+    "good", "great", "nice", "little", "bit", "kind", "sort", "is", "are", "it", "this",
+    "more", "really", "very", "just", "few", "lot", "lots", "type", "style", "vibes", "vibe",
+    "get", "us", "our", "be", "today", "tonight", "evening", "afternoon", "night",
+    "background", "and", "or", "please", "again", "also", "too", "maybe", "cool", "nice",
+    "awesome", "ones", "one", "that's", "thats", "all", "whole", "totally", "super", "pretty",
+    "from", "by", "off", "out", "up", "you", "your", "we", "what's", "whats", "mostly",
+))
+# Words that make leftovers a description ("music for a rainy day") rather than a name.
+DESCRIPTION_CUES = frozenset((
+    "for", "to", "while", "when", "that", "which", "makes", "make", "help", "helps", "feel",
+    "feeling", "about", "during", "after", "before", "with", "like", "where", "because",
+    "want", "so", "fit", "fits", "suits", "suit", "match", "matches", "im", "i'm", "mood",
+))
+# Things listeners ask a speaker to play that are not music.
+NOT_MUSIC = frozenset(("game", "games", "podcast", "podcasts", "audiobook", "audiobooks",
+                       "news", "video", "videos", "movie", "movies", "trivia", "weather",
+                       "lights", "light", "tv", "television", "alarm", "timer", "heating",
+                       "fan", "oven"))
+# fmt: on
+
+_DECADE = re.compile(r"^(19|20)?([0-9])0'?s$")
+_YEAR = re.compile(r"^(19[5-9][0-9]|20[0-2][0-9])$")
+
+
+def control_key(words: Iterable[str]) -> str:
+    """The lookup form of a control request: its words without soft words."""
+    return " ".join(w for w in words if w not in _CONTROL_SOFT_WORDS)
+
+
+def control_table() -> dict[str, Intent]:
+    """``control_key`` of every control phrase to its intent. A phrase whose key is empty
+    (all soft words) is dropped: it cannot tell one control from another."""
+    table: dict[str, Intent] = {}
+    for intent, phrases in CONTROL_PHRASES.items():
+        for phrase in phrases:
+            key = control_key(phrase.split())
+            if key:
+                table.setdefault(key, intent)
+    return table
+
+
+def setting_intent(keys: Sequence[str]) -> Intent | None:
+    """A request about shuffle or loop and nothing else: which way it turns the setting
+    ("turn off shuffling", "keep looping this")."""
+    found = [SETTING_WORDS[k] for k in keys if k in SETTING_WORDS]
+    known = _CONTROL_SOFT_WORDS | OFF_WORDS | SETTING_WORDS.keys() | _SETTING_CONTEXT
+    if len(found) != 1 or not all(k in known for k in keys):
+        return None
+    on, off = found[0]
+    return off if any(k in OFF_WORDS for k in keys) else on
+
+
+def era_of(phrase: str) -> str | None:
+    """The era a phrase names: a decade ("80s", "the eighties" -> "1980s") or a year."""
+    phrase = phrase.removeprefix("the ")
+    if phrase in DECADE_WORDS:
+        return DECADE_WORDS[phrase]
+    if _YEAR.match(phrase):
+        return phrase
+    match = _DECADE.match(phrase)
+    if match is None:
+        return None
+    century, decade = match.groups()
+    if century is None:
+        century = "20" if decade in "012" else "19"
+    return f"{century}{decade}0s"

@@ -1,0 +1,94 @@
+"""The background roles (feedback consumer, batch inference, spool replay) and how to stop them.
+
+Each runs as its own process in production (``philomath consume``, ``philomath batch --watch``)
+so it scales on its own; ``philomath serve --workers`` runs them as threads beside the HTTP
+server instead, which is what ``make run`` does: with the embedded in-process cache, only a
+consumer in the serving process can invalidate the lists that process has cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from nlu.moods import MOODS
+from philomath.settings import Settings
+from philomath.wiring import Backends, Online
+
+logger = logging.getLogger(__name__)
+
+SPOOL_REPLAY_EVERY_S = 5.0
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for loops that should finish their page and exit."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: object) -> None:
+        logger.info("stopping on signal %s", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return stop
+
+
+def consume(backends: Backends, stop: threading.Event) -> None:
+    from recommender.feedback import run_consumer
+
+    run_consumer(backends.events, backends.profiles, backends.catalog, backends.cache, stop=stop)
+
+
+def batch(
+    backends: Backends, settings: Settings, *, incremental: bool, watch: threading.Event | None
+) -> object:
+    from recommender.batch import run_batch
+
+    return run_batch(
+        store=backends.store,
+        profiles=backends.profiles,
+        cache=backends.cache,
+        work_dir=settings.data_dir / "work",
+        mode="incremental" if incremental else "full",
+        watch=watch,
+    )
+
+
+def replay_spool(online: Online, stop: threading.Event) -> None:
+    """Events spooled while the stream was down go out within seconds of its recovery."""
+    while not stop.wait(SPOOL_REPLAY_EVERY_S):
+        try:
+            online.player.replay_events()
+        except Exception:  # a worker must outlive any one failure; the next tick retries
+            logger.exception("spool replay failed")
+
+
+def start_workers(
+    online: Online, settings: Settings, stop: threading.Event
+) -> list[threading.Thread]:
+    """Warm the fallback charts, then start consumer, batch watcher and spool replay threads."""
+    online.router.warm(["all", *(f"mood:{mood}" for mood in MOODS)])
+    jobs: dict[str, Callable[[], object]] = {
+        "consumer": lambda: consume(online.backends, stop),
+        "batch": lambda: batch(online.backends, settings, incremental=True, watch=stop),
+        "spool-replay": lambda: replay_spool(online, stop),
+    }
+    threads = [
+        threading.Thread(target=_logged(name, job), name=name, daemon=True)
+        for name, job in jobs.items()
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            logger.exception("background role %s stopped", name)
+
+    return run

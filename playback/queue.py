@@ -1,0 +1,281 @@
+"""Per-device play queues: the domain, pure moves on it, its JSON form, and the store port.
+
+Alexa's AudioPlayer keeps one stream and at most one enqueued stream per device; everything
+else about "what plays next" is ours. A ``DeviceQueue`` is the playlist a request started
+(recommendation order), the play order over it (shuffled or not), the play under the token the
+device is streaming, the one enqueued behind it for gapless playback, and where the listener
+stopped. Every move is a pure function returning a new queue; the skill loads a queue, moves
+it, and saves it back with an optimistic version check, so two requests for one device (Alexa
+retries PlaybackNearlyFinished) cannot both enqueue.
+
+    QueueStore adapters: ``MemoryQueueStore`` (tests, one process), ``SqliteQueueStore``
+    (embedded default), ``RedisQueueStore``, ``DynamoDBQueueStore``. Every method may raise
+    ``QueueUnavailable``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Queues of listeners who stopped listening expire; a month keeps "resume" useful.
+DEFAULT_TTL_S = 30 * 24 * 3600.0
+MAX_TRACKS = 200  # past this a refill drops what has played
+MAX_FAILURES = 3  # consecutive PlaybackFailed before the queue stops skipping ahead
+
+
+def queue_key(user_id: str, device_id: str | None) -> str:
+    """The store key of a listener's queue on a device: a hash, so keys carry no ids."""
+    return hashlib.sha256(f"{user_id}\x00{device_id or ''}".encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """One play of a track, under the token Alexa reports it by; ``position`` indexes the
+    queue's play order."""
+
+    token: str
+    track_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceQueue:
+    key: str
+    tracks: tuple[str, ...]
+    order: tuple[int, ...]
+    current: Play | None = None
+    offset_ms: int = 0  # where the current play stopped (PlaybackStopped), for resume
+    enqueued: Play | None = None  # queued behind ``current`` by PlaybackNearlyFinished
+    request: tuple[tuple[str, str], ...] = ()  # slot values the playlist was made for
+    loop: bool = False
+    shuffle: bool = False
+    failures: int = 0
+    version: int = 0  # the store's counter; 0 for a queue never saved
+
+    def track_at(self, position: int) -> str:
+        return self.tracks[self.order[position]]
+
+
+def new_queue(
+    key: str, tracks: Sequence[str], token: str, request: Sequence[tuple[str, str]] = ()
+) -> DeviceQueue:
+    """A queue playing ``tracks[0]`` under ``token``, the rest (duplicates dropped) after it."""
+    unique = tuple(dict.fromkeys(tracks))[:MAX_TRACKS]
+    if not unique:
+        raise ValueError("a queue needs at least one track")
+    return DeviceQueue(
+        key=key,
+        tracks=unique,
+        order=tuple(range(len(unique))),
+        current=Play(token, unique[0], 0),
+        request=tuple(request),
+    )
+
+
+def renewed(old: DeviceQueue, fresh: DeviceQueue) -> DeviceQueue:
+    """``fresh`` in place of ``old``: settings and the store version carry over."""
+    return replace(fresh, loop=old.loop, shuffle=old.shuffle, version=old.version)
+
+
+def next_position(queue: DeviceQueue, after: Play | None = None) -> int | None:
+    """The position that plays after ``after`` (default: the current play); with loop on,
+    the first one again after the last; None at the end."""
+    start = after if after is not None else queue.current
+    position = (start.position if start is not None else -1) + 1
+    if position < len(queue.order):
+        return position
+    return 0 if queue.loop and queue.order else None
+
+
+def previous_position(queue: DeviceQueue) -> int | None:
+    if queue.current is None or queue.current.position == 0:
+        return None
+    return queue.current.position - 1
+
+
+def playing(queue: DeviceQueue, position: int, token: str) -> DeviceQueue:
+    """The device now streams ``position`` under ``token`` (REPLACE_ALL): nothing enqueued."""
+    play = Play(token, queue.track_at(position), position)
+    return replace(queue, current=play, enqueued=None, offset_ms=0)
+
+
+def enqueued(queue: DeviceQueue, position: int, token: str) -> DeviceQueue:
+    """``position`` was enqueued behind the current play under ``token``."""
+    return replace(queue, enqueued=Play(token, queue.track_at(position), position))
+
+
+def promoted(queue: DeviceQueue, token: str) -> DeviceQueue:
+    """The device moved on to the enqueued play ``token`` names (if it does)."""
+    if queue.enqueued is not None and queue.enqueued.token == token:
+        return replace(queue, current=queue.enqueued, enqueued=None, offset_ms=0)
+    return queue
+
+
+def started(queue: DeviceQueue, token: str) -> DeviceQueue:
+    """PlaybackStarted: an enqueued play becomes the current one; a stream that starts
+    ends a run of failures."""
+    queue = promoted(queue, token)
+    if queue.current is not None and queue.current.token == token:
+        return replace(queue, failures=0)
+    return queue
+
+
+def stopped(queue: DeviceQueue, token: str, offset_ms: int) -> DeviceQueue:
+    """PlaybackStopped: keep the offset of the current play for resume."""
+    if queue.current is None or queue.current.token != token:
+        return queue
+    return replace(queue, offset_ms=max(0, offset_ms))
+
+
+def failed(queue: DeviceQueue) -> DeviceQueue:
+    return replace(queue, failures=queue.failures + 1)
+
+
+def played(queue: DeviceQueue) -> frozenset[str]:
+    """Tracks played so far or lined up to play next (not to be recommended again)."""
+    last = max((p.position for p in (queue.current, queue.enqueued) if p is not None), default=-1)
+    return frozenset(queue.track_at(i) for i in range(last + 1))
+
+
+def with_tracks(queue: DeviceQueue, tracks: Sequence[str]) -> DeviceQueue:
+    """More tracks appended to the playlist (a refill); ones already in it are skipped. A
+    playlist that would pass ``MAX_TRACKS`` first forgets what played before the current
+    play, so positions shift down by the current play's old position."""
+    new = [t for t in dict.fromkeys(tracks) if t not in set(queue.tracks)]
+    if len(queue.tracks) + len(new) > MAX_TRACKS:
+        queue = _compacted(queue)
+    new = [t for t in new if t not in set(queue.tracks)][: MAX_TRACKS - len(queue.tracks)]
+    first = len(queue.tracks)
+    return replace(
+        queue,
+        tracks=queue.tracks + tuple(new),
+        order=queue.order + tuple(range(first, first + len(new))),
+    )
+
+
+def _compacted(queue: DeviceQueue) -> DeviceQueue:
+    start = queue.current.position if queue.current is not None else 0
+
+    def moved(play: Play | None) -> Play | None:
+        return replace(play, position=play.position - start) if play is not None else None
+
+    kept = queue.order[start:]
+    return replace(
+        queue,
+        tracks=tuple(queue.tracks[i] for i in kept),
+        order=tuple(range(len(kept))),
+        current=moved(queue.current),
+        enqueued=moved(queue.enqueued),
+    )
+
+
+def with_shuffle(queue: DeviceQueue, on: bool, rng: random.Random) -> DeviceQueue:
+    """Shuffle on: what has not been lined up yet plays in random order; off: back in
+    playlist order. What plays now and what is enqueued never change."""
+    fixed = 1 + max(
+        (p.position for p in (queue.current, queue.enqueued) if p is not None), default=-1
+    )
+    rest = list(queue.order[fixed:])
+    if on:
+        rng.shuffle(rest)
+    else:
+        rest.sort()
+    return replace(queue, order=queue.order[:fixed] + tuple(rest), shuffle=on)
+
+
+def with_loop(queue: DeviceQueue, on: bool) -> DeviceQueue:
+    return replace(queue, loop=on)
+
+
+# -- persisted form -------------------------------------------------------------------------
+
+
+class _PlayRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    token: str
+    track_id: str
+    position: int = Field(ge=0)
+
+
+class QueueRecord(BaseModel):
+    """A queue as stored (the key and version live beside it in the store)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    tracks: list[str]
+    order: list[int]
+    current: _PlayRecord | None = None
+    offset_ms: int = Field(default=0, ge=0)
+    enqueued: _PlayRecord | None = None
+    request: list[tuple[str, str]] = Field(default_factory=list)
+    loop: bool = False
+    shuffle: bool = False
+    failures: int = Field(default=0, ge=0)
+
+
+def encode_queue(queue: DeviceQueue) -> str:
+    def play(p: Play | None) -> _PlayRecord | None:
+        return _PlayRecord(token=p.token, track_id=p.track_id, position=p.position) if p else None
+
+    return QueueRecord(
+        tracks=list(queue.tracks),
+        order=list(queue.order),
+        current=play(queue.current),
+        offset_ms=queue.offset_ms,
+        enqueued=play(queue.enqueued),
+        request=list(queue.request),
+        loop=queue.loop,
+        shuffle=queue.shuffle,
+        failures=queue.failures,
+    ).model_dump_json()
+
+
+def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
+    """Raises ``pydantic.ValidationError`` for a body that is not a queue record."""
+    record = QueueRecord.model_validate_json(body)
+
+    def play(p: _PlayRecord | None) -> Play | None:
+        return Play(p.token, p.track_id, p.position) if p else None
+
+    return DeviceQueue(
+        key=key,
+        tracks=tuple(record.tracks),
+        order=tuple(record.order),
+        current=play(record.current),
+        offset_ms=record.offset_ms,
+        enqueued=play(record.enqueued),
+        request=tuple(record.request),
+        loop=record.loop,
+        shuffle=record.shuffle,
+        failures=record.failures,
+        version=version,
+    )
+
+
+class QueueStore(Protocol):
+    """Device queues by key, written with an optimistic version check."""
+
+    def ensure_schema(self) -> None:
+        """Create the table if missing (idempotent)."""
+
+    def load(self, key: str) -> DeviceQueue | None:
+        """The stored queue (``version`` set), or None when there is none or it expired."""
+
+    def save(self, queue: DeviceQueue) -> DeviceQueue | None:
+        """Store ``queue`` if the stored version still equals ``queue.version`` (no stored
+        queue counts as 0): the queue as stored, version + 1. None when another writer
+        saved first; nothing is written then."""
+
+    def delete(self, key: str) -> None:
+        """Forget a queue (no error when there is none)."""
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,79 @@
+"""``QueueStore`` in one SQLite file: the embedded default, no server needed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from playback.errors import QueueUnavailable
+from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue
+from playback.sqlite_connection import SqliteConnections
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS device_queues (
+    key TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    expires_at REAL NOT NULL
+)
+"""
+
+
+class SqliteQueueStore:
+    """Queues in one SQLite file; the version check runs inside one write transaction."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = SqliteConnections(path, QueueUnavailable)
+        self._ttl_s = ttl_s
+        self._clock = clock
+
+    def ensure_schema(self) -> None:
+        with self._db.writing("queue ensure_schema") as conn:
+            conn.execute(_SCHEMA)
+
+    def load(self, key: str) -> DeviceQueue | None:
+        with self._db.reading("queue load") as conn:
+            row = conn.execute(
+                "SELECT version, body FROM device_queues WHERE key = ? AND expires_at > ?",
+                (key, self._clock()),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return decode_queue(key, int(row[0]), row[1])
+        except ValidationError as exc:
+            raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
+
+    def save(self, queue: DeviceQueue) -> DeviceQueue | None:
+        now = self._clock()
+        with self._db.writing("queue save") as conn:
+            row = conn.execute(
+                "SELECT version FROM device_queues WHERE key = ? AND expires_at > ?",
+                (queue.key, now),
+            ).fetchone()
+            if (int(row[0]) if row is not None else 0) != queue.version:
+                return None
+            conn.execute(
+                "INSERT INTO device_queues (key, version, body, expires_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET version = excluded.version,"
+                " body = excluded.body, expires_at = excluded.expires_at",
+                (queue.key, queue.version + 1, encode_queue(queue), now + self._ttl_s),
+            )
+        return replace(queue, version=queue.version + 1)
+
+    def delete(self, key: str) -> None:
+        with self._db.writing("queue delete") as conn:
+            conn.execute("DELETE FROM device_queues WHERE key = ?", (key,))
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,265 @@
+"""Batch inference: the promoted model's lists for every listener, into a versioned snapshot.
+
+A **full run** computes every listener's lists and every chart (``batch_lists``) into a new
+snapshot (``store.new_snapshot_id``: model version and run time), then switches readers to it
+in one write (``RecommendationStore.publish_snapshot``). Readers never see a half-written
+run; the snapshot it replaces stays as ``previous`` for ``rollback``, and the one before is
+dropped. An **incremental run** recomputes only the listeners the feedback consumer marked
+changed (``ProfileStore.changed_users``) from their current profiles (new plays and dislikes
+leave their lists, leading contexts follow their affinities), rewrites their lists in the
+current snapshot (each list is one item, replaced whole), deletes those lists from the cache,
+then clears the marks it handled (a listener changed again meanwhile keeps their mark).
+
+Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
+incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
+or ``max_wait_s``), and a full run when a new model is promoted (``batch_models``'s
+``PROMOTED`` file names another version) or ``full_every_s`` has passed. A consumer in the
+same process can call ``IncrementalTrigger`` directly after each page.
+
+Full and incremental runs of one store must not overlap (an incremental run writing into the
+snapshot a full run is replacing would be lost): run both from one ``philomath batch``.
+
+Table design in DynamoDB: see ``dynamodb_store``; in short, partition key ``user_id``
+(``_popular`` for charts), sort key ``<context>#<snapshot>`` with the snapshot naming the
+model version and run, ``ttl`` seven days after each write, one list per item (100 ids and
+scores are 2-4 KB of the 400 KB item limit, checked before writing).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from playback.catalog import Track
+from recommender.batch_lists import ListBuilder, ListSettings
+from recommender.batch_models import ListModel, load_promoted_model, promoted_version
+from recommender.cache import Cache, list_key
+from recommender.data.interactions import Interactions
+from recommender.errors import CacheUnavailable, RecommenderError
+from recommender.profiles import ProfileStore, UserProfile
+from recommender.store import RecommendationList, RecommendationStore, new_snapshot_id
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["full", "incremental"]
+_PROFILE_BATCH = 1_000
+_USER_BATCH = 2_048
+TRENDING_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    mode: Mode
+    snapshot: str
+    users: int  # listeners whose lists were computed
+    lists: int  # listener lists written (all, contexts, new)
+    charts: int  # chart lists written
+    seconds: float
+
+    @property
+    def users_per_second(self) -> float:
+        return self.users / self.seconds if self.seconds > 0 else float("inf")
+
+
+class BatchInference:
+    """Runs over one model, play history and catalog; see the module docstring."""
+
+    def __init__(
+        self,
+        model: ListModel,
+        interactions: Interactions,
+        tracks: Sequence[Track],
+        store: RecommendationStore,
+        profiles: ProfileStore,
+        cache: Cache | None = None,
+        settings: ListSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._model = model
+        self._plays = interactions
+        self._tracks = tracks
+        self._store = store
+        self._profiles = profiles
+        self._cache = cache
+        self._settings = settings or ListSettings()
+        self._clock = clock
+        self._user_index = {str(u): i for i, u in enumerate(interactions.user_ids)}
+
+    def run_full(self) -> BatchReport:
+        started = self._clock()
+        snapshot = new_snapshot_id(self._model.version, started)
+        builder = ListBuilder(self._model, self._plays, self._tracks, self._settings, started)
+        user_ids = [str(u) for u in self._plays.user_ids]
+        profiles = self._read_profiles(user_ids)
+        days = [
+            (datetime.fromtimestamp(started, UTC) - timedelta(days=d)).strftime("%Y-%m-%d")
+            for d in range(TRENDING_DAYS)
+        ]
+        charts = self._store.put_lists(
+            builder.charts(profiles, self._profiles.popularity_counts(days)), snapshot=snapshot
+        )
+        lists = self._store.put_lists(self._all_user_lists(builder, profiles), snapshot=snapshot)
+        before = self._store.snapshot_pointer()
+        self._store.publish_snapshot(snapshot)
+        if before.previous not in (None, before.current, snapshot):
+            self._store.drop_snapshot(before.previous)  # keep current and previous only
+        # Lists of listeners changed before this run began are as fresh as can be now.
+        self._profiles.clear_changed(
+            [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
+        )
+        report = BatchReport(
+            "full", snapshot, len(user_ids), lists, charts, self._clock() - started
+        )
+        logger.info("batch run published", extra=_report_extra(report))
+        return report
+
+    def run_incremental(self, limit: int = 10_000) -> BatchReport:
+        started = self._clock()
+        marks = self._profiles.changed_users(limit)
+        snapshot = self._store.snapshot_pointer().current
+        if not marks:
+            return BatchReport("incremental", snapshot, 0, 0, 0, 0.0)
+        builder = ListBuilder(self._model, self._plays, self._tracks, self._settings, started)
+        profiles = self._read_profiles([m.user_id for m in marks])
+        known = sorted(
+            {self._user_index[m.user_id] for m in marks if m.user_id in self._user_index}
+        )
+        written: list[RecommendationList] = []
+        if known:
+            users = np.asarray(known, dtype=np.int64)
+            written = list(builder.user_lists(users, profiles))
+            self._store.put_lists(written, snapshot=snapshot)
+            self._invalidate(snapshot, written)
+        self._profiles.clear_changed(marks)
+        report = BatchReport(
+            "incremental", snapshot, len(known), len(written), 0, self._clock() - started
+        )
+        logger.info("incremental batch run written", extra=_report_extra(report))
+        return report
+
+    def _all_user_lists(
+        self, builder: ListBuilder, profiles: dict[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        total = len(self._plays.user_ids)
+        for start in range(0, total, _USER_BATCH):
+            users = np.arange(start, min(start + _USER_BATCH, total), dtype=np.int64)
+            yield from builder.user_lists(users, profiles)
+
+    def _read_profiles(self, user_ids: Sequence[str]) -> dict[str, UserProfile]:
+        found: dict[str, UserProfile] = {}
+        for start in range(0, len(user_ids), _PROFILE_BATCH):
+            found.update(self._profiles.get_many(user_ids[start : start + _PROFILE_BATCH]))
+        return found
+
+    def _invalidate(self, snapshot: str, lists: Sequence[RecommendationList]) -> None:
+        if self._cache is None:
+            return
+        try:
+            for item in lists:
+                self._cache.delete(list_key(snapshot, item.user_id, item.context))
+        except CacheUnavailable:
+            logger.warning("cache unavailable; rewritten lists stay cached until their TTL")
+
+
+class IncrementalTrigger:
+    """``on_changed`` for the consumer: an incremental run once ``min_changed`` listeners
+    changed or ``max_wait_s`` passed since the first unhandled change."""
+
+    def __init__(
+        self,
+        batch: BatchInference,
+        *,
+        min_changed: int = 100,
+        max_wait_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._batch = batch
+        self._min_changed = min_changed
+        self._max_wait_s = max_wait_s
+        self._clock = clock
+        self._pending = 0
+        self._since: float | None = None
+
+    def __call__(self, user_ids: Sequence[str]) -> None:
+        self._pending += len(user_ids)
+        self._since = self._since if self._since is not None else self._clock()
+        due = self._clock() - self._since >= self._max_wait_s
+        if self._pending < self._min_changed and not due:
+            return
+        try:
+            self._batch.run_incremental()
+        except RecommenderError:
+            logger.error("incremental batch run failed; marks stay for the next", exc_info=True)
+            return
+        self._pending, self._since = 0, None
+
+
+def run_batch(
+    *,
+    store: RecommendationStore,
+    profiles: ProfileStore,
+    cache: Cache | None,
+    work_dir: Path,
+    mode: Mode = "full",
+    settings: ListSettings | None = None,
+    watch: threading.Event | None = None,
+    poll_s: float = 5.0,
+    min_changed: int = 100,
+    max_wait_s: float = 60.0,
+    full_every_s: float = 24 * 3600.0,
+) -> BatchReport:
+    """The ``philomath batch`` role over the offline pipeline's outputs in ``work_dir``
+    (``unified/`` tables, ``models/``). Runs ``mode`` once; with ``watch`` (an Event that
+    stops it), keeps polling every ``poll_s``: an incremental run when ``min_changed``
+    listeners are marked changed, or some have been for ``max_wait_s``; a full run when a new
+    model is promoted or ``full_every_s`` passed. Returns the last run's report."""
+    from recommender.data import unified
+
+    models_dir = work_dir / "models"
+
+    def build() -> tuple[BatchInference, str]:
+        plays = Interactions.from_unified(work_dir / "unified")
+        tracks = list(unified.tracks(work_dir / "unified"))
+        model = load_promoted_model(models_dir, plays)
+        batch = BatchInference(model, plays, tracks, store, profiles, cache, settings)
+        return batch, model.version
+
+    batch, version = build()
+    report = batch.run_full() if mode == "full" else batch.run_incremental()
+    last_full = last_incremental = time.monotonic()
+    while watch is not None and not watch.wait(poll_s):
+        try:
+            now = time.monotonic()
+            if promoted_version(models_dir) != version or now - last_full >= full_every_s:
+                batch, version = build()
+                report, last_full = batch.run_full(), now
+                continue
+            marks = profiles.changed_users(min_changed)
+            if len(marks) >= min_changed or (marks and now - last_incremental >= max_wait_s):
+                report, last_incremental = batch.run_incremental(), now
+        except RecommenderError:
+            logger.error("batch run failed; retrying at the next poll", exc_info=True)
+    return report
+
+
+def _report_extra(report: BatchReport) -> dict[str, object]:
+    return {
+        "mode": report.mode,
+        "snapshot": report.snapshot,
+        "users": report.users,
+        "lists": report.lists,
+        "charts": report.charts,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+__all__: Sequence[str] = ("BatchInference", "BatchReport", "IncrementalTrigger", "run_batch")

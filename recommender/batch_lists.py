@@ -1,0 +1,346 @@
+"""The lists a batch run computes, from a model, the play history, the catalog and profiles.
+
+No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` reads and writes.
+
+- Per listener (``user_lists``): ``all`` (the model's top-n without what they heard or
+  disliked, explicit tracks kept from restricted listeners); one list per leading context
+  (their best-liked genres and moods by learnt affinity, else what they stated); and ``new``:
+  tracks nobody has played yet, by content similarity to what they play (``content``).
+- Charts (``charts``, under ``POPULAR_USER``): ``all``, every mood and genre, per region
+  (``region:<cc>``) and age group (``age:<decade>s``) with enough listeners, and
+  ``trending`` from the live popularity counters. Charts never hold explicit tracks: anyone
+  may be served them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+from nlu.moods import MOODS
+from playback.catalog import Track
+from recommender import content
+from recommender.batch_models import ListModel, PopularityLists
+from recommender.data.interactions import Interactions, ItemSets
+from recommender.models.popularity import PopularityModel, chart_contexts
+from recommender.profiles import TrackCounts, UserProfile
+from recommender.store import (
+    NEW_TRACKS_CONTEXT,
+    POPULAR_USER,
+    TRENDING_CONTEXT,
+    RecommendationList,
+    age_context,
+    context_key,
+    region_context,
+)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+CONTENT_VERSION = "content.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class ListSettings:
+    per_user: int = 100
+    genres_per_user: int = 2
+    moods_per_user: int = 1
+    new_per_user: int = 10
+    min_cohort_users: int = 5  # a region or age group needs this many listeners for a chart
+    trending_min_events: int = 1_000
+
+
+class ListBuilder:
+    """Lists for the listeners of ``interactions``; tracks are the model's indices."""
+
+    def __init__(
+        self,
+        model: ListModel,
+        interactions: Interactions,
+        tracks: Sequence[Track],
+        settings: ListSettings,
+        generated_at: float,
+    ) -> None:
+        self.model = model
+        self.plays = interactions
+        self.settings = settings
+        self.generated_at = generated_at
+        by_id = {track.track_id: track for track in tracks}
+        vocab = [str(t) for t in interactions.track_ids]
+        self._vocab_tracks = [by_id.get(t) for t in vocab]
+        played = np.bincount(interactions.track_idx, minlength=len(vocab)) > 0
+        known = {t for t, ok in zip(vocab, played, strict=True) if ok}
+        # Cold: in the catalog, never played (unknown to the model or scored 0 by it).
+        self.cold_tracks = [t for t in tracks if t.track_id not in known]
+        self._all_tracks = list(tracks)
+
+    # -- shared arrays ------------------------------------------------------------------------
+
+    @cached_property
+    def unavailable(self) -> IntArray:
+        return np.flatnonzero([t is None for t in self._vocab_tracks]).astype(np.int64)
+
+    @cached_property
+    def restricted_ban(self) -> IntArray:
+        explicit = [t is None or t.explicit for t in self._vocab_tracks]
+        return np.flatnonzero(explicit).astype(np.int64)
+
+    @cached_property
+    def contexts(self) -> dict[str, IntArray]:
+        genres = [t.genre if t else None for t in self._vocab_tracks]
+        moods = [t.moods if t else () for t in self._vocab_tracks]
+        found = {context_key(mood=m): np.array([], dtype=np.int64) for m in MOODS}
+        found.update(chart_contexts(genres, moods))
+        return found
+
+    @cached_property
+    def seen(self) -> ItemSets:
+        return self.plays.seen()
+
+    @cached_property
+    def _vocab_ids(self) -> npt.NDArray[np.object_]:
+        """Track ids as Python strings: ``tolist`` of a slice is then one C loop."""
+        return np.array([str(t) for t in self.plays.track_ids], dtype=object)
+
+    @cached_property
+    def _vocab_index(self) -> dict[str, int]:
+        return {str(t): i for i, t in enumerate(self.plays.track_ids)}
+
+    @cached_property
+    def _cold_vectors(self) -> tuple[FloatArray, IntArray]:
+        """(content vectors of every catalog track, rows of the cold ones)."""
+        vectors = content.track_vectors(self._all_tracks)
+        row_of = {t.track_id: i for i, t in enumerate(self._all_tracks)}
+        cold_rows = np.array([row_of[t.track_id] for t in self.cold_tracks], dtype=np.int64)
+        return vectors, cold_rows
+
+    # -- charts -------------------------------------------------------------------------------
+
+    def charts(
+        self, profiles: Mapping[str, UserProfile], trending: Mapping[str, TrackCounts]
+    ) -> Iterator[RecommendationList]:
+        n = self.settings.per_user
+        chart_model = (
+            self.model.model
+            if isinstance(self.model, PopularityLists)
+            else PopularityModel().fit(self.plays)
+        )
+        for key, (ids, scores) in chart_model.charts(
+            self.contexts, n, filter_items=self.restricted_ban
+        ).items():
+            yield self._list(POPULAR_USER, key, ids, scores, chart_model.version)
+        for key, users in self._cohorts(profiles).items():
+            model = PopularityModel().fit(_subset(self.plays, users))
+            everything = {key: np.arange(len(self.plays.track_ids))}
+            for _, (ids, scores) in model.charts(
+                everything, n, filter_items=self.restricted_ban
+            ).items():
+                yield self._list(POPULAR_USER, key, ids, scores, model.version)
+        chart = self._trending(trending)
+        if chart is not None:
+            yield chart
+
+    def _cohorts(self, profiles: Mapping[str, UserProfile]) -> dict[str, IntArray]:
+        groups: dict[str, list[int]] = {}
+        for index, user_id in enumerate(self.plays.user_ids):
+            profile = profiles.get(str(user_id))
+            if profile is None:
+                continue
+            if profile.country:
+                groups.setdefault(region_context(profile.country), []).append(index)
+            if profile.birth_year:
+                groups.setdefault(age_context(profile.birth_year), []).append(index)
+        return {
+            key: np.asarray(users, dtype=np.int64)
+            for key, users in sorted(groups.items())
+            if len(users) >= self.settings.min_cohort_users
+        }
+
+    def _trending(self, counts: Mapping[str, TrackCounts]) -> RecommendationList | None:
+        """What listeners played, finished and liked lately, minus skips and dislikes."""
+        events = sum(c.plays + c.skips + c.likes + c.dislikes for c in counts.values())
+        if events < self.settings.trending_min_events:
+            return None
+        banned = set(self.restricted_ban.tolist())
+        servable = {t: i for t, i in self._vocab_index.items() if i not in banned}
+        scored = sorted(
+            (
+                (c.plays + c.finishes + 2 * c.likes - c.skips - 2 * c.dislikes, track_id)
+                for track_id, c in counts.items()
+                if track_id in servable
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )
+        best = [(s, t) for s, t in scored if s > 0][: self.settings.per_user]
+        return RecommendationList(
+            POPULAR_USER,
+            TRENDING_CONTEXT,
+            "trending.v1",
+            tuple(t for _, t in best),
+            tuple(float(s) for s, _ in best),
+            self.generated_at,
+        )
+
+    # -- per listener -------------------------------------------------------------------------
+
+    def user_lists(
+        self, users: IntArray, profiles: Mapping[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        """Every list of ``users`` (indices into the listener vocabulary)."""
+        n = self.settings.per_user
+        ids_of = [str(self.plays.user_ids[u]) for u in users]
+        owned = [profiles.get(user_id) for user_id in ids_of]
+        exclude = self._exclusions(users, owned)
+        allowed = np.array([p is None or p.explicit_allowed for p in owned], dtype=bool)
+        bans = {True: self.unavailable, False: self.restricted_ban}
+        ids = np.full((len(users), n), -1, dtype=np.int64)
+        scores = np.full((len(users), n), np.nan)
+        for flag, ban in bans.items():
+            rows = np.flatnonzero(allowed == flag)
+            if len(rows):
+                ids[rows], scores[rows] = self.model.top(
+                    users[rows], n, exclude.take(rows), banned=ban
+                )
+        for row, user_id in enumerate(ids_of):
+            yield self._list(user_id, "all", ids[row], scores[row], self.model.version)
+        groups: dict[tuple[str, bool], list[int]] = {}
+        for row, profile in enumerate(owned):
+            for key in leading_contexts(profile, self.settings):
+                if key in self.contexts:
+                    groups.setdefault((key, bool(allowed[row])), []).append(row)
+        for (key, flag), rows_list in sorted(groups.items()):
+            rows = np.asarray(rows_list, dtype=np.int64)
+            c_ids, c_scores = self.model.top(
+                users[rows], n, exclude.take(rows), items=self.contexts[key], banned=bans[flag]
+            )
+            for i, row in enumerate(rows_list):
+                yield self._list(ids_of[row], key, c_ids[i], c_scores[i], self.model.version)
+        yield from self._new_lists(users, ids_of, owned, allowed)
+
+    def _exclusions(self, users: IntArray, owned: Sequence[UserProfile | None]) -> ItemSets:
+        """What each listener heard (history, recent plays) or disliked, as track indices."""
+        base = self.seen.take(users)
+        extra_rows: list[int] = []
+        extra_items: list[int] = []
+        for row, profile in enumerate(owned):
+            if profile is None:
+                continue
+            for track_id in (*profile.recent_track_ids, *profile.disliked_track_ids):
+                index = self._vocab_index.get(track_id)
+                if index is not None:
+                    extra_rows.append(row)
+                    extra_items.append(index)
+        if not extra_rows:
+            return base
+        rows = np.concatenate([np.repeat(np.arange(len(users)), base.lengths()), extra_rows])
+        items = np.concatenate([base.indices, extra_items])
+        return ItemSets.from_pairs(rows, items, len(users))
+
+    def _new_lists(
+        self,
+        users: IntArray,
+        ids_of: Sequence[str],
+        owned: Sequence[UserProfile | None],
+        allowed: BoolArray,
+    ) -> Iterator[RecommendationList]:
+        if not self.cold_tracks or self.settings.new_per_user <= 0:
+            return
+        vectors, cold_rows = self._cold_vectors
+        row_of = {t.track_id: i for i, t in enumerate(self._all_tracks)}
+        vocab_rows = np.array(
+            [row_of.get(str(t), -1) for t in self.plays.track_ids], dtype=np.int64
+        )
+        plays = self.seen.take(users)
+        rows = np.repeat(np.arange(len(users)), plays.lengths())
+        catalog_rows = vocab_rows[plays.indices]
+        weights = np.ones(len(rows))
+        keep = catalog_rows >= 0
+        liked_rows: list[int] = []
+        liked_items: list[int] = []
+        for row, profile in enumerate(owned):
+            for track_id in profile.liked_track_ids if profile else ():
+                if track_id in row_of:
+                    liked_rows.append(row)
+                    liked_items.append(row_of[track_id])
+        taste = content.taste_vectors(
+            vectors,
+            np.concatenate([rows[keep], liked_rows]).astype(np.int64),
+            np.concatenate([catalog_rows[keep], liked_items]).astype(np.int64),
+            np.concatenate([weights[keep], np.full(len(liked_rows), 2.0)]),
+            len(users),
+        )
+        cold_index = {t.track_id: i for i, t in enumerate(self.cold_tracks)}
+        explicit_cold = [i for i, t in enumerate(self.cold_tracks) if t.explicit]
+        blocked: list[list[int]] = []
+        for row, profile in enumerate(owned):
+            heard = (
+                () if profile is None else (*profile.recent_track_ids, *profile.disliked_track_ids)
+            )
+            mine = [cold_index[t] for t in heard if t in cold_index]
+            blocked.append(mine + ([] if allowed[row] else explicit_cold))
+        best, sims = content.most_similar(
+            taste, vectors[cold_rows], self.settings.new_per_user, blocked
+        )
+        for row, user_id in enumerate(ids_of):
+            valid = best[row] >= 0
+            picked = tuple(self.cold_tracks[i].track_id for i in best[row][valid])
+            if picked:
+                yield RecommendationList(
+                    user_id,
+                    NEW_TRACKS_CONTEXT,
+                    CONTENT_VERSION,
+                    picked,
+                    _rounded(sims[row][valid]),
+                    self.generated_at,
+                )
+
+    def _list(
+        self, user_id: str, context: str, ids: IntArray, scores: FloatArray, version: str
+    ) -> RecommendationList:
+        valid = ids >= 0
+        return RecommendationList(
+            user_id=user_id,
+            context=context,
+            model_version=version,
+            track_ids=tuple(self._vocab_ids[ids[valid]].tolist()),
+            scores=_rounded(scores[valid]),
+            generated_at=self.generated_at,
+        )
+
+
+def _rounded(scores: FloatArray) -> tuple[float, ...]:
+    """Six decimals are plenty for ranking and keep stored lists small and stable."""
+    return tuple(np.round(scores, 6).tolist())
+
+
+def leading_contexts(profile: UserProfile | None, settings: ListSettings) -> list[str]:
+    """A listener's best-liked genres and moods (learnt affinity > 0, else stated)."""
+    if profile is None:
+        return []
+
+    def best(affinity: Mapping[str, float], stated: Sequence[str], k: int) -> list[str]:
+        liked = sorted((v, name) for name, v in affinity.items() if v > 0)
+        names = [name for _, name in sorted(liked, key=lambda item: (-item[0], item[1]))]
+        return (names or list(stated))[:k]
+
+    genres = best(profile.genre_affinity, profile.stated_genres, settings.genres_per_user)
+    moods = best(profile.mood_affinity, profile.stated_moods, settings.moods_per_user)
+    return [context_key(genre=g) for g in genres] + [context_key(mood=m) for m in moods]
+
+
+def _subset(plays: Interactions, users: IntArray) -> Interactions:
+    """The plays of ``users`` only; vocabularies unchanged so indices still line up."""
+    mask = np.isin(plays.user_idx, users)
+    return replace(
+        plays,
+        user_idx=plays.user_idx[mask],
+        track_idx=plays.track_idx[mask],
+        confidence=plays.confidence[mask],
+        event_time=plays.event_time[mask],
+        end_reason=plays.end_reason[mask],
+    )

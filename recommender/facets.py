@@ -1,0 +1,95 @@
+"""What the router needs to know about a candidate track, read from the catalog and kept.
+
+Genre, moods and the explicit flag decide filtering (restricted profiles, a genre the
+listener keeps skipping, the requested mood) and ranking; a track the catalog lacks is
+unavailable. Track metadata changes rarely, so answers (misses included) are kept in
+process for ``ttl_s``: the catalog sees one query per request at most, for the ids not kept.
+When the catalog fails, ``lookup`` answers None and the router filters by id only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from playback.catalog import Track, TrackCatalog
+from playback.errors import CatalogUnavailable
+from recommender.breaker import Breaker
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    genre: str | None
+    moods: tuple[str, ...]
+    explicit: bool
+    artist_name: str | None = None
+
+    @classmethod
+    def of(cls, track: Track) -> Facets:
+        return cls(track.genre, track.moods, track.explicit, track.artist_name)
+
+
+# Known facets by track id; None marks a track the catalog does not have (unavailable).
+FacetMap = dict[str, Facets | None]
+
+
+class FacetCache:
+    """Facets of tracks by id, from ``catalog``, kept in an LRU of ``max_items``."""
+
+    def __init__(
+        self,
+        catalog: TrackCatalog,
+        *,
+        ttl_s: float = 600.0,
+        max_items: int = 200_000,
+        retry_after_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._catalog = catalog
+        self._ttl_s = ttl_s
+        self._max_items = max_items
+        self._clock = clock
+        self._breaker = Breaker(retry_after_s, clock)
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[Facets | None, float]] = OrderedDict()
+
+    def lookup(self, track_ids: Sequence[str]) -> FacetMap | None:
+        """Facets of every id (None for ids the catalog lacks), or None when the catalog
+        cannot be asked."""
+        now = self._clock()
+        found: FacetMap = {}
+        missing: list[str] = []
+        with self._lock:
+            for track_id in dict.fromkeys(track_ids):
+                entry = self._entries.get(track_id)
+                if entry is not None and entry[1] > now:
+                    found[track_id] = entry[0]
+                else:
+                    missing.append(track_id)
+        if not missing:
+            return found
+        if not self._breaker.allow():
+            return None
+        try:
+            tracks = self._catalog.get_tracks(missing)
+        except CatalogUnavailable:
+            logger.warning("catalog unavailable; filtering candidates by id only")
+            self._breaker.failed()
+            return None
+        self._breaker.succeeded()
+        with self._lock:
+            for track_id in missing:
+                track = tracks.get(track_id)
+                facets = None if track is None else Facets.of(track)
+                found[track_id] = facets
+                self._entries[track_id] = (facets, now + self._ttl_s)
+                self._entries.move_to_end(track_id)
+            while len(self._entries) > self._max_items:
+                self._entries.popitem(last=False)
+        return found

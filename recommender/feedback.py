@@ -1,0 +1,160 @@
+"""The feedback consumer: play events from the stream into profiles, exactly once each.
+
+One pass (``run_once``): read a page of events after the committed checkpoint; look up the
+tracks' genres and moods in the catalog; per listener, ``ProfileStore.apply_events`` applies
+the events it has not applied before (``profile_update.fold_events``) in one transaction with
+the applied ids, the popularity counters and the listener's changed mark; delete the
+listener's cached profile so the router sees the change at once; then commit the checkpoint
+(the last record's position) and tell ``on_changed`` who changed (e.g. an
+``batch.IncrementalTrigger``, which recomputes their lists).
+
+Delivery is at least once, processing idempotent: a consumer killed anywhere in a pass
+re-reads the page from the old checkpoint, and ``apply_events`` skips what was applied, so
+counts come out the same as if every event had been applied once. A failing backend stops
+the pass before the checkpoint moves; ``run`` retries it with backoff, so an outage delays
+feedback and loses none.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from playback.catalog import Track, TrackCatalog
+from playback.errors import CatalogUnavailable, StreamUnavailable
+from playback.events import EventStream, PlaybackEvent
+from recommender.cache import Cache, profile_key
+from recommender.errors import CacheUnavailable, ProfileStoreUnavailable
+from recommender.profile_update import fold_events
+from recommender.profiles import ProfileChange, ProfileStore, UserProfile
+
+logger = logging.getLogger(__name__)
+
+CONSUMER_NAME = "feedback"
+TRANSIENT_ERRORS = (StreamUnavailable, ProfileStoreUnavailable, CatalogUnavailable)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedPage:
+    read: int  # records read from the stream
+    applied: int  # events applied to profiles now
+    duplicates: int  # events that had been applied before (redelivered)
+    users: tuple[str, ...]  # listeners whose profile changed
+    position: str | None  # the checkpoint after this page
+
+
+class FeedbackConsumer:
+    """Applies the stream's events to profiles; see the module docstring."""
+
+    def __init__(
+        self,
+        stream: EventStream,
+        profiles: ProfileStore,
+        catalog: TrackCatalog,
+        cache: Cache,
+        *,
+        name: str = CONSUMER_NAME,
+        page_size: int = 500,
+        on_changed: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
+        self._stream = stream
+        self._profiles = profiles
+        self._catalog = catalog
+        self._cache = cache
+        self._name = name
+        self._page_size = page_size
+        self._on_changed = on_changed
+
+    def run_once(self) -> ConsumedPage:
+        """One page; raises the backend's error (checkpoint unmoved) when one fails."""
+        after = self._profiles.get_checkpoint(self._name)
+        records = self._stream.read(after, limit=self._page_size)
+        if not records:
+            return ConsumedPage(0, 0, 0, (), after)
+        tracks = self._catalog.get_tracks(sorted({r.event.track_id for r in records}))
+        by_user: dict[str, list[PlaybackEvent]] = {}
+        for record in records:
+            by_user.setdefault(record.event.user_id, []).append(record.event)
+        applied = duplicates = 0
+        changed: list[str] = []
+        for user_id, events in by_user.items():
+            new = self._apply(user_id, events, tracks)
+            applied += len(new)
+            duplicates += len(events) - len(new)
+            if new:
+                changed.append(user_id)
+                self._invalidate(user_id)
+        position = records[-1].position
+        self._profiles.put_checkpoint(self._name, position)
+        if changed and self._on_changed is not None:
+            self._on_changed(changed)
+        return ConsumedPage(len(records), applied, duplicates, tuple(changed), position)
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        idle_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        """Consume until ``stop`` is set: pages back to back while there is a backlog,
+        ``idle_s`` between polls when caught up, growing pauses while a backend is down."""
+        backoff = idle_s
+        while not stop.is_set():
+            try:
+                page = self.run_once()
+            except TRANSIENT_ERRORS:
+                logger.error("feedback pass failed; retrying in %.1f s", backoff, exc_info=True)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff_s)
+                continue
+            backoff = idle_s
+            if page.read:
+                logger.info(
+                    "feedback page applied",
+                    extra={
+                        "read": page.read,
+                        "applied": page.applied,
+                        "duplicates": page.duplicates,
+                        "users": len(page.users),
+                    },
+                )
+            if page.read < self._page_size:
+                stop.wait(idle_s)
+
+    def _apply(
+        self, user_id: str, events: Sequence[PlaybackEvent], tracks: Mapping[str, Track]
+    ) -> list[str]:
+        by_id = {event.event_id: event for event in events}
+
+        def update(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+            return fold_events(user_id, current, [by_id[i] for i in new_ids], tracks)
+
+        return self._profiles.apply_events(user_id, list(by_id), update)
+
+    def _invalidate(self, user_id: str) -> None:
+        # The profile TTL bounds how long a failed delete leaves the router a stale one.
+        try:
+            self._cache.delete(profile_key(user_id))
+        except CacheUnavailable:
+            logger.warning("cache unavailable; a cached profile stays until its TTL")
+
+
+def run_consumer(
+    stream: EventStream,
+    profiles: ProfileStore,
+    catalog: TrackCatalog,
+    cache: Cache,
+    *,
+    stop: threading.Event | None = None,
+    on_changed: Callable[[Sequence[str]], None] | None = None,
+    page_size: int = 500,
+    idle_s: float = 1.0,
+) -> None:
+    """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
+    The caller builds the ports and makes sure their schemas exist."""
+    FeedbackConsumer(
+        stream, profiles, catalog, cache, page_size=page_size, on_changed=on_changed
+    ).run(stop or threading.Event(), idle_s=idle_s)

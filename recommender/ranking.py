@@ -1,0 +1,270 @@
+"""Filtering and ranking of candidate tracks, and the reason the skill speaks. Pure.
+
+Filter (a candidate is dropped when any holds): the request excludes it; the listener
+disliked it, played it in this session or among their last few plays; it is unavailable
+(not in the catalog); it is explicit and the profile may not hear explicit tracks; it does
+not match the requested mood or genre; its genre was skipped ``genre_skip_limit`` times or
+more in this session (unless the listener asked for that genre). Facets (genre, moods,
+explicit) come from the catalog; when it cannot be asked, only the id rules apply, and the
+lists' own batch-time filtering (explicit tracks kept from restricted listeners) still holds.
+
+Rank: the list's order (``base`` in (0, 1], 1 for the first; see ``base_scores``) plus the
+listener's learnt genre and mood affinities, plus the session (tracks of a genre finished or
+liked in this session rise, of a genre skipped sink), plus, on the cold-start path, stated
+preferences and what the listener's region and age group play. Ties keep the list order.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from recommender.facets import Facets
+from recommender.profiles import UserProfile
+
+# Plays at the head of ``recent_track_ids`` never repeated, in or out of a session.
+RECENT_NO_REPEAT = 5
+_POSITIVE = frozenset({"finished", "liked"})
+_NEGATIVE = frozenset({"skipped", "disliked"})
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    genre_affinity: float = 0.25
+    mood_affinity: float = 0.15
+    session_like: float = 0.15
+    session_skip: float = 0.3
+    stated_genre: float = 0.3
+    stated_mood: float = 0.2
+    cohort: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    track_id: str
+    base: float  # from the list's order: 1.0 first
+    origin: str  # "personal", "new" (content similarity), "chart", "memory"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What the listener did within the session window, from the profile's recent events."""
+
+    played: frozenset[str] = frozenset()
+    skips_by_genre: Mapping[str, int] = field(default_factory=dict)
+    likes_by_genre: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, profile: UserProfile | None, now: float, window_s: float) -> Session:
+        if profile is None:
+            return cls()
+        recent = [e for e in profile.recent_events if now - e.at <= window_s]
+        skips = Counter(e.genre for e in recent if e.kind in _NEGATIVE and e.genre)
+        likes = Counter(e.genre for e in recent if e.kind in _POSITIVE and e.genre)
+        return cls(frozenset(e.track_id for e in recent), dict(skips), dict(likes))
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The parts of a recommendation request ranking needs."""
+
+    mood: str | None = None
+    genre: str | None = None
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    track_id: str
+    score: float
+    origin: str
+
+
+def blocked_genres(session: Session, limit: int, requested: str | None) -> frozenset[str]:
+    """Genres skipped ``limit`` times or more in the session, but never the one asked for."""
+    wanted = _norm(requested)
+    return frozenset(
+        genre
+        for genre, n in session.skips_by_genre.items()
+        if n >= limit and _norm(genre) != wanted
+    )
+
+
+def rank(
+    candidates: Sequence[Candidate],
+    facets: Mapping[str, Facets | None] | None,
+    profile: UserProfile | None,
+    session: Session,
+    request: Request,
+    *,
+    limit: int | None = None,
+    genre_skip_limit: int = 3,
+    cold_start: bool = False,
+    cohort: frozenset[str] = frozenset(),
+    weights: Weights = Weights(),
+) -> list[Ranked]:
+    """Candidates that pass the filter, best first (at most ``limit``); duplicates keep their
+    first entry. ``candidates`` come in list order, so ``base`` never rises: once ``limit``
+    are kept and no later candidate could overtake the last of them even with every boost,
+    the rest are not scored."""
+    dropped = set(request.exclude) | session.played
+    if profile is not None:
+        dropped |= set(profile.disliked_track_ids)
+        dropped |= set(profile.recent_track_ids[:RECENT_NO_REPEAT])
+    blocked = blocked_genres(session, genre_skip_limit, request.genre)
+    ceiling = _max_boost(weights, profile, session, cold_start, bool(cohort))
+    adjustments: dict[tuple[str | None, tuple[str, ...]], float] = {}
+    best: list[tuple[float, int]] = []  # min-heap of the ``limit`` best (score, -order)
+    scored: list[tuple[float, int, Ranked]] = []
+    seen: set[str] = set()
+    for order, candidate in enumerate(candidates):
+        if limit is not None and len(best) >= limit and candidate.base + ceiling < best[0][0]:
+            break
+        if candidate.track_id in dropped or candidate.track_id in seen:
+            continue
+        seen.add(candidate.track_id)
+        track = facets.get(candidate.track_id) if facets is not None else None
+        if facets is not None and (track is None or not _allowed(track, profile, request, blocked)):
+            continue
+        score = candidate.base
+        if track is not None:
+            key = (track.genre, track.moods)
+            if key not in adjustments:  # it depends on the facets only: once per kind
+                adjustments[key] = _adjustment(track, profile, session, weights, cold_start)
+            score += adjustments[key]
+        if cold_start and candidate.track_id in cohort:
+            score += weights.cohort
+        scored.append((-score, order, Ranked(candidate.track_id, score, candidate.origin)))
+        if limit is not None:
+            (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, (score, -order))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [ranked for _, _, ranked in scored[:limit]]
+
+
+def _max_boost(
+    weights: Weights,
+    profile: UserProfile | None,
+    session: Session,
+    cold_start: bool,
+    has_cohort: bool,
+) -> float:
+    """The most ``_adjustment`` (and the cohort bonus) can add for this listener."""
+    boost = weights.session_like * min(max(session.likes_by_genre.values(), default=0), 3) / 3
+    if profile is not None:
+        boost += weights.genre_affinity * max([0.0, *profile.genre_affinity.values()])
+        boost += weights.mood_affinity * max([0.0, *profile.mood_affinity.values()])
+        if cold_start:
+            boost += weights.stated_genre if profile.stated_genres else 0.0
+            boost += weights.stated_mood if profile.stated_moods else 0.0
+    if cold_start and has_cohort:
+        boost += weights.cohort
+    return boost
+
+
+def _allowed(
+    track: Facets, profile: UserProfile | None, request: Request, blocked: frozenset[str]
+) -> bool:
+    if track.explicit and profile is not None and not profile.explicit_allowed:
+        return False
+    if request.mood and _norm(request.mood) not in {_norm(m) for m in track.moods}:
+        return False
+    if request.genre and _norm(request.genre) != _norm(track.genre):
+        return False
+    return track.genre not in blocked
+
+
+def _adjustment(
+    track: Facets,
+    profile: UserProfile | None,
+    session: Session,
+    weights: Weights,
+    cold_start: bool,
+) -> float:
+    score = 0.0
+    genre = track.genre
+    if profile is not None:
+        if genre:
+            score += weights.genre_affinity * profile.genre_affinity.get(genre, 0.0)
+        moods = [profile.mood_affinity.get(m, 0.0) for m in track.moods]
+        if moods:
+            score += weights.mood_affinity * sum(moods) / len(moods)
+        if cold_start:
+            if genre and genre in profile.stated_genres:
+                score += weights.stated_genre
+            if set(track.moods) & set(profile.stated_moods):
+                score += weights.stated_mood
+    if genre:
+        score += weights.session_like * min(session.likes_by_genre.get(genre, 0), 3) / 3
+        score -= weights.session_skip * min(session.skips_by_genre.get(genre, 0), 3) / 3
+    return score
+
+
+def base_scores(track_ids: Sequence[str], origin: str) -> list[Candidate]:
+    """Candidates from a ranked list: ``base`` is 1 / (1 + position / 10): 1.0 first, 0.5 at
+    the 11th; steps are large at the head, so an adjustment of 0.1 to 0.3 moves a track a few
+    places near the top and many places further down, whatever the list's length."""
+    return [Candidate(t, 1.0 / (1.0 + i / 10.0), origin) for i, t in enumerate(track_ids)]
+
+
+def interleave(
+    main: Sequence[Candidate], extra: Sequence[Candidate], slots: Sequence[int]
+) -> list[Candidate]:
+    """``main`` with ``extra``'s items put at positions ``slots``, each taking the ``base`` of
+    the item it displaces (so ranking keeps them near there)."""
+    merged = list(main)
+    for slot, item in zip(slots, extra, strict=False):
+        at = min(slot, len(merged))
+        base = merged[at].base if at < len(merged) else (merged[-1].base if merged else 1.0)
+        merged.insert(at, Candidate(item.track_id, base, item.origin))
+    return merged
+
+
+def _norm(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+# -- reasons ----------------------------------------------------------------------------------
+
+
+def chart_reason(mood: str | None, genre: str | None) -> str:
+    if mood:
+        return f"popular {mood} tracks"
+    if genre:
+        return f"popular {genre} tracks"
+    return "popular tracks right now"
+
+
+def personal_reason(
+    mood: str | None, genre: str | None, top: Ranked, facets: Facets | None, profile: UserProfile
+) -> str:
+    if top.origin == "new" and facets is not None and facets.genre:
+        return f"a new track close to the {facets.genre} you play"
+    if mood:
+        return f"{mood} picks based on what you listen to"
+    if genre:
+        return f"{genre} picks based on what you listen to"
+    liked = facets.genre if facets is not None else None
+    if liked and profile.genre_affinity.get(liked, 0.0) > 0.1:
+        return f"because you like {liked}"
+    return "picked for you from what you listen to"
+
+
+def popular_reason(
+    mood: str | None, genre: str | None, facets: Facets | None, profile: UserProfile | None
+) -> str:
+    reason = chart_reason(mood, genre)
+    liked = facets.genre if facets is not None else None
+    if profile is not None and liked and profile.genre_affinity.get(liked, 0.0) > 0.1:
+        return f"{reason}, picked for your taste in {liked}"
+    return reason
+
+
+def cold_start_reason(
+    mood: str | None, genre: str | None, facets: Facets | None, profile: UserProfile | None
+) -> str:
+    liked = facets.genre if facets is not None else None
+    if not (mood or genre) and profile is not None and liked in profile.stated_genres:
+        return f"popular {liked} tracks, since you said you like {liked}"
+    return chart_reason(mood, genre)

@@ -1,0 +1,106 @@
+"""The one error model of the HTTP app: RFC 9457 ``application/problem+json``.
+
+Every error a client sees, from any route, is a ``Problem`` body without internals: 400 for
+Alexa bodies that are not envelopes or fail verification, 401 without a valid bearer token,
+403 for another listener's data, 404, 413, 422 for invalid parameters or bodies, 503 when a
+backend is down or something unexpected failed (the traceback goes to the log only).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+
+
+class ApiProblem(Exception):
+    """Raised by routes and dependencies; answered as a Problem with ``headers``."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+def problem(
+    status: int, title: str, detail: str | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = Problem(title=title, status=status, detail=detail or None)
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=dict(headers or {}),
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with."""
+    described = {
+        400: "The body is not JSON", 401: "Missing or invalid bearer token",
+        403: "Another listener's data", 404: "Not found", 413: "Body too large",
+        422: "Invalid parameters or body", 503: "A backend is unavailable",
+    }  # fmt: skip
+    return {
+        status: {
+            "description": described[status],
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())
+        return problem(422, "Invalid request parameters", fields[:500] or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.middleware("http")
+    async def last_resort(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Anything unexpected: the traceback to the log, a generic 503 to the client.
+        try:
+            return await call_next(request)
+        except Exception:
+            logger.error(
+                "unhandled error on %s %s", request.method, request.url.path, exc_info=True
+            )
+            return problem(503, "Service unavailable", "an unexpected error occurred")

@@ -1,0 +1,146 @@
+"""Recommendations with context filters and pagination, and in-app playlist construction."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+
+from nlu.moods import MOODS, canonical_mood
+from playback.errors import PlaybackError
+from playback.playlist import build_playlist
+from recommender.router import RecommendationRequest
+from skill.api.auth import Credentials, TokenAuthenticator
+from skill.api.problems import ApiProblem, problem_responses
+from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut
+from skill.parsing import RequestParser
+from skill.player import MusicPlayer, Recommendations
+
+MAX_DEPTH = 100  # the router ranks at most this many tracks per request
+UserId = Annotated[
+    str, PathParam(min_length=1, max_length=256, description="A listener id, or `me`.")
+]
+Mood = Annotated[str | None, Query(max_length=64, description="A mood or a synonym of one.")]
+Genre = Annotated[str | None, Query(max_length=64)]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        offset = int(text.removeprefix("o:")) if text.startswith("o:") else -1
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        offset = -1
+    if not 0 <= offset < MAX_DEPTH:
+        raise ApiProblem(422, "Invalid cursor", "pass next_cursor from a previous page")
+    return offset
+
+
+def context_filters(
+    parser: RequestParser, mood: str | None, genre: str | None
+) -> tuple[str | None, str | None]:
+    """Canonical (mood, genre); 422 for one the system does not know."""
+    canonical = canonical_mood(mood) if mood else None
+    if mood and canonical is None:
+        raise ApiProblem(422, "Unknown mood", f"known moods: {', '.join(MOODS)}")
+    catalog_genre = parser.canonical_genre(genre) if genre else None
+    if genre and catalog_genre is None:
+        raise ApiProblem(422, "Unknown genre", "no such genre in the catalog")
+    return canonical, catalog_genre
+
+
+def recommend(player: MusicPlayer, request: RecommendationRequest) -> Recommendations:
+    try:
+        return player.recommend(request)
+    except PlaybackError as exc:
+        raise ApiProblem(503, "Catalog unavailable", "try again shortly") from exc
+
+
+def recommendations_router(
+    player: MusicPlayer, parser: RequestParser, auth: TokenAuthenticator
+) -> APIRouter:
+    router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
+
+    @router.get(
+        "/recommendations",
+        response_model=RecommendationsPage,
+        responses=problem_responses(401, 403, 422, 503),
+    )
+    def recommendations(
+        user_id: UserId,
+        credentials: Credentials,
+        limit: Annotated[int | None, Query(ge=1, le=MAX_DEPTH, description="Page size.")] = None,
+        cursor: Annotated[str | None, Query(max_length=32)] = None,
+        mood: Mood = None,
+        genre: Genre = None,
+        popular: bool = False,
+        n: Annotated[
+            int | None, Query(ge=1, le=MAX_DEPTH, deprecated=True, description="Use limit.")
+        ] = None,
+    ) -> RecommendationsPage:
+        """The listener's recommendations, best first, a page at a time (10 by default)."""
+        listener = auth.authorize(credentials, user_id)
+        limit = limit or n or 10
+        offset = decode_cursor(cursor)
+        mood, genre = context_filters(parser, mood, genre)
+        depth = min(offset + limit, MAX_DEPTH)
+        wanted = min(MAX_DEPTH, 2 * depth)  # spares for ids the catalog lacks
+        request = RecommendationRequest(listener, mood=mood, genre=genre, popular=popular, n=wanted)
+        answer = recommend(player, request)
+        rec = answer.recommendation
+        # Pages slice the playable list, so every page but the last has ``limit`` items.
+        more = depth < MAX_DEPTH and (len(answer.items) > depth or len(rec.track_ids) >= wanted)
+        return RecommendationsPage(
+            user_id=listener,
+            path=rec.path,
+            reason=rec.reason,
+            model_version=rec.model_version,
+            degraded=rec.degraded,
+            items=[TrackOut.of(i.track, i.stream_url) for i in answer.items[offset:depth]],
+            next_cursor=encode_cursor(depth) if more else None,
+        )
+
+    @router.post(
+        "/playlists",
+        response_model=PlaylistOut,
+        responses=problem_responses(400, 401, 403, 422, 503),
+    )
+    def playlist(user_id: UserId, body: PlaylistRequest, credentials: Credentials) -> PlaylistOut:
+        """A playlist of up to ``size`` playable tracks with metadata, built from the
+        listener's recommendations; candidates that cannot go in are counted in
+        ``dropped``."""
+        listener = auth.authorize(credentials, user_id)
+        mood, genre = context_filters(parser, body.mood, body.genre)
+        exclude = frozenset(body.exclude)
+        wanted = min(MAX_DEPTH, 2 * body.size + 10)  # spares for candidates filtered out
+        request = RecommendationRequest(
+            listener, mood=mood, genre=genre, popular=body.popular, n=wanted, exclude=exclude
+        )
+        answer = recommend(player, request)
+        found = {item.track.track_id: item for item in answer.items}
+        built = build_playlist(
+            answer.recommendation.track_ids,
+            {track_id: item.track for track_id, item in found.items()},
+            body.size,
+            allow_explicit=body.allow_explicit,
+            exclude=exclude,
+        )
+        rec = answer.recommendation
+        return PlaylistOut(
+            user_id=listener,
+            tracks=[TrackOut.of(t, found[t.track_id].stream_url) for t in built.tracks],
+            dropped=built.dropped,
+            path=rec.path,
+            reason=rec.reason,
+            degraded=rec.degraded,
+        )
+
+    return router

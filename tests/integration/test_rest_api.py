@@ -1,0 +1,258 @@
+"""The REST API for app clients: bearer tokens, a listener's own data only, pagination,
+playlists, text to a play answer, event batches, likes and dislikes, one error model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER, assert_problem, bearer
+from fakes import KNOWN_USER, World
+from fastapi.testclient import TestClient
+
+from playback.catalog import Track
+from skill.api.auth import TokenAuthenticator
+
+ME = "/v1/users/me"
+
+
+# -- authentication --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/recommendations", None),
+        ("post", "/playlists", {"size": 2}),
+        ("post", "/play", {"text": "play jazz"}),
+        ("post", "/events", {"events": [{"kind": "started", "track_id": "t-pop-1"}]}),
+        ("post", "/tracks/t-pop-1/like", None),
+        ("post", "/tracks/t-pop-1/dislike", None),
+    ],
+)
+def test_every_route_needs_a_valid_token(
+    client: TestClient, world: World, method: str, path: str, body: Any
+) -> None:
+    send = getattr(client, method)
+    kwargs = {"json": body} if body is not None else {}
+    missing = send(ME + path, **kwargs)
+    assert_problem(missing, 401)
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    invalid = send(ME + path, headers=bearer("not-a-token"), **kwargs)
+    assert_problem(invalid, 401)
+    assert 'error="invalid_token"' in invalid.headers["WWW-Authenticate"]
+    basic = send(ME + path, headers={"Authorization": "Basic dXNlcjpwdw=="}, **kwargs)
+    assert_problem(basic, 401)
+    # Another listener's data is refused even with a valid token.
+    assert_problem(send(f"/v1/users/{KNOWN_USER}{path}", headers=bearer(NEW_TOKEN), **kwargs), 403)
+    assert world.published() == []
+
+
+def test_a_token_reads_its_own_listener_by_id_or_as_me(client: TestClient) -> None:
+    by_id = client.get(f"/v1/users/{KNOWN_USER}/recommendations", headers=bearer(KNOWN_TOKEN))
+    as_me = client.get(f"{ME}/recommendations", headers=bearer(KNOWN_TOKEN))
+    assert by_id.status_code == as_me.status_code == 200
+    assert by_id.json()["user_id"] == as_me.json()["user_id"] == KNOWN_USER
+    ids = [i["track_id"] for i in by_id.json()["items"]]
+    assert ids == [i["track_id"] for i in as_me.json()["items"]]
+
+
+def test_no_configured_tokens_refuses_everyone() -> None:
+    auth = TokenAuthenticator({})
+    assert auth.listener("anything") is None
+
+
+def test_tokens_may_be_configured_as_sha256_digests() -> None:
+    import hashlib
+
+    digest = hashlib.sha256(b"s3cret").hexdigest()
+    auth = TokenAuthenticator({f"sha256:{digest}": "usr-1"})
+    assert auth.listener("s3cret") == "usr-1"
+    assert auth.listener(f"sha256:{digest}") is None
+
+
+# -- recommendations and pagination ------------------------------------------------------------
+
+
+def test_pages_follow_each_other_without_overlap(client: TestClient) -> None:
+    auth = bearer(NEW_TOKEN)
+    first = client.get(f"{ME}/recommendations", params={"limit": 2, "mood": "relaxing"},
+                       headers=auth).json()  # fmt: skip
+    assert [i["track_id"] for i in first["items"]] == ["t-relax-1", "t-relax-2"]
+    assert first["next_cursor"]
+    second = client.get(
+        f"{ME}/recommendations",
+        params={"limit": 2, "mood": "relaxing", "cursor": first["next_cursor"]},
+        headers=auth,
+    ).json()
+    assert [i["track_id"] for i in second["items"]] == ["t-jazz-1"]
+
+
+def test_the_last_page_has_no_cursor(client: TestClient) -> None:
+    body = client.get(f"{ME}/recommendations", params={"limit": 50, "genre": "jazz"},
+                      headers=bearer(NEW_TOKEN)).json()  # fmt: skip
+    assert [i["track_id"] for i in body["items"]] == ["t-jazz-1"]
+    assert body["next_cursor"] is None
+
+
+def test_items_carry_metadata_and_a_signed_stream_url(client: TestClient) -> None:
+    body = client.get(f"{ME}/recommendations", headers=bearer(KNOWN_TOKEN)).json()
+    item = body["items"][0]
+    assert set(item) == {
+        "track_id", "title", "artist", "album", "genre", "moods", "duration_ms", "explicit",
+        "release_year", "stream_url",
+    }  # fmt: skip
+    assert "exp=" in item["stream_url"] and "sig=" in item["stream_url"]
+
+
+# -- playlists ---------------------------------------------------------------------------------
+
+
+def test_a_playlist_has_n_tracks_with_metadata(client: TestClient) -> None:
+    response = client.post(f"{ME}/playlists", json={"size": 2}, headers=bearer(KNOWN_TOKEN))
+    assert response.status_code == 200
+    body = response.json()
+    assert [t["track_id"] for t in body["tracks"]] == ["t-jazz-1", "t-relax-2"]
+    assert body["tracks"][0]["title"] == "Blue Smoke"
+
+
+def test_a_playlist_filters_invalid_candidates_and_says_why(
+    client: TestClient, world: World
+) -> None:
+    explicit = Track("t-explicit", "Loud", "a-br", "The Brights", genre="pop",
+                     moods=("relaxing",), explicit=True)  # fmt: skip
+    world.catalog.upsert_tracks([explicit])
+    world.store.put_lists([_chart("mood:relaxing", ("t-gone", "t-explicit", "t-relax-1",
+                                                    "t-relax-2", "t-jazz-1"))])  # fmt: skip
+    body = client.post(
+        f"{ME}/playlists",
+        json={"size": 2, "mood": "chill", "allow_explicit": False, "exclude": ["t-relax-1"]},
+        headers=bearer(NEW_TOKEN),
+    ).json()
+    assert [t["track_id"] for t in body["tracks"]] == ["t-relax-2", "t-jazz-1"]
+    assert body["dropped"]["not_in_catalog"] == 1
+    assert body["dropped"]["explicit"] == 1
+    assert body["reason"] == "popular relaxing tracks"
+
+
+def _chart(context: str, ids: tuple[str, ...]) -> Any:
+    from recommender.store import POPULAR_USER, RecommendationList
+
+    scores = tuple(float(len(ids) - i) for i in range(len(ids)))
+    return RecommendationList(POPULAR_USER, context, "test.v2", ids, scores, 1_700_000_100.0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"size": 0}, {"size": 101}, {"size": 3, "surprise": True}, {"mood": "purple"},
+     {"exclude": "t-1"}, {"genre": "polka"}],
+)  # fmt: skip
+def test_invalid_playlist_requests_are_422(client: TestClient, body: dict[str, Any]) -> None:
+    assert_problem(client.post(f"{ME}/playlists", json=body, headers=bearer(KNOWN_TOKEN)), 422)
+
+
+# -- text to a play answer --------------------------------------------------------------------
+
+
+def test_text_becomes_a_play_answer(client: TestClient) -> None:
+    response = client.post(f"{ME}/play", json={"text": "play something relaxing"},
+                           headers=bearer(NEW_TOKEN))  # fmt: skip
+    assert response.status_code == 200
+    body = response.json()
+    assert body["parsed"]["intent"] == "play_music"
+    assert body["parsed"]["slots"] == {"mood": "relaxing"}
+    assert body["track"]["track_id"] == "t-relax-1"
+    assert body["speech"].startswith("Playing Morning Tide by Quiet Harbor")
+    assert (body["path"], body["degraded"]) == ("cold_start", False)
+
+
+def test_a_control_phrase_comes_back_parsed_without_a_track(client: TestClient) -> None:
+    body = client.post(f"{ME}/play", json={"text": "pause"}, headers=bearer(NEW_TOKEN)).json()
+    assert body["parsed"]["intent"] == "pause"
+    assert body["track"] is None
+
+
+@pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": "x" * 501}, {"text": 7}])
+def test_invalid_play_bodies_are_422(client: TestClient, body: dict[str, Any]) -> None:
+    assert_problem(client.post(f"{ME}/play", json=body, headers=bearer(NEW_TOKEN)), 422)
+
+
+# -- events, likes and dislikes ------------------------------------------------------------
+
+
+def test_an_event_batch_is_published_in_order_for_the_token_s_listener(
+    client: TestClient, world: World
+) -> None:
+    events = [
+        {"kind": "started", "track_id": "t-pop-1", "event_id": "e-1", "device_id": "phone"},
+        {"kind": "skipped", "track_id": "t-pop-1", "offset_ms": 12000,
+         "occurred_at": "2025-03-14T09:30:00Z"},
+        {"kind": "finished", "track_id": "t-rock-1", "occurred_at": "2025-03-14T09:34:00"},
+    ]  # fmt: skip
+    response = client.post(f"{ME}/events", json={"events": events}, headers=bearer(NEW_TOKEN))
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 3, "published": True}
+    published = world.published()
+    assert [(e.kind, e.track_id, e.user_id, e.source) for e in published] == [
+        ("started", "t-pop-1", NEW_USER, "app"),
+        ("skipped", "t-pop-1", NEW_USER, "app"),
+        ("finished", "t-rock-1", NEW_USER, "app"),
+    ]
+    assert published[0].event_id == "e-1" and published[0].device_id == "phone"
+    assert published[1].offset_ms == 12000
+    assert published[2].occurred_at.tzinfo is not None
+
+
+def test_an_event_batch_waits_on_disk_when_the_stream_is_down(
+    client: TestClient, world: World
+) -> None:
+    world.events.down = True
+    body = {"events": [{"kind": "started", "track_id": "t-pop-1"}]}
+    response = client.post(f"{ME}/events", json=body, headers=bearer(NEW_TOKEN))
+    assert response.json() == {"accepted": 1, "published": False}
+    assert world.player.pending_events == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"events": []}, {"events": [{"kind": "exploded", "track_id": "t"}]},
+     {"events": [{"kind": "started"}]}, {"events": [{"kind": "started", "track_id": "t",
+                                                      "user_id": "someone-else"}]},
+     {"events": [{"kind": "started", "track_id": "t"}] * 501}],
+)  # fmt: skip
+def test_invalid_event_batches_are_422_and_publish_nothing(
+    client: TestClient, world: World, body: dict[str, Any]
+) -> None:
+    assert_problem(client.post(f"{ME}/events", json=body, headers=bearer(NEW_TOKEN)), 422)
+    assert world.published() == []
+
+
+@pytest.mark.parametrize(("rating", "kind"), [("like", "liked"), ("dislike", "disliked")])
+def test_like_and_dislike_record_feedback(
+    client: TestClient, world: World, rating: str, kind: str
+) -> None:
+    response = client.post(f"{ME}/tracks/t-jazz-1/{rating}", headers=bearer(KNOWN_TOKEN))
+    assert response.status_code == 202
+    assert response.json() == {"track_id": "t-jazz-1", "rating": rating, "published": True}
+    (event,) = world.published()
+    assert (event.kind, event.track_id, event.user_id) == (kind, "t-jazz-1", KNOWN_USER)
+
+
+def test_feedback_on_an_unknown_track_is_404(client: TestClient, world: World) -> None:
+    assert_problem(client.post(f"{ME}/tracks/t-nope/like", headers=bearer(KNOWN_TOKEN)), 404)
+    world.catalog.down = True
+    assert_problem(client.post(f"{ME}/tracks/t-pop-1/like", headers=bearer(KNOWN_TOKEN)), 503)
+    assert world.published() == []
+
+
+def test_the_openapi_document_describes_auth_and_the_error_model(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert set(document["components"]["schemas"]["Problem"]["properties"]) >= {
+        "type", "title", "status", "detail",
+    }  # fmt: skip
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            if path.startswith("/v1/"):
+                assert "401" in operation["responses"], path
+                assert "application/problem+json" in operation["responses"]["422"]["content"]
