@@ -212,3 +212,16 @@ class AtomicCalls:
                 return attr(*args, **kwargs)
 
         return call
+
+
+class FakeClock:
+    """A clock for TTL tests: it stands still until ``advance`` moves it."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -8,22 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.base import (
-    Arrays,
-    FloatArray,
-    IntArray,
-    ScoringModel,
-    sparse_restore,
-    sparse_state,
-)
-from recommender.models.neighbours import keep_top_k_per_row
+from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
 from recommender.models.weighting import Scheme, Weighting, row_normalized
 
 
-class ItemKNNModel(ScoringModel):
+class ItemKNNModel(ItemSimilarityModel):
     name = "itemknn"
     version = "itemknn.v1"
 
@@ -42,20 +33,9 @@ class ItemKNNModel(ScoringModel):
         similarity = sp.csr_matrix(unit_items @ unit_items.T)
         self.similarity = keep_top_k_per_row(similarity, self.k)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        weighted = self.weighting.apply(user_items)
-        return np.asarray((weighted @ self.similarity).toarray(), dtype=np.float64)
-
     def _params(self) -> dict[str, Any]:
         return {
             "k": self.k,
             "weighting": self.weighting.scheme,
             "tf_power": self.weighting.tf_power,
         }
-
-    def _state(self) -> Arrays:
-        return {"idf": self.weighting.idf, **sparse_state("similarity", self.similarity)}
-
-    def _restore(self, arrays: Arrays) -> None:
-        self.weighting.idf = arrays["idf"]
-        self.similarity = sparse_restore("similarity", arrays)

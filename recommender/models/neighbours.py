@@ -1,5 +1,6 @@
 """Item-item similarity matrices pruned to each item's strongest neighbours, and the
-row-wise ranking of sparse entries that pruning (and the evaluation splits) rely on."""
+row-wise ranking of sparse entries that pruning (and the evaluation splits) rely on, and the
+base of models that score through such a matrix."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-IntArray = npt.NDArray[np.int64]
+from recommender.models.base import (
+    Arrays,
+    FloatArray,
+    IntArray,
+    ScoringModel,
+    sparse_restore,
+    sparse_state,
+)
+from recommender.models.weighting import Weighting
 
 
 def keep_top_k_per_row(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -40,3 +49,22 @@ def rank_within_rows(order: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64]
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.repeat(indptr[:-1], lengths)
     return rank
+
+
+class ItemSimilarityModel(ScoringModel):
+    """A model that scores ``weighted user row @ similarity``: item-kNN and RP3beta differ
+    only in how ``_fit`` builds the item x item ``similarity``."""
+
+    weighting: Weighting
+    similarity: sp.csr_matrix
+
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        weighted = self.weighting.apply(user_items)
+        return np.asarray((weighted @ self.similarity).toarray(), dtype=np.float64)
+
+    def _state(self) -> Arrays:
+        return {"idf": self.weighting.idf, **sparse_state("similarity", self.similarity)}
+
+    def _restore(self, arrays: Arrays) -> None:
+        self.weighting.idf = arrays["idf"]
+        self.similarity = sparse_restore("similarity", arrays)

@@ -13,19 +13,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.base import (
-    Arrays,
-    FloatArray,
-    IntArray,
-    ScoringModel,
-    sparse_restore,
-    sparse_state,
-)
-from recommender.models.neighbours import keep_top_k_per_row
+from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
 from recommender.models.weighting import Scheme, Weighting, row_normalized
 
 
-class RP3BetaModel(ScoringModel):
+class RP3BetaModel(ItemSimilarityModel):
     name = "rp3beta"
     version = "rp3beta.v1"
 
@@ -52,10 +44,6 @@ class RP3BetaModel(ScoringModel):
         walk = sp.csr_matrix(item_to_user @ user_to_item @ sp.diags(users_per_item**-self.beta))
         self.similarity = row_normalized(keep_top_k_per_row(walk, self.k), order=1)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        weighted = self.weighting.apply(user_items)
-        return np.asarray((weighted @ self.similarity).toarray(), dtype=np.float64)
-
     def _params(self) -> dict[str, Any]:
         return {
             "alpha": self.alpha,
@@ -64,10 +52,3 @@ class RP3BetaModel(ScoringModel):
             "weighting": self.weighting.scheme,
             "tf_power": self.weighting.tf_power,
         }
-
-    def _state(self) -> Arrays:
-        return {"idf": self.weighting.idf, **sparse_state("similarity", self.similarity)}
-
-    def _restore(self, arrays: Arrays) -> None:
-        self.weighting.idf = arrays["idf"]
-        self.similarity = sparse_restore("similarity", arrays)

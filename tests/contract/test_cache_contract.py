@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 import redis
+from fakes import FakeClock
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -21,17 +22,6 @@ from recommender.cache import Cache
 from recommender.errors import CacheUnavailable
 from recommender.memory_cache import InProcessCache
 from recommender.redis_cache import RedisCache
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

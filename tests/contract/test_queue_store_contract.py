@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+from fakes import FakeClock
 
 from playback.dynamodb_queue import DynamoDBQueueStore
 from playback.errors import QueueUnavailable
@@ -25,17 +26,6 @@ from playback.redis_queue import RedisQueueStore
 from playback.sqlite_queue import SqliteQueueStore
 
 TTL_S = 60.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
