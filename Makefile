@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := serving,nlp,training,dev
+EXTRAS := serving,nlp,training,spark,dev
 PORT ?= 8000
 
 .PHONY: run test lint install clean

@@ -2,13 +2,18 @@
 measured in the same run.
 
     python bench/nlu_latency.py [--rounds 5] [--tracks 20000] [--threads 1] [--float]
+                                [--no-torch-baseline]
 
 The parser is ``MusicParser`` over a gazetteer built for a synthetic catalog the size of the
 embedded default (20,000 tracks, 2,000 artists) plus the evaluation catalog; utterances are
-the evaluation test set. Each is parsed ``rounds`` times with the model warm; an utterance
-belongs to the embedding path when the parse called the classifier. Baselines: the bare
-word cleaner (``clean_words``) and the dependency-free ``RuleParser``. Prints p50 / p99 in
-milliseconds and the ratios to the ``RuleParser`` baseline.
+the distinct utterances of the evaluation test set. Each is parsed ``rounds`` times with the
+model warm; nothing caches a parse or a sentence vector, so every round does the full work.
+An utterance belongs to the embedding path when its parse called the classifier.
+
+Baselines: the bare word cleaner (``clean_words``), the dependency-free ``RuleParser``, and
+the embedding path as it was before ONNX Runtime (MiniLM in PyTorch with dynamic int8
+linears), timed on the same utterances in alternating rounds with the ONNX path so that both
+see the same machine load. Prints p50 / p99 in milliseconds and the ratios.
 """
 
 from __future__ import annotations
@@ -21,13 +26,24 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from nlu.embeddings import PrototypeClassifier, Scores
+import numpy as np
+
+from nlu.embeddings import (
+    MAX_TOKENS,
+    PrototypeClassifier,
+    Scores,
+    SentenceEncoder,
+    default_model_dir,
+    export_model,
+    graph_path,
+)
 from nlu.evaluate import EVAL_DIR, eval_catalog, load_examples
 from nlu.gazetteer import build_gazetteer
-from nlu.parser import load_parser
+from nlu.parser import MusicParser, load_parser
 from nlu.rules import RuleParser
 from nlu.text import clean_words
 from playback.catalog import Track
@@ -100,13 +116,60 @@ class CountingClassifier(PrototypeClassifier):
         return super().classify(text)
 
 
-def timed(fn: Callable[[str], object], texts: Sequence[str], rounds: int) -> list[float]:
+class TorchInt8Encoder:
+    """The encoder the ONNX graph replaced, kept here as the same-run baseline: MiniLM in
+    PyTorch with ``quantize_dynamic`` int8 linears, one sentence per call, ``threads`` torch
+    intra-op threads."""
+
+    loaded = True
+
+    def __init__(self, threads: int) -> None:
+        import warnings
+
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        torch.set_num_threads(threads)
+        model_dir = default_model_dir()
+        self._tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the API is marked deprecated in torch 2.13
+            self._model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model, {torch.nn.Linear}, torch.qint8
+            )
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        batch = self._tokenizer(list(texts), padding=True, truncation=True,
+                                max_length=MAX_TOKENS, return_tensors="pt")  # fmt: skip
+        with torch.inference_mode():
+            hidden = self._model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        vectors: Any = torch.nn.functional.normalize(pooled, dim=1)
+        return np.asarray(vectors.numpy())
+
+
+def timed(fn: Callable[[str], object], texts: Sequence[str], rounds: int = 1) -> list[float]:
     out = []
     for _ in range(rounds):
         for text in texts:
             start = time.perf_counter()
             fn(text)
             out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def alternating(
+    fns: dict[str, Callable[[str], object]], texts: Sequence[str], rounds: int
+) -> dict[str, list[float]]:
+    """Round after round, each function over all texts in turn: a load spike lands on both."""
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            out[name].extend(timed(fn, texts))
     return out
 
 
@@ -119,19 +182,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--rounds", type=int, default=5)
     args.add_argument("--tracks", type=int, default=20_000)
-    args.add_argument("--threads", type=int, default=1)
-    args.add_argument("--float", action="store_true", help="the float model, not int8")
+    args.add_argument("--threads", type=int, default=1, help="intra-op threads of the model")
+    args.add_argument("--float", action="store_true", help="the float graph, not int8")
+    args.add_argument("--no-torch-baseline", action="store_true",
+                      help="skip the PyTorch int8 embedding baseline")  # fmt: skip
     opts = args.parse_args(argv)
-    texts = [e.text for e in load_examples(EVAL_DIR / "test.jsonl")]
+    texts = list(dict.fromkeys(e.text for e in load_examples(EVAL_DIR / "test.jsonl")))
     with tempfile.TemporaryDirectory() as tmp:
+        gazetteer_dir = Path(tmp) / "g"
         start = time.perf_counter()
-        info = build_gazetteer([*synthetic_catalog(opts.tracks), *eval_catalog()], Path(tmp) / "g")
+        info = build_gazetteer([*synthetic_catalog(opts.tracks), *eval_catalog()], gazetteer_dir)
         built = time.perf_counter() - start
         start = time.perf_counter()
-        parser = load_parser(Path(tmp) / "g", threads=opts.threads, quantize=not opts.float)
+        export_model(graph_path(gazetteer_dir, quantize=not opts.float), quantize=not opts.float)
+        exported = time.perf_counter() - start
+        start = time.perf_counter()
+        gazetteer = load_parser(gazetteer_dir, embeddings=False).gazetteer
+        encoder = SentenceEncoder(cache_dir=gazetteer_dir, threads=opts.threads,
+                                  quantize=not opts.float)  # fmt: skip
+        counting = CountingClassifier(encoder)
+        parser = MusicParser(gazetteer, counting)
         loaded = time.perf_counter() - start
-        counting = CountingClassifier(parser._classifier._encoder)  # type: ignore[union-attr]
-        parser._classifier = counting
         start = time.perf_counter()
         parser.warm()
         warmed = time.perf_counter() - start
@@ -146,25 +217,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             "baseline clean_words": timed(clean_words, texts, opts.rounds),
             "baseline RuleParser": timed(rules.parse, texts, opts.rounds),
             "rule path": timed(parser.parse, rule_texts, opts.rounds),
-            "embedding path": timed(parser.parse, embed_texts, opts.rounds),
         }
-    base = pct(results["baseline RuleParser"], 0.5)
+        embedding = f"embedding path ({'float' if opts.float else 'int8'} ONNX)"
+        paths: dict[str, Callable[[str], object]] = {embedding: parser.parse}
+        if not opts.no_torch_baseline:
+            old = MusicParser(gazetteer, PrototypeClassifier(TorchInt8Encoder(opts.threads)))
+            timed(old.parse, embed_texts)  # warm
+            paths["baseline: torch int8"] = old.parse
+        results |= alternating(paths, embed_texts, opts.rounds)
+    base = statistics.median(results["baseline RuleParser"])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"date {date.today()}  machine {platform.machine()} {os.cpu_count()} cpus  "
-        f"load {load:.2f}  torch threads {opts.threads}  int8 {not opts.float}"
+        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  machine {platform.machine()} "
+        f"{os.cpu_count()} cpus  load {load:.2f}  threads {opts.threads}  "
+        f"rounds {opts.rounds}  int8 {not opts.float}"
     )
     print(
         f"gazetteer: {info.artists} artists, {info.tracks} titles, {info.albums} albums, "
-        f"{info.patterns} patterns; build {built:.1f} s, load {loaded:.2f} s, "
-        f"model + prototypes warm {warmed:.1f} s"
+        f"{info.patterns} patterns; build {built:.1f} s, graph export {exported:.1f} s, "
+        f"load {loaded:.2f} s, model + prototypes warm {warmed:.2f} s"
     )
-    print(f"{'path':<22}{'n':>6}{'p50 ms':>9}{'p99 ms':>9}{'p50/RuleParser':>16}")
+    print(f"{'path':<30}{'n':>6}{'p50 ms':>9}{'p99 ms':>9}{'p50/RuleParser':>16}")
     for name, values in results.items():
         n = len(values) // opts.rounds
         print(
-            f"{name:<22}{n:>6}{statistics.median(values):>9.3f}{pct(values, 0.99):>9.3f}"
+            f"{name:<30}{n:>6}{statistics.median(values):>9.3f}{pct(values, 0.99):>9.3f}"
             f"{statistics.median(values) / base:>16.2f}"
+        )
+    if "baseline: torch int8" in results:
+        new, old_values = results[embedding], results["baseline: torch int8"]
+        print(
+            f"embedding path / torch int8 baseline: p50 "
+            f"{statistics.median(new) / statistics.median(old_values):.2f}, "
+            f"p99 {pct(new, 0.99) / pct(old_values, 0.99):.2f}"
         )
     return 0
 

@@ -2,8 +2,8 @@
 
 spaCy's thinc imports torch whenever it is installed (seconds and hundreds of megabytes), yet
 the gazetteer only needs the tokenizer-free PhraseMatcher. ``spacy_without_torch`` hides torch
-while spaCy is first imported, so the rule path stays light; the embedding path imports torch
-itself later, unaffected.
+while spaCy is first imported, so the rule path stays light. Serving never needs torch: the
+embedding path runs an ONNX graph, and only its one-time export imports torch.
 """
 
 from __future__ import annotations

@@ -199,8 +199,9 @@ def load_parser(
 ) -> MusicParser:
     """The music parser for a gazetteer built by ``build_gazetteer``. Without one (nothing
     built yet) it knows the lexicon and ``genres`` only. ``embeddings`` False keeps it on
-    rules; otherwise the model loads on the first unsure request or ``warm()`` (``threads``
-    and ``quantize`` as ``SentenceEncoder`` takes them)."""
+    rules; otherwise the model loads on the first unsure request or ``warm()``, from the
+    MiniLM graph in ``graph_dir(gazetteer_dir)`` (exported there first if missing;
+    ``threads`` and ``quantize`` as ``SentenceEncoder`` takes them)."""
     genres = list(genres)
     if gazetteer_dir is not None and (gazetteer_dir / "info.json").exists():
         gazetteer = load_gazetteer(gazetteer_dir, extra_genres=genres)
@@ -208,7 +209,14 @@ def load_parser(
         gazetteer = lexicon_gazetteer(genres)
     classifier = None
     if embeddings:
-        cache = gazetteer_dir / "prototypes.pt" if gazetteer_dir is not None else None
-        encoder = SentenceEncoder(threads=threads, quantize=quantize)
-        classifier = PrototypeClassifier(encoder, cache_path=cache)
+        encoder = SentenceEncoder(
+            cache_dir=graph_dir(gazetteer_dir), threads=threads, quantize=quantize
+        )
+        classifier = PrototypeClassifier(encoder)
     return MusicParser(gazetteer, classifier)
+
+
+def graph_dir(gazetteer_dir: Path | None) -> Path | None:
+    """Where the exported MiniLM graph lives: beside the gazetteer, not in it, because a
+    rebuilt gazetteer replaces its folder whole while the graph depends only on the weights."""
+    return None if gazetteer_dir is None else gazetteer_dir.parent / "minilm"

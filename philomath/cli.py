@@ -78,16 +78,53 @@ def pipeline() -> None:
     """The offline pipeline."""
 
 
+PIPELINE_STEPS = ("etl", "catalog", "profiles", "train", "recommend")  # recommender.pipeline
+_SERVE_HINT = (
+    "serve it: philomath batch (or philomath pipeline run; a running batch --watch picks it up)"
+)
+
+
 @pipeline.command("run")
 @click.option("--force-generate", is_flag=True, help="Regenerate the embedded feeds first.")
+@click.option("--force", is_flag=True, help="Rerun every step, even those already done.")
+@click.option(
+    "--from",
+    "from_step",
+    type=click.Choice(PIPELINE_STEPS),
+    default=None,
+    help="Rerun this step and every step after it.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "pyspark"]),
+    default=None,
+    help="Run the ETL on DuckDB or a local Spark session (default PHILOMATH_ETL_ENGINE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.pass_obj
-def pipeline_run(settings: Settings, force_generate: bool, as_json: bool) -> None:
-    """Generate feeds if needed, ETL, train, and write recommendations for every user."""
+def pipeline_run(
+    settings: Settings,
+    force_generate: bool,
+    force: bool,
+    from_step: str | None,
+    engine: str | None,
+    as_json: bool,
+) -> None:
+    """Generate feeds if needed, then ETL, catalog, profiles, train (register and promote the
+    best model, HTML report) and recommendations for every user. Steps whose inputs did not
+    change since they last finished are skipped, so a failed run resumes where it stopped."""
     from philomath.offline import run_offline
+    from recommender.errors import RecommenderError
 
+    if engine is not None:
+        settings = settings.model_copy(update={"etl_engine": engine})
     started = time.perf_counter()
-    report = run_offline(settings, force_generate=force_generate)
+    try:
+        report = run_offline(
+            settings, force_generate=force_generate, force=force, from_step=from_step
+        )
+    except RecommenderError as exc:
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(_jsonable(report), indent=2))
     else:
@@ -96,16 +133,129 @@ def pipeline_run(settings: Settings, force_generate: bool, as_json: bool) -> Non
 
 
 @main.command()
+@click.option("--no-promote", is_flag=True, help="Register every model but promote none.")
+@click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
+@click.pass_obj
+def train(settings: Settings, no_promote: bool, as_json: bool) -> None:
+    """Train and evaluate every candidate on the pipeline's unified tables, register them all,
+    promote the best (NDCG@10 on held-out plays) and write an HTML report. Needs the ETL's
+    output (philomath pipeline run); run `philomath batch` afterwards to serve the new model."""
+    from philomath.offline import run_training
+    from recommender.errors import RecommenderError
+
+    try:
+        report = run_training(settings, promote=not no_promote)
+    except RecommenderError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report.summary(), indent=2))
+        return
+    click.echo(_training_table(report.summary()))
+    best = report.best
+    action = "promoted" if report.promoted else "best (not promoted)"
+    click.echo(f"{action}: {best.name} run {best.run}\nreport: {report.report_path}")
+    if report.promoted:
+        click.echo(_SERVE_HINT, err=True)
+
+
+@main.group()
+def models() -> None:
+    """The model registry: list, promote, roll back."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifests as JSON.")
+@click.pass_obj
+def models_list(settings: Settings, as_json: bool) -> None:
+    """Every registered model, oldest first; the promoted one is marked with *."""
+    from recommender.registry import ModelRegistry, RegistryError
+
+    registry = ModelRegistry(settings.models_dir)
+    try:
+        found = registry.models()
+        promoted = registry.promoted_ref()
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        rows = [m.model_dump(mode="json") for m in found]
+        click.echo(json.dumps({"promoted": promoted, "models": rows}, indent=2))
+        return
+    if not found:
+        click.echo(f"no model registered in {settings.models_dir}")
+        return
+    click.echo(f"  {'name':<18}{'run':<24}{'label':<12}{'ndcg@10':>9}{'satisf@10':>11}  created")
+    for m in found:
+        mark = "*" if f"{m.name}/{m.run}" == promoted else " "
+        click.echo(
+            f"{mark} {m.name:<18}{m.run:<24}{m.label:<12}"
+            f"{_figure(m.metrics.get('ndcg@10')):>9}{_figure(m.metrics.get('satisfaction@10')):>11}"
+            f"  {m.created_at:%Y-%m-%d %H:%M:%S}"
+        )
+
+
+@models.command("promote")
+@click.argument("name")
+@click.argument("run", required=False)
+@click.pass_obj
+def models_promote(settings: Settings, name: str, run: str | None) -> None:
+    """Promote NAME (e.g. ials.v1) at RUN (default: its latest run). Batch inference serves it
+    from its next full run (`philomath batch`, or at once under `batch --watch`)."""
+    from recommender.registry import ModelRegistry, RegistryError
+
+    try:
+        manifest = ModelRegistry(settings.models_dir).promote(
+            name, run, reason="philomath models promote"
+        )
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"promoted {manifest.name} run {manifest.run}")
+    click.echo(_SERVE_HINT, err=True)
+
+
+@models.command("rollback")
+@click.pass_obj
+def models_rollback(settings: Settings) -> None:
+    """Promote again the model that was promoted before the current one."""
+    from recommender.registry import ModelRegistry, RegistryError
+
+    try:
+        manifest = ModelRegistry(settings.models_dir).rollback(reason="philomath models rollback")
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"rolled back to {manifest.name} run {manifest.run}")
+    click.echo(_SERVE_HINT, err=True)
+
+
+@main.command()
 @click.option("--dataset", type=click.Choice(["lastfm-2k"]), default="lastfm-2k", show_default=True)
 @click.option("--data-dir", required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def evaluate(dataset: str, data_dir: str, seed: int, as_json: bool) -> None:
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML report path (default <PHILOMATH_DATA_DIR>/reports/lastfm-2k-seed<N>-<time>.html).",
+)
+@click.pass_obj
+def evaluate(
+    settings: Settings,
+    dataset: str,
+    data_dir: str,
+    seed: int,
+    as_json: bool,
+    report_path: Path | None,
+) -> None:
     """Every model on a public data set's protocol (Last.fm HetRec 2011: 20% of each
-    listener's artists held out; P@10, R@10, NDCG@10, MAP, coverage, novelty, fit time)."""
+    listener's artists held out; P@10, R@10, NDCG@10, MAP, coverage, novelty, fit time),
+    with an HTML report of the run (metrics by k, models side by side, segments)."""
+    from recommender.evaluation.lastfm_cli import default_report_path
     from recommender.evaluation.lastfm_cli import main as lastfm_main
 
+    report = report_path or default_report_path(settings.data_dir / "reports", seed)
     argv = ["--dataset", dataset, "--data-dir", data_dir, "--seed", str(seed)]
+    argv += ["--report", str(report)]
     code = lastfm_main(argv + (["--json"] if as_json else []))
     if code:
         raise SystemExit(code)
@@ -298,17 +448,43 @@ def _pipeline_summary(report: Any) -> str:
         f"{feed} {sum(reasons.values())}" for feed, reasons in etl.quarantined.items()
     )
     timings = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in report.timings.items())
+    metrics = report.model_metrics
+    figures = ", ".join(
+        f"{name} {_figure(metrics[name])}"
+        for name in ("ndcg@10", "recall@10", "satisfaction@10")
+        if name in metrics
+    )
     return "\n".join(
         [
             f"catalog      {report.tracks:,} tracks",
             f"profiles     {report.profiles:,} listeners",
             f"history      {report.interactions:,} plays",
             f"quarantined  {etl.quarantined_total:,} rows ({quarantined}); see {etl.report_path}",
-            f"model        {report.model_version} -> {report.model_path}",
+            f"model        {report.model_version} run {report.model_run} (promoted)",
+            f"held out     {figures or 'not evaluated'}",
+            f"report       {report.report_path}",
             f"written      {report.user_lists:,} listener lists, {report.charts} charts",
-            f"steps        {timings}",
+            f"steps        {timings or 'none'}"
+            + (f"; skipped {', '.join(report.skipped)}" if report.skipped else ""),
         ]
     )
+
+
+def _training_table(summary: dict[str, Any]) -> str:
+    columns = ("precision@10", "recall@10", "ndcg@10", "satisfaction@10", "coverage", "novelty")
+    lines = [f"{'model':<12}" + "".join(f"{c:>16}" for c in columns) + f"{'fit s':>8}"]
+    for label, figures in summary["candidates"].items():
+        mark = "*" if label == summary["chosen"]["label"] else " "
+        lines.append(
+            f"{mark}{label:<11}"
+            + "".join(f"{_figure(figures.get(c)):>16}" for c in columns)
+            + f"{figures['fit_seconds']:>8.2f}"
+        )
+    return "\n".join(lines)
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.4f}"
 
 
 def _describe_response(envelope: dict[str, Any]) -> str:

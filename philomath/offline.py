@@ -1,8 +1,10 @@
-"""The offline job as one call: embedded feeds (if missing) -> pipeline -> filled backends."""
+"""The offline job as one call: embedded feeds (if missing) -> pipeline -> filled backends;
+and training alone (``run_training``) over the pipeline's unified tables."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from philomath.settings import Settings
@@ -10,17 +12,25 @@ from philomath.wiring import build_backends
 
 if TYPE_CHECKING:
     from recommender.pipeline import PipelineReport
+    from recommender.training import TrainingReport
 
 logger = logging.getLogger(__name__)
 
 
 def run_offline(
-    settings: Settings, *, force_generate: bool = False, progress: bool = True
+    settings: Settings,
+    *,
+    force_generate: bool = False,
+    progress: bool = True,
+    force: bool = False,
+    from_step: str | None = None,
 ) -> PipelineReport:
     """Generate the embedded feeds unless they already match the settings, then run the
-    pipeline into the configured catalog, profile store and recommendation store."""
+    pipeline's pending steps into the configured catalog, profile store and recommendation
+    store (``force``: every step; ``from_step``: that step and those after it)."""
     from recommender.data.generate import generate_feeds
-    from recommender.pipeline import run_pipeline
+    from recommender.pipeline import STATE_FILE, run_pipeline
+    from recommender.pipeline_state import PipelineState, fingerprint
 
     generate_feeds(
         settings.raw_dir,
@@ -36,27 +46,81 @@ def run_offline(
         backends.ensure_schema()
         report = run_pipeline(
             raw_dir=settings.raw_dir,
-            work_dir=settings.data_dir / "work",
+            work_dir=settings.work_dir,
             catalog=backends.catalog,
             profiles=backends.profiles,
             store=backends.store,
             per_user=settings.recommendations_per_user,
             progress=progress,
+            force=force,
+            from_step=from_step,
+            destination=_destination(settings),
+            seed=settings.seed,
+            etl_engine=settings.etl_engine,
         )
     finally:
         backends.close()
-    build_nlu_gazetteer(settings)
+    # The gazetteer is built from the catalog's tables: rebuilt only when they changed.
+    state = PipelineState(settings.work_dir / STATE_FILE)
+    inputs = fingerprint(report.unified_digest, str(settings.gazetteer_dir))
+    stale = state.done("gazetteer", inputs) is None or not settings.gazetteer_dir.exists()
+    started = time.perf_counter()
+    if (force or stale) and build_nlu_gazetteer(settings):
+        seconds = time.perf_counter() - started
+        state.mark_done("gazetteer", inputs, seconds, {"path": settings.gazetteer_dir})
     return report
 
 
-def build_nlu_gazetteer(settings: Settings) -> None:
+def run_training(
+    settings: Settings, *, promote: bool = True, progress: bool = True
+) -> TrainingReport:
+    """Train every candidate on the pipeline's unified tables, register them, promote the
+    best; raises ``DataError`` when the ETL has not run."""
+    from recommender.training import train
+
+    return train(
+        settings.work_dir / "unified",
+        settings.models_dir,
+        settings.work_dir / "reports",
+        truth_dir=settings.raw_dir,
+        seed=settings.seed,
+        promote=promote,
+        progress=progress,
+    )
+
+
+def build_nlu_gazetteer(settings: Settings) -> bool:
     """The NLU's catalog gazetteer, built once here so serving only loads it from disk.
-    Skipped (with a note) where the nlp extra is not installed: the rule parser still runs."""
+    Skipped (with a note, returning False) where the nlp extra is not installed: the rule
+    parser still runs."""
     from recommender.data import unified
 
     try:
         from nlu.gazetteer import build_gazetteer
     except ImportError as exc:
         logger.warning("NLU gazetteer not built (install the nlp extra): %s", exc)
-        return
-    build_gazetteer(unified.tracks(settings.data_dir / "work" / "unified"), settings.gazetteer_dir)
+        return False
+    build_gazetteer(unified.tracks(settings.work_dir / "unified"), settings.gazetteer_dir)
+    export_nlu_graph(settings)
+    return True
+
+
+def export_nlu_graph(settings: Settings) -> None:
+    """MiniLM's ONNX graph, exported once offline (seconds, and torch) so that serving only
+    loads it; kept when it already exists. Serving exports it itself if this was skipped."""
+    from nlu.embeddings import EmbeddingsUnavailable, export_model, graph_path
+    from nlu.parser import graph_dir
+
+    target_dir = graph_dir(settings.gazetteer_dir)
+    assert target_dir is not None
+    try:
+        target = graph_path(target_dir)
+        if not target.exists():
+            export_model(target)
+    except EmbeddingsUnavailable as exc:
+        logger.warning("MiniLM graph not exported; serving exports it at first use: %s", exc)
+
+
+def _destination(settings: Settings) -> str:
+    """Where the pipeline writes: a change reruns the steps that write there."""
+    return " ".join((settings.catalog_url, settings.profiles_url, settings.store_url))

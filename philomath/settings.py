@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     api_tokens: SecretStr = SecretStr("")
     cache_ttl_s: float = Field(default=300.0, gt=0)
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
+    # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
+    # (the Glue / EMR engine; needs the spark extra and Java).
+    etl_engine: Literal["duckdb", "pyspark"] = "duckdb"
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)
@@ -76,6 +80,16 @@ class Settings(BaseSettings):
     def gazetteer_dir(self) -> Path:
         """The NLU gazetteer the offline pipeline builds from the catalog."""
         return self.data_dir / "gazetteer"
+
+    @property
+    def work_dir(self) -> Path:
+        """The offline pipeline's working folder: unified tables, models, reports, state."""
+        return self.data_dir / "work"
+
+    @property
+    def models_dir(self) -> Path:
+        """The model registry; batch inference serves its promoted model."""
+        return self.work_dir / "models"
 
     @property
     def raw_dir(self) -> Path:

@@ -12,8 +12,9 @@ then clears the marks it handled (a listener changed again meanwhile keeps their
 
 Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
 incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
-or ``max_wait_s``), and a full run when a new model is promoted (``batch_models``'s
-``PROMOTED`` file names another version) or ``full_every_s`` has passed. A consumer in the
+or ``max_wait_s``), and a full run when another model is promoted or rolled back to (the
+registry's promoted ``name/run`` changes, ``batch_models.promoted_ref``) or ``full_every_s``
+has passed. A consumer in the
 same process can call ``IncrementalTrigger`` directly after each page.
 
 Full and incremental runs of one store must not overlap (an incremental run writing into the
@@ -40,7 +41,7 @@ import numpy as np
 
 from playback.catalog import Track
 from recommender.batch_lists import ListBuilder, ListSettings
-from recommender.batch_models import ListModel, load_promoted_model, promoted_version
+from recommender.batch_models import ListModel, load_promoted_model, promoted_ref
 from recommender.cache import Cache, list_key
 from recommender.data.interactions import Interactions
 from recommender.errors import CacheUnavailable, RecommenderError
@@ -229,18 +230,19 @@ def run_batch(
     def build() -> tuple[BatchInference, str]:
         plays = Interactions.from_unified(work_dir / "unified")
         tracks = list(unified.tracks(work_dir / "unified"))
+        promoted = promoted_ref(models_dir)
         model = load_promoted_model(models_dir, plays)
         batch = BatchInference(model, plays, tracks, store, profiles, cache, settings)
-        return batch, model.version
+        return batch, promoted
 
-    batch, version = build()
+    batch, promoted = build()
     report = batch.run_full() if mode == "full" else batch.run_incremental()
     last_full = last_incremental = time.monotonic()
     while watch is not None and not watch.wait(poll_s):
         try:
             now = time.monotonic()
-            if promoted_version(models_dir) != version or now - last_full >= full_every_s:
-                batch, version = build()
+            if promoted_ref(models_dir) != promoted or now - last_full >= full_every_s:
+                batch, promoted = build()
                 report, last_full = batch.run_full(), now
                 continue
             marks = profiles.changed_users(min_changed)

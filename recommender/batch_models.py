@@ -11,8 +11,11 @@ context's tracks). Two adapters give every model that:
   after implicit): it asks for a deeper list and filters it, deep enough that ``n`` survive a
   context that holds a small share of the catalog.
 
-``load_promoted_model`` reads which model is promoted from ``<models>/PROMOTED`` (one line,
-the version; ``popularity.v1`` when the file is absent) and loads it from ``<models>/<version>``.
+``load_promoted_model`` loads the model promoted in the registry under ``<models>``
+(``registry.ModelRegistry``), checked against its manifest's digest and against the play
+history's id vocabularies (a model's indices mean the ids it was trained with). When nothing
+is promoted it serves ``popularity.v1``, fitted on the spot from the play history (a tenth of
+a second; it needs no artifact).
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.data.interactions import Interactions, ItemSets
+from recommender.errors import RecommenderError
 from recommender.models.popularity import PopularityModel
+from recommender.registry import ModelRegistry, vocabulary_digest
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-PROMOTED_FILE = "PROMOTED"
 DEFAULT_MODEL = PopularityModel.version
+
+
+class ModelDataMismatch(RecommenderError):
+    """The promoted model was trained on other users or tracks than the play history has."""
 
 
 class ListModel(Protocol):
@@ -131,19 +139,33 @@ def user_items_matrix(interactions: Interactions) -> Any:
 
 
 def promoted_version(models_dir: Path) -> str:
-    marker = models_dir / PROMOTED_FILE
-    if marker.is_file():
-        version = marker.read_text().strip()
-        if version:
-            return version
-    return DEFAULT_MODEL
+    """The promoted model's registry name, ``popularity.v1`` when nothing is promoted."""
+    ref = ModelRegistry(models_dir).promoted_ref()
+    return ref.split("/")[0] if ref else DEFAULT_MODEL
+
+
+def promoted_ref(models_dir: Path) -> str:
+    """``name/run`` of the promoted model (``popularity.v1`` when none): changes on every
+    promotion or rollback, even between runs of one model."""
+    return ModelRegistry(models_dir).promoted_ref() or DEFAULT_MODEL
 
 
 def load_promoted_model(models_dir: Path, interactions: Interactions) -> ListModel:
     """The promoted model, loaded and wrapped for batch inference."""
-    version = promoted_version(models_dir)
-    path = models_dir / version
-    if version == PopularityModel.version:
+    registry = ModelRegistry(models_dir)
+    manifest = registry.promoted()
+    if manifest is None:
+        return PopularityLists(PopularityModel().fit(interactions))
+    expected = manifest.data.vocabulary
+    found = vocabulary_digest(interactions.user_ids.tolist(), interactions.track_ids.tolist())
+    if expected and expected != found:
+        raise ModelDataMismatch(
+            f"the promoted model {manifest.name} (run {manifest.run}) was trained on other "
+            "listeners or tracks than the unified tables hold now: retrain (philomath train) "
+            "or promote a model trained on this data"
+        )
+    path = registry.artifact(manifest)
+    if manifest.name == PopularityModel.version:
         return PopularityLists(PopularityModel.load(path))
     from recommender.models.catalog import load_model  # the training extra's models
 

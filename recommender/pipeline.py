@@ -1,49 +1,110 @@
-"""The offline pipeline, one call: ETL -> catalog -> profiles -> fit -> recommendations.
+"""The offline pipeline, one call: ETL -> catalog -> profiles -> train -> recommendations.
+
+Steps (``STEPS``), each skipped when it already ran on the same inputs (``pipeline_state``):
+
+- ``etl``: the raw feeds into the unified tables (``data.etl.run_etl``); inputs: every feed
+  file's bytes (the generator's hidden ``_truth`` excluded).
+- ``catalog`` and ``profiles``: the unified tracks and listeners into their stores; inputs:
+  the unified tables' digest and the destination.
+- ``train``: candidates evaluated, all registered, the best promoted, an HTML report written
+  (``training.train``); inputs: the unified tables, the generator's truth (evaluation only),
+  the seed and the candidates.
+- ``recommend``: a full batch-inference run (``batch.BatchInference``) of the promoted model
+  into a new store snapshot, published at once; inputs: the unified tables, the promoted
+  model (so a ``philomath models promote`` or ``rollback`` reruns it), the list length and
+  the destination.
+
+A step is also rerun when its outputs are gone (an emptied catalog, a store whose snapshot
+moved, a registry without the trained runs). ``force`` reruns every step; ``from_step`` reruns
+that step and those after it (earlier ones still run if their inputs changed). A step that
+fails records nothing, so the next run starts there.
 
 It takes its ports as arguments and never reads settings or builds adapters: the CLI does.
-The last step is a full batch-inference run (``batch.BatchInference``): every listener's
-lists and the charts, written as a new snapshot and published at once.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
 from playback.catalog import TrackCatalog
 from recommender.batch import BatchInference
 from recommender.batch_lists import ListSettings
-from recommender.batch_models import PopularityLists
+from recommender.batch_models import load_promoted_model, promoted_ref
 from recommender.data import unified
+from recommender.data.engines import EngineName
 from recommender.data.etl import EtlReport, run_etl
 from recommender.data.interactions import Interactions
-from recommender.models.popularity import PopularityModel
-from recommender.profiles import ProfileStore
+from recommender.evaluation.satisfaction import TRUTH_FILE
+from recommender.pipeline_state import PipelineState, StepRecord, file_digest, fingerprint
+from recommender.profiles import ProfileStore, UserProfile
+from recommender.registry import ModelRegistry, RegistryError, tree_digest
 from recommender.store import RecommendationStore
+from recommender.training import CANDIDATES, Candidate, train
 
 T = TypeVar("T")
+
+STEPS: tuple[str, ...] = ("etl", "catalog", "profiles", "train", "recommend")
+STATE_FILE = "pipeline_state.json"
+_TRUTH_DIR = TRUTH_FILE.parts[0]
+
+
+@dataclass(frozen=True, slots=True)
+class EtlSummary:
+    """The ETL's figures as the pipeline reports them (also when the step was skipped)."""
+
+    raw_rows: dict[str, int]
+    unified_rows: dict[str, int]
+    quarantined: dict[str, dict[str, int]]  # feed -> reason -> rows
+    quarantined_total: int
+    report_path: Path
+
+    @classmethod
+    def of(cls, report: EtlReport) -> EtlSummary:
+        return cls(
+            dict(report.raw_rows),
+            dict(report.unified_rows),
+            {feed: dict(reasons) for feed, reasons in report.quarantined.items()},
+            report.quarantined_total,
+            report.report_path,
+        )
+
+    @classmethod
+    def from_outputs(cls, outputs: dict[str, Any]) -> EtlSummary:
+        return cls(
+            outputs["raw_rows"],
+            outputs["unified_rows"],
+            outputs["quarantined"],
+            int(outputs["quarantined_total"]),
+            Path(outputs["report_path"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class PipelineReport:
-    """What one pipeline run produced and how long each step took."""
+    """What one pipeline run produced (or found already done) and how long each step took."""
 
-    etl: EtlReport
+    etl: EtlSummary
     tracks: int  # written to the catalog
     profiles: int  # written to the profile store
-    interactions: int  # plays the model was fitted on
+    interactions: int  # plays the models were trained on
     user_lists: int  # listeners whose lists were written (one overall list each, at least)
     charts: int  # lists written under POPULAR_USER
-    model_version: str
-    model_path: Path
-    timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    model_version: str  # the promoted model batch inference served
+    model_run: str
+    model_path: Path  # its artifact in the registry
+    model_metrics: dict[str, float | None] = field(default_factory=dict)  # held-out figures
+    training_run: str = ""
+    report_path: Path | None = None  # the training run's HTML report
+    unified_digest: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # step that ran -> seconds
+    skipped: tuple[str, ...] = ()  # steps whose inputs had not changed
     lists_written: int = 0  # listener lists: overall, leading contexts, new tracks
     snapshot: str = ""  # the batch-inference snapshot the run published
 
@@ -61,62 +122,219 @@ def run_pipeline(
     store: RecommendationStore,
     per_user: int = 100,
     progress: bool = True,
+    force: bool = False,
+    from_step: str | None = None,
+    destination: str = "",
+    seed: int = 0,
+    candidates: tuple[Candidate, ...] = CANDIDATES,
+    etl_engine: EngineName = "duckdb",
 ) -> PipelineReport:
-    """Run every step; raises ``DataError`` when the feeds fail their quality checks."""
-    timings: dict[str, float] = {}
+    """Run the steps that are not done yet; see the module docstring.
 
-    @contextmanager
-    def step(name: str) -> Iterator[None]:
-        if progress:
-            tqdm.write(f"pipeline: {name}...", file=sys.stderr)
-        started = time.perf_counter()
-        yield
-        timings[name] = round(time.perf_counter() - started, 3)
-        if progress:
-            tqdm.write(f"pipeline: {name} done in {timings[name]:.1f}s", file=sys.stderr)
+    ``destination`` names where the catalog, profiles and lists go (e.g. the backends' URLs):
+    pointing the pipeline elsewhere reruns the steps that write there. ``etl_engine`` runs
+    the ETL on DuckDB or a local Spark session (same outputs, so not a reason to rerun).
+    Raises ``DataError`` when the feeds fail their quality checks, ``ValueError`` for an
+    unknown ``from_step``.
+    """
+    if from_step is not None and from_step not in STEPS:
+        raise ValueError(f"unknown step {from_step!r}; steps: {', '.join(STEPS)}")
+    rerun = set(STEPS if force else STEPS[STEPS.index(from_step) :] if from_step else ())
+    state = PipelineState(work_dir / STATE_FILE)
+    runner = _StepRunner(state, rerun, progress)
+    unified_dir = work_dir / "unified"
+    models_dir = work_dir / "models"
 
-    with step("etl"):
-        etl = run_etl(raw_dir, work_dir, progress=progress)
-    tables = etl.unified_dir
-    with step("catalog"):
+    def etl() -> dict[str, Any]:
+        report = run_etl(raw_dir, work_dir, progress=progress, engine=etl_engine)
+        summary = EtlSummary.of(report)
+        return {
+            "raw_rows": summary.raw_rows,
+            "unified_rows": summary.unified_rows,
+            "quarantined": summary.quarantined,
+            "quarantined_total": summary.quarantined_total,
+            "report_path": summary.report_path,
+            "unified_digest": tree_digest(unified_dir),
+        }
+
+    feeds = tree_digest(raw_dir, skip={_TRUTH_DIR}) if raw_dir.is_dir() else ""
+    etl_out = runner.run(
+        "etl",
+        fingerprint(feeds),
+        etl,
+        still_there=lambda out: _unified_digest(unified_dir) == out["unified_digest"],
+    )
+    tables = str(etl_out["unified_digest"])
+    rows = etl_out["unified_rows"]
+
+    def load_catalog() -> dict[str, Any]:
         catalog.ensure_schema()
-        n_tracks = catalog.upsert_tracks(
-            _bar(unified.tracks(tables), etl.unified_rows["tracks"], "catalog", progress)
+        count = catalog.upsert_tracks(
+            _bar(unified.tracks(unified_dir), rows["tracks"], "catalog", progress)
         )
-    with step("profiles"):
+        return {"tracks": count}
+
+    catalog_out = runner.run(
+        "catalog",
+        fingerprint(tables, destination),
+        load_catalog,
+        still_there=lambda out: catalog.count() >= out["tracks"],
+    )
+
+    def load_profiles() -> dict[str, Any]:
         profiles.ensure_schema()
-        n_profiles = profiles.put_many(
-            _bar(unified.profiles(tables), etl.unified_rows["users"], "profiles", progress)
+        first: list[str] = []  # one listener, to check later that the profiles are still there
+
+        def noting_the_first(items: Iterable[UserProfile]) -> Iterator[UserProfile]:
+            for profile in items:
+                if not first:
+                    first.append(profile.user_id)
+                yield profile
+
+        count = profiles.put_many(
+            noting_the_first(
+                _bar(unified.profiles(unified_dir), rows["users"], "profiles", progress)
+            )
         )
-    with step("fit"):
-        interactions = Interactions.from_unified(tables)
-        model = PopularityModel().fit(interactions)
-    with step("recommend"):
+        return {"profiles": count, "sample_user": first[0] if first else None}
+
+    profiles_out = runner.run(
+        "profiles",
+        fingerprint(tables, destination),
+        load_profiles,
+        still_there=lambda out: (
+            out["sample_user"] is None or profiles.get(out["sample_user"]) is not None
+        ),
+    )
+
+    def train_models() -> dict[str, Any]:
+        report = train(
+            unified_dir,
+            models_dir,
+            work_dir / "reports",
+            truth_dir=raw_dir,
+            candidates=candidates,
+            seed=seed,
+            progress=progress,
+        )
+        best = report.best
+        return {
+            "run": report.run,
+            "chosen": best.name,
+            "report_path": report.report_path,
+            "interactions": best.data.rows.get("interactions", 0),
+            "summary": report.summary(),
+        }
+
+    truth = file_digest(raw_dir / TRUTH_FILE)
+    registry = ModelRegistry(models_dir)
+    train_out = runner.run(
+        "train",
+        fingerprint(tables, truth, seed, [c.label for c in candidates]),
+        train_models,
+        still_there=lambda out: _registered(registry, out["chosen"], out["run"]),
+    )
+
+    def recommend() -> dict[str, Any]:
         store.ensure_schema()
+        plays = Interactions.from_unified(unified_dir)
         batch = BatchInference(
-            PopularityLists(model),
-            interactions,
-            list(unified.tracks(tables)),
+            load_promoted_model(models_dir, plays),
+            plays,
+            list(unified.tracks(unified_dir)),
             store,
             profiles,
             settings=ListSettings(per_user=per_user),
         ).run_full()
-    model_path = work_dir / "models" / model.version
-    with step("save model"):
-        model.save(model_path)
-    return PipelineReport(
-        etl=etl,
-        tracks=n_tracks,
-        profiles=n_profiles,
-        interactions=len(interactions),
-        user_lists=batch.users,
-        charts=batch.charts,
-        model_version=model.version,
-        model_path=model_path,
-        timings=timings,
-        lists_written=batch.lists,
-        snapshot=batch.snapshot,
+        return {
+            "users": batch.users,
+            "charts": batch.charts,
+            "lists": batch.lists,
+            "snapshot": batch.snapshot,
+        }
+
+    recommend_out = runner.run(
+        "recommend",
+        fingerprint(tables, promoted_ref(models_dir), per_user, destination),
+        recommend,
+        still_there=lambda out: store.snapshot_pointer().current == out["snapshot"],
     )
+
+    promoted = registry.promoted()
+    if promoted is None:  # rolled back past every training run, or nothing registered
+        raise RegistryError(f"no model is promoted in {models_dir}")
+    return PipelineReport(
+        etl=EtlSummary.from_outputs(etl_out),
+        tracks=int(catalog_out["tracks"]),
+        profiles=int(profiles_out["profiles"]),
+        interactions=int(train_out["interactions"]),
+        user_lists=int(recommend_out["users"]),
+        charts=int(recommend_out["charts"]),
+        model_version=promoted.name,
+        model_run=promoted.run,
+        model_path=registry.artifact(promoted, verify=False),
+        model_metrics=dict(promoted.metrics),
+        training_run=str(train_out["run"]),
+        report_path=Path(train_out["report_path"]),
+        unified_digest=tables,
+        timings=runner.timings,
+        skipped=tuple(runner.skipped),
+        lists_written=int(recommend_out["lists"]),
+        snapshot=str(recommend_out["snapshot"]),
+    )
+
+
+class _StepRunner:
+    """Runs a step unless its record matches; records it when it finishes."""
+
+    def __init__(self, state: PipelineState, rerun: set[str], progress: bool) -> None:
+        self.state = state
+        self.rerun = rerun
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.skipped: list[str] = []
+
+    def run(
+        self,
+        name: str,
+        inputs: str,
+        work: Callable[[], dict[str, Any]],
+        *,
+        still_there: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any]:
+        done = None if name in self.rerun else self.state.done(name, inputs)
+        if done is not None and _holds(done, still_there):
+            self.skipped.append(name)
+            self._say(f"pipeline: {name} skipped (inputs unchanged since {done.finished_at:%c})")
+            return done.outputs
+        self._say(f"pipeline: {name}...")
+        started = time.perf_counter()
+        outputs = work()
+        seconds = time.perf_counter() - started
+        record = self.state.mark_done(name, inputs, seconds, outputs)
+        self.timings[name] = record.seconds
+        self._say(f"pipeline: {name} done in {seconds:.1f}s")
+        return record.outputs
+
+    def _say(self, message: str) -> None:
+        if self.progress:
+            tqdm.write(message, file=sys.stderr)
+
+
+def _holds(record: StepRecord, still_there: Callable[[dict[str, Any]], bool]) -> bool:
+    try:
+        return still_there(record.outputs)
+    except (KeyError, TypeError, OSError, RegistryError):
+        return False  # a record from another version, or outputs that cannot be checked
+
+
+def _unified_digest(unified_dir: Path) -> str:
+    return tree_digest(unified_dir) if unified_dir.is_dir() else ""
+
+
+def _registered(registry: ModelRegistry, name: str, run: str) -> bool:
+    registry.get(name, run)  # raises when gone or broken
+    return True
 
 
 def _bar(items: Iterable[T], total: int, desc: str, progress: bool) -> Iterator[T]:

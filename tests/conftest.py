@@ -14,18 +14,12 @@ from pathlib import Path
 
 import pytest
 from fakes import World, build_world
+from services import service_missing
 
 POSTGRES_DSN = os.environ.get(
     "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("PHILOMATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _service_missing(name: str, exc: Exception) -> None:
-    message = f"{name} is not reachable: {exc}"
-    if os.environ.get("PHILOMATH_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (PHILOMATH_REQUIRE_SERVICES=1: services are mandatory)")
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -37,7 +31,7 @@ def postgres_schema() -> Iterator[tuple[str, str]]:
     try:
         conn = psycopg.connect(POSTGRES_DSN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
-        _service_missing("PostgreSQL", exc)
+        service_missing(f"PostgreSQL is not reachable: {exc}")
     with conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
@@ -55,7 +49,7 @@ def redis_url() -> Iterator[str]:
     try:
         client.flushdb()
     except redis.RedisError as exc:
-        _service_missing("Redis", exc)
+        service_missing(f"Redis is not reachable: {exc}")
     try:
         yield REDIS_URL
     finally:

@@ -1,27 +1,46 @@
-"""ETL: the two teams' raw feeds into the unified schema, with DuckDB.
+"""ETL: the two teams' raw feeds into the unified schema, on DuckDB or Apache Spark via Ibis.
 
 Output under ``work_dir``::
 
     unified/users.parquet, tracks.parquet, interactions.parquet
-    quarantine/<feed>.parquet   every row not kept: reason, source, row_no, record, detail
+    quarantine/<feed>.parquet   every row not kept: reason, source (its file), row_no (its line
+                                in that file), record (the row as written), detail
     quality_report.json         row counts, quarantine counts per reason, flags, checks
 
 Nothing is dropped silently: a row is either in a unified table or in quarantine with a
 reason (duplicates included). Values that are wrong but do not cost the row (an energy of
 1.7, an impossible birth year) become NULL and are counted as flags.
+
+The steps: ``raw_feeds`` splits the files into text tables; ``unify`` applies every rule as
+Ibis expressions; this module writes the results and the report. ``engine`` picks where the
+rules run: ``"duckdb"`` (embedded, the default), ``"pyspark"`` (a local Spark), or any Ibis
+backend. On Glue or EMR, pass the job's Spark session::
+
+    from recommender.data.engines import spark_backend
+
+    run_etl(raw_dir, work_dir, engine=spark_backend(spark))
+
+The driver reads the raw files and writes the outputs; the rules run on Spark's executors,
+which read the raw tables staged as Parquet under ``work_dir/tmp/raw``: on a cluster of more
+than one node, ``work_dir`` must be storage every node can read.
 """
 
 from __future__ import annotations
 
-import gzip
+import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from ibis.backends import BaseBackend
 from tqdm import tqdm
 
+from recommender.data.engines import EngineName, connect, engine_errors, load_table
 from recommender.data.quality import (
     QualityCheck,
     QualityRules,
@@ -30,43 +49,18 @@ from recommender.data.quality import (
     raise_on_failure,
     write_report,
 )
-from recommender.data.sql import connect, sql_string
-from recommender.data.unify import (
-    ALBUM_COLUMNS,
-    ARTIST_COLUMNS,
-    EVENT_COLUMNS,
-    TRACK_COLUMNS,
+from recommender.data.raw_feeds import (
+    CSV_COLUMNS,
+    REJECT_SCHEMA,
     FeedPaths,
-    install_macros,
-    record_sql,
-    unify_catalog,
-    unify_events,
-    unify_users,
+    RawFeeds,
+    check_feeds,
+    read_feeds,
 )
+from recommender.data.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedFeeds, unify_feeds
 from recommender.errors import DataError
 
 FEEDS = ("artists", "albums", "tracks", "users", "events")
-UNIFIED_COLUMNS: dict[str, tuple[str, str, str]] = {
-    # table: (source table, columns, order)
-    "users": (
-        "users_checked",
-        "user_id, country, birth_year, gender, explicit_allowed, "
-        "signed_up_at, stated_genres, stated_moods",
-        "user_id",
-    ),
-    "tracks": (
-        "tracks_checked",
-        "track_id, title, artist_id, artist_name, album_id, "
-        "album_title, genre, moods, duration_ms, explicit, release_year, energy, "
-        "valence, tempo, acousticness, danceability",
-        "track_id",
-    ),
-    "interactions": (
-        "events_checked",
-        "event_id, user_id, track_id, event_time, ms_played, end_reason, device, confidence",
-        "event_time, event_id",
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,48 +82,69 @@ class EtlReport:
         return sum(sum(reasons.values()) for reasons in self.quarantined.values())
 
 
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    kept: dict[str, int]
+    quarantined: dict[str, dict[str, int]]
+    flagged: dict[str, dict[str, int]]
+
+
 def run_etl(
     raw_dir: Path,
     work_dir: Path,
     *,
     progress: bool = True,
     rules: QualityRules | None = None,
+    engine: EngineName | BaseBackend = "duckdb",
 ) -> EtlReport:
     """Map both feeds into ``work_dir/unified``; raise ``DataError`` when a hard rule breaks."""
     started = time.perf_counter()
     paths = FeedPaths.under(raw_dir)
-    _check_feeds(paths)
+    check_feeds(paths)
     unified_dir, quarantine_dir = work_dir / "unified", work_dir / "quarantine"
     for folder in (unified_dir, quarantine_dir, work_dir / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
-    root = str(raw_dir) + "/"
-    steps = (
-        ("catalog", lambda con: unify_catalog(con, paths, root)),
-        ("user profiles", lambda con: unify_users(con, paths, root)),
-        ("listening events", lambda con: unify_events(con, paths, root)),
-        ("write parquet", lambda con: _write_outputs(con, unified_dir, quarantine_dir)),
-    )
-    con = connect()
+    con = connect(engine, spill_dir=work_dir / "tmp") if isinstance(engine, str) else engine
+    staging_dir = work_dir / "tmp" / "raw"  # raw tables handed to Spark
+    bar = tqdm(total=4, desc="etl", unit="step", disable=not progress, file=sys.stderr)
+    checked: CheckedFeeds | None = None
     try:
-        # Staging tables of an in-memory database spill here once memory_limit is reached.
-        con.execute(f"SET temp_directory = {sql_string(work_dir / 'tmp')}")
-        install_macros(con)
-        bar = tqdm(steps, desc="etl", unit="step", disable=not progress, file=sys.stderr)
-        for name, step in bar:
-            bar.set_postfix_str(name)
-            step(con)
-        raw_rows, unified_rows, quarantined, flagged = _counts(con)
-    except duckdb.Error as exc:
-        raise DataError(f"ETL of {raw_dir} failed: {exc}") from exc
+        bar.set_postfix_str("read feeds")
+        raw = read_feeds(paths)
+        bar.update()
+        bar.set_postfix_str(f"check rows on {con.name}")
+        checked = unify_feeds(
+            {
+                feed: load_table(con, f"{feed}_raw", table, staging_dir)
+                for feed, table in raw.tables.items()
+            }
+        )
+        bar.update()
+        bar.set_postfix_str("write parquet")
+        for name in UNIFIED_SCHEMAS:
+            _write_parquet(con, checked, name, unified_dir / f"{name}.parquet")
+        bar.update()
+        bar.set_postfix_str("quarantine")
+        counts = _write_quarantine_and_count(con, checked, raw, quarantine_dir)
+        bar.update()
+    except engine_errors() as exc:
+        raise DataError(f"ETL of {raw_dir} on {con.name} failed: {exc}") from exc
     finally:
-        con.close()
+        bar.close()
+        if checked is not None:
+            checked.release()
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        if isinstance(engine, str) and con.name == "duckdb":
+            con.disconnect()  # a local Spark session stays up for the next run in this process
 
-    checks = evaluate(raw_rows, unified_rows, quarantined, rules or QualityRules())
+    raw_rows = {feed: counts.kept[feed] + sum(counts.quarantined[feed].values()) for feed in FEEDS}
+    unified_rows = {name: counts.kept[feed] for name, feed in UNIFIED_SOURCE.items()}
+    checks = evaluate(raw_rows, unified_rows, counts.quarantined, rules or QualityRules())
     report = EtlReport(
         raw_rows=raw_rows,
         unified_rows=unified_rows,
-        quarantined=quarantined,
-        flagged=flagged,
+        quarantined=counts.quarantined,
+        flagged=counts.flagged,
         checks=checks,
         unified_dir=unified_dir,
         quarantine_dir=quarantine_dir,
@@ -141,102 +156,75 @@ def run_etl(
         {
             "raw_rows": raw_rows,
             "unified_rows": unified_rows,
-            "quarantined": quarantined,
-            "flagged": flagged,
+            "quarantined": counts.quarantined,
+            "flagged": counts.flagged,
             "checks": checks_as_json(checks),
             "quarantine_dir": str(quarantine_dir),
+            "engine": con.name,
         },
     )
     raise_on_failure(checks, report.report_path)
     return report
 
 
-def _check_feeds(paths: FeedPaths) -> None:
-    """The hand-over contract: files exist and headers name the agreed columns."""
-    expected = {
-        paths.artists: ARTIST_COLUMNS,
-        paths.albums: ALBUM_COLUMNS,
-        paths.tracks: TRACK_COLUMNS,
-    }
-    events = paths.event_files()
-    if not events:
-        raise DataError(f"no listening event files under {paths.listens}")
-    expected.update({path: EVENT_COLUMNS for path in events})
-    if not paths.profiles.is_file():
-        raise DataError(f"missing feed file {paths.profiles}")
-    for path, columns in expected.items():
-        if not path.is_file():
-            raise DataError(f"missing feed file {path}")
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            header = handle.readline().strip()
-        found = tuple(name.strip().strip('"') for name in header.split(","))
-        if found != columns:
-            raise DataError(f"{path}: header {found} is not the agreed {columns}")
+def _write_parquet(con: BaseBackend, checked: CheckedFeeds, name: str, path: Path) -> None:
+    """One unified table as a single Parquet file, as downstream readers expect."""
+    table = checked.unified(name)
+    if con.name == "duckdb":
+        con.to_parquet(table, path, compression="zstd")  # streamed by DuckDB itself
+    else:
+        # Spark writes a folder of parts; collect instead (its Arrow path collects anyway).
+        pq.write_table(con.to_pyarrow(table), path, compression="zstd")
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, unified_dir: Path, quarantine_dir: Path) -> None:
-    for name, (table, columns, order) in UNIFIED_COLUMNS.items():
-        con.execute(
-            f"COPY (SELECT {columns} FROM {table} WHERE reason IS NULL ORDER BY {order}) "
-            f"TO {sql_string(unified_dir / f'{name}.parquet')} (FORMAT parquet, COMPRESSION zstd)"
-        )
-    for feed in FEEDS:
-        con.execute(
-            f"COPY ({_quarantine_sql(feed)} ORDER BY source, row_no, reason) "
-            f"TO {sql_string(quarantine_dir / f'{feed}.parquet')} "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-
-
-def _quarantine_sql(feed: str) -> str:
-    return (
-        "SELECT * FROM (SELECT c.reason, c.source, c.row_no::BIGINT AS row_no, "
-        f"{record_sql(feed, 'r')}::VARCHAR AS record, NULL::VARCHAR AS detail "
-        f"FROM {feed}_checked c JOIN {feed}_raw r USING (row_no) WHERE c.reason IS NOT NULL "
-        f"UNION ALL SELECT reason, source, row_no::BIGINT, record::VARCHAR, detail "
-        f"FROM {feed}_rejects)"
-    )
-
-
-def _counts(
-    con: duckdb.DuckDBPyConnection,
-) -> tuple[dict[str, int], dict[str, int], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
-    raw_rows: dict[str, int] = {}
+def _write_quarantine_and_count(
+    con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, quarantine_dir: Path
+) -> _Counts:
+    kept: dict[str, int] = {}
     quarantined: dict[str, dict[str, int]] = {}
     flagged: dict[str, dict[str, int]] = {}
     for feed in FEEDS:
-        rows = con.execute(
-            f"SELECT reason, count(*) FROM ({_quarantine_sql(feed)}) GROUP BY reason"
-        ).fetchall()
-        quarantined[feed] = {str(reason): int(n) for reason, n in sorted(rows)}
-        kept = _scalar(con, f"SELECT count(*) FROM {feed}_checked WHERE reason IS NULL")
-        raw_rows[feed] = kept + sum(quarantined[feed].values())
-        flags = [
-            column
-            for (column,) in con.execute(
-                f"SELECT column_name FROM (DESCRIBE {feed}_checked)"
-            ).fetchall()
-            if column.startswith("flag_")
-        ]
-        if flags:
-            sums = ", ".join(f"count(*) FILTER (WHERE {flag})" for flag in flags)
-            values = (
-                con.execute(f"SELECT {sums} FROM {feed}_checked WHERE reason IS NULL").fetchone()
-                or ()
+        table = _quarantine(con, checked, raw, feed)
+        pq.write_table(table, quarantine_dir / f"{feed}.parquet", compression="zstd")
+        reasons = table.group_by("reason").aggregate([("reason", "count")])
+        quarantined[feed] = dict(
+            sorted(
+                zip(reasons["reason"].to_pylist(), reasons["reason_count"].to_pylist(), strict=True)
             )
-            flagged[feed] = {
-                flag.removeprefix("flag_"): int(n)
-                for flag, n in zip(flags, values, strict=True)
-                if n
-            }
-    unified_rows = {
-        name: _scalar(con, f"SELECT count(*) FROM {table} WHERE reason IS NULL")
-        for name, (table, _, _) in UNIFIED_COLUMNS.items()
-    }
-    return raw_rows, unified_rows, quarantined, flagged
+        )
+        [counts] = con.to_pyarrow(checked.kept_counts(feed)).to_pylist()
+        kept[feed] = int(counts.pop("rows"))
+        if counts:  # the feed has flags
+            flagged[feed] = {flag: int(n) for flag, n in counts.items() if n}
+    return _Counts(kept, quarantined, flagged)
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, feed: str) -> pa.Table:
+    """Every row of ``feed`` not kept, with its raw record: checked rows, then rejected lines."""
+    lost = con.to_pyarrow(checked.quarantined(feed))
+    # The raw text of each lost row, looked up here: quarantines are small, feeds are not.
+    source = raw.tables[feed]
+    columns = ["record"] if feed == "users" else list(CSV_COLUMNS[feed])
+    found = lost.join(source.select(["source", "row_no", *columns]), ["source", "row_no"])
+    if feed == "users":
+        records = found["record"]
+    else:
+        records = pa.array(
+            [json.dumps(row, separators=(",", ":")) for row in found.select(columns).to_pylist()],
+            pa.string(),
+        )
+    table = pa.table(
+        {
+            "reason": found["reason"],
+            "source": found["source"],
+            "row_no": found["row_no"],
+            "record": records,
+            "detail": pa.nulls(found.num_rows, pa.string()),
+        },
+        schema=REJECT_SCHEMA,
+    )
+    table = pa.concat_tables([table, raw.rejects[feed]])
+    order = pc.sort_indices(
+        table, [("source", "ascending"), ("row_no", "ascending"), ("reason", "ascending")]
+    )
+    return table.take(order)

@@ -1,8 +1,7 @@
-"""``nlu.moods.MOOD_REGIONS`` in two bulk forms: numpy masks (generator) and SQL (ETL).
-
-Both are derived from the regions table, never restated, and follow ``mood_of_features``'s
-rule that a bounded feature which is missing (NaN / NULL) puts the track outside the region.
-``tests/unit/test_generate_moods.py`` pins both to ``mood_of_features``.
+"""``nlu.moods.MOOD_REGIONS`` as numpy masks for the generator (the ETL's Ibis form lives in
+``unify``), derived from the regions table, never restated, and following
+``mood_of_features``'s rule that a bounded feature which is missing (NaN) puts the track
+outside the region. ``tests/unit/test_generate_moods.py`` pins it to ``mood_of_features``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import numpy as np
 import numpy.typing as npt
 
 from nlu.moods import MOOD_REGIONS, MOOD_SYNONYMS, MOODS
-from recommender.data.sql import sql_string
 
 FEATURES: tuple[str, ...] = ("energy", "valence", "acousticness", "danceability", "tempo")
 
@@ -40,33 +38,6 @@ def mood_mask(features: Mapping[str, FloatArray]) -> BoolArray:
                 inside &= values <= high
             mask[:, j] &= inside
     return mask
-
-
-def mood_sql(columns: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Per mood, a SQL condition over the feature columns (NULL counts as outside)."""
-    columns = columns or {name: name for name in FEATURES}
-    conditions: dict[str, str] = {}
-    for mood in MOODS:
-        region = MOOD_REGIONS[mood]
-        parts: list[str] = []
-        for name in FEATURES:
-            low, high = getattr(region, name)
-            column = columns[name]
-            if low is not None:
-                parts.append(f"{column} >= {float(low)!r}")
-            if high is not None:
-                parts.append(f"{column} <= {float(high)!r}")
-        # A comparison with NULL is NULL; coalesce makes "missing" mean "not in the region".
-        conditions[mood] = f"coalesce(({' AND '.join(parts) or 'TRUE'}), FALSE)"
-    return conditions
-
-
-def synonyms_sql_map() -> str:
-    """A DuckDB MAP literal from listener words to canonical moods."""
-    pairs = ", ".join(
-        f"{sql_string(word)}: {sql_string(mood)}" for word, mood in MOOD_SYNONYMS.items()
-    )
-    return f"MAP {{{pairs}}}"
 
 
 def words_for_moods() -> dict[str, tuple[str, ...]]:

@@ -1,22 +1,31 @@
-"""SQL that maps each team's feed onto the unified schema, one DuckDB table per feed.
+"""The business rules of the ETL, written once in Ibis: every engine runs these expressions.
 
-Every feed gets a ``<feed>_checked`` table: the unified columns, ``reason`` (why the row is
-quarantined, NULL when it is kept), the raw row as JSON (``record``), where it came from
-(``source``, ``row_no``) and ``flag_*`` booleans for values that were nulled but did not cost
-the row. Rows the CSV reader itself cannot split land in ``<feed>_rejects``. ``etl.py``
-writes kept rows to Parquet and everything else to quarantine.
+``unify_feeds(raw)`` takes the raw text tables (``raw_feeds.py``, loaded on any Ibis backend)
+and returns one *checked* table per feed: the unified columns, ``reason`` (why the row is
+quarantined, NULL when it is kept), ``source`` and ``row_no`` (where it came from) and
+``flag_*`` booleans for values that were nulled or imputed without costing the row.
+
+The rules: field mapping from each team's names; types (text that is not a number, a year in
+range or an ISO time becomes NULL, flagged); deduplication (the first copy of an id is kept);
+missing values imputed where a safe default exists (an unknown explicit marker counts as
+explicit) and flagged; normalization (genres and mood words to canonical forms, audio
+features range-checked, moods derived from the features); play counts into confidence
+weights; and referential checks (a track's artist, an event's user and track).
+
+Run them on Spark by passing an Ibis PySpark backend as ``engine`` to ``etl.run_etl`` (see
+``engines.py``), or call ``unify_feeds`` on tables of your own Spark session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
-from nlu.moods import MOODS
-from recommender.data.moodtags import mood_sql, synonyms_sql_map
-from recommender.data.sql import sql_string
+from nlu.moods import MOOD_REGIONS, MOOD_SYNONYMS, MOODS
 
 # Audio features and the range a real value lies in; anything else becomes NULL (flagged).
 FEATURE_RANGES: dict[str, tuple[float, float]] = {
@@ -29,330 +38,443 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
 BIRTH_YEARS = (1900, 2020)
 RELEASE_YEARS = (1900, 2030)
 EVENT_MS = (946_684_800_000, 4_102_444_800_000)  # plausible event times: years 2000 to 2100
+END_REASONS = ("finished", "skipped", "stopped")
 # How much a play says about liking the track, by how it ended.
 SKIP_CONFIDENCE = 0.05
 MIN_STOP_CONFIDENCE = 0.1
+# Team placeholders for "no value".
+PLACEHOLDERS = ("", "N/A", "NA", "NULL", "NONE", "NAN", "-")
 
-TRACK_COLUMNS = (
-    "trackId",
-    "trackTitle",
-    "artistRef",
-    "albumRef",
-    "genre",
-    "moodTags",
-    "durationSec",
-    "isExplicit",
-    "releaseYear",
-    "energy",
-    "valence",
-    "tempo",
-    "acousticness",
-    "danceability",
+# Text shapes checked before a cast, so every engine accepts and refuses the same values.
+_INTEGER = r"^[+-]?[0-9]{1,18}$"
+_DECIMAL = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_ISO_TIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
 )
-ARTIST_COLUMNS = ("artist_id", "name", "country")
-ALBUM_COLUMNS = ("album_id", "artist_id", "album_title", "release_year", "track_count")
-EVENT_COLUMNS = ("event_id", "user_id", "track_id", "ts_ms", "ms_played", "end_reason", "device")
-RAW_COLUMNS = {
-    "artists": ARTIST_COLUMNS,
-    "albums": ALBUM_COLUMNS,
-    "tracks": TRACK_COLUMNS,
-    "events": EVENT_COLUMNS,
+_COUNTRY = r"^[A-Z]{2}$"
+_EPOCH = ibis.timestamp("1970-01-01 00:00:00", timezone="UTC")
+
+# The unified tables: columns and their types, as written to Parquet.
+UNIFIED_SCHEMAS: dict[str, dict[str, str]] = {
+    "users": {
+        "user_id": "string",
+        "country": "string",
+        "birth_year": "int32",
+        "gender": "string",
+        "explicit_allowed": "boolean",
+        "signed_up_at": "timestamp('UTC')",
+        "stated_genres": "array<string>",
+        "stated_moods": "array<string>",
+    },
+    "tracks": {
+        "track_id": "string",
+        "title": "string",
+        "artist_id": "string",
+        "artist_name": "string",
+        "album_id": "string",
+        "album_title": "string",
+        "genre": "string",
+        "moods": "array<string>",
+        "duration_ms": "int64",
+        "explicit": "boolean",
+        "release_year": "int32",
+        **{name: "float64" for name in FEATURE_RANGES},
+    },
+    "interactions": {
+        "event_id": "string",
+        "user_id": "string",
+        "track_id": "string",
+        "event_time": "timestamp('UTC')",
+        "ms_played": "int64",
+        "end_reason": "string",
+        "device": "string",
+        "confidence": "float64",
+    },
 }
-
-_MACROS = (
-    # Team placeholders for "no value" become NULL; real text is trimmed.
-    "CREATE OR REPLACE MACRO clean(x) AS CASE WHEN upper(trim(x)) IN "
-    "('', 'N/A', 'NA', 'NULL', 'NONE', 'NAN', '-') THEN NULL ELSE trim(x) END",
-    "CREATE OR REPLACE MACRO word(x) AS lower(regexp_replace(trim(x), '\\s+', ' ', 'g'))",
-    f"CREATE OR REPLACE MACRO canonical_mood(x) AS ({synonyms_sql_map()})[word(x)]",
-)
+UNIFIED_ORDER: dict[str, tuple[str, ...]] = {
+    "users": ("user_id",),
+    "tracks": ("track_id",),
+    "interactions": ("event_time", "event_id"),
+}
+UNIFIED_SOURCE = {"users": "users", "tracks": "tracks", "interactions": "events"}
 
 
 @dataclass(frozen=True, slots=True)
-class FeedPaths:
-    """Where each raw feed lives under the raw directory."""
+class CheckedFeeds:
+    """One checked table per feed (artists, albums, tracks, users, events)."""
 
-    artists: Path
-    albums: Path
-    tracks: Path
-    profiles: Path
-    listens: Path  # dt=YYYY-MM-DD/part-N.csv.gz below it
+    tables: dict[str, ir.Table]
 
-    @classmethod
-    def under(cls, raw_dir: Path) -> FeedPaths:
-        return cls(
-            artists=raw_dir / "catalog" / "artists.csv",
-            albums=raw_dir / "catalog" / "albums.csv",
-            tracks=raw_dir / "catalog" / "tracks.csv",
-            profiles=raw_dir / "personalization" / "user_profiles.jsonl",
-            listens=raw_dir / "personalization" / "listens",
+    def release(self) -> None:
+        """Drop the cached tables from the engine (DuckDB temp tables, Spark persisted data)."""
+        for table in self.tables.values():
+            table.release()
+
+    def unified(self, name: str) -> ir.Table:
+        """The kept rows of a unified table, typed and ordered as written."""
+        checked = self.tables[UNIFIED_SOURCE[name]]
+        schema = UNIFIED_SCHEMAS[name]
+        kept = checked.filter(checked.reason.isnull())
+        return kept.select(
+            **{column: kept[column].cast(dtype) for column, dtype in schema.items()}
+        ).order_by(list(UNIFIED_ORDER[name]))
+
+    def quarantined(self, feed: str) -> ir.Table:
+        """``source``, ``row_no`` and ``reason`` of every row of ``feed`` not kept."""
+        checked = self.tables[feed]
+        return checked.filter(checked.reason.notnull()).select("source", "row_no", "reason")
+
+    def kept_counts(self, feed: str) -> ir.Table:
+        """One row: ``rows`` kept, and per flag (``flag_`` dropped) how many kept rows carry it."""
+        checked = self.tables[feed]
+        kept = checked.filter(checked.reason.isnull())
+        flags = [name for name in checked.columns if name.startswith("flag_")]
+        return kept.aggregate(
+            rows=kept.count(),
+            **{flag.removeprefix("flag_"): kept[flag].cast("int64").sum() for flag in flags},
         )
 
-    def event_files(self) -> list[Path]:
-        return sorted(self.listens.glob("dt=*/*.csv*"))
 
+def unify_feeds(raw: Mapping[str, ir.Table]) -> CheckedFeeds:
+    """Checked tables for every feed; ``raw`` holds the text tables of ``raw_feeds.RawFeeds``.
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in _MACROS:
-        con.execute(statement)
-
-
-def _read_csv(source_sql: str, columns: tuple[str, ...], feed: str) -> str:
-    spec = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in columns)
-    return (
-        f"read_csv({source_sql}, header = true, columns = {{{spec}}}, auto_detect = false, "
-        "delim = ',', quote = '\"', escape = '\"', filename = true, hive_partitioning = false, "
-        f"store_rejects = true, rejects_table = '{feed}_rejects_raw', "
-        f"rejects_scan = '{feed}_rejects_scan')"
+    Tables are cached on their backend as they are built: later feeds check against earlier
+    ones (tracks against artists, events against users and tracks).
+    """
+    artists = check_artists(raw["artists"]).cache()
+    albums = check_albums(raw["albums"]).cache()
+    tracks = check_tracks(raw["tracks"], artists, albums).cache()
+    users = check_users(raw["users"]).cache()
+    events = check_events(raw["events"], users, tracks).cache()
+    return CheckedFeeds(
+        {"artists": artists, "albums": albums, "tracks": tracks, "users": users, "events": events}
     )
 
 
-def _load_csv(
-    con: duckdb.DuckDBPyConnection, feed: str, source_sql: str, columns: tuple[str, ...], root: str
-) -> None:
-    """``<feed>_raw`` (all text) and ``<feed>_rejects`` (lines the reader could not split)."""
-    quoted = ", ".join(f'"{name}"' for name in columns)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {feed}_raw AS SELECT {quoted}, "
-        f"replace(filename, {sql_string(root)}, '') AS source, "
-        f"row_number() OVER () AS row_no FROM {_read_csv(source_sql, columns, feed)}"
+# Text rules shared by the feeds.
+
+
+@ibis.udf.scalar.builtin(name="trim")  # type: ignore[untyped-decorator]
+def trim(text: str) -> str:  # type: ignore[empty-body]
+    """Spaces off both ends: SQL's trim(), the same on DuckDB and Spark.
+
+    Ibis's own ``strip`` removes a set of whitespace characters, which DuckDB runs about
+    three times slower; the teams pad with spaces.
+    """
+
+
+_PLACEHOLDER_LENGTH = max(len(text) for text in PLACEHOLDERS)
+_MOOD_WORDS = ibis.map(MOOD_SYNONYMS)
+_UNIT_SEPARATOR = "\x1f"
+
+
+def clean(text: ir.StringValue) -> ir.StringValue:
+    """Trimmed text; a team placeholder for "no value" becomes NULL."""
+    trimmed = trim(text)
+    # Placeholders are short: the length test spares most values the list lookup.
+    placeholder = (trimmed.length() <= _PLACEHOLDER_LENGTH) & trimmed.upper().isin(PLACEHOLDERS)
+    return ibis.cases((placeholder, ibis.null(dt.string)), else_=trimmed)
+
+
+def word(text: ir.StringValue) -> ir.StringValue:
+    """Lower case, single spaces: the canonical form of a genre or mood word."""
+    return trim(text).re_replace(r"\s+", " ").lower()
+
+
+def split_tags(text: ir.StringValue) -> ir.ArrayValue:
+    """``a|b|c`` as a list; no text gives one empty tag, as an empty field does."""
+    # Spark splits on a regular expression and Ibis passes "|" through unescaped: swap the
+    # bars for a character that is no regex operator (and no tag's) first.
+    return text.fill_null("").re_replace("[|]", _UNIT_SEPARATOR).split(_UNIT_SEPARATOR)
+
+
+def canonical_mood(text: ir.StringValue) -> ir.StringValue:
+    """The canonical mood a listener's or tagger's word means, NULL when none."""
+    return _MOOD_WORDS[word(text)]
+
+
+def as_float(text: ir.StringValue) -> ir.FloatingValue:
+    return ibis.cases(
+        (text.re_search(_DECIMAL), text.try_cast(dt.float64)), else_=ibis.null(dt.float64)
     )
-    _collect_rejects(con, feed, "malformed_csv_row", root)
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, feed: str, reason: str, root: str) -> None:
-    """One row per rejected line (the reader logs one error per bad column)."""
-    con.execute(
-        f"CREATE OR REPLACE TABLE {feed}_rejects AS SELECT '{reason}' AS reason, "
-        f"replace(s.file_path, {sql_string(root)}, '') AS source, r.line AS row_no, "
-        "first(r.csv_line ORDER BY r.column_idx) AS record, "
-        "string_agg(r.error_message, '; ' ORDER BY r.column_idx) AS detail "
-        f"FROM {feed}_rejects_raw r JOIN {feed}_rejects_scan s USING (scan_id, file_id) "
-        "GROUP BY s.file_path, r.line"
+def as_integer(text: ir.StringValue) -> ir.IntegerValue:
+    return ibis.cases(
+        (text.re_search(_INTEGER), text.try_cast(dt.int64)), else_=ibis.null(dt.int64)
     )
 
 
-def record_sql(feed: str, alias: str) -> str:
-    """The raw row of ``<feed>_raw`` (aliased ``alias``) as JSON text, for quarantine files."""
-    if feed == "users":
-        return f"{alias}.record"
-    columns = RAW_COLUMNS[feed]
-    pairs = ", ".join(f'"{c}" := {alias}."{c}"' for c in columns)
-    return f"to_json(struct_pack({pairs}))"
+def within(value: ir.NumericValue, low: float, high: float) -> ir.NumericValue:
+    """``value`` when it lies in [low, high], else NULL."""
+    return ibis.cases((value.between(low, high), value), else_=ibis.null(value.type()))
 
 
-def _cleaned(columns: dict[str, str]) -> str:
-    """``clean(raw) AS name`` for each name: raw column."""
-    return ", ".join(f'clean("{raw}") AS {name}' for name, raw in columns.items())
+def mood_conditions(features: Mapping[str, ir.FloatingValue]) -> dict[str, ir.BooleanValue]:
+    """Per mood, whether the features lie in its region (``nlu.moods.MOOD_REGIONS``).
+
+    A bounded feature that is missing puts the track outside the region, as in
+    ``mood_of_features``.
+    """
+    conditions: dict[str, ir.BooleanValue] = {}
+    for mood in MOODS:
+        region = MOOD_REGIONS[mood]
+        inside: ir.BooleanValue = ibis.literal(True)
+        for name, value in features.items():
+            low, high = getattr(region, name)
+            if low is not None:
+                inside &= value >= float(low)
+            if high is not None:
+                inside &= value <= float(high)
+        conditions[mood] = inside.fill_null(False)
+    return conditions
 
 
-def _duplicate(key: str) -> str:
-    return f"row_number() OVER (PARTITION BY {key} ORDER BY row_no) > 1"
+def _present(values: ir.ArrayValue) -> ir.ArrayValue:
+    return values.filter(lambda value: value.notnull())
 
 
-def unify_catalog(con: duckdb.DuckDBPyConnection, paths: FeedPaths, root: str) -> None:
-    """``artists_checked``, ``albums_checked``, ``tracks_checked``."""
-    _load_csv(con, "artists", sql_string(str(paths.artists)), ARTIST_COLUMNS, root)
-    _load_csv(con, "albums", sql_string(str(paths.albums)), ALBUM_COLUMNS, root)
-    _load_csv(con, "tracks", sql_string(str(paths.tracks)), TRACK_COLUMNS, root)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE artists_checked AS
-        SELECT *, CASE WHEN artist_id IS NULL THEN 'missing_artist_id'
-                       WHEN name IS NULL THEN 'missing_artist_name'
-                       WHEN {_duplicate("artist_id")} THEN 'duplicate_artist_id' END AS reason
-        FROM (SELECT source, row_no, {_cleaned({"artist_id": "artist_id", "name": "name"})}
-              FROM artists_raw)""")
-    con.execute(f"""
-        CREATE OR REPLACE TABLE albums_checked AS
-        SELECT *, CASE WHEN album_id IS NULL THEN 'missing_album_id'
-                       WHEN {_duplicate("album_id")} THEN 'duplicate_album_id' END AS reason
-        FROM (SELECT source, row_no,
-                     {_cleaned({"album_id": "album_id", "album_title": "album_title"})}
-              FROM albums_raw)""")
-    texts = {
-        "track_id": "trackId",
-        "title": "trackTitle",
-        "artist_id": "artistRef",
-        "album_id": "albumRef",
-        "genre_text": "genre",
-        "duration_text": "durationSec",
-        "explicit_text": "isExplicit",
-        "year_text": "releaseYear",
-        **{f"{name}_text": name for name in FEATURE_RANGES},
-    }
-    # A present value that is not a number, or not in range, is nulled and flagged.
-    features = ",\n".join(
-        f"CASE WHEN try_cast({name}_text AS DOUBLE) BETWEEN {low} AND {high} "
-        f"THEN try_cast({name}_text AS DOUBLE) END AS {name}, "
-        f"{name}_text IS NULL AS flag_{name}_missing"
+def _first_copy_lost(table: ir.Table, key: str) -> ir.BooleanValue:
+    """True for every row after the first (in file order) that has the same ``key``."""
+    order = [table.source, table.row_no]
+    return ibis.row_number().over(group_by=table[key], order_by=order) > 0
+
+
+# The feeds.
+
+
+def check_artists(raw: ir.Table) -> ir.Table:
+    rows = raw.select("source", "row_no", artist_id=clean(raw.artist_id), name=clean(raw.name))
+    return rows.mutate(
+        reason=ibis.cases(
+            (rows.artist_id.isnull(), "missing_artist_id"),
+            (rows.name.isnull(), "missing_artist_name"),
+            (_first_copy_lost(rows, "artist_id"), "duplicate_artist_id"),
+            else_=ibis.null(dt.string),
+        )
+    )
+
+
+def check_albums(raw: ir.Table) -> ir.Table:
+    rows = raw.select(
+        "source", "row_no", album_id=clean(raw.album_id), album_title=clean(raw.album_title)
+    )
+    return rows.mutate(
+        reason=ibis.cases(
+            (rows.album_id.isnull(), "missing_album_id"),
+            (_first_copy_lost(rows, "album_id"), "duplicate_album_id"),
+            else_=ibis.null(dt.string),
+        )
+    )
+
+
+def check_tracks(raw: ir.Table, artists: ir.Table, albums: ir.Table) -> ir.Table:
+    texts = raw.select(
+        "source",
+        "row_no",
+        track_id=clean(raw.trackId),
+        title=clean(raw.trackTitle),
+        artist_id=clean(raw.artistRef),
+        album_id=clean(raw.albumRef),
+        genre_text=clean(raw.genre),
+        duration_text=clean(raw.durationSec),
+        explicit_text=clean(raw.isExplicit).upper(),
+        year_text=clean(raw.releaseYear),
+        tags=split_tags(raw.moodTags),
+        **{f"{name}_text": clean(raw[name]) for name in FEATURE_RANGES},
+    )
+    numbers = texts.mutate(
+        duration_s=as_float(texts.duration_text),
+        year=as_integer(texts.year_text),
+        **{f"{name}_number": as_float(texts[f"{name}_text"]) for name in FEATURE_RANGES},
+    )
+    features = {
+        name: within(numbers[f"{name}_number"], low, high)
         for name, (low, high) in FEATURE_RANGES.items()
+    }
+    tag_moods = _present(numbers.tags.map(canonical_mood))
+    typed = numbers.mutate(
+        genre=word(numbers.genre_text),
+        release_year=within(numbers.year, *RELEASE_YEARS).cast(dt.int32),
+        # Unknown explicit markers count as explicit: safer for family accounts.
+        explicit=(numbers.explicit_text != "N").fill_null(True),
+        tag_moods=tag_moods,
+        flag_genre_normalized=(numbers.genre_text != word(numbers.genre_text)).fill_null(False),
+        flag_explicit_unknown=(~numbers.explicit_text.isin(("Y", "N"))).fill_null(True),
+        flag_unknown_mood_tag=numbers.tags.filter(
+            lambda tag: (trim(tag) != "") & canonical_mood(tag).isnull()
+        ).length()
+        > 0,
+        **features,
+        **{f"flag_{name}_missing": numbers[f"{name}_text"].isnull() for name in FEATURE_RANGES},
+        **{
+            f"flag_{name}_invalid": numbers[f"{name}_text"].notnull() & features[name].isnull()
+            for name in FEATURE_RANGES
+        },
     )
-    invalid = ",\n".join(
-        f"{name}_text IS NOT NULL AND {name} IS NULL AS flag_{name}_invalid"
-        for name in FEATURE_RANGES
+    typed = typed.mutate(
+        flag_release_year_invalid=typed.year_text.notnull() & typed.release_year.isnull(),
+        duration_ms=(typed.duration_s * 1000).round().cast(dt.int64),
+        moods=_present(
+            ibis.array(
+                [
+                    ibis.cases(
+                        (inside | typed.tag_moods.contains(mood), mood),
+                        else_=ibis.null(dt.string),
+                    )
+                    for mood, inside in mood_conditions(
+                        {name: typed[name] for name in FEATURE_RANGES}
+                    ).items()
+                ]
+            )
+        ),
     )
-    low_year, high_year = RELEASE_YEARS
-    derived = mood_sql()
-    moods = ", ".join(
-        f"CASE WHEN {derived[mood]} OR list_contains(tag_moods, '{mood}') THEN '{mood}' END"
-        for mood in MOODS
+    kept_artists = artists.filter(artists.reason.isnull()).select(
+        known_artist=artists.artist_id, artist_name=artists.name
     )
-    con.execute(f"""
-        CREATE OR REPLACE TABLE tracks_checked AS
-        WITH cleaned AS (
-            SELECT source, row_no, {_cleaned(texts)}, moodTags AS mood_text FROM tracks_raw),
-        typed AS (
-            SELECT *, word(genre_text) AS genre,
-                   coalesce(genre_text <> word(genre_text), FALSE) AS flag_genre_normalized,
-                   try_cast(duration_text AS DOUBLE) AS duration_s,
-                   CASE WHEN try_cast(year_text AS INTEGER) BETWEEN {low_year} AND {high_year}
-                        THEN try_cast(year_text AS INTEGER) END AS release_year,
-                   -- Unknown explicit markers count as explicit: safer for family accounts.
-                   coalesce(upper(explicit_text) <> 'N', TRUE) AS explicit,
-                   coalesce(upper(explicit_text) NOT IN ('Y', 'N'), TRUE) AS flag_explicit_unknown,
-                   list_transform(string_split(coalesce(mood_text, ''), '|'),
-                                  lambda t: {{'tag': trim(t), 'mood': canonical_mood(t)}}) AS tags,
-                   {features}
-            FROM cleaned),
-        checked AS (
-            SELECT t.*, {invalid},
-                   list_filter(list_transform(tags, lambda x: x.mood),
-                               lambda m: m IS NOT NULL) AS tag_moods,
-                   len(list_filter(tags, lambda x: x.tag <> '' AND x.mood IS NULL)) > 0
-                       AS flag_unknown_mood_tag,
-                   year_text IS NOT NULL AND release_year IS NULL AS flag_release_year_invalid,
-                   CAST(round(duration_s * 1000) AS BIGINT) AS duration_ms,
-                   a.name AS artist_name, al.album_title,
-                   t.album_id IS NOT NULL AND al.album_id IS NULL AS flag_unknown_album,
-                   CASE WHEN t.track_id IS NULL THEN 'missing_track_id'
-                        WHEN {_duplicate("t.track_id").replace("row_no", "t.row_no")}
-                        THEN 'duplicate_track_id'
-                        WHEN t.title IS NULL THEN 'missing_title'
-                        WHEN duration_s IS NULL THEN 'invalid_duration'
-                        WHEN duration_s < 0 THEN 'negative_duration'
-                        WHEN duration_s = 0 THEN 'zero_duration'
-                        WHEN a.artist_id IS NULL THEN 'unknown_artist' END AS reason
-            FROM typed t
-            LEFT JOIN (SELECT artist_id, name FROM artists_checked WHERE reason IS NULL) a
-                   ON a.artist_id = t.artist_id
-            LEFT JOIN (SELECT album_id, album_title FROM albums_checked WHERE reason IS NULL) al
-                   ON al.album_id = t.album_id)
-        SELECT *, list_filter([{moods}], lambda m: m IS NOT NULL) AS moods FROM checked""")
+    kept_albums = albums.filter(albums.reason.isnull()).select(
+        known_album=albums.album_id, album_title=albums.album_title
+    )
+    joined = typed.left_join(kept_artists, typed.artist_id == kept_artists.known_artist)
+    joined = joined.left_join(kept_albums, joined.album_id == kept_albums.known_album)
+    return joined.mutate(
+        flag_unknown_album=joined.album_id.notnull() & joined.known_album.isnull(),
+        reason=ibis.cases(
+            (joined.track_id.isnull(), "missing_track_id"),
+            (_first_copy_lost(joined, "track_id"), "duplicate_track_id"),
+            (joined.title.isnull(), "missing_title"),
+            (joined.duration_s.isnull(), "invalid_duration"),
+            (joined.duration_s < 0, "negative_duration"),
+            (joined.duration_s == 0, "zero_duration"),
+            (joined.known_artist.isnull(), "unknown_artist"),
+            else_=ibis.null(dt.string),
+        ),
+    ).drop("known_artist", "known_album")
 
 
-def unify_users(con: duckdb.DuckDBPyConnection, paths: FeedPaths, root: str) -> None:
-    """``users_checked`` from JSON lines, read as text so a broken line is quarantined."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE users_raw AS
-        SELECT line AS record, replace(filename, {sql_string(root)}, '') AS source,
-               row_number() OVER () AS row_no
-        FROM read_csv({sql_string(str(paths.profiles))}, columns = {{'line': 'VARCHAR'}},
-                      header = false, delim = '\x1f', quote = '', escape = '',
-                      auto_detect = false, filename = true, store_rejects = true,
-                      rejects_table = 'users_rejects_raw', rejects_scan = 'users_rejects_scan')
-        WHERE line IS NOT NULL AND trim(line) <> ''""")
-    _collect_rejects(con, "users", "malformed_line", root)
-    low, high = BIRTH_YEARS
-    all_moods = ", ".join(f"'{mood}'" for mood in MOODS)
-    country = "regexp_full_match(country_text, '[A-Z]{2}')"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE users_checked AS
-        WITH parsed AS (
-            SELECT source, row_no,
-                   CASE WHEN json_valid(record) AND json_type(record::JSON) = 'OBJECT'
-                        THEN record::JSON END AS doc
-            FROM users_raw),
-        cleaned AS (
-            SELECT source, row_no, doc IS NULL AS unparseable,
-                   clean(doc->>'$.userId') AS user_id,
-                   upper(clean(doc->>'$.countryCode')) AS country_text,
-                   clean(doc->>'$.birthYear') AS birth_year_text,
-                   lower(clean(doc->>'$.gender')) AS gender,
-                   try_cast(doc->>'$.explicitFilter' AS BOOLEAN) AS explicit_filter,
-                   clean(doc->>'$.signupTs') AS signup_text,
-                   try_cast(doc->'$.preferences.genres' AS VARCHAR[]) AS genre_words,
-                   try_cast(doc->'$.preferences.moods' AS VARCHAR[]) AS mood_words
-            FROM parsed),
-        typed AS (
-            SELECT *,
-                   CASE WHEN {country} THEN country_text END AS country,
-                   CASE WHEN try_cast(birth_year_text AS INTEGER) BETWEEN {low} AND {high}
-                        THEN try_cast(birth_year_text AS INTEGER) END AS birth_year,
-                   try_cast(signup_text AS TIMESTAMPTZ) AS signed_up_at,
-                   -- explicitFilter=true hides explicit tracks; unknown hides them, to be safe.
-                   NOT coalesce(explicit_filter, TRUE) AS explicit_allowed,
-                   coalesce(list_filter(list_transform(genre_words, lambda g: word(g)),
-                                        lambda g: g IS NOT NULL AND g <> ''), []) AS stated_genres,
-                   list_transform(coalesce(mood_words, []), lambda w: canonical_mood(w)) AS moods
-            FROM cleaned)
-        SELECT source, row_no, user_id, country, birth_year, gender, explicit_allowed,
-               signed_up_at, stated_genres,
-               list_filter([{all_moods}], lambda m: list_contains(moods, m)) AS stated_moods,
-               country_text IS NOT NULL AND NOT {country} AS flag_country_invalid,
-               NOT unparseable AND country_text IS NULL AS flag_country_missing,
-               birth_year_text IS NOT NULL AND birth_year IS NULL AS flag_birth_year_invalid,
-               signup_text IS NOT NULL AND signed_up_at IS NULL AS flag_signup_ts_invalid,
-               NOT unparseable AND explicit_filter IS NULL AS flag_explicit_filter_missing,
-               CASE WHEN unparseable THEN 'unparseable_json'
-                    WHEN user_id IS NULL THEN 'missing_user_id'
-                    WHEN {_duplicate("user_id")} THEN 'duplicate_user_id' END AS reason
-        FROM typed""")
+def check_users(raw: ir.Table) -> ir.Table:
+    texts = raw.select(
+        "source",
+        "row_no",
+        "parsed",
+        user_id=clean(raw.userId),
+        country_text=clean(raw.countryCode).upper(),
+        birth_year_text=clean(raw.birthYear),
+        gender=clean(raw.gender).lower(),
+        explicit_filter=trim(raw.explicitFilter)
+        .lower()
+        .cases(("true", True), ("false", False), else_=ibis.null(dt.boolean)),
+        signup_text=clean(raw.signupTs),
+        genre_words=raw.genres,
+        mood_words=raw.moods,
+    )
+    typed = texts.mutate(
+        country=ibis.cases(
+            (texts.country_text.re_search(_COUNTRY), texts.country_text),
+            else_=ibis.null(dt.string),
+        ),
+        birth_year=within(as_integer(texts.birth_year_text), *BIRTH_YEARS).cast(dt.int32),
+        signed_up_at=ibis.cases(
+            (
+                texts.signup_text.re_search(_ISO_TIME),
+                texts.signup_text.try_cast("timestamp('UTC')"),
+            ),
+            else_=ibis.null("timestamp('UTC')"),
+        ),
+        # explicitFilter=true hides explicit tracks; unknown hides them, to be safe.
+        explicit_allowed=~texts.explicit_filter.fill_null(True),
+        stated_genres=texts.genre_words.map(word)
+        .filter(lambda genre: genre.notnull() & (genre != ""))
+        .fill_null(ibis.literal([], type="array<string>")),
+        stated_moods=_present(
+            ibis.array(
+                [
+                    ibis.cases(
+                        (texts.mood_words.map(canonical_mood).contains(mood), mood),
+                        else_=ibis.null(dt.string),
+                    )
+                    for mood in MOODS
+                ]
+            )
+        ),
+    )
+    return typed.mutate(
+        flag_country_invalid=typed.country_text.notnull() & typed.country.isnull(),
+        flag_country_missing=typed.parsed & typed.country_text.isnull(),
+        flag_birth_year_invalid=typed.birth_year_text.notnull() & typed.birth_year.isnull(),
+        flag_signup_ts_invalid=typed.signup_text.notnull() & typed.signed_up_at.isnull(),
+        flag_explicit_filter_missing=typed.parsed & typed.explicit_filter.isnull(),
+        reason=ibis.cases(
+            (~typed.parsed, "unparseable_json"),
+            (typed.user_id.isnull(), "missing_user_id"),
+            (_first_copy_lost(typed, "user_id"), "duplicate_user_id"),
+            else_=ibis.null(dt.string),
+        ),
+    )
 
 
-def unify_events(con: duckdb.DuckDBPyConnection, paths: FeedPaths, root: str) -> None:
-    """``events_checked``: typed, checked against kept users and tracks, deduplicated."""
-    files = "[" + ", ".join(sql_string(str(path)) for path in paths.event_files()) + "]"
-    _load_csv(con, "events", files, EVENT_COLUMNS, root)
-    low, high = EVENT_MS
-    texts = {name: name for name in ("event_id", "user_id", "track_id", "ts_ms", "ms_played")}
-    con.execute(f"""
-        CREATE OR REPLACE TABLE events_typed AS
-        WITH cleaned AS (
-            SELECT source, row_no, {_cleaned(texts)},
-                   lower(clean(end_reason)) AS end_reason, lower(clean(device)) AS device
-            FROM events_raw),
-        typed AS (
-            SELECT * EXCLUDE (ts_ms, ms_played), try_cast(ts_ms AS BIGINT) AS ts,
-                   try_cast(ms_played AS BIGINT) AS ms_played, ms_played AS ms_text
-            FROM cleaned)
-        SELECT e.*, t.duration_ms,
-               CASE WHEN e.event_id IS NULL THEN 'missing_event_id'
-                    WHEN coalesce(e.ts NOT BETWEEN {low} AND {high}, TRUE)
-                    THEN 'malformed_timestamp'
-                    WHEN e.ms_played IS NULL THEN 'invalid_ms_played'
-                    WHEN e.ms_played < 0 THEN 'negative_ms_played'
-                    WHEN e.end_reason IS NULL THEN 'missing_end_reason'
-                    WHEN e.end_reason NOT IN ('finished', 'skipped', 'stopped')
-                    THEN 'invalid_end_reason'
-                    WHEN u.user_id IS NULL AND uq.user_id IS NOT NULL THEN 'user_quarantined'
-                    WHEN u.user_id IS NULL THEN 'unknown_user'
-                    WHEN t.track_id IS NULL AND tq.track_id IS NOT NULL THEN 'track_quarantined'
-                    WHEN t.track_id IS NULL THEN 'unknown_track' END AS reason
-        FROM typed e
-        LEFT JOIN (SELECT user_id FROM users_checked WHERE reason IS NULL) u
-               ON u.user_id = e.user_id
-        LEFT JOIN (SELECT DISTINCT user_id FROM users_checked WHERE reason IS NOT NULL) uq
-               ON uq.user_id = e.user_id
-        LEFT JOIN (SELECT track_id, duration_ms FROM tracks_checked WHERE reason IS NULL) t
-               ON t.track_id = e.track_id
-        LEFT JOIN (SELECT DISTINCT track_id FROM tracks_checked WHERE reason IS NOT NULL) tq
-               ON tq.track_id = e.track_id""")
+def check_events(raw: ir.Table, users: ir.Table, tracks: ir.Table) -> ir.Table:
+    """Typed, checked against kept users and tracks, deduplicated, weighted."""
+    texts = raw.select(
+        "source",
+        "row_no",
+        *[clean(raw[name]).name(name) for name in ("event_id", "user_id", "track_id")],
+        ts_text=clean(raw.ts_ms),
+        ms_text=clean(raw.ms_played),
+        end_reason=clean(raw.end_reason).lower(),
+        device=clean(raw.device).lower(),
+    )
+    numbers = texts.mutate(ts=as_integer(texts.ts_text), ms_played=as_integer(texts.ms_text))
+    typed = numbers.mutate(ts=within(numbers.ts, *EVENT_MS)).drop("ts_text", "ms_text")
+    kept_users = users.filter(users.reason.isnull()).select(known_user=users.user_id)
+    lost_users = (
+        users.filter(users.reason.notnull() & users.user_id.notnull())
+        .select(lost_user=users.user_id)
+        .distinct()
+    )
+    kept_tracks = tracks.filter(tracks.reason.isnull()).select(
+        known_track=tracks.track_id, duration_ms=tracks.duration_ms
+    )
+    lost_tracks = (
+        tracks.filter(tracks.reason.notnull() & tracks.track_id.notnull())
+        .select(lost_track=tracks.track_id)
+        .distinct()
+    )
+    e = typed.left_join(kept_users, typed.user_id == kept_users.known_user)
+    e = e.left_join(lost_users, e.user_id == lost_users.lost_user)
+    e = e.left_join(kept_tracks, e.track_id == kept_tracks.known_track)
+    e = e.left_join(lost_tracks, e.track_id == lost_tracks.lost_track)
+    e = e.mutate(
+        reason=ibis.cases(
+            (e.event_id.isnull(), "missing_event_id"),
+            (e.ts.isnull(), "malformed_timestamp"),
+            (e.ms_played.isnull(), "invalid_ms_played"),
+            (e.ms_played < 0, "negative_ms_played"),
+            (e.end_reason.isnull(), "missing_end_reason"),
+            (~e.end_reason.isin(END_REASONS), "invalid_end_reason"),
+            (e.known_user.isnull() & e.lost_user.notnull(), "user_quarantined"),
+            (e.known_user.isnull(), "unknown_user"),
+            (e.known_track.isnull() & e.lost_track.notnull(), "track_quarantined"),
+            (e.known_track.isnull(), "unknown_track"),
+            else_=ibis.null(dt.string),
+        )
+    ).drop("known_user", "lost_user", "known_track", "lost_track")
     # Duplicates: among otherwise good rows, the earliest copy of an event_id is kept.
-    con.execute(f"""
-        CREATE OR REPLACE TABLE events_checked AS
-        SELECT *, epoch_ms(ts)::TIMESTAMPTZ AS event_time,
-               CASE end_reason
-                    WHEN 'finished' THEN 1.0
-                    WHEN 'skipped' THEN {SKIP_CONFIDENCE}
-                    ELSE greatest({MIN_STOP_CONFIDENCE},
-                                  least(1.0, ms_played / greatest(duration_ms, 1)))
-               END AS confidence
-        FROM (
-            SELECT e.* REPLACE (coalesce(e.reason, CASE WHEN e.row_no <> d.keep_row
-                                                        THEN 'duplicate_event' END) AS reason)
-            FROM events_typed e
-            LEFT JOIN (SELECT event_id, arg_min(row_no, (ts, row_no)) AS keep_row
-                       FROM events_typed WHERE reason IS NULL
-                       GROUP BY event_id HAVING count(*) > 1) d
-                   ON d.event_id = e.event_id AND e.reason IS NULL)""")
-    con.execute("DROP TABLE events_typed")  # the largest staging table; free it early
+    copy = ibis.row_number().over(
+        group_by=[e.event_id, e.reason.isnull()], order_by=[e.ts, e.source, e.row_no]
+    )
+    e = e.mutate(
+        reason=ibis.cases((e.reason.isnull() & (copy > 0), "duplicate_event"), else_=e.reason)
+    )
+    return e.mutate(
+        event_time=_EPOCH + e.ts.as_interval("ms"),
+        confidence=e.end_reason.cases(
+            ("finished", 1.0),
+            ("skipped", SKIP_CONFIDENCE),
+            else_=ibis.greatest(
+                MIN_STOP_CONFIDENCE,
+                ibis.least(1.0, e.ms_played / ibis.greatest(e.duration_ms, 1)),
+            ),
+        ),
+    )

@@ -4,6 +4,11 @@
 
     main(["--data-dir", DIR, "--seed", "0", "--json"])
 
+With ``--report PATH`` it also writes an HTML report with plots (``evaluation.report``) and
+prints its path after the table (on stderr with ``--json``, so stdout stays JSON).
+``philomath evaluate`` always asks for one, by default
+``<PHILOMATH_DATA_DIR>/reports/lastfm-2k-seed<N>-<UTC time>.html`` (``default_report_path``).
+
 Importing this module loads no numerical library (the online path's CLI may import it);
 ``main`` loads the protocol when it runs.
 """
@@ -14,6 +19,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"comma-separated, from: {', '.join(MODELS)}",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--report", type=Path, default=None, help="HTML report path")
     args = parser.parse_args(argv)
     labels = [label.strip() for label in args.models.split(",") if label.strip()]
     try:
@@ -48,7 +55,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(run.as_dict(), indent=2) if args.json else format_table(run))
+    if args.report is not None:
+        report = write_lastfm_report(args.report, run)
+        print(f"report: {report}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def default_report_path(reports_dir: Path, seed: int, now: datetime | None = None) -> Path:
+    stamp = f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}"
+    return reports_dir / f"lastfm-2k-seed{seed}-{stamp}.html"
+
+
+def write_lastfm_report(path: Path, run: LastfmRun) -> Path:
+    """The run's HTML report (metrics by k, models side by side, segments)."""
+    from recommender.evaluation.lastfm_protocol import BEST_MODEL
+    from recommender.evaluation.report import EvaluationReport, write_report
+
+    facts = {
+        "dataset": "Last.fm HetRec 2011 (hetrec2011-lastfm-2k), artists as items",
+        "protocol": "users with 5+ artists; 20% of each user's artists held out at random; "
+        "training artists excluded from rankings; binary relevance",
+        "seed": str(run.seed),
+        "data": f"{run.users:,} users, {run.artists:,} artists, "
+        f"{run.train_interactions:,} train / {run.test_interactions:,} test interactions",
+    }
+    labels = {result.label for result in run.results}
+    return write_report(
+        path,
+        EvaluationReport(
+            title=f"Last.fm 2k evaluation, seed {run.seed}",
+            results=run.results,
+            k=run.k,
+            facts=facts,
+            chosen=BEST_MODEL if BEST_MODEL in labels else None,
+            baseline="popularity",
+        ),
+    )
 
 
 def format_table(run: LastfmRun) -> str:

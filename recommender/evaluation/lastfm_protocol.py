@@ -6,28 +6,56 @@ excluded, binary relevance, metrics at k=10.
 training users have, on tf-idf weighted plays: ``plays ** 0.25 * idf``, rows at unit norm) and
 iALS, tuned with Optuna on cross-validation folds of the training data. Measured figures, and
 the variants that lost, are in BENCHMARKS.md.
+
+Models that need more than the play matrix get it from ``ProtocolData``: the content model the
+artists' tag counts, per-genre and per-mood popularity the votes of the tags that name a
+genre or mood, trending the plays' proxy times (``recommender.data.lastfm``). No model sees a
+held-out play: each fits ``split.train``, trending reads times only at its entries, and the
+tags a test user gave one of their held-out artists are left out of the artists' content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import scipy.sparse as sp
+
+from recommender.content import ItemFeatures
 from recommender.data.lastfm import load_lastfm
 from recommender.evaluation.protocol import ModelFactory, ModelResult, evaluate_split
 from recommender.evaluation.splits import Split, holdout_split, keep_users_with
+from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel
+from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
+from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel
+from recommender.models.most_popular import MostPopularModel, TrendingModel
 from recommender.models.rp3beta import RP3BetaModel
 
 MIN_ARTISTS = 5
 HOLDOUT_FRACTION = 0.2
 BEST_MODEL = "blend"
+TRENDING_HALF_LIFE_DAYS = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolData:
+    """The protocol's split and the side data of its users' artists (rows aligned)."""
+
+    split: Split
+    artist_features: ItemFeatures  # tags only; see ``LastfmData.artist_features``
+    genre_votes: sp.csr_matrix  # artists x genres
+    mood_votes: sp.csr_matrix  # artists x moods
+    times: sp.csr_matrix  # users x artists, pattern of train + test, epoch seconds
+
+
+LastfmFactory = Callable[[int, ProtocolData], Recommender]
 
 
 def ease_tfidf(seed: int = 0) -> EASEModel:
@@ -47,14 +75,18 @@ def blend_model(seed: int = 0) -> BlendModel:
 
 # Labels in report order. ``ease-full`` is the reference EASE (lambda 250, every artist):
 # minutes to fit, so it runs only when asked for by name.
-MODELS: dict[str, ModelFactory] = {
-    "popularity": lambda seed: MostPopularModel(),
-    "itemknn": lambda seed: ItemKNNModel(k=100),
-    "ials": lambda seed: IALSModel(factors=128, seed=seed),
-    "rp3beta": lambda seed: RP3BetaModel(),
-    "ease-tfidf": ease_tfidf,
-    "blend": blend_model,
-    "ease-full": lambda seed: EASEModel(l2=250.0),
+MODELS: dict[str, LastfmFactory] = {
+    "popularity": lambda seed, data: MostPopularModel(),
+    "trending": lambda seed, data: TrendingModel(data.times, TRENDING_HALF_LIFE_DAYS),
+    "genre-pop": lambda seed, data: GenrePopularityModel(data.genre_votes),
+    "mood-pop": lambda seed, data: MoodPopularityModel(data.mood_votes),
+    "content": lambda seed, data: ContentModel(data.artist_features),
+    "itemknn": lambda seed, data: ItemKNNModel(k=100),
+    "ials": lambda seed, data: IALSModel(factors=128, seed=seed),
+    "rp3beta": lambda seed, data: RP3BetaModel(),
+    "ease-tfidf": lambda seed, data: ease_tfidf(seed),
+    "blend": lambda seed, data: blend_model(seed),
+    "ease-full": lambda seed, data: EASEModel(l2=250.0),
 }
 DEFAULT_MODELS: tuple[str, ...] = tuple(label for label in MODELS if label != "ease-full")
 
@@ -84,7 +116,7 @@ class LastfmRun:
         }
 
 
-def select_models(labels: Sequence[str] | None) -> dict[str, ModelFactory]:
+def select_models(labels: Sequence[str] | None) -> dict[str, LastfmFactory]:
     """The factories of ``labels`` (default: every model but ``ease-full``), in that order."""
     chosen = DEFAULT_MODELS if labels is None else tuple(labels)
     unknown = [label for label in chosen if label not in MODELS]
@@ -99,9 +131,20 @@ def evaluate_lastfm(
     models: Mapping[str, ModelFactory] | Sequence[str] | None = None,
     k: int = 10,
 ) -> LastfmRun:
-    """Run the protocol on the HetRec 2011 files in ``data_dir`` with one seed."""
-    factories = models if isinstance(models, Mapping) else select_models(models)
-    split = protocol_split(data_dir, seed)
+    """Run the protocol on the HetRec 2011 files in ``data_dir`` with one seed.
+
+    ``models`` are labels of ``MODELS`` (default ``DEFAULT_MODELS``), or factories
+    ``seed -> Recommender`` by label for models that need only the play matrix."""
+    data = protocol_data(data_dir, seed)
+    split = data.split
+    factories: Mapping[str, ModelFactory] = (
+        models
+        if isinstance(models, Mapping)
+        else {
+            label: partial(_bound, factory, data)
+            for label, factory in select_models(models).items()
+        }
+    )
     return LastfmRun(
         seed=seed,
         k=k,
@@ -115,5 +158,23 @@ def evaluate_lastfm(
 
 def protocol_split(data_dir: Path, seed: int) -> Split:
     """Users with ``MIN_ARTISTS``+ artists, ``HOLDOUT_FRACTION`` of each one's held out."""
-    user_items, _ = keep_users_with(load_lastfm(data_dir).user_items, MIN_ARTISTS)
-    return holdout_split(user_items, HOLDOUT_FRACTION, seed)
+    return protocol_data(data_dir, seed).split
+
+
+def protocol_data(data_dir: Path, seed: int) -> ProtocolData:
+    """``protocol_split`` with the artists' side data and the kept users' play times."""
+    lastfm = load_lastfm(data_dir)
+    user_items, users = keep_users_with(lastfm.user_items, MIN_ARTISTS)
+    split = holdout_split(user_items, HOLDOUT_FRACTION, seed)
+    content = lastfm.without_tags_on(split.test, users)
+    return ProtocolData(
+        split=split,
+        artist_features=content.artist_features(),
+        genre_votes=content.artist_genre_votes,
+        mood_votes=content.artist_mood_votes,
+        times=sp.csr_matrix(lastfm.user_artist_times[users]),
+    )
+
+
+def _bound(factory: LastfmFactory, data: ProtocolData, seed: int) -> Recommender:
+    return factory(seed, data)

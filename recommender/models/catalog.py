@@ -6,15 +6,28 @@ from pathlib import Path
 
 from recommender.models.base import Recommender, read_meta
 from recommender.models.blend import BlendModel
+from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
+from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel
+from recommender.models.most_popular import MostPopularModel, TrendingModel
 from recommender.models.rp3beta import RP3BetaModel
 
 MODEL_CLASSES: dict[str, type[Recommender]] = {
     cls.version: cls
-    for cls in (MostPopularModel, ItemKNNModel, IALSModel, EASEModel, RP3BetaModel, BlendModel)
+    for cls in (
+        MostPopularModel,
+        TrendingModel,
+        GenrePopularityModel,
+        MoodPopularityModel,
+        ContentModel,
+        ItemKNNModel,
+        IALSModel,
+        EASEModel,
+        RP3BetaModel,
+        BlendModel,
+    )
 }
 
 

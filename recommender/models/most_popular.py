@@ -1,4 +1,5 @@
-"""Most popular items by number of users, the contract's non-personal baseline.
+"""Most popular items by number of users, the contract's non-personal baseline, and its
+time-decayed variant, trending.
 
 ``popularity.PopularityModel`` stays the pipeline's model on the unified play log (time decay,
 confidence, charts); this one learns from a users x items matrix like every other
@@ -13,6 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel
+
+_DAY_S = 86_400.0
 
 
 class MostPopularModel(ScoringModel):
@@ -40,3 +43,45 @@ class MostPopularModel(ScoringModel):
 
     def _restore(self, arrays: Arrays) -> None:
         self.item_scores = arrays["item_scores"]
+
+
+class TrendingModel(MostPopularModel):
+    """Scores an item by its training users, each counting ``0.5 ** (age / half_life)``.
+
+    ``times`` (users x items, epoch seconds, the pattern of the data as in
+    ``recommender.evaluation.splits``) says when each user took up each item; ages are
+    measured from the newest of those times in the training data, not the wall clock, so a
+    refit on the same data gives the same model. Items nobody has are not ranked.
+    """
+
+    name = "trending"
+    version = "trending.v1"
+
+    def __init__(
+        self, times: sp.spmatrix | sp.sparray | None = None, half_life_days: float = 30.0
+    ) -> None:
+        super().__init__()
+        if half_life_days <= 0:
+            raise ValueError("half_life_days must be positive")
+        self.times = None if times is None else sp.csr_matrix(times, dtype=np.float64)
+        self.half_life_days = float(half_life_days)
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        if self.times is None:
+            raise ValueError("the trending model needs event times: TrendingModel(times)")
+        if self.times.shape != user_items.shape:
+            raise ValueError(f"times is {self.times.shape}, user_items {user_items.shape}")
+        played = user_items.copy()
+        played.data = np.ones_like(played.data)
+        aligned = sp.csr_matrix(self.times.multiply(played))
+        aligned.sort_indices()
+        if aligned.nnz != played.nnz:
+            raise ValueError("times must give a time for every stored user_items entry")
+        age_days = (aligned.data.max(initial=0.0) - aligned.data) / _DAY_S
+        weight = 0.5 ** (age_days / self.half_life_days)
+        decayed = np.bincount(aligned.indices, weights=weight, minlength=user_items.shape[1])
+        counts = np.bincount(aligned.indices, minlength=user_items.shape[1])
+        self.item_scores = np.where(counts > 0, decayed, -np.inf).astype(np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {"half_life_days": self.half_life_days}

@@ -1,9 +1,12 @@
-"""The ``philomath`` command on a tiny embedded data set: pipeline, say, alexa."""
+"""The ``philomath`` command on a tiny embedded data set: pipeline, train, models, evaluate,
+say, alexa."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +46,63 @@ def test_pipeline_reports_what_it_wrote(runner: CliRunner, pipeline_ran: None) -
     result = runner.invoke(main, ["pipeline", "run", "--json"], catch_exceptions=False)
     report = json.loads(result.stdout)
     assert report["tracks"] > 0 and report["user_lists"] == report["profiles"]
-    assert report["model_version"] == "popularity.v1"
+    # Nothing changed since the fixture's run: every step is skipped, the figures stay.
+    assert report["skipped"] == ["etl", "catalog", "profiles", "train", "recommend"]
+    assert report["model_version"] != "popularity.v1" and report["model_run"]
+    assert report["model_metrics"]["satisfaction@10"] > 0
+    assert Path(report["report_path"]).is_file()
+    listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).stdout)
+    assert listed["promoted"] == f"{report['model_version']}/{report['model_run']}"
+
+
+def test_pipeline_force_and_from_rerun_steps(runner: CliRunner, pipeline_ran: None) -> None:
+    result = runner.invoke(main, ["pipeline", "run", "--from", "recommend", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == ["etl", "catalog", "profiles", "train"]
+    result = runner.invoke(main, ["pipeline", "run", "--from", "fit"])
+    assert result.exit_code == 2 and "Invalid value for '--from'" in result.output
+
+
+def test_train_registers_every_model_and_promote_and_rollback_switch_them(
+    runner: CliRunner, pipeline_ran: None
+) -> None:
+    result = runner.invoke(main, ["train", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    chosen = summary["chosen"]
+    assert summary["promoted"] and Path(summary["report"]).is_file()
+    assert summary["candidates"]["popularity"]["version"] == "mostpopular.v1"
+
+    table = runner.invoke(main, ["models", "list"]).stdout
+    assert f"* {chosen['name']}" in table and chosen["run"] in table
+    assert "mostpopular.v1" in table and "satisf@10" in table
+
+    result = runner.invoke(main, ["models", "promote", "mostpopular.v1", chosen["run"]])
+    assert result.exit_code == 0 and "promoted mostpopular.v1" in result.stdout
+    listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).stdout)
+    assert listed["promoted"] == f"mostpopular.v1/{chosen['run']}"
+
+    result = runner.invoke(main, ["models", "rollback"])
+    assert result.exit_code == 0 and f"rolled back to {chosen['name']}" in result.stdout
+    listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).stdout)
+    assert listed["promoted"] == f"{chosen['name']}/{chosen['run']}"
+
+
+def test_models_commands_report_bad_requests_clearly(runner: CliRunner, pipeline_ran: None) -> None:
+    result = runner.invoke(main, ["models", "promote", "nope.v1"])
+    assert result.exit_code == 1 and "no model 'nope.v1'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_train_without_the_etl_output_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHILOMATH_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code == 1 and "run the ETL first" in result.output
+    result = CliRunner().invoke(main, ["models", "rollback"])
+    assert result.exit_code == 1 and "nothing to roll back to" in result.output
+    assert "no model registered" in CliRunner().invoke(main, ["models", "list"]).stdout
 
 
 def test_say_prints_what_alexa_would_say_and_play(runner: CliRunner, pipeline_ran: None) -> None:
@@ -74,3 +133,33 @@ def test_alexa_rejects_bad_input_with_a_clear_error(
     result = runner.invoke(main, ["alexa"], input=stdin)
     assert result.exit_code == 1
     assert "Error:" in result.output and "Traceback" not in result.output
+
+
+def _lastfm_files() -> Any:
+    """The unit tests' HetRec fixture writer (tests/unit/lastfm_files.py)."""
+    path = Path(__file__).parents[1] / "unit" / "lastfm_files.py"
+    spec = importlib.util.spec_from_file_location("lastfm_files", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evaluate_writes_an_html_report(runner: CliRunner, tmp_path: Path) -> None:
+    files = _lastfm_files()
+    data = files.write_lastfm(tmp_path / "lastfm", plays=files.synthetic_plays())
+    out = tmp_path / "eval.html"
+    args = ["evaluate", "--data-dir", str(data), "--json", "--report", str(out)]
+    result = runner.invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dataset"] == "lastfm-2k"  # stdout stays JSON
+    assert f"report: {out}" in result.stderr
+    page = out.read_text()
+    assert page.count("<svg") >= 3 and "<td>popularity</td>" in page and "<td>blend</td>" in page
+
+
+def test_the_cli_knows_the_pipeline_s_steps() -> None:
+    from philomath.cli import PIPELINE_STEPS
+    from recommender.pipeline import STEPS
+
+    assert PIPELINE_STEPS == STEPS  # the CLI cannot import the pipeline at start-up

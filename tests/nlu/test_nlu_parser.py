@@ -148,7 +148,7 @@ def test_unsure_requests_are_classified_by_the_embeddings(
     assert music_parser.parse(text).intent == intent
 
 
-def test_the_rule_path_never_imports_torch(gazetteer_dir: object) -> None:
+def test_the_rule_path_never_loads_the_model(gazetteer_dir: object) -> None:
     script = textwrap.dedent(
         f"""
         import sys
@@ -158,9 +158,9 @@ def test_the_rule_path_never_imports_torch(gazetteer_dir: object) -> None:
         for text in ("play some jazz", "play the stones", "pause", "play radiohed",
                      "songs by phoebe bridgers", "play the album ok computer"):
             parser.parse(text)
-        assert "torch" not in sys.modules and "transformers" not in sys.modules
+        assert not set(sys.modules) & set(("torch", "transformers", "onnxruntime"))
         parser.parse("music for a rainy sunday")
-        assert "torch" in sys.modules
+        assert "onnxruntime" in sys.modules
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -106,9 +106,7 @@ class MemoryStore:
     def ensure_schema(self) -> None:
         pass
 
-    def put_lists(
-        self, lists: Iterable[RecommendationList], *, snapshot: str | None = None
-    ) -> int:
+    def put_lists(self, lists: Iterable[RecommendationList], *, snapshot: str | None = None) -> int:
         target = self.pointer.current if snapshot is None else snapshot
         written = 0
         for item in lists:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from pathlib import Path
@@ -232,3 +233,55 @@ def test_a_feed_that_breaks_the_contract_is_refused(tmp_path: Path) -> None:
     (raw / "catalog" / "tracks.csv").unlink()
     with pytest.raises(DataError, match="tracks.csv"):
         run_etl(raw, tmp_path / "work", progress=False)
+
+
+def _feed_lines(raw: Path, source: str) -> list[str]:
+    path = raw / source
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return data.decode().splitlines()
+
+
+def test_every_quarantined_row_names_its_file_line_and_reason(report: EtlReport) -> None:
+    raw = report.unified_dir.parent.parent / "raw"
+    for feed in ("artists", "tracks", "users", "events"):
+        path = report.quarantine_dir / f"{feed}.parquet"
+        rows = duckdb.connect().execute(f"SELECT * FROM '{path}'").fetchall()
+        assert rows, feed
+        for reason, source, row_no, record, detail in rows:
+            assert reason, (feed, row_no)
+            lines = _feed_lines(raw, source)
+            line = lines[row_no - 1]  # row_no counts lines from 1 (a CSV's header is 1)
+            if feed == "users" or reason == "malformed_csv_row":
+                assert record == line, (feed, row_no)
+            else:
+                header = next(csv.reader([lines[0]]))
+                values = next(csv.reader([line]))
+                written = dict(zip(header, values, strict=True))
+                assert json.loads(record) == {k: v or None for k, v in written.items()}
+            if reason == "malformed_csv_row":
+                assert detail == "expected 14 columns, found 16"
+
+
+def test_nothing_is_dropped_silently(report: EtlReport) -> None:
+    raw = report.unified_dir.parent.parent / "raw"
+    sources = {
+        "artists": ["catalog/artists.csv"],
+        "tracks": ["catalog/tracks.csv"],
+        "events": ["personalization/listens/dt=2026-07-02/part-0.csv.gz"],
+    }
+    kept = {  # artists: AR1 and AR2, once each
+        "artists": 2,
+        "tracks": report.unified_rows["tracks"],
+        "events": report.unified_rows["interactions"],
+    }
+    for feed, files in sources.items():
+        data_rows = sum(len(_feed_lines(raw, source)) - 1 for source in files)
+        assert report.raw_rows[feed] == data_rows, feed
+        [(quarantined,)] = (
+            duckdb.connect()
+            .execute(f"SELECT count(*) FROM '{report.quarantine_dir / feed}.parquet'")
+            .fetchall()
+        )
+        assert kept[feed] + quarantined == data_rows, feed
+    assert report.raw_rows["users"] == len(PROFILES)
+    assert report.unified_rows["users"] + sum(report.quarantined["users"].values()) == len(PROFILES)

@@ -1,4 +1,5 @@
-"""A small generated world end to end: feeds -> ETL -> catalog, profiles, lists, model."""
+"""A small generated world end to end: feeds -> ETL -> catalog, profiles, trained and promoted
+model, lists, report."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from nlu.moods import MOODS
 from playback.catalog import TrackCatalog
 from playback.sqlite_catalog import SqliteTrackCatalog
 from recommender.data import generate_feeds
-from recommender.models import PopularityModel
-from recommender.pipeline import PipelineReport, run_pipeline
+from recommender.models.catalog import load_model
+from recommender.pipeline import STEPS, PipelineReport, run_pipeline
 from recommender.profiles import ProfileStore
+from recommender.registry import ModelRegistry
 from recommender.sqlite_profiles import SqliteProfileStore
 from recommender.sqlite_store import SqliteRecommendationStore
 from recommender.store import POPULAR_USER, RecommendationStore
@@ -92,7 +94,7 @@ def test_every_listener_gets_a_list_without_tracks_they_heard(run: Run) -> None:
     for user in users:
         stored = run.store.get_list(user, "all")
         assert stored is not None, user
-        assert stored.model_version == "popularity.v1"
+        assert stored.model_version == run.report.model_version
         assert len(stored.track_ids) == PER_USER
         assert not set(stored.track_ids) & heard[user]
         assert list(stored.scores) == sorted(stored.scores, reverse=True)
@@ -133,8 +135,12 @@ def test_charts_cover_every_mood_and_genre_and_hold_only_matching_tracks(run: Ru
         assert all(t.genre == genre for t in run.catalog.get_tracks(chart.track_ids).values())
     overall = run.store.get_list(POPULAR_USER, "all")
     assert overall is not None and len(overall.track_ids) == PER_USER
-    regions = {str(c).lower() for (c,) in run.query(
-        "SELECT country FROM '{unified}/users.parquet' WHERE country IS NOT NULL")}
+    regions = {
+        str(c).lower()
+        for (c,) in run.query(
+            "SELECT country FROM '{unified}/users.parquet' WHERE country IS NOT NULL"
+        )
+    }
     region_charts = [c for c in regions if run.store.get_list(POPULAR_USER, f"region:{c}")]
     assert region_charts  # demographics charts for listeners' regions
     assert run.report.charts >= 1 + len(MOODS) + len(genres) + len(region_charts)
@@ -158,12 +164,23 @@ def test_catalog_and_profiles_are_loaded_from_the_unified_tables(run: Run) -> No
     assert run.report.profiles == len(_users(run))
 
 
-def test_the_model_artifact_and_report_are_written(run: Run) -> None:
+def test_the_promoted_model_its_artifact_and_the_report_are_written(run: Run) -> None:
     report = run.report
-    assert report.model_path == run.work_dir / "models" / "popularity.v1"
-    model = PopularityModel.load(report.model_path)
-    assert model.version == report.model_version == "popularity.v1"
-    assert set(report.timings) == {"etl", "catalog", "profiles", "fit", "recommend", "save model"}
+    registry = ModelRegistry(run.work_dir / "models")
+    promoted = registry.promoted()
+    assert promoted is not None
+    assert (promoted.name, promoted.run) == (report.model_version, report.model_run)
+    assert promoted.run == report.training_run
+    assert report.model_path == registry.artifact(promoted)
+    assert load_model(report.model_path).version == report.model_version != "popularity.v1"
+    assert report.model_metrics == promoted.metrics and "ndcg@10" in report.model_metrics
+    # Every candidate of the run is registered, each with its held-out figures.
+    trained = [m for m in registry.models() if m.run == report.training_run]
+    assert {m.label for m in trained} >= {"popularity", "itemknn", "ials", "ease", "blend"}
+    assert all("ndcg@10" in m.metrics and "satisfaction@10" in m.metrics for m in trained)
+    assert report.report_path is not None and report.report_path.is_file()
+    assert (run.work_dir / "reports" / "latest.html").read_text() == report.report_path.read_text()
+    assert set(report.timings) == set(STEPS) and report.skipped == ()
     assert report.interactions == report.etl.unified_rows["interactions"] > 3_000
     assert (run.work_dir / "quality_report.json").is_file()
 

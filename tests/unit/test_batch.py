@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,12 +13,21 @@ import pytest
 from playback.catalog import Track
 from recommender.batch import BatchInference, IncrementalTrigger
 from recommender.batch_lists import ListSettings
-from recommender.batch_models import CollaborativeLists, PopularityLists, promoted_version
+from recommender.batch_models import (
+    CollaborativeLists,
+    ModelDataMismatch,
+    PopularityLists,
+    load_promoted_model,
+    promoted_ref,
+    promoted_version,
+    user_items_matrix,
+)
 from recommender.cache import list_key
 from recommender.data.interactions import Interactions, ItemSets
 from recommender.memory_cache import InProcessCache
 from recommender.models.popularity import PopularityModel
 from recommender.profiles import ProfileChange, TrackCounts, UserProfile
+from recommender.registry import DataFingerprint, ModelRegistry, vocabulary_digest
 from recommender.sqlite_profiles import SqliteProfileStore
 from recommender.sqlite_store import SqliteRecommendationStore
 from recommender.store import NEW_TRACKS_CONTEXT, POPULAR_USER, TRENDING_CONTEXT
@@ -241,6 +251,52 @@ def test_the_incremental_trigger_waits_for_enough_changes(world) -> None:  # typ
 
 
 def test_the_promoted_model_defaults_to_popularity(tmp_path: Path) -> None:
+    plays = _interactions()
     assert promoted_version(tmp_path) == "popularity.v1"
-    (tmp_path / "PROMOTED").write_text("ease.v1\n")
-    assert promoted_version(tmp_path) == "ease.v1"
+    assert load_promoted_model(tmp_path, plays).version == "popularity.v1"  # fitted on the spot
+
+
+def _register(registry: ModelRegistry, plays: Interactions, model: Any, run: str) -> None:
+    vocabulary = vocabulary_digest(plays.user_ids.tolist(), plays.track_ids.tolist())
+    registry.register(
+        model.version, run, model.save, data=DataFingerprint(digest="d", vocabulary=vocabulary)
+    )
+
+
+def test_batch_serves_the_registry_s_promoted_model_and_follows_rollback(
+    tmp_path: Path, world: tuple[SqliteRecommendationStore, SqliteProfileStore]
+) -> None:
+    from recommender.models.itemknn import ItemKNNModel
+
+    plays = _interactions()
+    registry = ModelRegistry(tmp_path)
+    _register(registry, plays, PopularityModel().fit(plays), "r1")
+    _register(registry, plays, ItemKNNModel(k=5).fit(user_items_matrix(plays)), "r1")
+    registry.promote("popularity.v1")
+    registry.promote("itemknn.v1", "r1")
+    assert (promoted_version(tmp_path), promoted_ref(tmp_path)) == ("itemknn.v1", "itemknn.v1/r1")
+
+    lists = load_promoted_model(tmp_path, plays)
+    assert isinstance(lists, CollaborativeLists) and lists.version == "itemknn.v1"
+    store, _ = world
+    _batch(world, model=lists).run_full()
+    overall = store.get_list("u0")
+    assert overall is not None and overall.model_version == "itemknn.v1"
+    # Item-kNN keeps u0 (a jazz listener) in jazz: t00-t09.
+    assert overall.track_ids and all(int(t[1:]) < 10 for t in overall.track_ids)
+
+    registry.rollback()
+    assert promoted_ref(tmp_path) == "popularity.v1/r1"
+    assert isinstance(load_promoted_model(tmp_path, plays), PopularityLists)
+
+
+def test_a_model_trained_on_other_data_is_refused(tmp_path: Path) -> None:
+    plays = _interactions()
+    registry = ModelRegistry(tmp_path)
+    model = PopularityModel().fit(plays)
+    registry.register(
+        model.version, "r1", model.save, data=DataFingerprint(digest="d", vocabulary="other")
+    )
+    registry.promote("popularity.v1")
+    with pytest.raises(ModelDataMismatch, match="trained on other listeners or tracks"):
+        load_promoted_model(tmp_path, plays)

@@ -13,14 +13,17 @@ import pytest
 import scipy.sparse as sp
 
 import recommender.models.base as base_module
+from recommender.content import ItemFeatures
 from recommender.models import NotFittedError
 from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel
 from recommender.models.catalog import MODEL_CLASSES, load_model, model_class
+from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
+from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel
+from recommender.models.most_popular import MostPopularModel, TrendingModel
 from recommender.models.rp3beta import RP3BetaModel
 
 
@@ -36,6 +39,33 @@ def taste_clusters() -> sp.csr_matrix:
                 cols.append(item)
                 plays.append(1 + (user * 7 + item * 3) % 11)
     return sp.csr_matrix((np.asarray(plays, float), (rows, cols)), shape=(12, 10))
+
+
+def cluster_facets() -> sp.csr_matrix:
+    """10 items x 3 facets: items 0-4 are facet 0, items 5-9 facet 1, item 9 also facet 2."""
+    rows, cols = [*range(10), 9], [0] * 5 + [1] * 5 + [2]
+    return sp.csr_matrix((np.ones(11), (rows, cols)), shape=(10, 3))
+
+
+def cluster_features() -> ItemFeatures:
+    """Genres by cluster, tags shared by neighbouring items, audio features for some."""
+    tag_rows = [item for item in range(10) for _ in range(2)]
+    tag_cols = [column for item in range(10) for column in (item // 2, 5 + (item + 1) // 2 % 5)]
+    audio = np.full((10, 5), np.nan)
+    audio[:5] = [0.3, 0.4, 100.0, 0.7, 0.4]
+    return ItemFeatures.build(
+        10,
+        genres=cluster_facets()[:, :2],
+        tags=sp.csr_matrix((np.ones(20), (tag_rows, tag_cols)), shape=(10, 10)),
+        audio=audio,
+    )
+
+
+def cluster_times() -> sp.csr_matrix:
+    """A time (epoch seconds) for every entry of ``taste_clusters``, spread over 20 days."""
+    times = taste_clusters().tocoo()
+    times.data = 1.7e9 + 86_400.0 * ((times.row * 5 + times.col * 3) % 20)
+    return sp.csr_matrix(times)
 
 
 class ModelContract:
@@ -143,6 +173,62 @@ class TestMostPopular(ModelContract):
         return MostPopularModel()
 
 
+class TestTrending(ModelContract):
+    personal = False
+
+    def make(self, seed: int = 0) -> Recommender:
+        return TrendingModel(cluster_times(), half_life_days=7.0)
+
+    def test_recent_users_outweigh_more_but_older_ones(self) -> None:
+        # Item 0: three users 100 days ago; item 1: two users today.
+        data = sp.csr_matrix(np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]], dtype=float))
+        times = data.multiply(np.array([[0.0], [0.0], [0.0], [100.0], [100.0]]) * 86_400 + 1e9)
+        model = TrendingModel(times, half_life_days=30.0).fit(data)
+        ids, scores = model.recommend([0], sp.csr_matrix((1, 2)), n=2)
+        assert ids.tolist() == [[1, 0]]
+        assert scores[0].tolist() == pytest.approx([2.0, 3 * 0.5 ** (100 / 30)])
+        # Without decay to speak of, the item with more users wins again.
+        slow = TrendingModel(times, half_life_days=1e6).fit(data)
+        assert slow.recommend([0], sp.csr_matrix((1, 2)), n=2)[0].tolist() == [[0, 1]]
+
+    def test_every_entry_needs_a_time(self) -> None:
+        times = cluster_times()
+        times.data[0] = 0.0
+        times.eliminate_zeros()
+        with pytest.raises(ValueError, match="a time for every"):
+            TrendingModel(times).fit(taste_clusters())
+        with pytest.raises(ValueError, match="needs event times"):
+            TrendingModel().fit(taste_clusters())
+
+
+class TestGenrePopularity(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return GenrePopularityModel(cluster_facets(), prior=0.1)
+
+    def test_the_users_genre_comes_before_more_popular_items_of_others(self) -> None:
+        # Items 0-1 genre A, items 2-3 genre B; item 3 is the most popular overall.
+        facets = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float))
+        data = sp.csr_matrix(
+            np.array([[1, 1, 0, 0], [1, 0, 0, 1], [0, 0, 1, 1], [0, 0, 0, 1]], dtype=float)
+        )
+        model = GenrePopularityModel(facets, prior=0.05).fit(data)
+        fan_of_a = sp.csr_matrix(np.array([[1, 0, 0, 0]], dtype=float))
+        ids, _ = model.recommend([0], fan_of_a, n=3)
+        assert ids.tolist() == [[1, 3, 2]]  # A's item first, then the chart by popularity
+        with pytest.raises(ValueError, match="4 rows for 5 items"):
+            GenrePopularityModel(facets).fit(sp.csr_matrix((2, 5)))
+
+
+class TestMoodPopularity(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return MoodPopularityModel(cluster_facets()[:, [1, 0, 2]])
+
+
+class TestContent(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return ContentModel(cluster_features())
+
+
 class TestItemKNN(ModelContract):
     def make(self, seed: int = 0) -> Recommender:
         return ItemKNNModel(k=3, weighting="log1p")
@@ -176,7 +262,18 @@ class TestBlend(ModelContract):
 def test_every_registered_model_has_a_contract_suite() -> None:
     suites = {
         type(suite().make()).version
-        for suite in (TestMostPopular, TestItemKNN, TestIALS, TestEASE, TestRP3Beta, TestBlend)
+        for suite in (
+            TestMostPopular,
+            TestTrending,
+            TestGenrePopularity,
+            TestMoodPopularity,
+            TestContent,
+            TestItemKNN,
+            TestIALS,
+            TestEASE,
+            TestRP3Beta,
+            TestBlend,
+        )
     }
     assert suites == set(MODEL_CLASSES)
     with pytest.raises(KeyError, match="known"):

@@ -1,0 +1,100 @@
+"""What the offline pipeline has already done: ``<work>/pipeline_state.json``.
+
+Each finished step is recorded with the fingerprint of its inputs (a digest of the data it
+read and of its settings) and the figures it produced. A later run skips a step whose inputs
+have the same fingerprint and whose outputs are still where it left them, and reruns the
+others; a run that crashed therefore resumes at the step that failed. The file is rewritten
+whole after each step (write, then rename), so it never holds half a record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+class StepRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    fingerprint: str
+    finished_at: datetime
+    seconds: float
+    outputs: dict[str, Any] = Field(default_factory=dict)
+
+
+class _StateFile(BaseModel):
+    schema_version: int = 1
+    steps: dict[str, StepRecord] = Field(default_factory=dict)
+
+
+class PipelineState:
+    """The records of ``path``; a missing or unreadable file means nothing was done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._state = self._read()
+
+    def record(self, step: str) -> StepRecord | None:
+        return self._state.steps.get(step)
+
+    def done(self, step: str, fingerprint: str) -> StepRecord | None:
+        """The step's record when it finished with these inputs, else None."""
+        found = self._state.steps.get(step)
+        return found if found is not None and found.fingerprint == fingerprint else None
+
+    def mark_done(
+        self, step: str, fingerprint: str, seconds: float, outputs: dict[str, Any]
+    ) -> StepRecord:
+        entry = StepRecord(
+            fingerprint=fingerprint,
+            finished_at=datetime.now(UTC),
+            seconds=round(seconds, 3),
+            outputs=json.loads(json.dumps(outputs, default=str)),
+        )
+        self._state.steps[step] = entry
+        self._write()
+        return entry
+
+    def forget(self, step: str) -> None:
+        if self._state.steps.pop(step, None) is not None:
+            self._write()
+
+    def _read(self) -> _StateFile:
+        try:
+            return _StateFile.model_validate_json(self.path.read_bytes())
+        except FileNotFoundError:
+            return _StateFile()
+        except (OSError, ValidationError) as exc:
+            logger.warning("ignoring unreadable pipeline state %s: %s", self.path, exc)
+            return _StateFile()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_text(self._state.model_dump_json(indent=2) + "\n")
+        tmp.replace(self.path)
+
+
+def fingerprint(*parts: object) -> str:
+    """sha256 of ``parts`` as JSON (paths and other objects by their ``str``)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of one file's bytes; ``""`` when it does not exist."""
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

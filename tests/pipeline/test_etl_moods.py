@@ -1,0 +1,55 @@
+"""The ETL's Ibis mood rules agree with nlu.moods: regions, bounds, missing values, synonyms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from nlu.moods import MOOD_SYNONYMS, MOODS, mood_of_features
+from recommender.data.engines import duckdb_backend, load_table
+from recommender.data.unify import FEATURE_RANGES, canonical_mood, mood_conditions
+
+
+def _features(n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(3)
+    features = {name: rng.random(n) for name in FEATURE_RANGES}
+    features["tempo"] = rng.uniform(60, 180, n)
+    # Bounds exactly, and missing values, are where a translation would slip.
+    features["energy"][:20] = 0.4
+    features["tempo"][20:40] = 115.0
+    for k, name in enumerate(FEATURE_RANGES):
+        features[name][100 + k * 10 : 105 + k * 10] = np.nan
+    return features
+
+
+def test_mood_conditions_equal_mood_of_features(tmp_path: Path) -> None:
+    n = 400
+    features = _features(n)
+    con = duckdb_backend()
+    table = load_table(
+        con,
+        "features",
+        pa.table(
+            {"i": np.arange(n), **{k: pa.array(v, from_pandas=True) for k, v in features.items()}}
+        ),
+        tmp_path,
+    )
+    conditions = mood_conditions({name: table[name] for name in FEATURE_RANGES})
+    rows = con.to_pyarrow(table.select("i", **conditions).order_by("i")).to_pylist()
+    for row in rows:
+        i = row["i"]
+        expected = mood_of_features(
+            **{k: None if np.isnan(v[i]) else float(v[i]) for k, v in features.items()}
+        )
+        assert tuple(m for m in MOODS if row[m]) == expected, i
+
+
+def test_every_listener_word_maps_to_its_mood(tmp_path: Path) -> None:
+    words = [*MOOD_SYNONYMS, "  Chill ", "LAID   back", "summer hits", ""]
+    con = duckdb_backend()
+    table = load_table(con, "words", pa.table({"word": words}), tmp_path)
+    found = con.to_pyarrow(table.select(mood=canonical_mood(table.word))).column("mood")
+    expected = [*MOOD_SYNONYMS.values(), "relaxing", "relaxing", None, None]
+    assert found.to_pylist() == expected
