@@ -25,7 +25,8 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -223,8 +224,9 @@ def export_model(dest: Path, model_dir: Path | None = None, *, quantize: bool = 
                 )  # fmt: skip
             if quantize:
                 quantized = Path(tmp) / "int8.onnx"
-                quantize_dynamic(graph, quantized, weight_type=QuantType.QInt8,
-                                 per_channel=True, reduce_range=True)  # fmt: skip
+                with _root_logger_quiet():
+                    quantize_dynamic(graph, quantized, weight_type=QuantType.QInt8,
+                                     per_channel=True, reduce_range=True)  # fmt: skip
                 graph = quantized
         except OSError:
             raise
@@ -232,6 +234,19 @@ def export_model(dest: Path, model_dir: Path | None = None, *, quantize: bool = 
             raise EmbeddingsUnavailable(f"cannot export {MODEL_NAME} to ONNX") from exc
         os.replace(graph, dest)
     return dest
+
+
+@contextmanager
+def _root_logger_quiet() -> Iterator[None]:
+    """onnxruntime's quantizer logs a line per tensor on the root logger: keep them out of
+    the offline job's logs while it runs."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _mean_pooled(model: Any) -> Any:
