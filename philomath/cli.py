@@ -261,6 +261,19 @@ def evaluate(
         raise SystemExit(code)
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def tune(args: tuple[str, ...]) -> None:
+    """Optuna over cross-validation folds of the Last.fm protocol's training split (never its
+    test split), every trial logged: --data-dir DIR [--space blend|ease|itemknn|rp3beta]
+    [--trials 20] [--folds 3] [--seed 0] [--timeout-s S] [--trial-log FILE.jsonl]."""
+    from recommender.tuning import main as tuning_main
+
+    code = tuning_main(list(args))
+    if code:
+        raise SystemExit(code)
+
+
 @main.group()
 def nlu() -> None:
     """Language understanding: parse utterances, evaluate the parser."""

@@ -6,7 +6,7 @@ the trial's value is the mean over folds. Folds come from ``kfold_splits`` of th
 given, which must itself be training data: tune on a protocol's train split, never on its
 test split. The sampler is seeded, so the same call proposes the same trials.
 
-``python -m recommender.tuning --data-dir DIR [--space blend] [--trials 20] [--seed 0]`` tunes
+``philomath tune --data-dir DIR [--space blend] [--trials 20] [--seed 0]`` tunes
 on the training split of the Last.fm protocol for that seed and prints the best parameters.
 
 Every finished trial is logged (``logging``, and one JSON line per trial to ``trial_log`` when
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Tune a search space on the Last.fm protocol's training split; print the best as JSON."""
     from recommender.evaluation.lastfm_protocol import protocol_split
 
-    parser = argparse.ArgumentParser(prog="python -m recommender.tuning")
+    parser = argparse.ArgumentParser(prog="philomath tune")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--space", choices=sorted(SEARCH_SPACES), default="blend")
     parser.add_argument("--trials", type=int, default=20)

@@ -158,6 +158,22 @@ def test_evaluate_writes_an_html_report(runner: CliRunner, tmp_path: Path) -> No
     assert page.count("<svg") >= 3 and "<td>popularity</td>" in page and "<td>blend</td>" in page
 
 
+def test_tune_logs_every_trial_and_prints_the_best(runner: CliRunner, tmp_path: Path) -> None:
+    files = _lastfm_files()
+    data = files.write_lastfm(tmp_path / "lastfm", plays=files.synthetic_plays())
+    log = tmp_path / "trials.jsonl"
+    args = ["tune", "--data-dir", str(data), "--space", "rp3beta", "--trials", "2"]
+    result = runner.invoke(main, [*args, "--folds", "2", "--trial-log", str(log)])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["best_params"]) == {"alpha", "beta", "k"}
+    assert [json.loads(line)["trial"] for line in log.read_text().splitlines()] == [0, 1]
+
+
+def test_tune_rejects_an_unknown_search_space(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["tune", "--data-dir", str(tmp_path), "--space", "nope"])
+    assert result.exit_code == 2 and "invalid choice" in result.output
+
+
 def test_the_cli_knows_the_pipeline_s_steps() -> None:
     from philomath.cli import PIPELINE_STEPS
     from recommender.pipeline import STEPS

@@ -6,27 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from mood_cases import expected_moods, probe_features
 
-from nlu.moods import MOOD_SYNONYMS, MOODS, mood_of_features
+from nlu.moods import MOOD_SYNONYMS, MOODS
 from recommender.data.engines import duckdb_backend, load_table
 from recommender.data.unify import FEATURE_RANGES, canonical_mood, mood_conditions
 
 
-def _features(n: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(3)
-    features = {name: rng.random(n) for name in FEATURE_RANGES}
-    features["tempo"] = rng.uniform(60, 180, n)
-    # Bounds exactly, and missing values, are where a translation would slip.
-    features["energy"][:20] = 0.4
-    features["tempo"][20:40] = 115.0
-    for k, name in enumerate(FEATURE_RANGES):
-        features[name][100 + k * 10 : 105 + k * 10] = np.nan
-    return features
-
-
 def test_mood_conditions_equal_mood_of_features(tmp_path: Path) -> None:
     n = 400
-    features = _features(n)
+    features = probe_features(3, n)
     con = duckdb_backend()
     table = load_table(
         con,
@@ -40,10 +29,7 @@ def test_mood_conditions_equal_mood_of_features(tmp_path: Path) -> None:
     rows = con.to_pyarrow(table.select("i", **conditions).order_by("i")).to_pylist()
     for row in rows:
         i = row["i"]
-        expected = mood_of_features(
-            **{k: None if np.isnan(v[i]) else float(v[i]) for k, v in features.items()}
-        )
-        assert tuple(m for m in MOODS if row[m]) == expected, i
+        assert tuple(m for m in MOODS if row[m]) == expected_moods(features, i), i
 
 
 def test_every_listener_word_maps_to_its_mood(tmp_path: Path) -> None:
