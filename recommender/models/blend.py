@@ -74,6 +74,16 @@ class BlendModel(ScoringModel):
         return None
 
 
+class HybridModel(BlendModel):
+    """A collaborative model blended with the content model: the same mixing, its own
+    registry name, so a training run can register it beside the collaborative blend. The
+    content part ranks tracks nobody has played yet and pulls lists toward each listener's
+    taste in genre, moods and sound."""
+
+    name = "hybrid"
+    version = "hybrid.v1"
+
+
 def _scoring(model: object) -> ScoringModel:
     if not isinstance(model, ScoringModel):
         raise TypeError(f"{type(model).__name__} cannot be blended: it is not a ScoringModel")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recommender.models.base import Recommender, read_meta
-from recommender.models.blend import BlendModel
+from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
 from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
@@ -27,6 +27,7 @@ MODEL_CLASSES: dict[str, type[Recommender]] = {
         EASEModel,
         RP3BetaModel,
         BlendModel,
+        HybridModel,
     )
 }
 

@@ -16,7 +16,7 @@ import recommender.models.base as base_module
 from recommender.content import ItemFeatures
 from recommender.models import NotFittedError
 from recommender.models.base import Recommender
-from recommender.models.blend import BlendModel
+from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.catalog import MODEL_CLASSES, load_model, model_class
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
@@ -259,6 +259,11 @@ class TestBlend(ModelContract):
         return BlendModel([EASEModel(l2=1.0), RP3BetaModel(k=5)], weights=[0.7, 0.3])
 
 
+class TestHybrid(ModelContract):
+    def make(self, seed: int = 0) -> Recommender:
+        return HybridModel([EASEModel(l2=1.0), ContentModel(cluster_features())], [0.8, 0.2])
+
+
 def test_every_registered_model_has_a_contract_suite() -> None:
     suites = {
         type(suite().make()).version
@@ -273,6 +278,7 @@ def test_every_registered_model_has_a_contract_suite() -> None:
             TestEASE,
             TestRP3Beta,
             TestBlend,
+            TestHybrid,
         )
     }
     assert suites == set(MODEL_CLASSES)
