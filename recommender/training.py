@@ -303,7 +303,14 @@ def train(
     registry.prune(keep=KEEP_RUNS)
     step = time.perf_counter()
     report_path = write_training_report(
-        reports_dir, run, results, chosen, fingerprint, registered, satisfaction is not None
+        reports_dir,
+        run,
+        results,
+        chosen,
+        fingerprint,
+        registered,
+        satisfaction is not None,
+        promoted=promoted is not None,
     )
     timings["report"] = _since(step)
     timings["total"] = _since(started)
@@ -362,12 +369,16 @@ def write_training_report(
     data: DataFingerprint,
     registered: dict[str, Manifest],
     satisfaction: bool,
+    *,
+    promoted: bool = True,
 ) -> Path:
     """``<reports_dir>/<run>.html``, copied to ``latest.html``."""
     best = registered[chosen]
     facts = {
         "training run": run,
-        "promoted as": f"{best.name} run {best.run}",
+        "promoted as" if promoted else "not promoted (--no-promote)": (
+            f"{best.name} run {best.run}"
+        ),
         "selected by": f"{SELECT_BY} on a {HOLDOUT_FRACTION:.0%} per-listener holdout",
         "data": ", ".join(f"{key} {value:,}" for key, value in data.rows.items()),
         "data fingerprint": data.digest,

@@ -33,7 +33,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .6rem;text-align:right;
 border-bottom:1px solid #eee}th:first-child,td:first-child{text-align:left}
 tr.chosen td{font-weight:600;background:#f3f8ff}.plot svg{max-width:100%;height:auto}
-.note{color:#555;font-size:.9rem}code{font-size:.85rem}
+.note{color:#555;font-size:.9rem}code{font-size:.85rem}.wide{overflow-x:auto}
 """
 
 
@@ -173,7 +173,8 @@ def _table(
         + "</tr>"
         for i, row in enumerate(rows)
     )
-    return f"<table>{head}{body}</table>"
+    # Wide tables (every metric at every k) scroll inside their box, not the whole page.
+    return f'<div class="wide"><table>{head}{body}</table></div>'
 
 
 # -- plots ------------------------------------------------------------------------------------

@@ -91,7 +91,9 @@ def test_without_truth_satisfaction_is_left_out(world: tuple[Path, Path], tmp_pa
     assert report.promoted is None and not report.satisfaction_measured
     assert ModelRegistry(tmp_path / "models").promoted() is None
     assert all(not any(k.startswith("satisfaction") for k in r.metrics) for r in report.results)
-    assert "satisfaction not measured" in report.report_path.read_text()
+    page = report.report_path.read_text()
+    assert "satisfaction not measured" in page
+    assert "not promoted" in page and "promoted as" not in page
 
 
 def test_training_without_etl_output_is_a_clear_error(tmp_path: Path) -> None:
