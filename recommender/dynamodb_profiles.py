@@ -41,6 +41,7 @@ from recommender.profiles import (
     ProfileUpdate,
     TrackCounts,
     UserProfile,
+    with_live_feedback,
 )
 
 SHARDS = 8
@@ -95,6 +96,53 @@ class DynamoDBProfileStore:
     def put_many(self, profiles: Iterable[UserProfile]) -> int:
         return self._table.put_all(_items(profiles))
 
+    def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
+        written = 0
+        for profile in profiles:
+            self._refresh(profile)
+            written += 1
+        return written
+
+    def _refresh(self, profile: UserProfile) -> None:
+        """Read, merge, and put conditional on ``rev`` as ``apply_events`` does, so neither
+        overwrites the other; a conflict re-reads and merges again."""
+        for attempt in range(MAX_APPLY_ATTEMPTS):
+            if attempt:
+                time.sleep(_CONFLICT_BACKOFF_S * 2 ** (attempt - 1))
+            item = self._table.get((profile.user_id,), consistent=True)
+            rev = int(item["rev"]["N"]) if item is not None and "rev" in item else None
+            merged = with_live_feedback(profile, None if item is None else _profile_of(item))
+            put = self._conditional_put(merged, rev)
+            with self._table.translated("put_item"):
+                try:
+                    self._client.put_item(**put)
+                    return
+                except ClientError as exc:
+                    if (
+                        exc.response.get("Error", {}).get("Code")
+                        != "ConditionalCheckFailedException"
+                    ):
+                        raise
+        raise ProfileStoreUnavailable(
+            f"refreshing {profile.user_id!r} kept conflicting with other writers after "
+            f"{MAX_APPLY_ATTEMPTS} attempts"
+        )
+
+    def _conditional_put(self, profile: UserProfile, rev: int | None) -> dict[str, Any]:
+        """A put of ``profile`` with ``rev`` bumped, only if the stored ``rev`` is still
+        ``rev`` (absent when None)."""
+        put: dict[str, Any] = {
+            "TableName": self._table.name,
+            "Item": {**_item(profile), "rev": {"N": str((rev or 0) + 1)}},
+            "ExpressionAttributeNames": {"#rev": "rev"},
+        }
+        if rev is None:
+            put["ConditionExpression"] = "attribute_not_exists(#rev)"
+        else:
+            put["ConditionExpression"] = "#rev = :rev"
+            put["ExpressionAttributeValues"] = {":rev": {"N": str(rev)}}
+        return put
+
     # -- feedback ---------------------------------------------------------------------------
 
     def apply_events(
@@ -133,17 +181,7 @@ class DynamoDBProfileStore:
         self, user_id: str, new: list[str], change: ProfileChange, rev: int | None
     ) -> list[dict[str, Any]]:
         now = time.time()
-        profile_put: dict[str, Any] = {
-            "TableName": self._table.name,
-            "Item": {**_item(change.profile), "rev": {"N": str((rev or 0) + 1)}},
-            "ExpressionAttributeNames": {"#rev": "rev"},
-        }
-        if rev is None:
-            profile_put["ConditionExpression"] = "attribute_not_exists(#rev)"
-        else:
-            profile_put["ConditionExpression"] = "#rev = :rev"
-            profile_put["ExpressionAttributeValues"] = {":rev": {"N": str(rev)}}
-        actions: list[dict[str, Any]] = [{"Put": profile_put}]
+        actions: list[dict[str, Any]] = [{"Put": self._conditional_put(change.profile, rev)}]
         expires = str(int(now + self._applied_ttl_s))
         for event_id in new:
             marker = {

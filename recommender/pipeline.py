@@ -5,7 +5,9 @@ Steps (``STEPS``), each skipped when it already ran on the same inputs (``pipeli
 - ``etl``: the raw feeds into the unified tables (``data.etl.run_etl``); inputs: every feed
   file's bytes (the generator's hidden ``_truth`` excluded).
 - ``catalog`` and ``profiles``: the unified tracks and listeners into their stores; inputs:
-  the unified tables' digest and the destination.
+  the unified tables' digest and the destination. Profiles are refreshed, not replaced: what
+  listeners said live (likes, dislikes, recent events) is kept
+  (``profiles.with_live_feedback``).
 - ``train``: candidates evaluated, all registered, the best promoted, an HTML report written
   (``training.train``); inputs: the unified tables, the generator's truth (evaluation only),
   the seed and the candidates.
@@ -191,7 +193,7 @@ def run_pipeline(
                     first.append(profile.user_id)
                 yield profile
 
-        count = profiles.put_many(
+        count = profiles.refresh_many(
             noting_the_first(
                 _bar(unified.profiles(unified_dir), rows["users"], "profiles", progress)
             )

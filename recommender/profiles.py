@@ -10,7 +10,7 @@ batch inference reads and clears those marks). So a redelivered event is never a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 # Events applied in one DynamoDB transaction: 1 profile + k markers + <= k counters + 1 mark
@@ -51,6 +51,20 @@ class UserProfile:
     liked_track_ids: tuple[str, ...] = field(default_factory=tuple)  # newest first
     disliked_track_ids: tuple[str, ...] = field(default_factory=tuple)  # newest first
     recent_events: tuple[RecentEvent, ...] = field(default_factory=tuple)  # newest first
+
+
+def with_live_feedback(feed: UserProfile, stored: UserProfile | None) -> UserProfile:
+    """``feed``, a profile recomputed from the teams' feeds, keeping what only live feedback
+    knows and no feed carries: likes, dislikes ("never play this again") and the recent
+    session events. Counts and affinities come from the feed, the history of record."""
+    if stored is None:
+        return feed
+    return replace(
+        feed,
+        liked_track_ids=stored.liked_track_ids,
+        disliked_track_ids=stored.disliked_track_ids,
+        recent_events=stored.recent_events,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +141,11 @@ class ProfileStore(Protocol):
 
     def put_many(self, profiles: Iterable[UserProfile]) -> int:
         """Insert or replace profiles; returns count."""
+
+    def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
+        """Write profiles recomputed from the feeds (the offline pipeline), each merged with
+        the stored one by ``with_live_feedback``, atomically with respect to ``apply_events``
+        so that a concurrent event is never lost; returns count."""
 
     def apply_events(
         self, user_id: str, event_ids: Sequence[str], update: ProfileUpdate

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
 from playback.sqlite_connection import SqliteConnections
@@ -21,6 +22,7 @@ from recommender.profiles import (
     ProfileUpdate,
     TrackCounts,
     UserProfile,
+    with_live_feedback,
 )
 
 _SCHEMA = (
@@ -114,6 +116,28 @@ class SqliteProfileStore:
             conn.executemany(
                 "INSERT OR REPLACE INTO profiles (user_id, profile) VALUES (?, ?)", rows()
             )
+        return written
+
+    def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
+        written = 0
+        iterator = iter(profiles)
+        # One write transaction per chunk: the consumer's apply_events waits, never interleaves.
+        while chunk := list(islice(iterator, _IN_CHUNK)):
+            with self._db.writing("refresh_many") as conn:
+                rows = conn.execute(
+                    "SELECT user_id, profile FROM profiles"
+                    f" WHERE user_id IN ({_placeholders(len(chunk))})",
+                    tuple(profile.user_id for profile in chunk),
+                ).fetchall()
+                stored = {user_id: _load(text) for user_id, text in rows}
+                conn.executemany(
+                    "INSERT OR REPLACE INTO profiles (user_id, profile) VALUES (?, ?)",
+                    [
+                        (p.user_id, dump_profile(with_live_feedback(p, stored.get(p.user_id))))
+                        for p in chunk
+                    ],
+                )
+            written += len(chunk)
         return written
 
     def apply_events(

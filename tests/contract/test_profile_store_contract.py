@@ -26,6 +26,7 @@ from recommender.profiles import (
     ChangedUser,
     ProfileChange,
     ProfileStore,
+    RecentEvent,
     TrackCounts,
     UserProfile,
 )
@@ -338,6 +339,55 @@ def test_apply_events_keeps_the_profile_it_updates(profiles: ProfileStore) -> No
     profiles.apply_events(FULL.user_id, ["e1"], _count_plays)
 
     assert profiles.get(FULL.user_id) == replace(FULL, play_count=11)
+
+
+def _dislike(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+    """An update that records each event as a dislike of track ``t-<id>``."""
+    profile = current or UserProfile("u1")
+    disliked = tuple(f"t-{event_id}" for event_id in reversed(new_ids))
+    return ProfileChange(replace(profile, disliked_track_ids=disliked + profile.disliked_track_ids))
+
+
+def test_refresh_takes_the_feed_and_keeps_live_feedback(profiles: ProfileStore) -> None:
+    live = replace(
+        UserProfile("u1", country="SE", play_count=3),
+        liked_track_ids=("t-liked",),
+        recent_events=(RecentEvent("t-liked", "liked", 1_700_000_000.0, "jazz", ("calm",)),),
+    )
+    profiles.put_many([live])
+    profiles.apply_events("u1", ["e1"], _dislike)
+    from_feed = replace(FULL, user_id="u1", liked_track_ids=(), disliked_track_ids=())
+
+    assert profiles.refresh_many([from_feed, UserProfile("new", play_count=2)]) == 2
+
+    assert profiles.get("u1") == replace(
+        from_feed,
+        liked_track_ids=("t-liked",),
+        disliked_track_ids=("t-e1",),  # "never play this again" survives the nightly run
+        recent_events=live.recent_events,
+    )
+    assert profiles.get("new") == UserProfile("new", play_count=2)
+    assert profiles.apply_events("u1", ["e1"], _dislike) == []  # still applied once
+
+
+def test_refresh_never_loses_a_concurrent_event(profiles: ProfileStore) -> None:
+    events = [f"e{i}" for i in range(30)]
+
+    def apply_all() -> None:
+        for event_id in events:
+            profiles.apply_events("u1", [event_id], _dislike)
+
+    def refresh_all() -> None:
+        for n in range(30):
+            profiles.refresh_many([UserProfile("u1", play_count=n)])
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(apply_all), pool.submit(refresh_all)]:
+            done.result()
+
+    profile = profiles.get("u1")
+    assert profile is not None and profile.play_count == 29
+    assert sorted(profile.disliked_track_ids) == sorted(f"t-{e}" for e in events)
 
 
 def test_more_events_than_one_chunk_are_all_applied_once(profiles: ProfileStore) -> None:

@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from playback.catalog import Artist, Track
-from recommender.profiles import ChangedUser, ProfileUpdate, TrackCounts, UserProfile
+from recommender.profiles import (
+    ChangedUser,
+    ProfileUpdate,
+    TrackCounts,
+    UserProfile,
+    with_live_feedback,
+)
 from recommender.store import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
 
 
@@ -86,6 +92,10 @@ class MemoryProfiles:
 
     def put_checkpoint(self, consumer: str, position: str) -> None:
         raise NotImplementedError
+
+    def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
+        merged = [with_live_feedback(p, self.profiles.get(p.user_id)) for p in profiles]
+        return self.put_many(merged)
 
     def put_many(self, profiles: Iterable[UserProfile]) -> int:
         written = 0

@@ -3,7 +3,8 @@ that failed half-way starts again at the failed step, a promotion reruns batch i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ import pytest
 
 from playback.sqlite_catalog import SqliteTrackCatalog
 from recommender import pipeline
-from recommender.data import generate_feeds
+from recommender.data import generate_feeds, unified
 from recommender.pipeline import STEPS, PipelineReport, run_pipeline
+from recommender.profiles import ProfileChange, UserProfile
 from recommender.registry import ModelRegistry
 from recommender.sqlite_profiles import SqliteProfileStore
 from recommender.sqlite_store import SqliteRecommendationStore
@@ -41,6 +43,9 @@ class World:
             candidates=FAST,
             **options,
         )
+
+    def first_user(self) -> str:
+        return min(p.user_id for p in unified.profiles(self.work / "unified"))
 
     def close(self) -> None:
         for port in (self.catalog, self.profiles, self.store):
@@ -125,3 +130,19 @@ def test_changed_inputs_or_missing_outputs_rerun_only_what_they_touch(world: Wor
     generate_feeds(world.raw, users=30, tracks=300, events=3_000, seed=9, progress=False)
     changed = world.run()
     assert set(changed.timings) == set(STEPS)
+
+
+def test_rewriting_profiles_keeps_what_listeners_said_live(world: World) -> None:
+    world.run()
+    listener = next(iter(world.profiles.get_many([world.first_user()]).values()))
+
+    def dislike(current: UserProfile | None, new_ids: Sequence[str]) -> ProfileChange:
+        profile = current or listener
+        return ProfileChange(replace(profile, disliked_track_ids=("t-never",), play_count=-1))
+
+    world.profiles.apply_events(listener.user_id, ["e-live"], dislike)
+    world.run(from_step="profiles")
+
+    after = world.profiles.get(listener.user_id)
+    assert after is not None and after.disliked_track_ids == ("t-never",)
+    assert after.play_count == listener.play_count  # counts come back from the feeds
