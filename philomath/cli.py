@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,17 +116,14 @@ def pipeline_run(
     best model, HTML report) and recommendations for every user. Steps whose inputs did not
     change since they last finished are skipped, so a failed run resumes where it stopped."""
     from philomath.offline import run_offline
-    from recommender.errors import RecommenderError
 
     if engine is not None:
         settings = settings.model_copy(update={"etl_engine": engine})
     started = time.perf_counter()
-    try:
+    with _clear_errors():
         report = run_offline(
             settings, force_generate=force_generate, force=force, from_step=from_step
         )
-    except RecommenderError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(_jsonable(report), indent=2))
     else:
@@ -141,12 +140,9 @@ def train(settings: Settings, no_promote: bool, as_json: bool) -> None:
     promote the best (NDCG@10 on held-out plays) and write an HTML report. Needs the ETL's
     output (philomath pipeline run); run `philomath batch` afterwards to serve the new model."""
     from philomath.offline import run_training
-    from recommender.errors import RecommenderError
 
-    try:
+    with _clear_errors():
         report = run_training(settings, promote=not no_promote)
-    except RecommenderError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(report.summary(), indent=2))
         return
@@ -168,14 +164,12 @@ def models() -> None:
 @click.pass_obj
 def models_list(settings: Settings, as_json: bool) -> None:
     """Every registered model, oldest first; the promoted one is marked with *."""
-    from recommender.registry import ModelRegistry, RegistryError
+    from recommender.registry import ModelRegistry
 
     registry = ModelRegistry(settings.models_dir)
-    try:
+    with _clear_errors():
         found = registry.models()
         promoted = registry.promoted_ref()
-    except RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         rows = [m.model_dump(mode="json") for m in found]
         click.echo(json.dumps({"promoted": promoted, "models": rows}, indent=2))
@@ -200,14 +194,12 @@ def models_list(settings: Settings, as_json: bool) -> None:
 def models_promote(settings: Settings, name: str, run: str | None) -> None:
     """Promote NAME (e.g. ials.v1) at RUN (default: its latest run). Batch inference serves it
     from its next full run (`philomath batch`, or at once under `batch --watch`)."""
-    from recommender.registry import ModelRegistry, RegistryError
+    from recommender.registry import ModelRegistry
 
-    try:
+    with _clear_errors():
         manifest = ModelRegistry(settings.models_dir).promote(
             name, run, reason="philomath models promote"
         )
-    except RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"promoted {manifest.name} run {manifest.run}")
     click.echo(_SERVE_HINT, err=True)
 
@@ -216,12 +208,10 @@ def models_promote(settings: Settings, name: str, run: str | None) -> None:
 @click.pass_obj
 def models_rollback(settings: Settings) -> None:
     """Promote again the model that was promoted before the current one."""
-    from recommender.registry import ModelRegistry, RegistryError
+    from recommender.registry import ModelRegistry
 
-    try:
+    with _clear_errors():
         manifest = ModelRegistry(settings.models_dir).rollback(reason="philomath models rollback")
-    except RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"rolled back to {manifest.name} run {manifest.run}")
     click.echo(_SERVE_HINT, err=True)
 
@@ -481,6 +471,18 @@ def _pipeline_summary(report: Any) -> str:
             + (f"; skipped {', '.join(report.skipped)}" if report.skipped else ""),
         ]
     )
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """What the offline side refuses (bad feeds, a registry problem) as a one-line CLI error
+    with exit code 1, not a traceback."""
+    from recommender.errors import RecommenderError
+
+    try:
+        yield
+    except RecommenderError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _training_table(summary: dict[str, Any]) -> str:

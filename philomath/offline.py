@@ -4,7 +4,6 @@ and training alone (``run_training``) over the pipeline's unified tables."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from philomath.settings import Settings
@@ -29,8 +28,9 @@ def run_offline(
     pipeline's pending steps into the configured catalog, profile store and recommendation
     store (``force``: every step; ``from_step``: that step and those after it)."""
     from recommender.data.generate import generate_feeds
+    from recommender.digests import fingerprint
     from recommender.pipeline import STATE_FILE, run_pipeline
-    from recommender.pipeline_state import PipelineState, fingerprint
+    from recommender.pipeline_state import PipelineState, StepRunner
 
     generate_feeds(
         settings.raw_dir,
@@ -61,13 +61,16 @@ def run_offline(
     finally:
         backends.close()
     # The gazetteer is built from the catalog's tables: rebuilt only when they changed.
-    state = PipelineState(settings.work_dir / STATE_FILE)
-    inputs = fingerprint(report.unified_digest, str(settings.gazetteer_dir))
-    stale = state.done("gazetteer", inputs) is None or not settings.gazetteer_dir.exists()
-    started = time.perf_counter()
-    if (force or stale) and build_nlu_gazetteer(settings):
-        seconds = time.perf_counter() - started
-        state.mark_done("gazetteer", inputs, seconds, {"path": settings.gazetteer_dir})
+    gazetteer = settings.gazetteer_dir
+    runner = StepRunner(
+        PipelineState(settings.work_dir / STATE_FILE), {"gazetteer"} if force else set(), progress
+    )
+    runner.run(
+        "gazetteer",
+        fingerprint(report.unified_digest, str(gazetteer)),
+        lambda: {"path": gazetteer, "built": build_nlu_gazetteer(settings)},
+        still_there=lambda out: bool(out["built"]) and gazetteer.exists(),
+    )
     return report
 
 

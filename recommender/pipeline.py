@@ -27,9 +27,8 @@ It takes its ports as arguments and never reads settings or builds adapters: the
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,10 +42,11 @@ from recommender.data import unified
 from recommender.data.engines import EngineName
 from recommender.data.etl import EtlReport, run_etl
 from recommender.data.interactions import Interactions
+from recommender.digests import file_digest, fingerprint, tree_digest
 from recommender.evaluation.satisfaction import TRUTH_FILE
-from recommender.pipeline_state import PipelineState, StepRecord, file_digest, fingerprint
+from recommender.pipeline_state import PipelineState, StepRunner
 from recommender.profiles import ProfileStore, UserProfile
-from recommender.registry import ModelRegistry, RegistryError, tree_digest
+from recommender.registry import ModelRegistry, RegistryError
 from recommender.store import RecommendationStore
 from recommender.training import CANDIDATES, Candidate, train
 
@@ -143,21 +143,13 @@ def run_pipeline(
         raise ValueError(f"unknown step {from_step!r}; steps: {', '.join(STEPS)}")
     rerun = set(STEPS if force else STEPS[STEPS.index(from_step) :] if from_step else ())
     state = PipelineState(work_dir / STATE_FILE)
-    runner = _StepRunner(state, rerun, progress)
+    runner = StepRunner(state, rerun, progress)
     unified_dir = work_dir / "unified"
     models_dir = work_dir / "models"
 
     def etl() -> dict[str, Any]:
         report = run_etl(raw_dir, work_dir, progress=progress, engine=etl_engine)
-        summary = EtlSummary.of(report)
-        return {
-            "raw_rows": summary.raw_rows,
-            "unified_rows": summary.unified_rows,
-            "quarantined": summary.quarantined,
-            "quarantined_total": summary.quarantined_total,
-            "report_path": summary.report_path,
-            "unified_digest": tree_digest(unified_dir),
-        }
+        return {**asdict(EtlSummary.of(report)), "unified_digest": tree_digest(unified_dir)}
 
     feeds = tree_digest(raw_dir, skip={_TRUTH_DIR}) if raw_dir.is_dir() else ""
     etl_out = runner.run(
@@ -284,50 +276,6 @@ def run_pipeline(
         lists_written=int(recommend_out["lists"]),
         snapshot=str(recommend_out["snapshot"]),
     )
-
-
-class _StepRunner:
-    """Runs a step unless its record matches; records it when it finishes."""
-
-    def __init__(self, state: PipelineState, rerun: set[str], progress: bool) -> None:
-        self.state = state
-        self.rerun = rerun
-        self.progress = progress
-        self.timings: dict[str, float] = {}
-        self.skipped: list[str] = []
-
-    def run(
-        self,
-        name: str,
-        inputs: str,
-        work: Callable[[], dict[str, Any]],
-        *,
-        still_there: Callable[[dict[str, Any]], bool],
-    ) -> dict[str, Any]:
-        done = None if name in self.rerun else self.state.done(name, inputs)
-        if done is not None and _holds(done, still_there):
-            self.skipped.append(name)
-            self._say(f"pipeline: {name} skipped (inputs unchanged since {done.finished_at:%c})")
-            return done.outputs
-        self._say(f"pipeline: {name}...")
-        started = time.perf_counter()
-        outputs = work()
-        seconds = time.perf_counter() - started
-        record = self.state.mark_done(name, inputs, seconds, outputs)
-        self.timings[name] = record.seconds
-        self._say(f"pipeline: {name} done in {seconds:.1f}s")
-        return record.outputs
-
-    def _say(self, message: str) -> None:
-        if self.progress:
-            tqdm.write(message, file=sys.stderr)
-
-
-def _holds(record: StepRecord, still_there: Callable[[dict[str, Any]], bool]) -> bool:
-    try:
-        return still_there(record.outputs)
-    except (KeyError, TypeError, OSError, RegistryError):
-        return False  # a record from another version, or outputs that cannot be checked
 
 
 def _unified_digest(unified_dir: Path) -> str:

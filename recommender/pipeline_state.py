@@ -9,14 +9,19 @@ whole after each step (write, then rename), so it never holds half a record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tqdm import tqdm
+
+from recommender.registry import RegistryError
 
 logger = logging.getLogger(__name__)
 
@@ -83,18 +88,46 @@ class PipelineState:
         tmp.replace(self.path)
 
 
-def fingerprint(*parts: object) -> str:
-    """sha256 of ``parts`` as JSON (paths and other objects by their ``str``)."""
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+class StepRunner:
+    """Runs a step unless its record matches and ``still_there`` confirms its outputs;
+    records it when it finishes. Steps named in ``rerun`` always run."""
+
+    def __init__(self, state: PipelineState, rerun: set[str], progress: bool) -> None:
+        self.state = state
+        self.rerun = rerun
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.skipped: list[str] = []
+
+    def run(
+        self,
+        name: str,
+        inputs: str,
+        work: Callable[[], dict[str, Any]],
+        *,
+        still_there: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any]:
+        done = None if name in self.rerun else self.state.done(name, inputs)
+        if done is not None and _holds(done, still_there):
+            self.skipped.append(name)
+            self._say(f"pipeline: {name} skipped (inputs unchanged since {done.finished_at:%c})")
+            return done.outputs
+        self._say(f"pipeline: {name}...")
+        started = time.perf_counter()
+        outputs = work()
+        seconds = time.perf_counter() - started
+        record = self.state.mark_done(name, inputs, seconds, outputs)
+        self.timings[name] = record.seconds
+        self._say(f"pipeline: {name} done in {seconds:.1f}s")
+        return record.outputs
+
+    def _say(self, message: str) -> None:
+        if self.progress:
+            tqdm.write(message, file=sys.stderr)
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of one file's bytes; ``""`` when it does not exist."""
-    if not path.is_file():
-        return ""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _holds(record: StepRecord, still_there: Callable[[dict[str, Any]], bool]) -> bool:
+    try:
+        return still_there(record.outputs)
+    except (KeyError, TypeError, OSError, RegistryError):
+        return False  # a record from another version, or outputs that cannot be checked

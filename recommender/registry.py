@@ -32,7 +32,7 @@ import math
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,12 +41,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from recommender.digests import tree_digest
 from recommender.errors import RecommenderError
 
 MANIFEST = "manifest.json"
 ARTIFACT = "artifact"
 PROMOTIONS = "promotions.jsonl"
-_CHUNK = 1 << 20
 
 
 class RegistryError(RecommenderError):
@@ -304,20 +304,6 @@ def _replay(entries: Iterable[Promotion]) -> list[tuple[str, str]]:
 def new_run_id(now: datetime | None = None) -> str:
     """A training run's id: UTC time (sorts in time order) and a random suffix."""
     return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{token_hex(2)}"
-
-
-def tree_digest(folder: Path, *, skip: Collection[str] = ()) -> str:
-    """sha256 over every file under ``folder``: relative paths and contents, in path order;
-    top-level entries named in ``skip`` are left out."""
-    digest = hashlib.sha256()
-    files = (p for p in folder.rglob("*") if p.is_file())
-    for path in sorted(p for p in files if p.relative_to(folder).parts[0] not in skip):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def vocabulary_digest(user_ids: Iterable[str], track_ids: Iterable[str]) -> str:

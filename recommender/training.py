@@ -49,6 +49,7 @@ from recommender.batch_models import user_items_matrix
 from recommender.content import ItemFeatures
 from recommender.data import unified
 from recommender.data.interactions import Interactions
+from recommender.digests import tree_digest
 from recommender.errors import DataError
 from recommender.evaluation.protocol import ModelResult, UserMeasure, evaluate_split
 from recommender.evaluation.report import EvaluationReport, write_report
@@ -67,8 +68,8 @@ from recommender.registry import (
     DataFingerprint,
     Manifest,
     ModelRegistry,
+    code_version,
     new_run_id,
-    tree_digest,
     vocabulary_digest,
 )
 
@@ -279,6 +280,7 @@ def train(
     step = time.perf_counter()
     registry = ModelRegistry(models_dir)
     registered: dict[str, Manifest] = {}
+    code = code_version()  # asks git: once per run, not once per candidate
     for result, candidate in zip(results, candidates, strict=True):
         model = evaluated[candidate.label]
         registered[candidate.label] = registry.register(
@@ -291,6 +293,7 @@ def train(
             segments=result.segments,
             fitted_on=ALL_PLAYS if candidate.label == chosen else HOLDOUT_PLAYS,
             notes=candidate.description,
+            code=code,
         )
     timings["register"] = _since(step)
 

@@ -138,7 +138,7 @@ def _summary_table(report: EvaluationReport, has_satisfaction: bool) -> str:
 
 
 def _by_k_table(results: Sequence[ModelResult], cutoffs: Sequence[int]) -> str:
-    families = [*RANKING, *([SATISFACTION] if _has(results, SATISFACTION, cutoffs) else [])]
+    families = _families(results, cutoffs)
     header = ["model"] + [f"{m}@{c}" for m in families for c in cutoffs]
     rows = [
         [r.label] + [_num(r.metrics.get(f"{m}@{c}")) for m in families for c in cutoffs]
@@ -216,7 +216,7 @@ def _satisfaction_bars(results: Sequence[ModelResult], k: int, baseline: str | N
 
 
 def _metrics_by_k(results: Sequence[ModelResult], cutoffs: Sequence[int]) -> Figure:
-    families = [*RANKING, *([SATISFACTION] if _has(results, SATISFACTION, cutoffs) else [])]
+    families = _families(results, cutoffs)
     fig, axes = _figure(1, len(families), width=3.0 * len(families), height=3.2)
     for axis, metric in zip(axes, families, strict=True):
         for r in results:
@@ -264,8 +264,12 @@ def _plot(fig: Figure) -> str:
 # -- small helpers ----------------------------------------------------------------------------
 
 
-def _has(results: Sequence[ModelResult], metric: str, cutoffs: Sequence[int]) -> bool:
-    return bool(cutoffs) and all(f"{metric}@{c}" in r.metrics for r in results for c in cutoffs)
+def _families(results: Sequence[ModelResult], cutoffs: Sequence[int]) -> list[str]:
+    """The metrics shown by k: the ranking ones, and satisfaction where every model has it."""
+    has_satisfaction = bool(cutoffs) and all(
+        f"{SATISFACTION}@{c}" in r.metrics for r in results for c in cutoffs
+    )
+    return [*RANKING, *([SATISFACTION] if has_satisfaction else [])]
 
 
 def _value(value: float | None) -> float:

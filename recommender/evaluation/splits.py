@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from recommender.models.base import aligned_times
 from recommender.models.neighbours import rank_within_rows
 
 BoolArray = npt.NDArray[np.bool_]
@@ -59,7 +60,7 @@ def holdout_split(user_items: sp.csr_matrix, fraction: float, seed: int) -> Spli
 def last_n_split(user_items: sp.csr_matrix, times: sp.csr_matrix, n: int) -> Split:
     """Each user's ``n`` latest items to test (ties by higher item index), never all of them."""
     matrix = _canonical(user_items)
-    time_values = _aligned_times(matrix, times)
+    time_values = aligned_times(matrix, times)
     lengths = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), lengths)
     order = np.lexsort((-matrix.indices, -time_values, rows))  # latest first within a row
@@ -71,7 +72,7 @@ def last_n_split(user_items: sp.csr_matrix, times: sp.csr_matrix, n: int) -> Spl
 def time_cut_split(user_items: sp.csr_matrix, times: sp.csr_matrix, cut: float) -> Split:
     """Entries with time >= ``cut`` to test, the rest to train."""
     matrix = _canonical(user_items)
-    return _divide(matrix, _aligned_times(matrix, times) >= cut)
+    return _divide(matrix, aligned_times(matrix, times) >= cut)
 
 
 def kfold_splits(user_items: sp.csr_matrix, k: int, seed: int) -> list[Split]:
@@ -92,19 +93,6 @@ def _canonical(user_items: sp.csr_matrix) -> sp.csr_matrix:
     matrix.eliminate_zeros()
     matrix.sort_indices()
     return matrix
-
-
-def _aligned_times(matrix: sp.csr_matrix, times: sp.csr_matrix) -> npt.NDArray[np.float64]:
-    """``times`` values in ``matrix``'s entry order; every entry must have a time."""
-    aligned = sp.csr_matrix(times, dtype=np.float64)
-    if aligned.shape != matrix.shape:
-        raise ValueError("times must have the shape of user_items")
-    values = np.asarray(aligned[matrix.nonzero()]).ravel()
-    pattern = sp.csr_matrix(aligned, copy=True)
-    pattern.data = np.ones_like(pattern.data)
-    if pattern.multiply(matrix).nnz != matrix.nnz:
-        raise ValueError("times must give a time for every stored user_items entry")
-    return values
 
 
 def _random_rank_in_row(matrix: sp.csr_matrix, rng: np.random.Generator) -> IntArray:

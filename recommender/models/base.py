@@ -163,6 +163,20 @@ def as_user_items(user_items: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
     return matrix
 
 
+def aligned_times(matrix: sp.csr_matrix, times: sp.csr_matrix) -> npt.NDArray[np.float64]:
+    """``times`` values in ``matrix``'s entry order (``matrix`` canonical, as from
+    ``as_user_items``); every entry must have a time."""
+    aligned = sp.csr_matrix(times, dtype=np.float64)
+    if aligned.shape != matrix.shape:
+        raise ValueError("times must have the shape of user_items")
+    values = np.asarray(aligned[matrix.nonzero()]).ravel()
+    pattern = sp.csr_matrix(aligned, copy=True)
+    pattern.data = np.ones_like(pattern.data)
+    if pattern.multiply(matrix).nnz != matrix.nnz:
+        raise ValueError("times must give a time for every stored user_items entry")
+    return values
+
+
 def top_n(scores: FloatArray, n: int) -> tuple[IntArray, FloatArray]:
     """Per row, the ``n`` best finite scores (ties by lower column), padded with -1 / NaN."""
     rows, columns = scores.shape

@@ -27,7 +27,7 @@ from recommender.models.base import (
     sparse_restore,
     sparse_state,
 )
-from recommender.models.weighting import row_normalized
+from recommender.models.weighting import Weighting, row_normalized
 
 
 class FacetPopularityModel(ScoringModel):
@@ -58,8 +58,7 @@ class FacetPopularityModel(ScoringModel):
         self.facet_shares = row_normalized(sp.csr_matrix(self.item_facets, dtype=float), order=1)
 
     def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        played = user_items.copy()
-        played.data = np.ones_like(played.data)
+        played = Weighting("binary").apply(user_items)
         profile = row_normalized(sp.csr_matrix(played @ self.facet_shares), order=1)
         affinity = np.asarray((profile @ self.facet_shares.T).todense(), dtype=np.float64)
         scores: FloatArray = self.item_scores[None, :] * (affinity + self.prior)

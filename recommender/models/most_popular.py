@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel
+from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel, aligned_times
 
 _DAY_S = 86_400.0
 
@@ -69,18 +69,11 @@ class TrendingModel(MostPopularModel):
     def _fit(self, user_items: sp.csr_matrix) -> None:
         if self.times is None:
             raise ValueError("the trending model needs event times: TrendingModel(times)")
-        if self.times.shape != user_items.shape:
-            raise ValueError(f"times is {self.times.shape}, user_items {user_items.shape}")
-        played = user_items.copy()
-        played.data = np.ones_like(played.data)
-        aligned = sp.csr_matrix(self.times.multiply(played))
-        aligned.sort_indices()
-        if aligned.nnz != played.nnz:
-            raise ValueError("times must give a time for every stored user_items entry")
-        age_days = (aligned.data.max(initial=0.0) - aligned.data) / _DAY_S
+        taken_at = aligned_times(user_items, self.times)
+        age_days = (taken_at.max(initial=0.0) - taken_at) / _DAY_S
         weight = 0.5 ** (age_days / self.half_life_days)
-        decayed = np.bincount(aligned.indices, weights=weight, minlength=user_items.shape[1])
-        counts = np.bincount(aligned.indices, minlength=user_items.shape[1])
+        decayed = np.bincount(user_items.indices, weights=weight, minlength=user_items.shape[1])
+        counts = np.bincount(user_items.indices, minlength=user_items.shape[1])
         self.item_scores = np.where(counts > 0, decayed, -np.inf).astype(np.float64)
 
     def _params(self) -> dict[str, Any]:
