@@ -79,12 +79,14 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     """Dispatch one Alexa request envelope; the response envelope as a JSON-ready dict.
 
     Raises ``InvalidEnvelope`` when ``envelope`` is not a request envelope the SDK can read
-    (not an object, no ``request.type``, an unknown request type, no user id). Errors inside
+    (not an object, no ``request.type``, an unknown request type, no user id, or a NaN or
+    infinite number anywhere: not JSON, yet Python's parsers accept ``-Infinity``, and an
+    answer echoing it, session attributes say, could not be written back). Errors inside
     handlers never escape: the catch-all handler answers them.
     """
     _check_shape(envelope)
     try:
-        request = _SERIALIZER.deserialize(json.dumps(envelope), RequestEnvelope)
+        request = _SERIALIZER.deserialize(json.dumps(envelope, allow_nan=False), RequestEnvelope)
     except (SerializationException, TypeError, ValueError) as exc:
         raise InvalidEnvelope(f"not a readable Alexa request envelope: {exc}") from exc
     request_id = getattr(request.request, "request_id", None)

@@ -90,6 +90,17 @@ def test_a_valid_envelope_with_one_part_broken(
     _assert_answered(client.post("/alexa", content=json.dumps(envelope)))
 
 
+@pytest.mark.parametrize("number", ["-Infinity", "NaN", "1e400"])
+def test_a_number_json_cannot_hold_is_a_400_not_a_5xx(client: TestClient, number: str) -> None:
+    # Found by the fuzz above: session attributes echo back, and -Infinity cannot be written.
+    envelope = copy.deepcopy(VALID)
+    envelope["session"]["attributes"] = {"x": "__NUMBER__"}
+    body = json.dumps(envelope).replace('"__NUMBER__"', number)
+    response = client.post("/alexa", content=body)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
