@@ -34,14 +34,14 @@ import numpy as np
 
 from philomath.offline import run_offline
 from philomath.settings import Settings
-from recommender.batch import BatchInference
-from recommender.batch_lists import ListBuilder, ListSettings
-from recommender.batch_models import PopularityLists
+from recommender.batch.inference import BatchInference
+from recommender.batch.lists import ListBuilder, ListSettings
+from recommender.batch.promoted_model import PopularityLists
 from recommender.data import unified
 from recommender.data.interactions import Interactions
 from recommender.models.popularity import PopularityModel
-from recommender.sqlite_profiles import SqliteProfileStore
-from recommender.sqlite_store import SqliteRecommendationStore
+from recommender.storage.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
 N = 100
 BATCH = 2_048

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 
 from philomath.settings import Settings
 from philomath.wiring import build_online
-from recommender.router import RecommendationRequest
-from recommender.store import POPULAR_USER
+from recommender.serving.router import RecommendationRequest
+from recommender.storage.recommendations import POPULAR_USER
 from skill.alexa import handle_envelope
 from skill.alexa.envelopes import intent_request, search_request
 

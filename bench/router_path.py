@@ -32,7 +32,7 @@ from pathlib import Path
 from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import build_backends
-from recommender.router import RecommendationRequest, Router
+from recommender.serving.router import RecommendationRequest, Router
 
 
 def quantiles(samples: list[float]) -> tuple[float, float]:

@@ -80,7 +80,8 @@ def pipeline() -> None:
     """The offline pipeline."""
 
 
-PIPELINE_STEPS = ("etl", "catalog", "profiles", "train", "recommend")  # recommender.pipeline
+# The steps of recommender.offline.pipeline.
+PIPELINE_STEPS = ("etl", "catalog", "profiles", "train", "recommend")
 _SERVE_HINT = (
     "serve it: philomath batch (or philomath pipeline run; a running batch --watch picks it up)"
 )
@@ -164,7 +165,7 @@ def models() -> None:
 @click.pass_obj
 def models_list(settings: Settings, as_json: bool) -> None:
     """Every registered model, oldest first; the promoted one is marked with *."""
-    from recommender.registry import ModelRegistry
+    from recommender.models.registry import ModelRegistry
 
     registry = ModelRegistry(settings.models_dir)
     with _clear_errors():
@@ -194,7 +195,7 @@ def models_list(settings: Settings, as_json: bool) -> None:
 def models_promote(settings: Settings, name: str, run: str | None) -> None:
     """Promote NAME (e.g. ials.v1) at RUN (default: its latest run). Batch inference serves it
     from its next full run (`philomath batch`, or at once under `batch --watch`)."""
-    from recommender.registry import ModelRegistry
+    from recommender.models.registry import ModelRegistry
 
     with _clear_errors():
         manifest = ModelRegistry(settings.models_dir).promote(
@@ -208,7 +209,7 @@ def models_promote(settings: Settings, name: str, run: str | None) -> None:
 @click.pass_obj
 def models_rollback(settings: Settings) -> None:
     """Promote again the model that was promoted before the current one."""
-    from recommender.registry import ModelRegistry
+    from recommender.models.registry import ModelRegistry
 
     with _clear_errors():
         manifest = ModelRegistry(settings.models_dir).rollback(reason="philomath models rollback")
@@ -257,7 +258,7 @@ def tune(args: tuple[str, ...]) -> None:
     """Optuna over cross-validation folds of the Last.fm protocol's training split (never its
     test split), every trial logged: --data-dir DIR [--space blend|ease|itemknn|rp3beta]
     [--trials 20] [--folds 3] [--seed 0] [--timeout-s S] [--trial-log FILE.jsonl]."""
-    from recommender.tuning import main as tuning_main
+    from recommender.offline.tuning import main as tuning_main
 
     code = tuning_main(list(args))
     if code:

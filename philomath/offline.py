@@ -10,8 +10,8 @@ from philomath.settings import Settings
 from philomath.wiring import build_backends
 
 if TYPE_CHECKING:
-    from recommender.pipeline import PipelineReport
-    from recommender.training import TrainingReport
+    from recommender.offline.pipeline import PipelineReport
+    from recommender.offline.training import TrainingReport
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +27,10 @@ def run_offline(
     """Generate the embedded feeds unless they already match the settings, then run the
     pipeline's pending steps into the configured catalog, profile store and recommendation
     store (``force``: every step; ``from_step``: that step and those after it)."""
+    from recommender.data.digests import fingerprint
     from recommender.data.generate import generate_feeds
-    from recommender.digests import fingerprint
-    from recommender.pipeline import STATE_FILE, run_pipeline
-    from recommender.pipeline_state import PipelineState, StepRunner
+    from recommender.offline.pipeline import STATE_FILE, run_pipeline
+    from recommender.offline.pipeline_state import PipelineState, StepRunner
 
     generate_feeds(
         settings.raw_dir,
@@ -79,7 +79,7 @@ def run_training(
 ) -> TrainingReport:
     """Train every candidate on the pipeline's unified tables, register them, promote the
     best; raises ``DataError`` when the ETL has not run."""
-    from recommender.training import train
+    from recommender.offline.training import train
 
     return train(
         settings.work_dir / "unified",

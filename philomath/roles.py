@@ -36,7 +36,7 @@ def stop_on_signals() -> threading.Event:
 
 
 def consume(backends: Backends, stop: threading.Event) -> None:
-    from recommender.feedback import run_consumer
+    from recommender.feedback.consumer import run_consumer
 
     run_consumer(backends.events, backends.profiles, backends.catalog, backends.cache, stop=stop)
 
@@ -44,7 +44,7 @@ def consume(backends: Backends, stop: threading.Event) -> None:
 def batch(
     backends: Backends, settings: Settings, *, incremental: bool, watch: threading.Event | None
 ) -> object:
-    from recommender.batch import run_batch
+    from recommender.batch.inference import run_batch
 
     return run_batch(
         store=backends.store,

@@ -14,9 +14,9 @@ from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
-from recommender.cache import Cache
-from recommender.profiles import ProfileStore
-from recommender.store import POPULAR_USER, RecommendationStore
+from recommender.storage.cache import Cache
+from recommender.storage.profiles import ProfileStore
+from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
 
 if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from ask_sdk_core.skill import CustomSkill
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
 
     from nlu.rules import RuleParser
     from playback.url_signing import UrlSigner
-    from recommender.router import Router
+    from recommender.serving.router import Router
     from skill.alexa.verification import AlexaRequestVerifier
     from skill.player import MusicPlayer
 
@@ -88,11 +88,11 @@ def build_store(settings: Settings) -> RecommendationStore:
     url = settings.store_url
     scheme = _scheme(url)
     if scheme == "sqlite":
-        from recommender.sqlite_store import SqliteRecommendationStore
+        from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
         return SqliteRecommendationStore(_sqlite_path(url))
     if scheme == "dynamodb":
-        from recommender.dynamodb_store import DynamoDBRecommendationStore
+        from recommender.storage.dynamodb_recommendations import DynamoDBRecommendationStore
 
         return DynamoDBRecommendationStore(_aws_client("dynamodb", settings), _aws_name(url))
     raise ConfigurationError(f"unknown recommendation store scheme {scheme!r} in {url!r}")
@@ -102,11 +102,11 @@ def build_profiles(settings: Settings) -> ProfileStore:
     url = settings.profiles_url
     scheme = _scheme(url)
     if scheme == "sqlite":
-        from recommender.sqlite_profiles import SqliteProfileStore
+        from recommender.storage.sqlite_profiles import SqliteProfileStore
 
         return SqliteProfileStore(_sqlite_path(url))
     if scheme == "dynamodb":
-        from recommender.dynamodb_profiles import DynamoDBProfileStore
+        from recommender.storage.dynamodb_profiles import DynamoDBProfileStore
 
         return DynamoDBProfileStore(_aws_client("dynamodb", settings), _aws_name(url))
     raise ConfigurationError(f"unknown profile store scheme {scheme!r} in {url!r}")
@@ -116,14 +116,14 @@ def build_cache(settings: Settings) -> Cache:
     url = settings.cache_url
     scheme = _scheme(url)
     if scheme == "memory":
-        from recommender.memory_cache import InProcessCache
+        from recommender.storage.memory_cache import InProcessCache
 
         max_items = int(parse_qs(urlsplit(url).query).get("max_items", ["10000"])[0])
         return InProcessCache(max_items=max_items)
     if scheme in ("redis", "rediss"):
         import redis
 
-        from recommender.redis_cache import RedisCache
+        from recommender.storage.redis_cache import RedisCache
 
         client = redis.Redis.from_url(url, socket_timeout=0.05, socket_connect_timeout=0.05)
         return RedisCache(client)
@@ -223,7 +223,7 @@ def build_online(settings: Settings) -> Online:
     """Build adapters, make sure their tables exist, and assemble router, player and skill."""
     from playback.spool import EventSpool
     from playback.stream_urls import StreamUrls
-    from recommender.router import Router
+    from recommender.serving.router import Router
     from skill.alexa import build_skill
     from skill.alexa.verification import parse_skill_ids
     from skill.api.auth import TokenAuthenticator, parse_api_tokens

@@ -24,7 +24,7 @@ from playback.events import EventStream, PlaybackEvent
 from playback.spool import EventSpool, SpooledPublisher
 from playback.stream_urls import StreamUrls
 from recommender.errors import RecommenderError
-from recommender.router import Recommendation, RecommendationRequest, Router
+from recommender.serving.router import Recommendation, RecommendationRequest, Router
 
 logger = logging.getLogger(__name__)
 

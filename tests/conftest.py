@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes import World, build_world
-from services import service_missing
+
+from tests.fakes import World, build_world
+from tests.services import service_missing
 
 POSTGRES_DSN = os.environ.get(
     "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"

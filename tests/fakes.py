@@ -26,12 +26,12 @@ from playback.sqlite_queue import SqliteQueueStore
 from playback.sqlite_stream import SqliteEventStream
 from playback.stream_urls import StreamUrls
 from playback.url_signing import UrlSigner
-from recommender.memory_cache import InProcessCache
-from recommender.profiles import UserProfile
-from recommender.router import Router
-from recommender.sqlite_profiles import SqliteProfileStore
-from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.store import POPULAR_USER, RecommendationList
+from recommender.serving.router import Router
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.profiles import UserProfile
+from recommender.storage.recommendations import POPULAR_USER, RecommendationList
+from recommender.storage.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 from skill.alexa import build_skill
 from skill.alexa.metrics import MemorySkillMetrics
 from skill.player import MusicPlayer

@@ -34,7 +34,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from nlu.moods import MOODS
-from recommender.content import ItemFeatures
+from recommender.data.content_features import ItemFeatures
 from recommender.data.tag_vocabulary import (
     GENRE_NAMES,
     leading_genres,

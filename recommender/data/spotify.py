@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from nlu.moods import MOODS
 from playback.catalog import Track
-from recommender.content import AUDIO_FEATURES, ItemFeatures, indicator
+from recommender.data.content_features import AUDIO_FEATURES, ItemFeatures, indicator
 from recommender.data.moodtags import mood_mask
 from recommender.data.tag_vocabulary import (
     GENRE_NAMES,
@@ -85,7 +85,8 @@ class SpotifyArtists:
         return voted_moods(self.mood_votes, self.mood_names)
 
     def features(self) -> ItemFeatures:
-        """Content for ``recommender.content``: genres, moods, Spotify genres as tags, audio."""
+        """Content for ``recommender.data.content_features``: genres, moods, Spotify genres as
+        tags, audio."""
         vocabulary = sorted({g for genres in self.spotify_genres for g in genres})
         column = {genre: i for i, genre in enumerate(vocabulary)}
         pairs = [(row, column[g]) for row, genres in enumerate(self.spotify_genres) for g in genres]

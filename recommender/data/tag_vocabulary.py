@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from nlu.lexicon import ACTIVITY_MOODS, ACTIVITY_SYNONYMS, GENRE_SYNONYMS
 from nlu.moods import MOOD_SYNONYMS, MOODS
 from nlu.text import phrase_key
-from recommender.content import indicator
+from recommender.data.content_features import indicator
 from recommender.data.taste import GENRES
 
 GENRE_NAMES: tuple[str, ...] = tuple(genre.name for genre in GENRES)

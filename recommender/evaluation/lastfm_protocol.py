@@ -24,7 +24,7 @@ from typing import Any
 
 import scipy.sparse as sp
 
-from recommender.content import ItemFeatures
+from recommender.data.content_features import ItemFeatures
 from recommender.data.lastfm import load_lastfm
 from recommender.evaluation.protocol import ModelFactory, ModelResult, evaluate_split
 from recommender.evaluation.splits import Split, holdout_split, keep_users_with
@@ -66,8 +66,9 @@ def ease_tfidf(seed: int = 0) -> EASEModel:
 def blend_model(seed: int = 0) -> BlendModel:
     """EASE-tfidf (artists with 5+ users) with 40% of a 32-factor iALS.
 
-    Parameters from ``recommender.tuning.tune(train, "blend", n_trials=20, folds=3, seed=0)``
-    on seed 0's training split: chosen on cross-validation folds, never on a test split.
+    Parameters from
+    ``recommender.offline.tuning.tune(train, "blend", n_trials=20, folds=3, seed=0)`` on seed
+    0's training split: chosen on cross-validation folds, never on a test split.
     """
     ease = EASEModel(l2=5.8, min_users=5, weighting="tfidf", tf_power=0.25)
     return BlendModel([ease, IALSModel(factors=32, seed=seed)], weights=[0.6, 0.4])

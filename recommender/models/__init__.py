@@ -8,7 +8,7 @@ Two families share the batch-first shape ``recommend(user_ids, ...) -> (ids, sco
   and per mood, content, item-kNN, iALS, EASE, RP3beta, blend, hybrid) fit a users x items
   ``scipy.sparse.csr_matrix`` after implicit's ``recommender_base``.
   ``catalog.MODEL_CLASSES`` maps their versioned names (``ease.v1``) to classes; import
-  ``recommender.models.catalog`` for them (it needs the training extra).
+  ``recommender.models.zoo`` for them (it needs the training extra).
 """
 
 from recommender.models.popularity import NotFittedError, PopularityModel, chart_contexts

@@ -53,7 +53,7 @@ class BlendModel(ScoringModel):
     @classmethod
     def load(cls, path: Path) -> Self:
         # Imported here: the catalog imports this module to register it.
-        from recommender.models.catalog import load_model
+        from recommender.models.zoo import load_model
 
         meta = read_meta(path)
         if meta.get("version") != cls.version:

@@ -1,7 +1,7 @@
 """The content model: items ranked by how close their content is to what the user plays.
 
-Items are described by ``recommender.content.ItemFeatures`` (genres, moods, tags, audio
-features, whichever are known) and turned into vectors by ``recommender.content``, the same
+Items are described by ``recommender.data.content_features.ItemFeatures`` (genres, moods,
+tags, audio features, whichever are known) and turned into vectors by that module, the same
 code batch uses for its new-track lists. A user's taste is the weighted sum of the vectors of
 their items (``weighting``, ``log1p`` of plays by default), at unit length; an item's score
 is the cosine of its vector with the taste. An item nobody has played is ranked like any
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.content import ItemFeatures, item_vectors, unit_rows
+from recommender.data.content_features import ItemFeatures, item_vectors, unit_rows
 from recommender.models.base import (
     Arrays,
     FloatArray,

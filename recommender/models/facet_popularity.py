@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.data.sparse import row_normalized
 from recommender.models.base import (
     Arrays,
     FloatArray,
@@ -27,7 +28,7 @@ from recommender.models.base import (
     sparse_restore,
     sparse_state,
 )
-from recommender.models.weighting import Weighting, row_normalized
+from recommender.models.weighting import Weighting
 
 
 class FacetPopularityModel(ScoringModel):

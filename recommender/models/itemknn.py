@@ -10,8 +10,9 @@ from typing import Any
 
 import scipy.sparse as sp
 
+from recommender.data.sparse import row_normalized
 from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
-from recommender.models.weighting import Scheme, Weighting, row_normalized
+from recommender.models.weighting import Scheme, Weighting
 
 
 class ItemKNNModel(ItemSimilarityModel):

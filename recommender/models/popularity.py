@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.data.interactions import Interactions, ItemSets
-from recommender.store import context_key
+from recommender.storage.recommendations import context_key
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.data.sparse import row_normalized
 from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
-from recommender.models.weighting import Scheme, Weighting, row_normalized
+from recommender.models.weighting import Scheme, Weighting
 
 
 class RP3BetaModel(ItemSimilarityModel):

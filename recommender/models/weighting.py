@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from recommender.data.sparse import row_normalized
+
 Scheme = Literal["binary", "log1p", "tfidf"]
 SCHEMES: tuple[Scheme, ...] = ("binary", "log1p", "tfidf")
 
@@ -56,12 +58,3 @@ class Weighting:
             weighted.data = weighted.data**self.tf_power * self.idf[weighted.indices]
             weighted = row_normalized(weighted, order=2)
         return weighted
-
-
-def row_normalized(matrix: sp.csr_matrix, order: int) -> sp.csr_matrix:
-    """``matrix`` with every non-empty row scaled to unit L1 or L2 norm."""
-    squared = matrix.multiply(matrix) if order == 2 else abs(matrix)
-    norms = np.asarray(squared.sum(axis=1)).ravel()
-    norms = np.sqrt(norms) if order == 2 else norms
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(scale) @ matrix)

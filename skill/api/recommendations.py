@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from nlu.moods import MOODS, canonical_mood
 from playback.errors import PlaybackError
 from playback.playlist import build_playlist
-from recommender.router import RecommendationRequest
+from recommender.serving.router import RecommendationRequest
 from skill.api.auth import Credentials, TokenAuthenticator
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut

@@ -48,7 +48,7 @@ def _dynamodb_client(**options: Any) -> Any:
 @pytest.fixture
 def dynamodb(aws_env: None) -> Any:
     """A DynamoDB client on moto, with no tables yet, its calls atomic as on the real one."""
-    from fakes import AtomicCalls
+    from tests.fakes import AtomicCalls
 
     return AtomicCalls(_dynamodb_client())
 

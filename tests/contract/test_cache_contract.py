@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from fakes import FakeClock
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from recommender.cache import Cache
 from recommender.errors import CacheUnavailable
-from recommender.memory_cache import InProcessCache
-from recommender.redis_cache import RedisCache
+from recommender.storage.cache import Cache
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.redis_cache import RedisCache
+from tests.fakes import FakeClock
 
 
 @dataclass

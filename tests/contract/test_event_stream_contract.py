@@ -23,13 +23,13 @@ from typing import Any
 import boto3
 import pytest
 import redis
-from fakes import AtomicCalls
 
 from playback.errors import StreamUnavailable
 from playback.events import EventStream, PlaybackEvent, StreamRecord
 from playback.kinesis_stream import KinesisEventStream
 from playback.redis_stream import RedisEventStream
 from playback.sqlite_stream import SqliteEventStream
+from tests.fakes import AtomicCalls
 
 STREAM_NAME = "philomath-events-test"
 

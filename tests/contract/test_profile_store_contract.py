@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from recommender.dynamodb_profiles import DynamoDBProfileStore
 from recommender.errors import ProfileStoreUnavailable
-from recommender.profiles import (
+from recommender.storage.dynamodb_profiles import DynamoDBProfileStore
+from recommender.storage.profiles import (
     APPLY_CHUNK,
     ChangedUser,
     ProfileChange,
@@ -30,7 +30,7 @@ from recommender.profiles import (
     TrackCounts,
     UserProfile,
 )
-from recommender.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_profiles import SqliteProfileStore
 
 ProfilesFactory = Callable[[], ProfileStore]
 TABLE = "profiles"

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import redis
-from fakes import FakeClock
 
 from playback.dynamodb_queue import DynamoDBQueueStore
 from playback.errors import QueueUnavailable
@@ -24,6 +23,7 @@ from playback.memory_queue import MemoryQueueStore
 from playback.queue import DeviceQueue, enqueued, new_queue, queue_key, with_loop
 from playback.redis_queue import RedisQueueStore
 from playback.sqlite_queue import SqliteQueueStore
+from tests.fakes import FakeClock
 
 TTL_S = 60.0
 

@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 
-from recommender.dynamodb_store import DEFAULT_TTL_S, DynamoDBRecommendationStore
 from recommender.errors import StoreUnavailable
-from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.store import (
+from recommender.storage.dynamodb_recommendations import DEFAULT_TTL_S, DynamoDBRecommendationStore
+from recommender.storage.recommendations import (
     BASE_SNAPSHOT,
     POPULAR_USER,
     RecommendationList,
@@ -30,6 +29,7 @@ from recommender.store import (
     SnapshotPointer,
     new_snapshot_id,
 )
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
 StoreFactory = Callable[[], RecommendationStore]
 TABLE = "recommendations"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER
-from fakes import KNOWN_USER, World
 from fastapi.testclient import TestClient
 
 from skill.api.auth import TokenAuthenticator
 from skill.http_app import create_app
+from tests.fakes import KNOWN_USER, World
+from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER
 
 
 @pytest.fixture

@@ -24,12 +24,12 @@ from philomath.settings import Settings
 from philomath.wiring import Online, build_online
 from playback.catalog import Track
 from playback.directives import new_token
-from recommender.batch import BatchInference
-from recommender.batch_models import load_promoted_model
+from recommender.batch.inference import BatchInference
+from recommender.batch.promoted_model import load_promoted_model
 from recommender.data import unified
 from recommender.data.interactions import Interactions
-from recommender.feedback import ConsumedPage, FeedbackConsumer
-from recommender.profiles import UserProfile
+from recommender.feedback.consumer import ConsumedPage, FeedbackConsumer
+from recommender.storage.profiles import UserProfile
 from skill.alexa.envelopes import audio_player_request, intent_request
 
 STATUS_BELOW_500 = range(100, 500)

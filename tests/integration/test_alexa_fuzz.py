@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fakes import KNOWN_USER, build_world
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.alexa import envelopes
 from skill.http_app import PROBLEM_JSON, create_app
+from tests.fakes import KNOWN_USER, build_world
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 json_values = st.recursive(

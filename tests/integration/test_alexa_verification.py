@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from alexa_pki import CHAIN_URL, NOW, Pki, sign, signed_request
-from fakes import World
 from fastapi.testclient import TestClient
 
 from skill.alexa import VerificationFailed, envelopes
 from skill.alexa.certificates import SigningCertificates, check_chain_url
 from skill.alexa.verification import AlexaRequestVerifier, check_skill_id, parse_skill_ids
 from skill.http_app import PROBLEM_JSON, create_app
+from tests.alexa_pki import CHAIN_URL, NOW, Pki, sign, signed_request
+from tests.fakes import World
 
 SKILL_ID = "amzn1.ask.skill.philomath-local"  # what envelopes.* put in requests
 USER = "amzn1.ask.account.verified"

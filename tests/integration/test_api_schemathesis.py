@@ -10,13 +10,13 @@ from unittest.mock import MagicMock
 
 import pytest
 import schemathesis
-from api_client import KNOWN_TOKEN, bearer
-from fakes import KNOWN_USER, World
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from skill.api.auth import TokenAuthenticator
 from skill.http_app import create_app
+from tests.fakes import KNOWN_USER, World
+from tests.integration.api_client import KNOWN_TOKEN, bearer
 
 
 class CurrentApp:

@@ -176,6 +176,6 @@ def test_tune_rejects_an_unknown_search_space(runner: CliRunner, tmp_path: Path)
 
 def test_the_cli_knows_the_pipeline_s_steps() -> None:
     from philomath.cli import PIPELINE_STEPS
-    from recommender.pipeline import STEPS
+    from recommender.offline.pipeline import STEPS
 
     assert PIPELINE_STEPS == STEPS  # the CLI cannot import the pipeline at start-up

@@ -17,12 +17,12 @@ from typing import Any
 import boto3
 import pytest
 import redis
-from feedback_stack import Stack, known_listener, production_settings, start_stack
 
 from playback.errors import StreamUnavailable
 from recommender.errors import ProfileStoreUnavailable
-from recommender.profiles import ProfileStore, UserProfile
+from recommender.storage.profiles import ProfileStore, UserProfile
 from skill.alexa.envelopes import intent_request
+from tests.integration.feedback_stack import Stack, known_listener, production_settings, start_stack
 
 NEWCOMER = "amzn1.ask.account.fault-test-newcomer"
 

@@ -17,9 +17,9 @@ from playback.catalog import Track
 from playback.events import PlaybackEvent
 from playback.sqlite_catalog import SqliteTrackCatalog
 from playback.sqlite_stream import SqliteEventStream
-from recommender.feedback import FeedbackConsumer
-from recommender.memory_cache import InProcessCache
-from recommender.sqlite_profiles import SqliteProfileStore
+from recommender.feedback.consumer import FeedbackConsumer
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.sqlite_profiles import SqliteProfileStore
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("started", "started", "finished", "skipped", "skipped", "liked", "disliked", "stopped")
@@ -28,9 +28,9 @@ import sys, time
 from pathlib import Path
 from playback.sqlite_catalog import SqliteTrackCatalog
 from playback.sqlite_stream import SqliteEventStream
-from recommender.feedback import FeedbackConsumer
-from recommender.memory_cache import InProcessCache
-from recommender.sqlite_profiles import SqliteProfileStore
+from recommender.feedback.consumer import FeedbackConsumer
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.sqlite_profiles import SqliteProfileStore
 
 class Slow:  # a slow store widens the windows a kill can land in
     def __init__(self, inner):

@@ -11,13 +11,13 @@ from pathlib import Path
 from statistics import fmean
 
 import pytest
-from feedback_stack import Stack, known_listener, production_settings, start_stack
 
 from playback.catalog import Track
 from playback.directives import track_id_of
-from recommender.batch import IncrementalTrigger
-from recommender.store import NEW_TRACKS_CONTEXT
+from recommender.batch.inference import IncrementalTrigger
+from recommender.storage.recommendations import NEW_TRACKS_CONTEXT
 from skill.alexa.envelopes import intent_request, search_request
+from tests.integration.feedback_stack import Stack, known_listener, production_settings, start_stack
 
 NEWCOMER = "amzn1.ask.account.brand-new-listener"
 

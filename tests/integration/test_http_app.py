@@ -6,13 +6,13 @@ import logging
 from collections.abc import Mapping
 
 import pytest
-from api_client import KNOWN_TOKEN, NEW_TOKEN, assert_problem, bearer
-from fakes import KNOWN_USER, STREAM_BASE, World
 from fastapi.testclient import TestClient
 
 from playback.directives import track_id_of
 from skill.alexa import VerificationFailed, envelopes
 from skill.http_app import create_app
+from tests.fakes import KNOWN_USER, STREAM_BASE, World
+from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, assert_problem, bearer
 
 USER = "amzn1.ask.account.http"
 

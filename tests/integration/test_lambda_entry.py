@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import World
 
 from playback.directives import track_id_of
 from skill.alexa import InvalidEnvelope, VerificationFailed, envelopes
 from skill.lambda_entry import LambdaSkill, create_handler, from_environment
+from tests.fakes import World
 
 SKILL_ID = envelopes.APPLICATION_ID
 USER = "amzn1.ask.account.lambda"

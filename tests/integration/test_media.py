@@ -6,10 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from api_client import KNOWN_TOKEN, assert_problem, bearer
 from fastapi.testclient import TestClient
 
 from playback.demo_audio import NOTE_S, NOTES, SAMPLE_RATE, track_mp3, tune_pcm
+from tests.integration.api_client import KNOWN_TOKEN, assert_problem, bearer
 
 # MPEG-2 layer III bit rates (kbps) by index, and sample rates (Hz) by index.
 _BITRATES = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER, assert_problem, bearer
-from fakes import KNOWN_USER, World
 from fastapi.testclient import TestClient
 
 from playback.catalog import Track
 from skill.api.auth import TokenAuthenticator
+from tests.fakes import KNOWN_USER, World
+from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER, assert_problem, bearer
 
 ME = "/v1/users/me"
 
@@ -136,7 +136,7 @@ def test_a_playlist_filters_invalid_candidates_and_says_why(
 
 
 def _chart(context: str, ids: tuple[str, ...]) -> Any:
-    from recommender.store import POPULAR_USER, RecommendationList
+    from recommender.storage.recommendations import POPULAR_USER, RecommendationList
 
     scores = tuple(float(len(ids) - i) for i in range(len(ids)))
     return RecommendationList(POPULAR_USER, context, "test.v2", ids, scores, 1_700_000_100.0)

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from playback.catalog import Artist, Track
-from recommender.profiles import (
+from recommender.storage.profiles import (
     ChangedUser,
     ProfileUpdate,
     TrackCounts,
     UserProfile,
     with_live_feedback,
 )
-from recommender.store import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
+from recommender.storage.recommendations import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
 
 
 class MemoryCatalog:

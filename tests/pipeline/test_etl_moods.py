@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from mood_cases import expected_moods, probe_features
 
 from nlu.moods import MOOD_SYNONYMS, MOODS
 from recommender.data.engines import duckdb_backend, load_table
 from recommender.data.unify import FEATURE_RANGES, canonical_mood, mood_conditions
+from tests.mood_cases import expected_moods, probe_features
 
 
 def test_mood_conditions_equal_mood_of_features(tmp_path: Path) -> None:

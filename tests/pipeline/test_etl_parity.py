@@ -18,8 +18,6 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from services import service_missing
-from test_etl_quarantine import write_feed
 
 from recommender.data import generate_feeds
 from recommender.data.engines import local_spark_session, spark_backend
@@ -27,6 +25,8 @@ from recommender.data.etl import FEEDS, EtlReport, run_etl
 from recommender.data.quality import QualityRules
 from recommender.data.unify import UNIFIED_ORDER
 from recommender.errors import DataError
+from tests.pipeline.test_etl_quarantine import write_feed
+from tests.services import service_missing
 
 LENIENT = QualityRules(max_quarantined_share=1.0)  # the hand-written feed is mostly broken
 UNIFIED_KEYS = {"users": ["user_id"], "tracks": ["track_id"], "interactions": ["event_id"]}

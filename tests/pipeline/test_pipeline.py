@@ -11,19 +11,19 @@ from typing import Any
 
 import duckdb
 import pytest
-from memory_ports import MemoryCatalog, MemoryProfiles, MemoryStore
 
 from nlu.moods import MOODS
 from playback.catalog import TrackCatalog
 from playback.sqlite_catalog import SqliteTrackCatalog
 from recommender.data import generate_feeds
-from recommender.models.catalog import load_model
-from recommender.pipeline import STEPS, PipelineReport, run_pipeline
-from recommender.profiles import ProfileStore
-from recommender.registry import ModelRegistry
-from recommender.sqlite_profiles import SqliteProfileStore
-from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.store import POPULAR_USER, RecommendationStore
+from recommender.models.registry import ModelRegistry
+from recommender.models.zoo import load_model
+from recommender.offline.pipeline import STEPS, PipelineReport, run_pipeline
+from recommender.storage.profiles import ProfileStore
+from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
+from recommender.storage.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
+from tests.pipeline.memory_ports import MemoryCatalog, MemoryProfiles, MemoryStore
 
 PER_USER = 30
 

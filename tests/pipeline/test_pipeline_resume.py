@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from playback.sqlite_catalog import SqliteTrackCatalog
-from recommender import pipeline
 from recommender.data import generate_feeds, unified
-from recommender.pipeline import STEPS, PipelineReport, run_pipeline
-from recommender.profiles import ProfileChange, UserProfile
-from recommender.registry import ModelRegistry
-from recommender.sqlite_profiles import SqliteProfileStore
-from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.training import CANDIDATES
+from recommender.models.registry import ModelRegistry
+from recommender.offline import pipeline
+from recommender.offline.pipeline import STEPS, PipelineReport, run_pipeline
+from recommender.offline.training import CANDIDATES
+from recommender.storage.profiles import ProfileChange, UserProfile
+from recommender.storage.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
 FAST = tuple(c for c in CANDIDATES if c.label in {"popularity", "itemknn"})
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fakes import World
-from golden import load_envelope
 
 from skill.alexa import handle_envelope
+from tests.fakes import World
+from tests.skill.golden import load_envelope
 
 
 @pytest.fixture

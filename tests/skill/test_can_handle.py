@@ -11,11 +11,11 @@ import pytest
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
-from golden import ENVELOPES, load_envelope
 
 from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
 from skill.alexa.handlers import LaunchHandler, SessionEndedHandler, SystemExceptionHandler
 from skill.alexa.intent_handlers import INTENT_HANDLERS, UnknownIntentHandler
+from tests.skill.golden import ENVELOPES, load_envelope
 
 GOLDEN = sorted(p.stem for p in ENVELOPES.glob("*.json") if not p.stem.startswith("malformed"))
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from fakes import World
-
 from nlu.parsed import ParsedRequest, Slot
 from playback import queue as q
 from playback.directives import track_id_of
 from skill.device_playback import END_OF_QUEUE_SPEECH, DevicePlayback, request_of
+from tests.fakes import World
 
 RELAXING = ParsedRequest(
     intent="play_music", confidence=1.0, slots={"mood": Slot(text="chill", value="relaxing")}

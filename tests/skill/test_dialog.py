@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fakes import World
 from pydantic import ValidationError
 
 from skill.dialog import DIALOGS_DIR, Dialog, Turn, load_dialog, replay, replay_file
+from tests.fakes import World
 
 SHIPPED = sorted(DIALOGS_DIR.glob("*.json"))
 

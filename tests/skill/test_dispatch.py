@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import pytest
-from fakes import World
 
 from playback.directives import new_token, track_id_of
 from skill.alexa import InvalidEnvelope, envelopes, handle_envelope
@@ -17,6 +16,7 @@ from skill.alexa.actions import (
     NOTHING_PLAYING_SPEECH,
 )
 from skill.player import BACKEND_DOWN_SPEECH
+from tests.fakes import World
 
 USER = "amzn1.ask.account.dispatch"
 

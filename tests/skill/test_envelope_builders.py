@@ -6,10 +6,10 @@ import json
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
-from fakes import World
 
 from playback.directives import track_id_of
 from skill.alexa import envelopes, handle_envelope
+from tests.fakes import World
 
 
 def test_intent_request_is_a_realistic_envelope() -> None:

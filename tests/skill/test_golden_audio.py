@@ -10,13 +10,13 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from fakes import World
-from golden import DEVICE, PLAYING_TOKEN, USER, load_envelope, only_play, playing_queue
 
 from playback.directives import track_id_of
 from playback.queue import MAX_FAILURES, DeviceQueue, enqueued
 from playback.sqlite_queue import SqliteQueueStore
 from skill.alexa import build_skill, handle_envelope
+from tests.fakes import World
+from tests.skill.golden import DEVICE, PLAYING_TOKEN, USER, load_envelope, only_play, playing_queue
 
 Invoke = Callable[[str], dict[str, Any]]
 ENQUEUED_TOKEN = "t1.feedf00d.t-relax-2"

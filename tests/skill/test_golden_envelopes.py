@@ -11,17 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fakes import STREAM_BASE, TRACKS, World
-from golden import (
-    DEVICE,
-    PLAYING_TOKEN,
-    RELAXING,
-    USER,
-    load_envelope,
-    only_play,
-    playing_queue,
-    ssml,
-)
 
 from playback.directives import track_id_of
 from skill.alexa import InvalidEnvelope, handle_envelope
@@ -34,6 +23,17 @@ from skill.alexa.actions import (
     SETTING_SPEECH,
 )
 from skill.device_playback import NOTHING_BEFORE_SPEECH
+from tests.fakes import STREAM_BASE, TRACKS, World
+from tests.skill.golden import (
+    DEVICE,
+    PLAYING_TOKEN,
+    RELAXING,
+    USER,
+    load_envelope,
+    only_play,
+    playing_queue,
+    ssml,
+)
 
 Invoke = Callable[[str], dict[str, Any]]
 TITLES = {t.track_id: (t.title, t.artist_name) for t in TRACKS}

@@ -6,14 +6,14 @@ import logging
 from pathlib import Path
 
 import pytest
-from fakes import KNOWN_USER, STREAM_BASE, World
 
 from nlu.parsed import ParsedRequest, Slot
 from playback.directives import new_token, track_id_of
 from playback.events import PlaybackEvent
 from playback.spool import EventSpool
-from recommender.router import RecommendationRequest
+from recommender.serving.router import RecommendationRequest
 from skill.player import BACKEND_DOWN_SPEECH, MusicPlayer
+from tests.fakes import KNOWN_USER, STREAM_BASE, World
 
 
 def request(**slots: str) -> ParsedRequest:

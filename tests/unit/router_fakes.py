@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from playback.catalog import Track
 from playback.errors import CatalogUnavailable
 from recommender.errors import CacheUnavailable, ProfileStoreUnavailable, StoreUnavailable
-from recommender.memory_cache import InProcessCache
-from recommender.profiles import UserProfile
-from recommender.store import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.profiles import UserProfile
+from recommender.storage.recommendations import BASE_SNAPSHOT, RecommendationList, SnapshotPointer
 
 
 def rlist(

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from playback.catalog import Track
-from recommender.batch import BatchInference, IncrementalTrigger
-from recommender.batch_lists import ListSettings
-from recommender.batch_models import (
+from recommender.batch.inference import BatchInference, IncrementalTrigger
+from recommender.batch.lists import ListSettings
+from recommender.batch.promoted_model import (
     CollaborativeLists,
     ModelDataMismatch,
     PopularityLists,
@@ -22,15 +22,15 @@ from recommender.batch_models import (
     promoted_version,
     user_items_matrix,
 )
-from recommender.cache import list_key
 from recommender.data.interactions import Interactions, ItemSets
-from recommender.memory_cache import InProcessCache
 from recommender.models.popularity import PopularityModel
-from recommender.profiles import ProfileChange, TrackCounts, UserProfile
-from recommender.registry import DataFingerprint, ModelRegistry, vocabulary_digest
-from recommender.sqlite_profiles import SqliteProfileStore
-from recommender.sqlite_store import SqliteRecommendationStore
-from recommender.store import NEW_TRACKS_CONTEXT, POPULAR_USER, TRENDING_CONTEXT
+from recommender.models.registry import DataFingerprint, ModelRegistry, vocabulary_digest
+from recommender.storage.cache import list_key
+from recommender.storage.memory_cache import InProcessCache
+from recommender.storage.profiles import ProfileChange, TrackCounts, UserProfile
+from recommender.storage.recommendations import NEW_TRACKS_CONTEXT, POPULAR_USER, TRENDING_CONTEXT
+from recommender.storage.sqlite_profiles import SqliteProfileStore
+from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
 # Ten jazz (calm) and ten rock (energetic) tracks; t19 is explicit; two new tracks nobody
 # played: a calm jazz one and an energetic rock one.

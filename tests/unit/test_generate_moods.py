@@ -3,10 +3,9 @@ pinned in tests/pipeline/test_etl_moods.py)."""
 
 from __future__ import annotations
 
-from mood_cases import expected_moods, probe_features
-
 from nlu.moods import MOODS
 from recommender.data.moodtags import mood_mask
+from tests.mood_cases import expected_moods, probe_features
 
 
 def test_numpy_mask_equals_mood_of_features() -> None:

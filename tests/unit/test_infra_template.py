@@ -20,7 +20,7 @@ def test_cfn_lint_finds_no_problem() -> None:
 
 def test_tables_use_the_adapters_keys() -> None:
     text = TEMPLATE.read_text()
-    # recommender/dynamodb_store.py: user_id (HASH) + context (RANGE), TTL on `ttl`.
+    # storage/dynamodb_recommendations.py: user_id (HASH) + context (RANGE), TTL on `ttl`.
     assert "{ AttributeName: context, KeyType: RANGE }" in text
     assert "TimeToLiveSpecification: { AttributeName: ttl, Enabled: true }" in text
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from lastfm_files import write_lastfm
 
 from nlu.moods import MOODS
 from recommender.data.lastfm import load_lastfm
 from recommender.data.tag_vocabulary import GENRE_NAMES, genre_of_tag, mood_of_tag
 from recommender.errors import DataError
+from tests.unit.lastfm_files import write_lastfm
 
 
 def test_plays_become_a_user_by_artist_matrix(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from lastfm_files import synthetic_plays, write_lastfm
 
 from recommender.evaluation.lastfm_cli import main
 from recommender.evaluation.lastfm_protocol import (
@@ -18,6 +17,7 @@ from recommender.evaluation.lastfm_protocol import (
     evaluate_lastfm,
     select_models,
 )
+from tests.unit.lastfm_files import synthetic_plays, write_lastfm
 
 
 @pytest.fixture()

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from lastfm_files import synthetic_plays, synthetic_tags, write_lastfm
 
 from playback.catalog import Track
-from recommender.content import ItemFeatures, item_vectors, track_vectors
+from recommender.data.content_features import ItemFeatures, item_vectors, track_vectors
 from recommender.evaluation.lastfm_protocol import evaluate_lastfm
 from recommender.models.content import ContentModel
+from tests.unit.lastfm_files import synthetic_plays, synthetic_tags, write_lastfm
 
 # Items 0-2 are rock, 3 and 4 jazz; item 5 has no content at all.
 GENRES = sp.csr_matrix(np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 0]], dtype=float))

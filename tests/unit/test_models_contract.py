@@ -13,11 +13,10 @@ import pytest
 import scipy.sparse as sp
 
 import recommender.models.base as base_module
-from recommender.content import ItemFeatures
+from recommender.data.content_features import ItemFeatures
 from recommender.models import NotFittedError
 from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel, HybridModel
-from recommender.models.catalog import MODEL_CLASSES, load_model, model_class
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
 from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
@@ -25,6 +24,7 @@ from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
 from recommender.models.most_popular import MostPopularModel, TrendingModel
 from recommender.models.rp3beta import RP3BetaModel
+from recommender.models.zoo import MODEL_CLASSES, load_model, model_class
 
 
 def taste_clusters() -> sp.csr_matrix:

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from lastfm_files import synthetic_plays, write_lastfm
 from optuna.trial import BaseTrial
-from test_models_contract import taste_clusters
 
 from recommender.models.base import Recommender
 from recommender.models.itemknn import ItemKNNModel
-from recommender.tuning import SEARCH_SPACES, best_model, main, tune
+from recommender.offline.tuning import SEARCH_SPACES, best_model, main, tune
+from tests.unit.lastfm_files import synthetic_plays, write_lastfm
+from tests.unit.test_models_contract import taste_clusters
 
 
 def _k_only(trial: BaseTrial, seed: int) -> Recommender:

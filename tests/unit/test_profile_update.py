@@ -8,8 +8,8 @@ import pytest
 
 from playback.catalog import Track
 from playback.events import PlaybackEvent
-from recommender.profile_update import RECENT_EVENTS, RECENT_TRACKS, fold_events
-from recommender.profiles import TrackCounts, UserProfile
+from recommender.feedback.profile_update import RECENT_EVENTS, RECENT_TRACKS, fold_events
+from recommender.storage.profiles import TrackCounts, UserProfile
 
 T0 = datetime(2026, 3, 1, 23, 59, 50, tzinfo=UTC)
 TRACKS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.registry import (
+from recommender.models.registry import (
     DataFingerprint,
     Manifest,
     ManifestError,

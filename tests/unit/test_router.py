@@ -9,16 +9,16 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from router_fakes import DictCatalog, DictProfiles, DictStore, SwitchCache, rlist, track
 
-from recommender.profiles import RecentEvent, UserProfile
-from recommender.router import (
+from recommender.serving.router import (
     RecommendationRequest,
     Router,
     RouterConfig,
     parse_fallback_chain,
 )
-from recommender.store import NEW_TRACKS_CONTEXT, POPULAR_USER, SnapshotPointer
+from recommender.storage.profiles import RecentEvent, UserProfile
+from recommender.storage.recommendations import NEW_TRACKS_CONTEXT, POPULAR_USER, SnapshotPointer
+from tests.unit.router_fakes import DictCatalog, DictProfiles, DictStore, SwitchCache, rlist, track
 
 NOW = 1_800_000_000.0
 JAZZ = tuple(f"j{i}" for i in range(1, 7))

@@ -6,12 +6,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from router_fakes import DictProfiles, DictStore, SwitchCache, rlist
-
-from recommender.cache import list_key, lock_key, profile_key
-from recommender.list_cache import CacheSettings, ListReader
-from recommender.profiles import UserProfile
-from recommender.store import POPULAR_USER, RecommendationList
+from recommender.serving.list_reader import CacheSettings, ListReader
+from recommender.storage.cache import list_key, lock_key, profile_key
+from recommender.storage.profiles import UserProfile
+from recommender.storage.recommendations import POPULAR_USER, RecommendationList
+from tests.unit.router_fakes import DictProfiles, DictStore, SwitchCache, rlist
 
 
 class SlowStore(DictStore):

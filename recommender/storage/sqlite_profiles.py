@@ -15,8 +15,8 @@ from pathlib import Path
 
 from playback.sqlite_connection import SqliteConnections
 from recommender.errors import ProfileStoreUnavailable
-from recommender.profile_json import dump_profile, load_profile
-from recommender.profiles import (
+from recommender.storage.profile_json import dump_profile, load_profile
+from recommender.storage.profiles import (
     COUNTER_FIELDS,
     ChangedUser,
     ProfileUpdate,

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from recommender.profiles import UserProfile
+from recommender.storage.profiles import UserProfile
 
 
 class StoredProfile(BaseModel):

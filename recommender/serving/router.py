@@ -28,15 +28,15 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from playback.catalog import TrackCatalog
-from recommender import ranking
-from recommender.breaker import Breaker
-from recommender.cache import Cache
 from recommender.errors import StoreUnavailable
-from recommender.facets import FacetCache, FacetMap
-from recommender.list_cache import CacheSettings, ListReader
-from recommender.profiles import ProfileStore, UserProfile
-from recommender.ranking import Candidate, Ranked, Session, Weights
-from recommender.store import (
+from recommender.serving import ranking
+from recommender.serving.breaker import Breaker
+from recommender.serving.facets import FacetCache, FacetMap
+from recommender.serving.list_reader import CacheSettings, ListReader
+from recommender.serving.ranking import Candidate, Ranked, Session, Weights
+from recommender.storage.cache import Cache
+from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.recommendations import (
     BASE_SNAPSHOT,
     NEW_TRACKS_CONTEXT,
     POPULAR_USER,

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tqdm import tqdm
 
-from recommender.registry import RegistryError
+from recommender.models.registry import RegistryError
 
 logger = logging.getLogger(__name__)
 

@@ -45,11 +45,11 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recommender.batch_models import user_items_matrix
-from recommender.content import ItemFeatures
+from recommender.batch.promoted_model import user_items_matrix
 from recommender.data import unified
+from recommender.data.content_features import ItemFeatures
+from recommender.data.digests import tree_digest
 from recommender.data.interactions import Interactions
-from recommender.digests import tree_digest
 from recommender.errors import DataError
 from recommender.evaluation.protocol import ModelResult, UserMeasure, evaluate_split
 from recommender.evaluation.report import EvaluationReport, write_report
@@ -63,8 +63,7 @@ from recommender.models.facet_popularity import GenrePopularityModel, MoodPopula
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
 from recommender.models.most_popular import MostPopularModel, TrendingModel
-from recommender.models.rp3beta import RP3BetaModel
-from recommender.registry import (
+from recommender.models.registry import (
     DataFingerprint,
     Manifest,
     ModelRegistry,
@@ -72,6 +71,7 @@ from recommender.registry import (
     new_run_id,
     vocabulary_digest,
 )
+from recommender.models.rp3beta import RP3BetaModel
 
 HOLDOUT_FRACTION = 0.2
 ALL_PLAYS = "all plays"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable
-from recommender.breaker import Breaker
+from recommender.serving.breaker import Breaker
 
 logger = logging.getLogger(__name__)
 

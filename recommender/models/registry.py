@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from recommender.digests import tree_digest
+from recommender.data.digests import tree_digest
 from recommender.errors import RecommenderError
 
 MANIFEST = "manifest.json"

@@ -30,10 +30,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from recommender.dynamodb_table import DynamoDBTable, Item
 from recommender.errors import ProfileStoreUnavailable
-from recommender.profile_json import dump_profile, load_profile
-from recommender.profiles import (
+from recommender.storage.dynamodb_table import DynamoDBTable, Item
+from recommender.storage.profile_json import dump_profile, load_profile
+from recommender.storage.profiles import (
     APPLY_CHUNK,
     COUNTER_FIELDS,
     ChangedUser,

@@ -21,8 +21,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from recommender.facets import Facets
-from recommender.profiles import UserProfile
+from recommender.serving.facets import Facets
+from recommender.storage.profiles import UserProfile
 
 # Plays at the head of ``recent_track_ids`` never repeated, in or out of a session.
 RECENT_NO_REPEAT = 5

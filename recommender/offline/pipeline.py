@@ -35,20 +35,20 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from playback.catalog import TrackCatalog
-from recommender.batch import BatchInference
-from recommender.batch_lists import ListSettings
-from recommender.batch_models import load_promoted_model, promoted_ref
+from recommender.batch.inference import BatchInference
+from recommender.batch.lists import ListSettings
+from recommender.batch.promoted_model import load_promoted_model, promoted_ref
 from recommender.data import unified
+from recommender.data.digests import file_digest, fingerprint, tree_digest
 from recommender.data.engines import EngineName
 from recommender.data.etl import EtlReport, run_etl
 from recommender.data.interactions import Interactions
-from recommender.digests import file_digest, fingerprint, tree_digest
 from recommender.evaluation.satisfaction import TRUTH_FILE
-from recommender.pipeline_state import PipelineState, StepRunner
-from recommender.profiles import ProfileStore, UserProfile
-from recommender.registry import ModelRegistry, RegistryError
-from recommender.store import RecommendationStore
-from recommender.training import CANDIDATES, Candidate, train
+from recommender.models.registry import ModelRegistry, RegistryError
+from recommender.offline.pipeline_state import PipelineState, StepRunner
+from recommender.offline.training import CANDIDATES, Candidate, train
+from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.recommendations import RecommendationStore
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ from datetime import UTC
 
 from playback.catalog import Track
 from playback.events import PlaybackEvent
-from recommender.profiles import ProfileChange, RecentEvent, TrackCounts, UserProfile
+from recommender.storage.profiles import ProfileChange, RecentEvent, TrackCounts, UserProfile
 
 RECENT_TRACKS = 20  # as many as the ETL keeps
 RECENT_EVENTS = 50

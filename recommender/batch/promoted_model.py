@@ -30,7 +30,7 @@ import numpy.typing as npt
 from recommender.data.interactions import Interactions, ItemSets
 from recommender.errors import RecommenderError
 from recommender.models.popularity import PopularityModel
-from recommender.registry import ModelRegistry, vocabulary_digest
+from recommender.models.registry import ModelRegistry, vocabulary_digest
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -167,6 +167,6 @@ def load_promoted_model(models_dir: Path, interactions: Interactions) -> ListMod
     path = registry.artifact(manifest)
     if manifest.name == PopularityModel.version:
         return PopularityLists(PopularityModel.load(path))
-    from recommender.models.catalog import load_model  # the training extra's models
+    from recommender.models.zoo import load_model  # the training extra's models
 
     return CollaborativeLists(load_model(path), user_items_matrix(interactions))

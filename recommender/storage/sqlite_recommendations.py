@@ -22,8 +22,13 @@ from typing import Any
 
 from playback.sqlite_connection import SqliteConnections
 from recommender.errors import StoreUnavailable
-from recommender.list_codec import pack_scores, pack_track_ids, unpack_scores, unpack_track_ids
-from recommender.store import (
+from recommender.storage.list_codec import (
+    pack_scores,
+    pack_track_ids,
+    unpack_scores,
+    unpack_track_ids,
+)
+from recommender.storage.recommendations import (
     BASE_SNAPSHOT,
     RecommendationList,
     SnapshotPointer,

@@ -47,10 +47,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from recommender.dynamodb_table import DynamoDBTable, Item
 from recommender.errors import StoreUnavailable
-from recommender.list_codec import pack_scores, pack_track_ids, unpack_scores, unpack_track_ids
-from recommender.store import (
+from recommender.storage.dynamodb_table import DynamoDBTable, Item
+from recommender.storage.list_codec import (
+    pack_scores,
+    pack_track_ids,
+    unpack_scores,
+    unpack_track_ids,
+)
+from recommender.storage.recommendations import (
     BASE_SNAPSHOT,
     RecommendationList,
     SnapshotPointer,

@@ -22,12 +22,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from recommender.breaker import Breaker
-from recommender.cache import Cache, list_key, lock_key, profile_key
 from recommender.errors import CacheUnavailable, ProfileStoreUnavailable, StoreUnavailable
-from recommender.profile_json import dump_profile, load_profile
-from recommender.profiles import ProfileStore, UserProfile
-from recommender.store import POPULAR_USER, RecommendationList, RecommendationStore
+from recommender.serving.breaker import Breaker
+from recommender.storage.cache import Cache, list_key, lock_key, profile_key
+from recommender.storage.profile_json import dump_profile, load_profile
+from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.recommendations import (
+    POPULAR_USER,
+    RecommendationList,
+    RecommendationStore,
+)
 
 logger = logging.getLogger(__name__)
 

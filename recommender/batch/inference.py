@@ -40,13 +40,17 @@ from typing import Literal
 import numpy as np
 
 from playback.catalog import Track
-from recommender.batch_lists import ListBuilder, ListSettings
-from recommender.batch_models import ListModel, load_promoted_model, promoted_ref
-from recommender.cache import Cache, list_key
+from recommender.batch.lists import ListBuilder, ListSettings
+from recommender.batch.promoted_model import ListModel, load_promoted_model, promoted_ref
 from recommender.data.interactions import Interactions
 from recommender.errors import CacheUnavailable, RecommenderError
-from recommender.profiles import ProfileStore, UserProfile
-from recommender.store import RecommendationList, RecommendationStore, new_snapshot_id
+from recommender.storage.cache import Cache, list_key
+from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.recommendations import (
+    RecommendationList,
+    RecommendationStore,
+    new_snapshot_id,
+)
 
 logger = logging.getLogger(__name__)
 

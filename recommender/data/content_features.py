@@ -29,7 +29,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from playback.catalog import Track
-from recommender.models.weighting import row_normalized
+from recommender.data.sparse import row_normalized
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

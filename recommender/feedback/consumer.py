@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
 from playback.events import EventStream, PlaybackEvent
-from recommender.cache import Cache, profile_key
 from recommender.errors import CacheUnavailable, ProfileStoreUnavailable
-from recommender.profile_update import fold_events
-from recommender.profiles import ProfileChange, ProfileStore, UserProfile
+from recommender.feedback.profile_update import fold_events
+from recommender.storage.cache import Cache, profile_key
+from recommender.storage.profiles import ProfileChange, ProfileStore, UserProfile
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ import numpy.typing as npt
 
 from nlu.moods import MOODS
 from playback.catalog import Track
-from recommender import content
-from recommender.batch_models import ListModel, PopularityLists
+from recommender.batch.promoted_model import ListModel, PopularityLists
+from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
 from recommender.models.popularity import PopularityModel, chart_contexts
-from recommender.profiles import TrackCounts, UserProfile
-from recommender.store import (
+from recommender.storage.profiles import TrackCounts, UserProfile
+from recommender.storage.recommendations import (
     NEW_TRACKS_CONTEXT,
     POPULAR_USER,
     TRENDING_CONTEXT,
