@@ -3,13 +3,13 @@
     .venv/bin/python bench/batch_inference.py [--data-dir var/bench] [--users-limit N]
 
 Reads the offline pipeline's outputs in ``--data-dir`` (running the pipeline there first if
-they are missing; ``var/``, the demo's, is left alone), fits the popularity model, then, for
-the same listeners, the same model and the same exclusions (what each heard; explicit tracks
-for restricted listeners; tracks the catalog lacks):
+they are missing; ``var/``, the demo's, is left alone), fits the charts' model
+(``popularity.v1``), then, for the same listeners, the same model and the same exclusions
+(what each heard; explicit tracks for restricted listeners; tracks the catalog lacks):
 
 - brute force (baseline): per listener, a copy of the score vector, the exclusions set to
   -inf, ``argpartition`` for the top n, a sort: the obvious numpy loop;
-- batched top-n: ``ListModel.top`` in batches of 2,048 listeners, as batch inference runs it;
+- batched top-n: ``ModelLists.top`` in batches of 2,048 listeners, as batch inference runs it;
 - full listener lists: ``ListBuilder.user_lists``: the overall list, the leading-context lists
   and the new-track list (content similarity) of every listener, built, not written;
 - full run: ``BatchInference.run_full`` into a fresh SQLite store: charts, every listener's
@@ -36,9 +36,10 @@ from philomath.offline import run_offline
 from philomath.settings import Settings
 from recommender.batch.inference import BatchInference
 from recommender.batch.lists import ListBuilder, ListSettings
-from recommender.batch.promoted_model import PopularityLists
+from recommender.batch.promoted_model import ModelLists
 from recommender.data import unified
 from recommender.data.interactions import Interactions
+from recommender.data.sparse import user_items_matrix
 from recommender.models.popularity import PopularityModel
 from recommender.storage.sqlite_profiles import SqliteProfileStore
 from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
@@ -83,8 +84,9 @@ def main() -> None:
         run_offline(settings, progress=False)
     plays = Interactions.from_unified(tables)
     tracks = list(unified.tracks(tables))
-    model = PopularityModel().fit(plays)
-    lists = PopularityLists(model)
+    user_items = user_items_matrix(plays)
+    model = PopularityModel(plays).fit(user_items)
+    lists = ModelLists(model, user_items)
     profiles = SqliteProfileStore(settings.data_dir / "profiles.db")
     users = np.arange(len(plays.user_ids) if args.users_limit is None else args.users_limit)
     owned = profiles.get_many([str(plays.user_ids[u]) for u in users])
@@ -101,7 +103,7 @@ def main() -> None:
 
     def run_baseline() -> None:
         nonlocal baseline
-        baseline = brute_force(model.scores, heard, banned, N)
+        baseline = brute_force(model.item_scores, heard, banned, N)
 
     batched = np.full((len(users), N), -1, dtype=np.int64)
 

@@ -1,5 +1,6 @@
-"""How ``nlu.moods.MOOD_REGIONS`` sorts real tracks: the share of each genre's tracks that
-falls in each mood, from Spotify audio features (read-only, never copied into the project).
+"""How ``playback.vocabulary.MOOD_REGIONS`` sorts real tracks: the share of each genre's
+tracks that falls in each mood, from Spotify audio features (read-only, never copied into
+the project).
 
     python bench/nlu_moods.py [../shared/data/spotify-tracks-genre-sample/equally_sampled_songs.csv]
 
@@ -15,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from nlu.moods import MOODS, mood_of_features
+from playback.vocabulary import MOODS, mood_of_features
 
 DEFAULT = (
     Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 """Scoring a parser on a labelled set: intent accuracy, per-slot precision / recall / F1,
-exact match and latency. ``philomath nlu evaluate`` is ``main``.
+exact match and latency; ``philomath nlu evaluate`` runs ``evaluate_set``.
 
 The sets live in ``nlu/eval`` (see ``nlu/eval/author.py``): ``test.jsonl`` is the held-out
 set, ``dev.jsonl`` the one the rules and prototypes were tuned on. Names resolve against the
@@ -10,7 +10,6 @@ offline build, the load and the fuzzy lookup are all exercised. Slot values are 
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import tempfile
@@ -165,38 +164,24 @@ def format_report(report: Report, name: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``philomath nlu evaluate [--set test|dev|FILE] [--rules] [--no-embeddings] [--json]
-    [--errors N]``. Exit status 0 (the figures are the output, not a verdict)."""
-    args = _arguments().parse_args(argv)
-    path = Path(args.set) if args.set not in ("test", "dev") else EVAL_DIR / f"{args.set}.jsonl"
-    examples = load_examples(path)
+def set_path(name: str) -> Path:
+    """``test`` or ``dev`` (the sets in ``nlu/eval``), or a .jsonl file."""
+    return EVAL_DIR / f"{name}.jsonl" if name in ("test", "dev") else Path(name)
+
+
+def evaluate_set(name: str, *, rules: bool = False, embeddings: bool = True) -> Report:
+    """Score the catalog-aware parser (or, with ``rules``, the plain RuleParser, the
+    baseline) on the set ``name`` (see ``set_path``)."""
+    examples = load_examples(set_path(name))
     with tempfile.TemporaryDirectory(prefix="philomath-nlu-eval-") as tmp:
         parser: TextParser
-        if args.rules:
+        if rules:
             from nlu.rules import RuleParser
 
             parser = RuleParser(sorted({t.genre for t in eval_catalog() if t.genre}))
         else:
-            parser = eval_parser(Path(tmp) / "gazetteer", embeddings=not args.no_embeddings)
-        report = evaluate(parser, examples)
-    if args.json:
-        print(json.dumps({**report.as_dict(), "set": str(args.set)}, indent=2))
-    else:
-        print(format_report(report, str(args.set)))
-    for error in report.errors[: args.errors]:
-        print("  x", json.dumps(error, ensure_ascii=False))
-    return 0
-
-
-def _arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="philomath nlu evaluate", description=__doc__)
-    parser.add_argument("--set", default="test", help="test, dev or a .jsonl file")
-    parser.add_argument("--rules", action="store_true", help="the plain RuleParser (baseline)")
-    parser.add_argument("--no-embeddings", action="store_true", help="gazetteer and rules only")
-    parser.add_argument("--json", action="store_true", help="machine-readable report")
-    parser.add_argument("--errors", type=int, default=0, help="print this many failures")
-    return parser
+            parser = eval_parser(Path(tmp) / "gazetteer", embeddings=embeddings)
+        return evaluate(parser, examples)
 
 
 def _slot_score(counts: Counter[str]) -> SlotScore:
@@ -213,7 +198,3 @@ def _latency(timings: Iterable[float]) -> dict[str, float]:
         return {"p50": 0.0, "p99": 0.0}
     p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
     return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3)}
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

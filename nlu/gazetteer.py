@@ -35,7 +35,7 @@ with spacy_without_torch():
 
 from nlu.names import NameEntry, NameIndex  # noqa: E402
 from nlu.parsed import SlotName  # noqa: E402
-from nlu.vocabulary import Match, era_matches, lexicon_entries, phrase_variants  # noqa: E402
+from nlu.phrase_matching import Match, era_matches, lexicon_entries, phrase_variants  # noqa: E402
 from playback.catalog import Track  # noqa: E402
 
 FORMAT_VERSION = 1
@@ -114,7 +114,7 @@ def gazetteer_component(nlp: Language) -> MusicGazetteer:
 
 
 class Gazetteer:
-    """A loaded gazetteer: phrase matching (``nlu.vocabulary.Vocabulary``), catalog names
+    """A loaded gazetteer: phrase matching (``nlu.phrase_matching.Vocabulary``), catalog names
     for resolution, and the catalog's genres."""
 
     def __init__(self, nlp: Language, names: NameIndex, genres: Sequence[str]) -> None:

@@ -1,36 +1,37 @@
 """The Alexa interaction model, generated from nlu's vocabulary so the two cannot drift.
 
-The MOOD slot type comes from ``nlu.moods`` (canonical moods and their synonyms), GENRE from
-the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with ``GENRE_SYNONYMS``,
-ACTIVITY, SORT and ERA from ``nlu.lexicon``, and the Like / Dislike / WhatsPlaying samples
+The MOOD slot type comes from ``playback.vocabulary`` (canonical moods and their synonyms),
+GENRE from the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with the
+vocabulary's genre synonyms, ACTIVITY from the vocabulary too, SORT and ERA from
+``nlu.lexicon``, and the Like / Dislike / WhatsPlaying samples
 from the control phrases. Names use Alexa's music slot types (MusicGroup, MusicRecording,
 MusicAlbum, MusicPlaylist); free text arrives through PlayRequestIntent's SearchQuery. The
 checked in ``interaction_models/en-US.json`` is ``render(build_interaction_model())``;
-regenerate it with ``python -m nlu.interaction_model`` (``--check`` only compares).
+regenerate it with ``philomath nlu interaction-model`` (``--check`` only compares).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from nlu.lexicon import (
-    ACTIVITY_SYNONYMS,
-    CONTROL_PHRASES,
-    DECADE_WORDS,
-    GENRE_SYNONYMS,
-    SORT_SYNONYMS,
-)
-from nlu.moods import MOOD_SYNONYMS, MOODS
+from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS
 from nlu.parsed import Intent
-from nlu.text import phrase_key
+from playback.vocabulary import (
+    ACTIVITY_SYNONYMS,
+    GENRES,
+    MOODS,
+    genre_synonyms,
+    phrase_key,
+    words_for_moods,
+)
 
 INVOCATION_NAME = "philomath"
 MODEL_PATH = Path(__file__).resolve().parent.parent / "interaction_models" / "en-US.json"
-DEFAULT_GENRES: tuple[str, ...] = tuple(GENRE_SYNONYMS)
+# The vocabulary's genres in lookup form ("hip hop"): what a parser without a catalog answers.
+DEFAULT_GENRES: tuple[str, ...] = tuple(phrase_key(genre) for genre in GENRES)
 
 # Alexa's built-in intents a skill with AudioPlayer must declare (plus Help, Fallback and
 # NavigateHome, which every custom skill has).
@@ -175,18 +176,24 @@ def write_interaction_model(
     path.write_text(render(build_interaction_model(genres)), encoding="utf-8")
 
 
+def is_current(path: Path = MODEL_PATH, genres: Iterable[str] = DEFAULT_GENRES) -> bool:
+    """Whether ``path`` holds exactly what the generator produces now."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    return current == render(build_interaction_model(genres))
+
+
 def _mood_type() -> dict[str, Any]:
-    values = []
-    for mood in MOODS:
-        synonyms = sorted(w for w, m in MOOD_SYNONYMS.items() if m == mood and w != mood)
-        values.append({"id": mood, "name": {"value": mood, "synonyms": synonyms}})
+    words = words_for_moods()
+    values = [
+        {"id": mood, "name": {"value": mood, "synonyms": list(words[mood])}} for mood in MOODS
+    ]
     return {"name": "MOOD", "values": values}
 
 
 def _genre_type(genres: Iterable[str]) -> dict[str, Any]:
     values = []
     for key in sorted({phrase_key(g) for g in genres if g.strip()}):
-        synonyms = sorted({phrase_key(s) for s in GENRE_SYNONYMS.get(key, ())} - {key})
+        synonyms = sorted({phrase_key(s) for s in genre_synonyms(key)} - {key})
         values.append({"id": key.replace(" ", "_"), "name": {"value": key, "synonyms": synonyms}})
     return {"name": "GENRE", "values": values}
 
@@ -209,25 +216,3 @@ def _era_words() -> dict[str, str]:
         words[f"the {word}"] = decade
         words[decade[2:]] = decade
     return words
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("path", nargs="?", type=Path, default=MODEL_PATH)
-    parser.add_argument("--genres", help="comma-separated genres (default: nlu's list)")
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args(argv)
-    genres = [g for g in args.genres.split(",") if g.strip()] if args.genres else DEFAULT_GENRES
-    expected = render(build_interaction_model(genres))
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else ""
-        if current != expected:
-            print(f"{args.path} is stale; run python -m nlu.interaction_model")
-            return 1
-        return 0
-    args.path.write_text(expected, encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

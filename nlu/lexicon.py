@@ -1,5 +1,7 @@
-"""The words of music requests: every table the parsers, the gazetteer and the interaction
-model share. Moods live in ``nlu.moods``; everything else a listener says by name is here.
+"""The words of music requests that are about language: sorts, item types, eras, control
+phrases, play verbs, politeness and filler, shared by the parsers, the gazetteer and the
+interaction model. What a listener asks for by name (genres, moods, activities) is the
+catalog's vocabulary, ``playback.vocabulary``.
 
 Keys are lower case and in ``phrase_key`` form. Control phrases are written as listeners say
 them (they double as Alexa sample utterances) and matched through ``control_key``.
@@ -13,55 +15,6 @@ from collections.abc import Iterable, Sequence
 from nlu.parsed import Intent
 
 # fmt: off
-# Canonical genre keys (see ``phrase_key``) and other ways listeners say them, transcription
-# slips included ("low fi").
-GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "hip hop": ("hiphop", "rap", "hip hop music", "rap music"),
-    "r and b": ("rnb", "r n b", "rhythm and blues", "r b"),
-    "electronic": ("electronica", "edm", "electro", "electronic music", "techno"),
-    "rock": ("rock and roll", "rock n roll", "rock 'n' roll", "rock music"),
-    "classical": ("orchestral", "classical music", "symphonic"),
-    "metal": ("heavy metal", "metal music"),
-    "punk": ("punk rock",),
-    "country": ("country music",),
-    "pop": ("pop music",),
-    "jazz": ("smooth jazz", "jazz music", "jazzy"),
-    "blues": ("blues music",),
-    "folk": ("folk music",),
-    "soul": ("soul music", "motown"),
-    "reggae": ("reggae music",),
-    "indie": ("indie rock", "indie music", "alternative", "alt rock"),
-    "ambient": ("ambient music",),
-    "latin": ("reggaeton", "latin music", "salsa"),
-    "dance": ("dance music", "club music", "disco"),
-    "k pop": ("kpop", "korean pop"),
-    "lo fi": ("lofi", "lofi beats", "lo fi beats", "low fi", "lofi hip hop", "lo fi hip hop",
-              "chillhop"),
-}
-
-# Activity words to the canonical activity.
-ACTIVITY_SYNONYMS: dict[str, str] = {
-    "study": "study", "studying": "study", "homework": "study", "exam": "study",
-    "workout": "workout", "working out": "workout", "exercise": "workout",
-    "exercising": "workout", "gym": "workout", "the gym": "workout", "lifting": "workout",
-    "training": "workout", "running": "running", "my run": "running", "a run": "running",
-    "morning run": "running", "jog": "running",
-    "jogging": "running", "sleep": "sleep", "sleeping": "sleep", "bedtime": "sleep",
-    "falling asleep": "sleep", "nap": "sleep", "cooking": "cooking", "baking": "cooking",
-    "driving": "driving", "road trip": "driving", "the drive": "driving", "commute": "driving",
-    "reading": "reading", "work": "work", "working": "work", "the office": "work",
-    "party": "party", "partying": "party", "house party": "party", "dinner": "dinner",
-    "dinner party": "dinner", "cleaning": "cleaning", "chores": "cleaning",
-    "meditation": "meditation", "meditating": "meditation", "yoga": "meditation",
-    "gaming": "gaming", "waking up": "morning", "wake up": "morning", "morning": "morning",
-}
-
-# The mood an activity implies when the listener names no mood ("music for sleeping").
-ACTIVITY_MOODS: dict[str, str] = {
-    "study": "focus", "reading": "focus", "work": "focus", "workout": "energetic",
-    "running": "energetic", "sleep": "relaxing", "meditation": "relaxing", "party": "party",
-}
-
 # Ordering words to the canonical sort.
 SORT_SYNONYMS: dict[str, str] = {
     "popular": "popular", "most popular": "popular", "hits": "popular", "top hits": "popular",

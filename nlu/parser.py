@@ -27,9 +27,9 @@ from nlu.gazetteer import Gazetteer, gazetteer_component, lexicon_gazetteer, loa
 from nlu.lexicon import DESCRIPTION_CUES, FILLER
 from nlu.names import sound_key
 from nlu.parsed import Intent, ParsedRequest, Slot, SlotName, fallback
+from nlu.phrase_matching import Match
 from nlu.reading import Reading
 from nlu.rules import RuleParser, Utterance, play_request
-from nlu.vocabulary import Match
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ The words (play verb removed) are read in four steps:
 1. cues that type a name: "songs like X" and "X radio" (item_type ``radio``), an item word
    ("the album X", "my X playlist", "the song X", "the band X"), "X by Y" (Y an artist),
    "Y's X" (Y an artist);
-2. known phrases (``nlu.vocabulary`` matches) cover what they can, longest first; a genre
+2. known phrases (``nlu.phrase_matching`` matches) cover what they can, longest first; a genre
    wins over a mood said with the same word, catalog names give way to lexicon words;
 3. what is left is a name when a cue or a play verb says so, a description when it holds
    description words ("music for a rainy sunday"), else unexplained;
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from nlu.candidates import ACCEPT_SCORE, Candidate, NameKind, NameResolver
-from nlu.lexicon import ACTIVITY_MOODS, DESCRIPTION_CUES, FILLER, MUSIC_NOUNS, NOT_MUSIC
+from nlu.lexicon import DESCRIPTION_CUES, FILLER, MUSIC_NOUNS, NOT_MUSIC
 from nlu.parsed import Interpretation, Slot, SlotName
-from nlu.vocabulary import Match
+from nlu.phrase_matching import Match
+from playback.vocabulary import ACTIVITY_MOODS
 
 Verb = Literal["strong", "weak", "none"]
 

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 from nlu.candidates import NameKind, NameResolver, NoCatalog
 from nlu.lexicon import (
-    ACTIVITY_SYNONYMS,
     CONTROL_PHRASES,
-    GENRE_SYNONYMS,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
     SORT_SYNONYMS,
@@ -32,11 +30,11 @@ from nlu.lexicon import (
     era_of,
     setting_intent,
 )
-from nlu.moods import canonical_mood
 from nlu.parsed import AlexaSlot, Intent, ParsedRequest, Slot, SlotName, fallback
+from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
-from nlu.text import MAX_TEXT_CHARS, clean_words, phrase_key, strip_phrases
-from nlu.vocabulary import LexiconVocabulary, Match, match_keys
+from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
+from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, canonical_mood, phrase_key
 
 # Re-exported: the skill and the interaction model import these from here.
 __all__ = [

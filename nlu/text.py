@@ -1,26 +1,22 @@
 """Text normalisation shared by every parser and by the gazetteer builder.
 
 Catalog names and listeners' words go through the same ``clean_words`` so that a gazetteer
-pattern and an utterance meet token for token ("AC/DC", "P!nk", "Beyoncé").
+pattern and an utterance meet token for token ("AC/DC", "P!nk", "Beyoncé"). The lookup form
+of a genre, mood or activity phrase, ``phrase_key``, is the catalog vocabulary's
+(``playback.vocabulary``): the ETL reads tags with the same one.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
+
+from playback.vocabulary import phrase_key
 
 # A spoken request is a sentence; anything longer is not one and is not worth scanning.
 MAX_TEXT_CHARS = 500
 
 _EDGE_PUNCTUATION = ".,!?;:\"'()[]{}<>«»“”‘’`*~_"
-
-
-def phrase_key(text: str) -> str:
-    """The lookup form of a phrase: lower case, ``&`` as "and", hyphens and slashes as
-    spaces, single spaces. "Hip-Hop" and "hip hop" share a key; so do "R&B" and "r and b"."""
-    text = text.lower().replace("&", " and ")
-    return " ".join(re.sub(r"[-_/]", " ", text).split())
 
 
 def clean_words(text: str) -> list[str]:

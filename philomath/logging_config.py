@@ -1,16 +1,34 @@
-"""JSON logs to stdout, configured once at each entry point, with the request id on every line."""
+"""Logging, configured once at each entry point, with the request id on every line.
+
+Machines read JSON (one object a line); a person at a terminal reads short text lines
+(``14:02:07 INFO  pipeline  etl done  request_id=ab12``). ``PHILOMATH_LOG_FORMAT=auto`` (the
+default) picks text only when the stream is a terminal outside AWS, so Lambda, CloudWatch, pipes
+and files always get JSON. Lines are written through ``tqdm.write`` while progress bars may be
+on screen, so a log line never tears a bar.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Literal, TextIO
 
 from skill.request_context import request_id
 
+LogFormat = Literal["auto", "json", "text"]
+
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Set in every Lambda (and other AWS runtimes): their logs go to CloudWatch, which wants JSON.
+_AWS_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
+
+
+def _extras(record: logging.LogRecord) -> dict[str, object]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,9 +39,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and key not in line:
-                line[key] = value
+        for key, value in _extras(record).items():
+            line.setdefault(key, value)
         rid = request_id.get()
         if rid:
             line["request_id"] = rid
@@ -32,12 +49,70 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json", stream: object = None) -> None:
-    handler = logging.StreamHandler(stream or sys.stdout)  # type: ignore[arg-type]
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class TextFormatter(logging.Formatter):
+    """One short line for a person: local time, level, the logger's last name, the message,
+    then the request id and the ``extra`` fields as ``key=value``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        short = record.name.rsplit(".", 1)[-1]
+        # ``_aws`` and the like are for machines (CloudWatch embedded metrics), not for a person.
+        fields = {k: v for k, v in _extras(record).items() if not k.startswith("_")}
+        rid = request_id.get()
+        if rid:
+            fields = {"request_id": rid, **fields}
+        tail = "".join(f"  {key}={_short(value)}" for key, value in fields.items())
+        line = f"{clock} {record.levelname:<7} {short}  {record.getMessage()}{tail}"
+        if record.exc_info:  # a traceback is what a person needs to see here
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"  # figures, not digits
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ProgressAwareHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes through ``tqdm.write`` once tqdm is loaded, which lifts the progress bars off
+    the screen, writes the line and draws them again; plain writes before that."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm = sys.modules.get("tqdm")  # not imported: no bar can be on screen
+        if tqdm is None:
+            super().emit(record)
+            return
+        try:
+            tqdm.tqdm.write(self.format(record), file=self.stream)
+            self.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def choose_format(
+    fmt: str, stream: TextIO, environ: Mapping[str, str] | None = None
+) -> Literal["json", "text"]:
+    """``json`` or ``text`` as asked; for ``auto``, text on a terminal outside AWS."""
+    if fmt in ("json", "text"):
+        return fmt  # type: ignore[return-value]
+    env = os.environ if environ is None else environ
+    if any(env.get(name) for name in _AWS_VARIABLES):
+        return "json"
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "auto", stream: TextIO | None = None
+) -> Literal["json", "text"]:
+    """Send every log line to ``stream`` (stdout by default); returns the format chosen."""
+    out = stream or sys.stdout
+    chosen = choose_format(fmt, out)
+    handler = ProgressAwareHandler(out)
+    handler.setFormatter(TextFormatter() if chosen == "text" else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    return chosen

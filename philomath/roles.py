@@ -13,9 +13,9 @@ import signal
 import threading
 from collections.abc import Callable
 
-from nlu.moods import MOODS
 from philomath.settings import Settings
 from philomath.wiring import Backends, Online
+from playback.vocabulary import MOODS
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def replay_spool(online: Online, stop: threading.Event) -> None:
     """Events spooled while the stream was down go out within seconds of its recovery."""
     while not stop.wait(SPOOL_REPLAY_EVERY_S):
         try:
-            online.player.replay_events()
+            online.listening.events.replay_events()
         except Exception:  # a worker must outlive any one failure; the next tick retries
             logger.exception("spool replay failed")
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from playback.url_signing import MIN_KEY_BYTES
+
+ENV_PREFIX = "PHILOMATH_"
 
 
 class Settings(BaseSettings):
@@ -22,7 +28,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     """
 
-    model_config = SettingsConfigDict(env_prefix="PHILOMATH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     data_dir: Path = Path("var")
 
@@ -52,6 +58,8 @@ class Settings(BaseSettings):
     # "sha256:<hex>" of the token).
     api_tokens: SecretStr = SecretStr("")
     cache_ttl_s: float = Field(default=300.0, gt=0)
+    # What fills a list its own path left short, in order (recommender.serving.router's steps).
+    fallback_chain: str = "popular,memory"
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
     # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
     # (the Glue / EMR engine; needs the spark extra and Java).
@@ -64,7 +72,36 @@ class Settings(BaseSettings):
     seed: int = 7
 
     log_level: str = "INFO"
-    log_format: str = Field(default="json", pattern="^(json|text)$")
+    # auto: short text lines on a terminal, JSON elsewhere (pipes, files, AWS).
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    @field_validator("media_signing_key")
+    @classmethod
+    def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None and len(key.get_secret_value().encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes")
+        return key
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _token_map(cls, tokens: SecretStr) -> SecretStr:
+        parse_api_tokens(tokens.get_secret_value())
+        return tokens
+
+    @field_validator("fallback_chain")
+    @classmethod
+    def _known_steps(cls, chain: str) -> str:
+        from recommender.serving.router import parse_fallback_chain
+
+        parse_fallback_chain(chain)
+        return chain
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_name(cls, level: str) -> str:
+        if not isinstance(logging.getLevelName(level.upper()), int):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level.upper()
 
     @model_validator(mode="after")
     def _default_urls(self) -> Settings:
@@ -75,6 +112,11 @@ class Settings(BaseSettings):
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
         return self
+
+    @property
+    def api_token_map(self) -> dict[str, str]:
+        """``PHILOMATH_API_TOKENS`` as token (or ``sha256:<hex>``) -> listener id."""
+        return parse_api_tokens(self.api_tokens.get_secret_value())
 
     @property
     def gazetteer_dir(self) -> Path:
@@ -95,3 +137,30 @@ class Settings(BaseSettings):
     def raw_dir(self) -> Path:
         """Where the generated team feeds are written."""
         return self.data_dir / "raw"
+
+
+def parse_api_tokens(text: str) -> dict[str, str]:
+    """A JSON object token -> listener id ("" for none); ValueError for anything else."""
+    if not text.strip():
+        return {}
+    try:
+        tokens = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(tokens, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in tokens.items()
+    ):
+        raise ValueError('must be a JSON object {"token": "listener id"}, none of them empty')
+    return tokens
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per refused setting, named as it is set: ``PHILOMATH_PORT: Input should be a
+    valid integer`` (never the value, which may be a secret)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        names = [str(part) for part in problem["loc"]]
+        variable = f"{ENV_PREFIX}{names[0].upper()}" if names else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{variable}: {message}")
+    return lines

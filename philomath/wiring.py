@@ -22,32 +22,41 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from ask_sdk_core.skill import CustomSkill
     from fastapi import FastAPI
 
+    from listening import Listening
     from nlu.rules import RuleParser
     from playback.url_signing import UrlSigner
     from recommender.serving.router import Router
     from skill.alexa.verification import AlexaRequestVerifier
-    from skill.player import MusicPlayer
 
 
 logger = logging.getLogger(__name__)
 
 
 class ConfigurationError(ValueError):
-    """A backend URL has an unknown scheme or is malformed."""
+    """A backend URL has an unknown scheme or is malformed; the message names the variable
+    and never repeats the URL, which may hold a password."""
 
 
-def _scheme(url: str) -> str:
+def _bad_url(field: str, problem: str) -> ConfigurationError:
+    return ConfigurationError(f"PHILOMATH_{field.upper()}: {problem}")
+
+
+def _scheme(url: str, field: str) -> str:
     scheme = urlsplit(url).scheme
     if not scheme:
-        raise ConfigurationError(f"backend URL {url!r} has no scheme")
+        raise _bad_url(field, "the backend URL has no scheme (like sqlite:///path)")
     return scheme
 
 
-def _sqlite_path(url: str) -> Path:
+def _unknown(field: str, scheme: str, known: str) -> ConfigurationError:
+    return _bad_url(field, f"unknown scheme {scheme!r}; known: {known}")
+
+
+def _sqlite_path(url: str, field: str) -> Path:
     """``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``."""
     path = url.removeprefix("sqlite:///")
     if not path or path == url:
-        raise ConfigurationError(f"expected sqlite:///path, got {url!r}")
+        raise _bad_url(field, "expected sqlite:///path")
     resolved = Path(path)
     resolved.parent.mkdir(parents=True, exist_ok=True)
     return resolved
@@ -61,60 +70,64 @@ def _aws_client(service: str, settings: Settings) -> Any:
     )
 
 
-def _aws_name(url: str) -> str:
+def _aws_name(url: str, field: str) -> str:
     name = urlsplit(url).netloc
     if not name:
-        raise ConfigurationError(f"expected {_scheme(url)}://name, got {url!r}")
+        raise _bad_url(field, f"expected {_scheme(url, field)}://name")
     return name
 
 
 def build_catalog(settings: Settings) -> TrackCatalog:
     url = settings.catalog_url
-    scheme = _scheme(url)
+    scheme = _scheme(url, "catalog_url")
     if scheme == "sqlite":
         from playback.sqlite_catalog import SqliteTrackCatalog
 
-        return SqliteTrackCatalog(_sqlite_path(url))
+        return SqliteTrackCatalog(_sqlite_path(url, "catalog_url"))
     if scheme in ("postgresql", "postgres"):
         from playback.postgres_catalog import PostgresTrackCatalog
 
         parts = urlsplit(url)
         schema = parse_qs(parts.query).get("schema", ["public"])[0]
         return PostgresTrackCatalog(parts._replace(query="").geturl(), schema=schema)
-    raise ConfigurationError(f"unknown catalog scheme {scheme!r} in {url!r}")
+    raise _unknown("catalog_url", scheme, "sqlite, postgresql, postgres")
 
 
 def build_store(settings: Settings) -> RecommendationStore:
     url = settings.store_url
-    scheme = _scheme(url)
+    scheme = _scheme(url, "store_url")
     if scheme == "sqlite":
         from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 
-        return SqliteRecommendationStore(_sqlite_path(url))
+        return SqliteRecommendationStore(_sqlite_path(url, "store_url"))
     if scheme == "dynamodb":
         from recommender.storage.dynamodb_recommendations import DynamoDBRecommendationStore
 
-        return DynamoDBRecommendationStore(_aws_client("dynamodb", settings), _aws_name(url))
-    raise ConfigurationError(f"unknown recommendation store scheme {scheme!r} in {url!r}")
+        return DynamoDBRecommendationStore(
+            _aws_client("dynamodb", settings), _aws_name(url, "store_url")
+        )
+    raise _unknown("store_url", scheme, "sqlite, dynamodb")
 
 
 def build_profiles(settings: Settings) -> ProfileStore:
     url = settings.profiles_url
-    scheme = _scheme(url)
+    scheme = _scheme(url, "profiles_url")
     if scheme == "sqlite":
         from recommender.storage.sqlite_profiles import SqliteProfileStore
 
-        return SqliteProfileStore(_sqlite_path(url))
+        return SqliteProfileStore(_sqlite_path(url, "profiles_url"))
     if scheme == "dynamodb":
         from recommender.storage.dynamodb_profiles import DynamoDBProfileStore
 
-        return DynamoDBProfileStore(_aws_client("dynamodb", settings), _aws_name(url))
-    raise ConfigurationError(f"unknown profile store scheme {scheme!r} in {url!r}")
+        return DynamoDBProfileStore(
+            _aws_client("dynamodb", settings), _aws_name(url, "profiles_url")
+        )
+    raise _unknown("profiles_url", scheme, "sqlite, dynamodb")
 
 
 def build_cache(settings: Settings) -> Cache:
     url = settings.cache_url
-    scheme = _scheme(url)
+    scheme = _scheme(url, "cache_url")
     if scheme == "memory":
         from recommender.storage.memory_cache import InProcessCache
 
@@ -127,32 +140,32 @@ def build_cache(settings: Settings) -> Cache:
 
         client = redis.Redis.from_url(url, socket_timeout=0.05, socket_connect_timeout=0.05)
         return RedisCache(client)
-    raise ConfigurationError(f"unknown cache scheme {scheme!r} in {url!r}")
+    raise _unknown("cache_url", scheme, "memory, redis, rediss")
 
 
 def build_events(settings: Settings) -> EventStream:
     url = settings.events_url
-    scheme = _scheme(url)
+    scheme = _scheme(url, "events_url")
     if scheme == "sqlite":
         from playback.sqlite_stream import SqliteEventStream
 
-        return SqliteEventStream(_sqlite_path(url))
+        return SqliteEventStream(_sqlite_path(url, "events_url"))
     if scheme == "kinesis":
         from playback.kinesis_stream import KinesisEventStream
 
-        return KinesisEventStream(_aws_client("kinesis", settings), _aws_name(url))
-    raise ConfigurationError(f"unknown event stream scheme {scheme!r} in {url!r}")
+        return KinesisEventStream(_aws_client("kinesis", settings), _aws_name(url, "events_url"))
+    raise _unknown("events_url", scheme, "sqlite, kinesis")
 
 
 def build_queues(settings: Settings) -> QueueStore:
     """Per-device play queues: ``sqlite:///path`` (default), ``redis://``, ``dynamodb://``,
     ``memory://`` (one process only)."""
     url, ttl_s = settings.queue_url, settings.queue_ttl_s
-    scheme = _scheme(url)
+    scheme = _scheme(url, "queue_url")
     if scheme == "sqlite":
         from playback.sqlite_queue import SqliteQueueStore
 
-        return SqliteQueueStore(_sqlite_path(url), ttl_s=ttl_s)
+        return SqliteQueueStore(_sqlite_path(url, "queue_url"), ttl_s=ttl_s)
     if scheme in ("redis", "rediss"):
         import redis
 
@@ -163,12 +176,14 @@ def build_queues(settings: Settings) -> QueueStore:
     if scheme == "dynamodb":
         from playback.dynamodb_queue import DynamoDBQueueStore
 
-        return DynamoDBQueueStore(_aws_client("dynamodb", settings), _aws_name(url), ttl_s=ttl_s)
+        return DynamoDBQueueStore(
+            _aws_client("dynamodb", settings), _aws_name(url, "queue_url"), ttl_s=ttl_s
+        )
     if scheme == "memory":
         from playback.memory_queue import MemoryQueueStore
 
         return MemoryQueueStore(ttl_s=ttl_s)
-    raise ConfigurationError(f"unknown queue store scheme {scheme!r} in {url!r}")
+    raise _unknown("queue_url", scheme, "sqlite, redis, rediss, dynamodb, memory")
 
 
 @dataclass
@@ -209,7 +224,7 @@ class Online:
 
     backends: Backends
     router: Router
-    player: MusicPlayer
+    listening: Listening  # the use cases the skill and the app call
     parser: RuleParser
     skill: CustomSkill
     app: FastAPI
@@ -220,15 +235,18 @@ class Online:
 
 
 def build_online(settings: Settings) -> Online:
-    """Build adapters, make sure their tables exist, and assemble router, player and skill."""
+    """Build adapters, make sure their tables exist, and assemble router, use cases, skill."""
+    from listening import Listening
+    from listening.device_queue import DevicePlayback
+    from listening.events import EventRecorder
+    from listening.player import MusicPlayer
     from playback.spool import EventSpool
     from playback.stream_urls import StreamUrls
-    from recommender.serving.router import Router
+    from recommender.serving.router import Router, RouterConfig, parse_fallback_chain
     from skill.alexa import build_skill
     from skill.alexa.verification import parse_skill_ids
-    from skill.api.auth import TokenAuthenticator, parse_api_tokens
+    from skill.api.auth import TokenAuthenticator
     from skill.http_app import create_app
-    from skill.player import MusicPlayer
 
     backends = build_backends(settings)
     backends.ensure_schema()
@@ -237,26 +255,29 @@ def build_online(settings: Settings) -> Online:
         backends.profiles,
         backends.cache,
         cache_ttl_s=settings.cache_ttl_s,
-        catalog=backends.catalog,  # genres, moods, explicit flags of candidates
+        catalog=backends.catalog,  # candidates' facets; the artist path's tracks
+        config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
     )
     parser = _parser(settings, backends.catalog.genres())
     signer = _url_signer(settings)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
     spool = EventSpool(settings.data_dir / "spool.db")  # events the stream could not take
-    player = MusicPlayer(backends.catalog, router, stream_urls, backends.events, spool=spool)
-    skill = build_skill(player, parser, backends.queues)
+    player = MusicPlayer(backends.catalog, router, stream_urls)
+    listening = Listening(
+        player, DevicePlayback(player, backends.queues), EventRecorder(backends.events, spool)
+    )
+    skill = build_skill(listening, parser)
     skill_ids = parse_skill_ids(settings.alexa_skill_id)
     app = create_app(
-        player,
+        listening,
         parser,
         skill,
-        catalog=backends.catalog,
-        authenticator=TokenAuthenticator(parse_api_tokens(settings.api_tokens.get_secret_value())),
+        authenticator=TokenAuthenticator(settings.api_token_map),
         media_signer=signer,
         health_checks=_health_checks(backends),
         verifier=_verifier(settings, skill_ids),
     )
-    return Online(backends, router, player, parser, skill, app, skill_ids)
+    return Online(backends, router, listening, parser, skill, app, skill_ids)
 
 
 def _url_signer(settings: Settings) -> UrlSigner:

@@ -1,1 +1,2 @@
-"""Playback: catalog metadata, stream URLs, AudioPlayer directives, play events and their stream."""
+"""Playback: catalog metadata and its vocabulary (genres, moods), stream URLs, AudioPlayer
+directives, play events and their stream."""

@@ -4,9 +4,9 @@ Alexa's AudioPlayer keeps one stream and at most one enqueued stream per device;
 else about "what plays next" is ours. A ``DeviceQueue`` is the playlist a request started
 (recommendation order), the play order over it (shuffled or not), the play under the token the
 device is streaming, the one enqueued behind it for gapless playback, and where the listener
-stopped. Every move is a pure function returning a new queue; the skill loads a queue, moves
-it, and saves it back with an optimistic version check, so two requests for one device (Alexa
-retries PlaybackNearlyFinished) cannot both enqueue.
+stopped. Every move is a pure function returning a new queue; ``listening.device_queue`` loads
+a queue, moves it, and saves it back with an optimistic version check, so two requests for one
+device (Alexa retries PlaybackNearlyFinished) cannot both enqueue.
 
     QueueStore adapters: ``MemoryQueueStore`` (tests, one process), ``SqliteQueueStore``
     (embedded default), ``RedisQueueStore``, ``DynamoDBQueueStore``. Every method may raise

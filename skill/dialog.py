@@ -19,9 +19,9 @@ from typing import Any, Literal
 from ask_sdk_core.skill import CustomSkill
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from nlu.request_parser import RequestParser
 from skill.alexa import envelopes
 from skill.alexa.dispatch import handle_envelope
-from skill.parsing import RequestParser
 
 DIALOGS_DIR = Path(__file__).resolve().parent / "dialogs"
 AudioEvent = Literal[

@@ -18,18 +18,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from playback.catalog import TrackCatalog
+from listening import Listening
+from nlu.request_parser import RequestParser
 from playback.url_signing import UrlSigner
 from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
 from skill.api.auth import TokenAuthenticator
+from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
 from skill.api.media import media_router
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
 from skill.api.recommendations import recommendations_router
-from skill.parsing import RequestParser
-from skill.player import MusicPlayer
 from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
@@ -44,19 +44,19 @@ Verifier = Callable[[Mapping[str, str], bytes], None]
 
 
 def create_app(
-    player: MusicPlayer,
+    listening: Listening,
     parser: RequestParser,
     skill: CustomSkill,
     *,
-    catalog: TrackCatalog,
     authenticator: TokenAuthenticator | None = None,
     media_signer: UrlSigner | None = None,
     health_checks: Mapping[str, HealthCheck] | None = None,
     verifier: Verifier | None = None,
 ) -> FastAPI:
-    """The app. ``authenticator`` knows the API's bearer tokens (None: it refuses every
-    one); ``media_signer`` serves ``/media`` (None: no local media); ``health_checks`` maps
-    a name to a callable that raises when its backend is unhealthy (``/ready``)."""
+    """The app, on the ``listening`` use cases (the skill's too). ``authenticator`` knows
+    the API's bearer tokens (None: it refuses every one); ``media_signer`` serves ``/media``
+    (None: no local media); ``health_checks`` maps a name to a callable that raises when its
+    backend is unhealthy (``/ready``)."""
     app = FastAPI(
         title="Philomath",
         version="1.0.0",
@@ -98,9 +98,10 @@ def create_app(
         return JSONResponse(answer)
 
     app.include_router(health_router(dict(health_checks or {})))
-    app.include_router(recommendations_router(player, parser, auth))
-    app.include_router(play_router(player, parser, auth))
-    app.include_router(events_router(player, catalog, auth))
+    app.include_router(recommendations_router(listening.player, parser, auth))
+    app.include_router(play_router(listening, parser, auth))
+    app.include_router(devices_router(listening, auth))
+    app.include_router(events_router(listening, auth))
     if media_signer is not None:
         app.include_router(media_router(media_signer))
     return app

@@ -1,11 +1,11 @@
-"""AWS Lambda entry for the Alexa Skills Kit trigger (``skill.lambda_entry.handler``).
+"""The skill's half of the AWS Lambda entry (``philomath.lambda_handler.handler`` is the
+function's handler and builds the skill from the environment).
 
 Lambda hands the request envelope over already parsed and signed by AWS (the trigger's
 SkillId condition decides who may invoke the function), so there is no signature to check;
-the skill id is still checked, as Amazon asks. The online path is built on the first
-invocation and reused by warm ones: building reads settings from the function's environment
-(infra/template.yaml) and opens no connection until a request needs one. Scheduled warm-up
-pings (EventBridge) are answered without building anything.
+the skill id is still checked, as Amazon asks. ``create_handler`` builds the skill on the
+first invocation and reuses it for warm ones; scheduled warm-up pings (EventBridge) are
+answered without building anything.
 """
 
 from __future__ import annotations
@@ -30,18 +30,6 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 class LambdaSkill:
     skill: CustomSkill
     skill_ids: frozenset[str]
-
-
-def from_environment() -> LambdaSkill:
-    """The skill as the function's environment configures it."""
-    from philomath.logging_config import configure_logging
-    from philomath.settings import Settings
-    from philomath.wiring import build_online
-
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    online = build_online(settings)
-    return LambdaSkill(online.skill, online.skill_ids)
 
 
 def create_handler(build: Callable[[], LambdaSkill]) -> LambdaHandler:
@@ -71,6 +59,3 @@ def create_handler(build: Callable[[], LambdaSkill]) -> LambdaHandler:
                 raise
 
     return handler
-
-
-handler = create_handler(from_environment)

@@ -2,15 +2,13 @@
 locale under ``skill-package/interactionModels/custom/``.
 
 The models are copies of ``interaction_models/`` (generated from nlu by
-``python -m nlu.interaction_model``); ``python -m skill.skill_package`` refreshes them
+``philomath nlu interaction-model``); ``philomath skill-package`` refreshes them
 (``--check`` only compares, for CI). ``ask deploy`` from the repository root then deploys the
 manifest and the models (``ask-resources.json`` points at ``skill-package/``).
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,22 +36,3 @@ def sync_models(source: Path = SOURCE_DIR, target: Path = MODELS_DIR) -> list[st
         else:
             (target / name).unlink()
     return changed
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="fail if the package is stale")
-    args = parser.parse_args(argv)
-    if args.check:
-        stale = stale_models()
-        if stale:
-            print(f"skill package stale for {', '.join(stale)}: run python -m skill.skill_package")
-            return 1
-        return 0
-    for name in sync_models():
-        print(f"updated {MODELS_DIR / name}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -7,6 +7,7 @@ fail when ``PHILOMATH_REQUIRE_SERVICES=1`` (set by ``.ci/run``): CI never skips 
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,17 @@ POSTGRES_DSN = os.environ.get(
     "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("PHILOMATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logger() -> Iterator[None]:
+    """Entry points configure the root logger (handlers, level); a test that runs one must
+    not change what the next test's logs do."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Test doubles for the skill and HTTP tests, and a tiny world on the real SQLite adapters.
 
 ``build_world`` writes a five-track catalog, popular charts and one known listener into
-SQLite files (the embedded default adapters, not fakes) and wires the player, parser and
-skill on top. The wrappers below inject outages into any adapter.
+SQLite files (the embedded default adapters, not fakes) and wires the listening use cases,
+parser and skill on top. The wrappers below inject outages into any adapter.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 
+from listening import Listening
+from listening.device_queue import DevicePlayback
+from listening.events import EventRecorder
+from listening.player import MusicPlayer
 from nlu.rules import RuleParser
 from playback.catalog import Artist, Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
@@ -34,7 +38,6 @@ from recommender.storage.sqlite_profiles import SqliteProfileStore
 from recommender.storage.sqlite_recommendations import SqliteRecommendationStore
 from skill.alexa import build_skill
 from skill.alexa.metrics import MemorySkillMetrics
-from skill.player import MusicPlayer
 
 STREAM_BASE = "https://media.test/tracks"
 SIGNING_KEY = b"philomath-tests-stream-signing-key"
@@ -72,11 +75,19 @@ class World:
     events: SwitchableStream
     router: Router
     stream_urls: StreamUrls
-    player: MusicPlayer
+    listening: Listening
     parser: RuleParser
     skill: CustomSkill
     queues: SqliteQueueStore
     metrics: MemorySkillMetrics
+
+    @property
+    def player(self) -> MusicPlayer:
+        return self.listening.player
+
+    @property
+    def recorder(self) -> EventRecorder:
+        return self.listening.events
 
     def queue_of(self, user_id: str, device_id: str | None) -> DeviceQueue | None:
         from playback.queue import queue_key
@@ -104,18 +115,21 @@ def build_world(directory: Path) -> World:
     lists += [_list(KNOWN_USER, context, ids) for context, ids in PERSONAL.items()]
     store.put_lists(lists)
     profiles.put_many([UserProfile(KNOWN_USER, play_count=42)])
-    router = Router(store, profiles, InProcessCache())
+    router = Router(store, profiles, InProcessCache(), catalog=catalog)
     stream_urls = StreamUrls(STREAM_BASE, UrlSigner(SIGNING_KEY))
-    player = MusicPlayer(
-        catalog, router, stream_urls, events, spool=EventSpool(directory / "spool.db")
-    )
-    parser = RuleParser(catalog.genres())
+    player = MusicPlayer(catalog, router, stream_urls)
     queues = SqliteQueueStore(directory / "queues.db")
     queues.ensure_schema()
+    listening = Listening(
+        player,
+        DevicePlayback(player, queues),
+        EventRecorder(events, EventSpool(directory / "spool.db")),
+    )
+    parser = RuleParser(catalog.genres())
     metrics = MemorySkillMetrics()
-    skill = build_skill(player, parser, queues, metrics=metrics)
+    skill = build_skill(listening, parser, metrics=metrics)
     return World(
-        catalog, store, profiles, events, router, stream_urls, player, parser, skill, queues,
+        catalog, store, profiles, events, router, stream_urls, listening, parser, skill, queues,
         metrics,
     )  # fmt: skip
 

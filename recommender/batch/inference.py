@@ -13,7 +13,7 @@ then clears the marks it handled (a listener changed again meanwhile keeps their
 Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
 incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
 or ``max_wait_s``), and a full run when another model is promoted or rolled back to (the
-registry's promoted ``name/run`` changes, ``batch_models.promoted_ref``) or ``full_every_s``
+registry's promoted ``name/run`` changes, ``promoted_model.promoted_ref``) or ``full_every_s``
 has passed. A consumer in the
 same process can call ``IncrementalTrigger`` directly after each page.
 
@@ -41,7 +41,7 @@ import numpy as np
 
 from playback.catalog import Track
 from recommender.batch.lists import ListBuilder, ListSettings
-from recommender.batch.promoted_model import ListModel, load_promoted_model, promoted_ref
+from recommender.batch.promoted_model import ModelLists, load_promoted_model, promoted_ref
 from recommender.data.interactions import Interactions
 from recommender.errors import CacheUnavailable, RecommenderError
 from recommender.storage.cache import Cache, list_key
@@ -79,7 +79,7 @@ class BatchInference:
 
     def __init__(
         self,
-        model: ListModel,
+        model: ModelLists,
         interactions: Interactions,
         tracks: Sequence[Track],
         store: RecommendationStore,

@@ -1,4 +1,5 @@
-"""The lists a batch run computes, from a model, the play history, the catalog and profiles.
+"""The lists a batch run computes, from a model, the play history, the track catalog and
+profiles.
 
 No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` reads and writes.
 
@@ -8,8 +9,9 @@ No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` rea
   tracks nobody has played yet, by content similarity to what they play (``content``).
 - Charts (``charts``, under ``POPULAR_USER``): ``all``, every mood and genre, per region
   (``region:<cc>``) and age group (``age:<decade>s``) with enough listeners, and
-  ``trending`` from the live popularity counters. Charts never hold explicit tracks: anyone
-  may be served them.
+  ``trending`` from the live popularity counters. Whatever model is promoted, the charts come
+  from the charts' model (``charts.chart_model``, fitted on the play log or a cohort's plays).
+  Charts never hold explicit tracks: anyone may be served them.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from nlu.moods import MOODS
 from playback.catalog import Track
-from recommender.batch.promoted_model import ListModel, PopularityLists
+from playback.vocabulary import MOODS
+from recommender.batch.charts import chart_contexts, chart_model, top_per_context
+from recommender.batch.promoted_model import ModelLists
 from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
-from recommender.models.popularity import PopularityModel, chart_contexts
 from recommender.storage.profiles import TrackCounts, UserProfile
 from recommender.storage.recommendations import (
     NEW_TRACKS_CONTEXT,
@@ -60,7 +62,7 @@ class ListBuilder:
 
     def __init__(
         self,
-        model: ListModel,
+        model: ModelLists,
         interactions: Interactions,
         tracks: Sequence[Track],
         settings: ListSettings,
@@ -124,23 +126,19 @@ class ListBuilder:
     def charts(
         self, profiles: Mapping[str, UserProfile], trending: Mapping[str, TrackCounts]
     ) -> Iterator[RecommendationList]:
-        n = self.settings.per_user
-        chart_model = (
-            self.model.model
-            if isinstance(self.model, PopularityLists)
-            else PopularityModel().fit(self.plays)
-        )
-        for key, (ids, scores) in chart_model.charts(
-            self.contexts, n, filter_items=self.restricted_ban
+        n, n_items = self.settings.per_user, len(self.plays.track_ids)
+        everyone = chart_model(self.plays)
+        for key, (ids, scores) in top_per_context(
+            everyone, self.contexts, n_items, n, banned=self.restricted_ban
         ).items():
-            yield self._list(POPULAR_USER, key, ids, scores, chart_model.version)
+            yield self._list(POPULAR_USER, key, ids, scores, everyone.version)
         for key, users in self._cohorts(profiles).items():
-            model = PopularityModel().fit(_subset(self.plays, users))
-            everything = {key: np.arange(len(self.plays.track_ids))}
-            for _, (ids, scores) in model.charts(
-                everything, n, filter_items=self.restricted_ban
+            cohort = chart_model(_subset(self.plays, users))
+            everything = {key: np.arange(n_items)}
+            for _, (ids, scores) in top_per_context(
+                cohort, everything, n_items, n, banned=self.restricted_ban
             ).items():
-                yield self._list(POPULAR_USER, key, ids, scores, model.version)
+                yield self._list(POPULAR_USER, key, ids, scores, cohort.version)
         chart = self._trending(trending)
         if chart is not None:
             yield chart

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from nlu.moods import MOODS
+from playback.vocabulary import MOODS
 from recommender.data.feed_io import format_ids, pick_words, write_csv
 from recommender.data.moodtags import mood_mask
 from recommender.data.taste import GENRES, TRUTH_FEATURES, genre_shares, sample_track_features

@@ -33,10 +33,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from nlu.moods import MOODS
+from playback.vocabulary import GENRES, MOODS
 from recommender.data.content_features import ItemFeatures
 from recommender.data.tag_vocabulary import (
-    GENRE_NAMES,
     leading_genres,
     tag_facet_matrices,
     voted_moods,
@@ -70,14 +69,14 @@ class LastfmData:
     tag_values: StrArray
     # One row per kept assignment: (user row, or -1 for a user without plays; artist; tag).
     tag_assignments: IntArray
-    tag_genres: sp.csr_matrix  # tags x GENRE_NAMES, 1 where the tag names the genre
+    tag_genres: sp.csr_matrix  # tags x GENRES, 1 where the tag names the genre
     tag_moods: sp.csr_matrix  # tags x MOODS
     artist_tags: sp.csr_matrix  # artists x tags, how many users gave the artist the tag
     skipped_tag_assignments: int  # assignments naming an artist neither file knows
-    artist_genre_votes: sp.csr_matrix  # artists x GENRE_NAMES, tag assignments naming it
+    artist_genre_votes: sp.csr_matrix  # artists x GENRES, tag assignments naming it
     artist_mood_votes: sp.csr_matrix  # artists x MOODS
     user_artist_times: sp.csr_matrix  # pattern of user_items, epoch seconds (see above)
-    genre_names: tuple[str, ...] = GENRE_NAMES
+    genre_names: tuple[str, ...] = GENRES
     mood_names: tuple[str, ...] = MOODS
 
     def artist_index(self, artist_id: int) -> int:

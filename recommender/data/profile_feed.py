@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.moods import MOODS
-from recommender.data.moodtags import mood_mask, words_for_moods
+from playback.vocabulary import MOODS, words_for_moods
+from recommender.data.moodtags import mood_mask
 from recommender.data.taste import GENRES, Listeners
 
 PROFILE_DIRT = ("impossible_birth_year", "malformed_json", "malformed_signup_ts", "empty_strings")

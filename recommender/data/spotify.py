@@ -8,11 +8,12 @@ audio features, and tracks as ``playback.catalog.Track``.
 
 Normalized as the ETL normalizes a feed: an audio feature outside ``FEATURE_RANGES`` (a tempo
 of 0 BPM, which 46 real artists have) or empty becomes unknown (NaN / None) and is counted in
-``nulled``; moods come from the features through ``nlu.moods``' regions (plus, for artists,
-Spotify genres that are mood words, such as "sleep"); Spotify genres and genre labels map to
-the project's genres through ``tag_vocabulary`` ("east coast hip hop" is hip-hop). A track
-label the vocabulary does not know stays as its lower-case self ("children's music"). A row
-whose track id an earlier row had is dropped and counted in ``duplicates``.
+``nulled``; moods come from the features through ``playback.vocabulary``'s regions (plus,
+for artists, Spotify genres that are mood words, such as "sleep"); Spotify genres and genre
+labels map to the project's genres through ``tag_vocabulary`` ("east coast hip hop" is
+hip-hop). A track label the vocabulary does not know stays as its lower-case self
+("children's music"). A row whose track id an earlier row had is dropped and counted in
+``duplicates``.
 
 A file that is missing, lacks a column, or has a value that is not a number where one must be
 raises ``DataError`` naming the file and line.
@@ -31,12 +32,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from nlu.moods import MOODS
 from playback.catalog import Track
+from playback.vocabulary import GENRES, MOODS
 from recommender.data.content_features import AUDIO_FEATURES, ItemFeatures, indicator
 from recommender.data.moodtags import mood_mask
 from recommender.data.tag_vocabulary import (
-    GENRE_NAMES,
     genre_of_tag,
     leading_genres,
     mood_of_tag,
@@ -66,12 +66,12 @@ class SpotifyArtists:
 
     names: tuple[str, ...]
     spotify_genres: tuple[tuple[str, ...], ...]
-    genre_votes: sp.csr_matrix  # artists x GENRE_NAMES: its Spotify genres naming each
+    genre_votes: sp.csr_matrix  # artists x GENRES: its Spotify genres naming each
     mood_votes: sp.csr_matrix  # artists x MOODS: features in the region, or a mood genre
     audio: FloatArray  # artists x AUDIO_FEATURES, tempo in BPM, NaN = unknown
     track_counts: IntArray
     nulled: dict[str, int]  # audio feature -> values missing or out of range
-    genre_names: tuple[str, ...] = GENRE_NAMES
+    genre_names: tuple[str, ...] = GENRES
     mood_names: tuple[str, ...] = MOODS
 
     def __len__(self) -> int:
@@ -129,7 +129,7 @@ def load_spotify_artists(path: Path) -> SpotifyArtists:
         counts.append(int(_number(row["count"], path, line, "count")))
         raw_audio.append(_audio_row(row, path, line))
     audio, nulled = _in_range(raw_audio)
-    genre_col = {name: i for i, name in enumerate(GENRE_NAMES)}
+    genre_col = {name: i for i, name in enumerate(GENRES)}
     mood_col = {mood: i for i, mood in enumerate(MOODS)}
     genre_pairs = [
         (row, genre_col[genre])
@@ -143,7 +143,7 @@ def load_spotify_artists(path: Path) -> SpotifyArtists:
         for g in genres
         if (mood := mood_of_tag(g))
     ]
-    genre_votes = indicator(genre_pairs, (len(names), len(GENRE_NAMES)))
+    genre_votes = indicator(genre_pairs, (len(names), len(GENRES)))
     in_region = sp.csr_matrix(_moods_of_audio(audio).astype(np.float64))
     return SpotifyArtists(
         names=tuple(names),

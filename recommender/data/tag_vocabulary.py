@@ -1,14 +1,15 @@
 """Free-text music tags (Last.fm tags, Spotify genre strings) mapped onto the project's genres
 and moods.
 
-Nothing here restates a list kept elsewhere: genre names are the catalog's (``GENRES`` of
-``recommender.data.taste``, what the ETL produces), their spoken variants are the NLU's
-``GENRE_SYNONYMS``; mood words are ``nlu.moods.MOOD_SYNONYMS``, and activities imply moods
-through the NLU's ``ACTIVITY_MOODS`` ("workout" is energetic). Only what those tables cannot
-know is added below, reviewed by hand against the most frequent Last.fm tags.
+Nothing here restates a list kept elsewhere: genre names and the other ways to say them are
+the catalog vocabulary's (``playback.vocabulary``: ``GENRES``, what the ETL produces, and
+``genre_spellings``, the rule the NLU reads genres with); mood words are its
+``MOOD_SYNONYMS``, and activities imply moods through its ``ACTIVITY_MOODS`` ("workout" is
+energetic). Only what those tables cannot know is added below, reviewed by hand against the
+most frequent Last.fm tags.
 
 A tag is compared in ``phrase_key`` form ("Hip-Hop" and "hip hop" meet). Its genre is, in
-order: a genre name or NLU variant spelled exactly; an entry of ``EXTRA_GENRE_TAGS``; else
+order: a genre name or synonym spelled exactly; an entry of ``EXTRA_GENRE_TAGS``; else
 the genre its last words name ("melodic death metal" is metal, "post-punk" is punk,
 "east coast hip hop" is hip-hop). Its mood is a mood word or activity spelled exactly, or an
 entry of ``EXTRA_MOOD_TAGS``. A tag may name a genre and a mood ("dance"), or neither
@@ -21,13 +22,16 @@ from collections.abc import Sequence
 
 import scipy.sparse as sp
 
-from nlu.lexicon import ACTIVITY_MOODS, ACTIVITY_SYNONYMS, GENRE_SYNONYMS
-from nlu.moods import MOOD_SYNONYMS, MOODS
-from nlu.text import phrase_key
+from playback.vocabulary import (
+    ACTIVITY_MOODS,
+    ACTIVITY_SYNONYMS,
+    GENRES,
+    MOOD_SYNONYMS,
+    MOODS,
+    genre_spellings,
+    phrase_key,
+)
 from recommender.data.content_features import indicator
-from recommender.data.taste import GENRES
-
-GENRE_NAMES: tuple[str, ...] = tuple(genre.name for genre in GENRES)
 
 # Styles whose name does not end in a genre's name, by the project genre they belong to.
 # fmt: off
@@ -52,7 +56,7 @@ EXTRA_GENRE_TAGS: dict[str, str] = {
 }
 # fmt: on
 
-# Mood words Last.fm listeners use that the NLU's synonyms do not hold.
+# Mood words Last.fm listeners use that the vocabulary's synonyms do not hold.
 EXTRA_MOOD_TAGS: dict[str, str] = {
     "chill out": "relaxing",
     "easy listening": "relaxing",
@@ -77,12 +81,7 @@ NOT_MOOD_TAGS: frozenset[str] = frozenset({"love"})
 
 def _genre_by_key() -> dict[str, str]:
     """Every exact spelling (phrase key) of a project genre, to the genre's name."""
-    by_key: dict[str, str] = {}
-    for name in GENRE_NAMES:
-        key = phrase_key(name)
-        by_key[key] = name
-        for variant in GENRE_SYNONYMS.get(key, ()):
-            by_key.setdefault(phrase_key(variant), name)
+    by_key = genre_spellings(GENRES)
     for tag, name in EXTRA_GENRE_TAGS.items():
         by_key.setdefault(phrase_key(tag), name)
     return by_key
@@ -121,24 +120,24 @@ def genre_of_tag(tag: str) -> str | None:
 
 
 def mood_of_tag(tag: str) -> str | None:
-    """The canonical mood (one of ``nlu.moods.MOODS``) a tag names, or None."""
+    """The canonical mood (one of ``MOODS``) a tag names, or None."""
     return _MOOD_BY_KEY.get(phrase_key(tag))
 
 
 def tag_facet_matrices(tags: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(tags x ``GENRE_NAMES``, tags x ``MOODS``) 0/1 matrices: which genre and mood each
+    """(tags x ``GENRES``, tags x ``MOODS``) 0/1 matrices: which genre and mood each
     tag names. Multiply an items x tags count matrix by them to count votes per facet."""
-    genre_col = {name: i for i, name in enumerate(GENRE_NAMES)}
+    genre_col = {name: i for i, name in enumerate(GENRES)}
     mood_col = {mood: i for i, mood in enumerate(MOODS)}
     genre_pairs = [(row, genre_col[g]) for row, t in enumerate(tags) if (g := genre_of_tag(t))]
     mood_pairs = [(row, mood_col[m]) for row, t in enumerate(tags) if (m := mood_of_tag(t))]
     return (
-        indicator(genre_pairs, (len(tags), len(GENRE_NAMES))),
+        indicator(genre_pairs, (len(tags), len(GENRES))),
         indicator(mood_pairs, (len(tags), len(MOODS))),
     )
 
 
-def leading_genres(votes: sp.csr_matrix, names: Sequence[str] = GENRE_NAMES) -> list[str | None]:
+def leading_genres(votes: sp.csr_matrix, names: Sequence[str] = GENRES) -> list[str | None]:
     """Per row of an items x genres vote matrix, the most voted genre (ties by column
     order), or None for an item without votes: its genre in the unified schema's sense."""
     matrix = sp.csr_matrix(votes)

@@ -25,7 +25,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from nlu.moods import MOOD_REGIONS, MOOD_SYNONYMS, MOODS
+from playback.vocabulary import MOOD_REGIONS, MOOD_SYNONYMS, MOODS, region_contains
 
 # Audio features and the range a real value lies in; anything else becomes NULL (flagged).
 FEATURE_RANGES: dict[str, tuple[float, float]] = {
@@ -190,7 +190,9 @@ def split_tags(text: ir.StringValue) -> ir.ArrayValue:
 
 
 def canonical_mood(text: ir.StringValue) -> ir.StringValue:
-    """The canonical mood a listener's or tagger's word means, NULL when none."""
+    """The canonical mood a listener's or tagger's word means, NULL when none: the column form
+    of ``playback.vocabulary.canonical_mood`` (same table, same lower-case single-spaced key;
+    ``tests/pipeline/test_etl_moods.py`` checks they agree)."""
     return _MOOD_WORDS[word(text)]
 
 
@@ -212,23 +214,15 @@ def within(value: ir.NumericValue, low: float, high: float) -> ir.NumericValue:
 
 
 def mood_conditions(features: Mapping[str, ir.FloatingValue]) -> dict[str, ir.BooleanValue]:
-    """Per mood, whether the features lie in its region (``nlu.moods.MOOD_REGIONS``).
-
-    A bounded feature that is missing puts the track outside the region, as in
-    ``mood_of_features``.
+    """Per mood, whether the features lie in its region: ``playback.vocabulary``'s
+    ``region_contains`` on columns. A bounded feature that is missing (NULL) puts the track
+    outside the region, as in ``mood_of_features``.
     """
-    conditions: dict[str, ir.BooleanValue] = {}
-    for mood in MOODS:
-        region = MOOD_REGIONS[mood]
-        inside: ir.BooleanValue = ibis.literal(True)
-        for name, value in features.items():
-            low, high = getattr(region, name)
-            if low is not None:
-                inside &= value >= float(low)
-            if high is not None:
-                inside &= value <= float(high)
-        conditions[mood] = inside.fill_null(False)
-    return conditions
+    everywhere: ir.BooleanValue = ibis.literal(True)
+    return {
+        mood: region_contains(MOOD_REGIONS[mood], features, everywhere).fill_null(False)
+        for mood in MOODS
+    }
 
 
 def _present(values: ir.ArrayValue) -> ir.ArrayValue:

@@ -4,5 +4,6 @@
 - ``splits``: per-user holdout, temporal (last n, global cut), k folds; all seeded.
 - ``segments``: new / light / heavy users by training history.
 - ``protocol``: fit and evaluate many models on one split the same way.
-- ``lastfm_protocol`` and ``lastfm_cli``: the Last.fm HetRec 2011 benchmark.
+- ``lastfm_protocol`` and ``lastfm_report``: the Last.fm HetRec 2011 benchmark, its table
+  and HTML report.
 """

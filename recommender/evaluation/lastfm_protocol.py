@@ -32,10 +32,14 @@ from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
-from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel, TrendingModel
+from recommender.models.popularity import (
+    GenrePopularityModel,
+    MoodPopularityModel,
+    MostPopularModel,
+    TrendingModel,
+)
 from recommender.models.rp3beta import RP3BetaModel
 
 MIN_ARTISTS = 5

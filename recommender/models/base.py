@@ -1,4 +1,4 @@
-"""The model contract every collaborative model follows, after implicit's ``recommender_base``.
+"""The one model contract every model follows, after implicit's ``recommender_base``.
 
 A model learns from a users x items matrix (``scipy.sparse.csr_matrix``, rows users, columns
 items, values play counts or confidences) and answers for many users at once::
@@ -8,13 +8,23 @@ items, values play counts or confidences) and answers for many users at once::
 
 ``user_items`` given to ``recommend`` holds one row per requested user, aligned with
 ``user_ids``: item-based models score from those rows alone (so a user unseen at fit time can
-be served), factor models also use ``user_ids``. Rows with fewer than ``n`` candidates are
-padded with id -1 and score NaN. ``save(path)`` writes a directory; ``Model.load(path)`` reads
+be served), factor models also use ``user_ids``. ``filter_already_liked`` leaves out each
+row's items; ``filter_items`` leaves items out for everyone and ``items`` keeps only those
+candidates (a context's tracks). Rows with fewer than ``n`` candidates are padded with id -1
+and score NaN. Side data a model needs besides the matrix (play times, the play log, item
+features or facets, a blend's components) comes with its constructor. ``save(path)`` writes
+a directory with ``meta.json`` (name, versioned name, parameters); ``Model.load(path)`` reads
 it back and recommends exactly as before.
 
 ``ScoringModel`` implements everything but the scoring: a subclass defines ``_fit`` (learn
 from the matrix), ``_scores`` (dense scores for a batch of users), ``_params`` (constructor
-keyword arguments, JSON) and ``_state``/``_restore`` (arrays saved in ``model.npz``).
+keyword arguments, JSON) and ``_state``/``_restore`` (arrays saved in ``model.npz``). A model
+whose scores are the same for every user (the popularity family's charts) also defines
+``_shared_scores``: it is ranked once, not once per user.
+
+Each subclass that sets ``version`` joins the model zoo's table when its class is defined
+(``model_class``, ``load_model``); ``recommender.models.zoo`` imports every model module, so
+import that to have them all.
 """
 
 from __future__ import annotations
@@ -28,13 +38,18 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from recommender.models.popularity import NotFittedError
-
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 Arrays = dict[str, npt.NDArray[Any]]
 
 _CELLS_PER_BATCH = 8_000_000  # users x items scored per vectorised step (64 MB of float64)
+
+# The model zoo's table: versioned name -> class, filled by ``ScoringModel.__init_subclass__``.
+_CLASSES_BY_VERSION: dict[str, type[ScoringModel]] = {}
+
+
+class NotFittedError(RuntimeError):
+    """``recommend`` or ``save`` was called before ``fit`` or ``load``."""
 
 
 @runtime_checkable
@@ -52,6 +67,9 @@ class Recommender(Protocol):
         user_items: sp.csr_matrix,
         n: int = 10,
         filter_already_liked: bool = True,
+        *,
+        filter_items: npt.ArrayLike | None = None,
+        items: npt.ArrayLike | None = None,
     ) -> tuple[IntArray, FloatArray]: ...
 
     def save(self, path: Path) -> None: ...
@@ -65,6 +83,15 @@ class ScoringModel(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "version" not in vars(cls):
+            return  # a shared base (e.g. the facet models'), not a model of its own
+        taken = _CLASSES_BY_VERSION.get(cls.version)
+        if taken is not None and _qualified(taken) != _qualified(cls):
+            raise TypeError(f"{_qualified(cls)} and {_qualified(taken)} are both {cls.version}")
+        _CLASSES_BY_VERSION[cls.version] = cls
 
     def __init__(self) -> None:
         self.n_items: int | None = None
@@ -82,6 +109,9 @@ class ScoringModel(ABC):
         user_items: sp.csr_matrix,
         n: int = 10,
         filter_already_liked: bool = True,
+        *,
+        filter_items: npt.ArrayLike | None = None,
+        items: npt.ArrayLike | None = None,
     ) -> tuple[IntArray, FloatArray]:
         """Top ``n`` item ids and scores per requested user, best first (ties by lower id)."""
         n_items = self._require_fitted()
@@ -95,11 +125,19 @@ class ScoringModel(ABC):
         scores = np.full((len(users), max(n, 0)), np.nan)
         if n <= 0 or not len(users):
             return ids, scores
+        allowed = allowed_items(n_items, filter_items, items)
+        shared = self._shared_scores()
+        if shared is not None:
+            liked = rows if filter_already_liked else sp.csr_matrix(rows.shape)
+            return top_n_shared(np.where(allowed, shared, -np.inf), liked, n)
+        left_out = np.flatnonzero(~allowed)
         batch = max(1, _CELLS_PER_BATCH // n_items)
         for start in range(0, len(users), batch):
             stop = min(len(users), start + batch)
             block = rows[start:stop]
             dense = np.asarray(self._scores(users[start:stop], block), dtype=np.float64)
+            if len(left_out):
+                dense[:, left_out] = -np.inf
             if filter_already_liked:
                 liked_rows = np.repeat(np.arange(stop - start), np.diff(block.indptr))
                 dense[liked_rows, block.indices] = -np.inf
@@ -136,6 +174,10 @@ class ScoringModel(ABC):
             raise NotFittedError(f"fit or load the {self.name} model first")
         return self.n_items
 
+    def _shared_scores(self) -> FloatArray | None:
+        """Scores the same for every user (a chart), or None for a personal model."""
+        return None
+
     @abstractmethod
     def _fit(self, user_items: sp.csr_matrix) -> None: ...
 
@@ -151,6 +193,32 @@ class ScoringModel(ABC):
 
     @abstractmethod
     def _restore(self, arrays: Arrays) -> None: ...
+
+
+def model_class(version: str) -> type[ScoringModel]:
+    """The class known as ``version`` (e.g. ``"ease.v1"``) among the imported models."""
+    try:
+        return _CLASSES_BY_VERSION[version]
+    except KeyError:
+        known = ", ".join(sorted(_CLASSES_BY_VERSION))
+        raise KeyError(
+            f"no model is known as {version!r} (recommender.models.zoo imports them all); "
+            f"known: {known}"
+        ) from None
+
+
+def load_model(path: Path) -> ScoringModel:
+    """Whatever model was saved into ``path``, as the class its ``meta.json`` names."""
+    return model_class(str(read_meta(path).get("version"))).load(path)
+
+
+def known_versions() -> dict[str, type[ScoringModel]]:
+    """Versioned name -> class of every model imported so far."""
+    return dict(_CLASSES_BY_VERSION)
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def as_user_items(user_items: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
@@ -182,9 +250,7 @@ def top_n(scores: FloatArray, n: int) -> tuple[IntArray, FloatArray]:
     rows, columns = scores.shape
     width = min(n, columns)
     if width < columns:
-        # argpartition picks any ``width`` of the tied scores at the boundary; the stable
-        # sort below then breaks ties among the kept ones by column.
-        kept = np.sort(np.argpartition(-scores, width - 1, axis=1)[:, :width], axis=1)
+        kept = _best_columns(scores, width)
     else:
         kept = np.broadcast_to(np.arange(columns), (rows, columns))
     kept_scores = np.take_along_axis(scores, kept, axis=1)
@@ -197,6 +263,83 @@ def top_n(scores: FloatArray, n: int) -> tuple[IntArray, FloatArray]:
     ids[:, :width] = np.where(valid, best, -1)
     out[:, :width] = np.where(valid, best_scores, np.nan)
     return ids, out
+
+
+def _best_columns(scores: FloatArray, width: int) -> IntArray:
+    """Per row, the columns of the ``width`` best scores, ascending. Of the scores tied at the
+    cut, the lower columns are kept (``argpartition`` would keep any of them)."""
+    cut = -np.partition(-scores, width - 1, axis=1)[:, width - 1 : width]
+    if np.isnan(cut).any():  # fewer than ``width`` numbers in a row: NaN ranks as -inf
+        return _best_columns(np.where(np.isnan(scores), -np.inf, scores), width)
+    keep = scores >= cut
+    tied = scores == cut
+    n_tied = tied.sum(axis=1, keepdims=True)
+    wanted = n_tied - (keep.sum(axis=1, keepdims=True) - width)  # tied scores each row keeps
+    crowded = np.flatnonzero(n_tied > wanted)
+    if len(crowded):
+        first = np.cumsum(tied[crowded], axis=1, dtype=np.int32) <= wanted[crowded]
+        keep[crowded] &= ~tied[crowded] | first
+    columns: IntArray = np.nonzero(keep)[1].reshape(len(scores), width).astype(np.int64)
+    return columns
+
+
+def top_n_shared(scores: FloatArray, liked: sp.csr_matrix, n: int) -> tuple[IntArray, FloatArray]:
+    """``top_n`` of ``scores`` (one row, the same for every user) for each row of ``liked``
+    (one per user), leaving out that row's items.
+
+    The finite scores are ranked once; each user then takes the first ``n`` of the ranking
+    that they have not liked, found among the top ``n + (most items liked by one user)``."""
+    candidates = np.flatnonzero(np.isfinite(scores))
+    ranked = candidates[np.lexsort((candidates, -scores[candidates]))].astype(np.int64)
+    n_users = liked.shape[0]
+    ids = np.full((n_users, n), -1, dtype=np.int64)
+    out = np.full((n_users, n), np.nan)
+    depth = min(len(ranked), n + int(np.diff(liked.indptr).max(initial=0)))
+    if not depth:
+        return ids, out
+    position = np.full(len(scores), -1, dtype=np.int64)
+    position[ranked[:depth]] = np.arange(depth)
+    batch = max(1, _CELLS_PER_BATCH // depth)
+    for start in range(0, n_users, batch):
+        stop = min(n_users, start + batch)
+        blocked = np.zeros((stop - start, depth), dtype=bool)
+        block = liked[start:stop]
+        row_of = np.repeat(np.arange(stop - start), np.diff(block.indptr))
+        column = position[block.indices]
+        kept = column >= 0
+        blocked[row_of[kept], column[kept]] = True
+        # A stable sort puts each user's unliked candidates first, still in rank order.
+        pick = np.argsort(blocked, axis=1, kind="stable")[:, :n]
+        valid = ~np.take_along_axis(blocked, pick, axis=1)
+        chosen = ranked[:depth][pick]
+        width = pick.shape[1]
+        ids[start:stop, :width] = np.where(valid, chosen, -1)
+        out[start:stop, :width] = np.where(valid, scores[chosen], np.nan)
+    return ids, out
+
+
+def in_sorted(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
+    """Which ``keys`` are in ``sorted_keys`` (ascending): a binary search, much faster than
+    ``np.isin`` for the (user, item) keys of a matrix, which come sorted."""
+    if not len(sorted_keys):
+        return np.zeros(np.shape(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found: npt.NDArray[np.bool_] = sorted_keys[at] == keys
+    return found
+
+
+def allowed_items(
+    n_items: int, filter_items: npt.ArrayLike | None, items: npt.ArrayLike | None
+) -> npt.NDArray[np.bool_]:
+    """Which items may be recommended: those of ``items`` (all if None) not in
+    ``filter_items``."""
+    allowed = np.ones(n_items, dtype=bool)
+    if items is not None:
+        allowed[:] = False
+        allowed[np.asarray(items, dtype=np.int64)] = True
+    if filter_items is not None:
+        allowed[np.asarray(filter_items, dtype=np.int64)] = False
+    return allowed
 
 
 def read_meta(path: Path) -> dict[str, Any]:

@@ -15,7 +15,14 @@ from typing import Any, Self
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel, read_meta
+from recommender.models.base import (
+    Arrays,
+    FloatArray,
+    IntArray,
+    ScoringModel,
+    load_model,
+    read_meta,
+)
 
 
 class BlendModel(ScoringModel):
@@ -52,15 +59,14 @@ class BlendModel(ScoringModel):
 
     @classmethod
     def load(cls, path: Path) -> Self:
-        # Imported here: the catalog imports this module to register it.
-        from recommender.models.zoo import load_model
-
+        """The blend and its components, each loaded as the class its ``meta.json`` names
+        (so their modules must have been imported: ``recommender.models.zoo`` imports all)."""
         meta = read_meta(path)
         if meta.get("version") != cls.version:
             raise ValueError(f"{path} holds {meta.get('version')!r}, not {cls.version!r}")
         weights = meta["params"]["weights"]
         components = [load_model(path / f"component_{i}") for i in range(len(weights))]
-        model = cls([_scoring(component) for component in components], weights)
+        model = cls(components, weights)
         model.n_items = int(meta["n_items"])
         return model
 
@@ -76,15 +82,9 @@ class BlendModel(ScoringModel):
 
 class HybridModel(BlendModel):
     """A collaborative model blended with the content model: the same mixing, its own
-    registry name, so a training run can register it beside the collaborative blend. The
+    versioned name, so a training run can register it beside the collaborative blend. The
     content part ranks tracks nobody has played yet and pulls lists toward each listener's
     taste in genre, moods and sound."""
 
     name = "hybrid"
     version = "hybrid.v1"
-
-
-def _scoring(model: object) -> ScoringModel:
-    if not isinstance(model, ScoringModel):
-        raise TypeError(f"{type(model).__name__} cannot be blended: it is not a ScoringModel")
-    return model

@@ -1,189 +1,226 @@
-"""The popularity model: what everyone plays lately, weighted by how fully they play it.
+"""The popularity family: what many listeners play, the same list for everyone (charts) or
+within the listener's genres or moods.
 
-A track's score is the sum over its plays of the play's confidence (finished 1.0, stopped by
-share played, skipped small) times ``0.5 ** (age / half_life)``, ages measured from the
-newest play in the data, not the wall clock, so a refit on the same data gives the same
-model. Same contract as the other models: ``fit``, batch ``recommend``, ``save``/``load``.
+Not personal (``_shared_scores``: ranked once for everyone):
+
+- ``MostPopularModel`` (``mostpopular.v1``): an item's training users; the contract's baseline.
+- ``TrendingModel`` (``trending.v1``): the same, each user counting ``0.5 ** (age /
+  half_life)``, ``age`` from ``times``, when the user took up the item.
+- ``PopularityModel`` (``popularity.v1``): the charts' model, served when nothing is promoted.
+  Each *play* of the play log counts its confidence (finished 1.0, stopped by share played,
+  skipped small) times ``0.5 ** (age / half_life)``.
+
+Ages are measured from the newest time in the training data, not the wall clock, so a refit
+on the same data gives the same model. Items nobody has are never ranked.
+
+Personal (popularity within the user's facets):
+
+- ``GenrePopularityModel`` (``genrepop.v1``) and ``MoodPopularityModel`` (``moodpop.v1``): each
+  item has weights over facets (a track's genre, an artist's genre votes from its tags), scaled
+  to sum to 1 per item. An item's score for a user is its popularity (training users who have
+  it) times ``affinity + prior``, affinity being how much of the user's listening lies in the
+  item's facets: popular items of the user's genres first, then, by ``prior``, the rest of the
+  chart (items with no known facet included). The two differ only in name, so the model
+  registry and reports say which facet a saved model ranks by.
+
+Side data comes with the constructor (``times``, the play log, the items x facets matrix);
+what ``recommend`` needs is saved in ``model.npz``, so a loaded model needs none of it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
+import scipy.sparse as sp
 
-from recommender.data.interactions import Interactions, ItemSets
-from recommender.storage.recommendations import context_key
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-StrArray = npt.NDArray[np.str_]
-Exclude = ItemSets | Sequence[Collection[int]] | None
+from recommender.data.interactions import Interactions
+from recommender.data.sparse import row_normalized
+from recommender.models.base import (
+    Arrays,
+    FloatArray,
+    IntArray,
+    ScoringModel,
+    aligned_times,
+    in_sorted,
+    sparse_restore,
+    sparse_state,
+)
+from recommender.models.weighting import Weighting
 
 _DAY_S = 86_400.0
-_CELLS_PER_BATCH = 4_000_000  # users x candidates per vectorised step
 
 
-class NotFittedError(RuntimeError):
-    """``recommend`` or ``save`` was called before ``fit`` or ``load``."""
+def _decay(age_s: FloatArray, half_life_days: float) -> FloatArray:
+    weight: FloatArray = 0.5 ** ((age_s / _DAY_S) / half_life_days)
+    return weight
 
 
-class PopularityModel:
-    """Ranks tracks by time-decayed, confidence-weighted play counts; not personal."""
+def _check_half_life(half_life_days: float) -> float:
+    if half_life_days <= 0:
+        raise ValueError("half_life_days must be positive")
+    return float(half_life_days)
+
+
+class MostPopularModel(ScoringModel):
+    """Scores an item by how many training users have it."""
+
+    name = "mostpopular"
+    version = "mostpopular.v1"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_scores: FloatArray = np.zeros(0)
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        counts = np.bincount(user_items.indices, minlength=user_items.shape[1])
+        self.item_scores = np.where(counts > 0, counts, -np.inf).astype(np.float64)
+
+    def _shared_scores(self) -> FloatArray:
+        return self.item_scores
+
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        return np.tile(self.item_scores, (len(user_ids), 1))
+
+    def _params(self) -> dict[str, Any]:
+        return {}
+
+    def _state(self) -> Arrays:
+        return {"item_scores": self.item_scores}
+
+    def _restore(self, arrays: Arrays) -> None:
+        self.item_scores = arrays["item_scores"]
+
+
+class TrendingModel(MostPopularModel):
+    """Scores an item by its training users, each decayed by when they took it up.
+
+    ``times`` (users x items, epoch seconds, the pattern of the data as in
+    ``recommender.evaluation.splits``) says when each user took up each item.
+    """
+
+    name = "trending"
+    version = "trending.v1"
+
+    def __init__(
+        self, times: sp.spmatrix | sp.sparray | None = None, half_life_days: float = 30.0
+    ) -> None:
+        super().__init__()
+        self.half_life_days = _check_half_life(half_life_days)
+        self.times = None if times is None else sp.csr_matrix(times, dtype=np.float64)
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        if self.times is None:
+            raise ValueError("the trending model needs event times: TrendingModel(times)")
+        taken_at = aligned_times(user_items, self.times)
+        weight = _decay(taken_at.max(initial=0.0) - taken_at, self.half_life_days)
+        decayed = np.bincount(user_items.indices, weights=weight, minlength=user_items.shape[1])
+        counts = np.bincount(user_items.indices, minlength=user_items.shape[1])
+        self.item_scores = np.where(counts > 0, decayed, -np.inf).astype(np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {"half_life_days": self.half_life_days}
+
+
+class PopularityModel(MostPopularModel):
+    """Scores a track by its plays, each weighted by confidence and decayed by its age.
+
+    ``plays`` is the play log over the same users and tracks as the matrix ``fit`` gets
+    (``recommender.data.sparse.user_items_matrix(plays)`` builds it); only the plays of the
+    (user, track) pairs the matrix holds count, so a model fitted on a holdout's training part
+    never sees the held-out plays. Tracks whose plays sum to 0 are not ranked.
+    """
 
     name = "popularity"
     version = "popularity.v1"
 
-    def __init__(self, half_life_days: float = 30.0) -> None:
-        if half_life_days <= 0:
-            raise ValueError("half_life_days must be positive")
-        self.half_life_days = half_life_days
-        self.track_ids: StrArray = np.array([], dtype=np.str_)
-        self.scores: FloatArray = np.array([], dtype=np.float64)
-        self.reference_time: float | None = None
+    def __init__(self, plays: Interactions | None = None, half_life_days: float = 30.0) -> None:
+        super().__init__()
+        self.half_life_days = _check_half_life(half_life_days)
+        self.plays = plays
+        self.reference_time = 0.0  # the newest play counted: ages are measured from it
 
-    def fit(self, interactions: Interactions) -> PopularityModel:
-        """Score every track of the vocabulary; tracks never played score 0."""
-        self.track_ids = interactions.track_ids
-        if len(interactions):
-            self.reference_time = float(interactions.event_time.max())
-            age_days = (self.reference_time - interactions.event_time) / _DAY_S
-            weight = interactions.confidence * 0.5 ** (age_days / self.half_life_days)
-        else:
-            self.reference_time, weight = 0.0, np.array([], dtype=np.float64)
-        self.scores = np.bincount(
-            interactions.track_idx, weights=weight, minlength=len(self.track_ids)
-        ).astype(np.float64)
-        return self
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        plays = self.plays
+        if plays is None:
+            raise ValueError("the popularity model needs the play log: PopularityModel(plays)")
+        n_users, n_items = user_items.shape
+        if (len(plays.user_ids), len(plays.track_ids)) != (n_users, n_items):
+            raise ValueError(
+                f"plays cover {len(plays.user_ids)} users x {len(plays.track_ids)} tracks, "
+                f"user_items is {n_users} x {n_items}"
+            )
+        # Keys of the pairs, ascending: rows in order, indices sorted (``as_user_items``).
+        pair_rows = np.repeat(np.arange(n_users), np.diff(user_items.indptr))
+        pairs = pair_rows * n_items + user_items.indices
+        held = in_sorted(plays.user_idx * n_items + plays.track_idx, pairs)
+        times = plays.event_time[held]
+        self.reference_time = float(times.max(initial=0.0))
+        weight = plays.confidence[held] * _decay(self.reference_time - times, self.half_life_days)
+        scores = np.bincount(plays.track_idx[held], weights=weight, minlength=n_items)
+        self.item_scores = np.where(scores > 0, scores, -np.inf).astype(np.float64)
 
-    def recommend(
-        self,
-        user_ids: npt.ArrayLike,
-        n: int,
-        *,
-        exclude: Exclude = None,
-        filter_items: npt.ArrayLike | None = None,
-        items: npt.ArrayLike | None = None,
-    ) -> tuple[IntArray, FloatArray]:
-        """Top ``n`` track indices and scores per requested user, best first.
+    def _params(self) -> dict[str, Any]:
+        return {"half_life_days": self.half_life_days}
 
-        ``exclude`` holds one set of track indices per requested user, aligned with
-        ``user_ids`` (e.g. what each has heard); ``filter_items`` are removed for everyone;
-        ``items`` restricts candidates. Only tracks with a positive score are candidates.
-        Rows with fewer than ``n`` candidates are padded with index -1 and score NaN.
-        """
-        users = np.asarray(user_ids)
-        ranked = self._ranked(filter_items, items)
-        sets = _as_item_sets(exclude, len(users))
-        out_ids = np.full((len(users), n), -1, dtype=np.int64)
-        out_scores = np.full((len(users), n), np.nan)
-        if not len(users) or not len(ranked) or n <= 0:
-            return out_ids, out_scores
-        position = np.full(len(self.track_ids), -1, dtype=np.int64)
-        position[ranked] = np.arange(len(ranked))
-        longest = int(sets.lengths().max(initial=0)) if sets is not None else 0
-        # Enough candidates that n survive even if every excluded item ranks on top.
-        depth = min(len(ranked), n + longest)
-        batch = max(1, _CELLS_PER_BATCH // depth)
-        for start in range(0, len(users), batch):
-            stop = min(len(users), start + batch)
-            blocked = np.zeros((stop - start, depth), dtype=bool)
-            if sets is not None:
-                rows = sets.take(np.arange(start, stop))
-                row_of = np.repeat(np.arange(stop - start), rows.lengths())
-                column = position[rows.indices]
-                keep = (column >= 0) & (column < depth)
-                blocked[row_of[keep], column[keep]] = True
-            # Stable sort puts unblocked candidates first, still in rank order.
-            pick = np.argsort(blocked, axis=1, kind="stable")[:, :n]
-            valid = ~np.take_along_axis(blocked, pick, axis=1)
-            chosen = ranked[:depth][pick]
-            width = pick.shape[1]
-            out_ids[start:stop, :width] = np.where(valid, chosen, -1)
-            out_scores[start:stop, :width] = np.where(valid, self.scores[chosen], np.nan)
-        return out_ids, out_scores
+    def _state(self) -> Arrays:
+        return {**super()._state(), "reference_time": np.asarray(self.reference_time)}
 
-    def charts(
-        self,
-        contexts: Mapping[str, npt.ArrayLike],
-        n: int,
-        *,
-        filter_items: npt.ArrayLike | None = None,
-    ) -> dict[str, tuple[IntArray, FloatArray]]:
-        """Per context (``context_key`` → its track indices), the top ``n`` unpadded."""
-        charts: dict[str, tuple[IntArray, FloatArray]] = {}
-        for key, members in contexts.items():
-            ids, scores = self.recommend([0], n, filter_items=filter_items, items=members)
-            valid = ids[0] >= 0
-            charts[key] = (ids[0][valid], scores[0][valid])
-        return charts
-
-    def save(self, path: Path) -> None:
-        """Write ``model.npz`` and ``meta.json`` into the directory ``path``."""
-        self._require_fitted()
-        path.mkdir(parents=True, exist_ok=True)
-        with (path / "model.npz").open("wb") as handle:
-            np.savez(handle, track_ids=self.track_ids, scores=self.scores)
-        meta = {
-            "name": self.name,
-            "version": self.version,
-            "half_life_days": self.half_life_days,
-            "reference_time": self.reference_time,
-            "tracks": len(self.track_ids),
-        }
-        (path / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> PopularityModel:
-        meta = json.loads((path / "meta.json").read_text())
-        if meta.get("version") != cls.version:
-            raise ValueError(f"{path} holds {meta.get('version')!r}, not {cls.version!r}")
-        model = cls(half_life_days=float(meta["half_life_days"]))
-        with np.load(path / "model.npz", allow_pickle=False) as data:
-            model.track_ids = data["track_ids"]
-            model.scores = data["scores"]
-        model.reference_time = meta["reference_time"]
-        return model
-
-    def _require_fitted(self) -> None:
-        if self.reference_time is None:
-            raise NotFittedError("fit or load the popularity model first")
-
-    def _ranked(self, filter_items: npt.ArrayLike | None, items: npt.ArrayLike | None) -> IntArray:
-        """Candidate track indices by score descending (ties by index)."""
-        self._require_fitted()
-        allowed = self.scores > 0
-        if items is not None:
-            subset = np.zeros_like(allowed)
-            subset[np.asarray(items, dtype=np.int64)] = True
-            allowed &= subset
-        if filter_items is not None:
-            allowed[np.asarray(filter_items, dtype=np.int64)] = False
-        candidates = np.flatnonzero(allowed)
-        order = np.lexsort((candidates, -self.scores[candidates]))
-        return candidates[order].astype(np.int64)
+    def _restore(self, arrays: Arrays) -> None:
+        super()._restore(arrays)
+        self.reference_time = float(arrays["reference_time"])
 
 
-def chart_contexts(
-    genres: Sequence[str | None], moods: Sequence[Sequence[str]]
-) -> dict[str, IntArray]:
-    """Track indices per store context: ``all``, ``mood:<m>``, ``genre:<g>``."""
-    groups: dict[str, list[int]] = {context_key(): list(range(len(genres)))}
-    for index, (genre, track_moods) in enumerate(zip(genres, moods, strict=True)):
-        if genre:
-            groups.setdefault(context_key(genre=genre), []).append(index)
-        for mood in track_moods:
-            groups.setdefault(context_key(mood=mood), []).append(index)
-    return {key: np.asarray(members, dtype=np.int64) for key, members in sorted(groups.items())}
+class FacetPopularityModel(ScoringModel):
+    """The shared scoring of the facet models; use a subclass, which names the facet."""
+
+    def __init__(
+        self, item_facets: sp.spmatrix | sp.sparray | None = None, prior: float = 0.05
+    ) -> None:
+        super().__init__()
+        if prior < 0:
+            raise ValueError("prior must be non-negative")
+        self.prior = float(prior)
+        self.item_facets = None if item_facets is None else sp.csr_matrix(item_facets)
+        self.item_scores: FloatArray = np.zeros(0)
+        self.facet_shares = sp.csr_matrix((0, 0))
+
+    def _fit(self, user_items: sp.csr_matrix) -> None:
+        if self.item_facets is None:
+            raise ValueError(f"the {self.name} model needs item facets: {type(self).__name__}(m)")
+        if self.item_facets.shape[0] != user_items.shape[1]:
+            raise ValueError(
+                f"item_facets has {self.item_facets.shape[0]} rows for {user_items.shape[1]} items"
+            )
+        if self.item_facets.nnz and self.item_facets.data.min() < 0:
+            raise ValueError("item_facets must be non-negative")
+        counts = np.bincount(user_items.indices, minlength=user_items.shape[1])
+        self.item_scores = np.where(counts > 0, counts, -np.inf).astype(np.float64)
+        self.facet_shares = row_normalized(sp.csr_matrix(self.item_facets, dtype=float), order=1)
+
+    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+        played = Weighting("binary").apply(user_items)
+        profile = row_normalized(sp.csr_matrix(played @ self.facet_shares), order=1)
+        affinity = np.asarray((profile @ self.facet_shares.T).todense(), dtype=np.float64)
+        scores: FloatArray = self.item_scores[None, :] * (affinity + self.prior)
+        return scores
+
+    def _params(self) -> dict[str, Any]:
+        return {"prior": self.prior}
+
+    def _state(self) -> Arrays:
+        return {"item_scores": self.item_scores, **sparse_state("facets", self.facet_shares)}
+
+    def _restore(self, arrays: Arrays) -> None:
+        self.item_scores = arrays["item_scores"]
+        self.facet_shares = sparse_restore("facets", arrays)
 
 
-def _as_item_sets(exclude: Exclude, n_users: int) -> ItemSets | None:
-    if exclude is None:
-        return None
-    sets = exclude if isinstance(exclude, ItemSets) else ItemSets.from_sets(exclude)
-    if len(sets) != n_users:
-        raise ValueError(f"exclude has {len(sets)} rows for {n_users} users")
-    return sets
+class GenrePopularityModel(FacetPopularityModel):
+    name = "genrepop"
+    version = "genrepop.v1"
+
+
+class MoodPopularityModel(FacetPopularityModel):
+    name = "moodpop"
+    version = "moodpop.v1"

@@ -6,13 +6,15 @@ Layout under the models folder (``<work>/models``)::
     <name>/<run>/artifact/         whatever the model's ``save`` wrote
     promotions.jsonl               every promote and rollback, one JSON line each, in order
 
-``name`` is the model's versioned registry name (``ials.v1``), ``run`` the training run that
-produced it (sortable by time). A run's folder is written under a temporary name and renamed
-into place once its manifest is complete, so a crash never leaves a half-registered model.
+``name`` is the model's versioned name (``ials.v1``; the model zoo, ``zoo.py``, maps it to its
+class), ``run`` the training run that produced it (sortable by time). A run's folder is
+written under a temporary name and renamed into place once its manifest is complete, so a
+crash never leaves a half-registered model.
 
 Promotion is a stack replayed from ``promotions.jsonl``: ``promote`` pushes, ``rollback`` pops
 back to the model promoted before the current one. The log is append-only, so it is also the
-promotion history. Batch inference serves the promoted model (``batch_models``).
+promotion history. Batch inference serves the promoted model
+(``recommender.batch.promoted_model``).
 
 Errors::
 
@@ -73,7 +75,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     schema_version: Literal[1] = 1
-    name: str  # versioned registry name, e.g. "ials.v1"
+    name: str  # the model's versioned name, e.g. "ials.v1"
     run: str
     label: str = ""  # the training candidate it came from, e.g. "ease-pruned"
     params: dict[str, Any] = Field(default_factory=dict)

@@ -1,46 +1,22 @@
-"""Model classes by versioned registry name, and loading any saved model by its metadata."""
+"""The model zoo: every model class by its versioned name (``ease.v1``), and loading any saved
+model by the name its ``meta.json`` records.
+
+Not to be confused with the model *registry* (``registry.py``: trained artifacts, promotion,
+rollback) or the *track catalog* (``playback.catalog``). Each class joins the zoo's table in
+``base`` when it is defined; this module imports every model module so that all of them have.
+To add a model, import its module here and give it a ``ModelContract`` suite in
+``tests/unit/test_models_contract.py``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from types import MappingProxyType
 
-from recommender.models.base import Recommender, read_meta
-from recommender.models.blend import BlendModel, HybridModel
-from recommender.models.content import ContentModel
-from recommender.models.ease import EASEModel
-from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
-from recommender.models.ials import IALSModel
-from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel, TrendingModel
-from recommender.models.rp3beta import RP3BetaModel
+# Imported for their classes, each of which joins the zoo when it is defined.
+from recommender.models import blend, content, ease, ials, itemknn, popularity, rp3beta  # noqa: F401
+from recommender.models.base import ScoringModel, known_versions, load_model, model_class
 
-MODEL_CLASSES: dict[str, type[Recommender]] = {
-    cls.version: cls
-    for cls in (
-        MostPopularModel,
-        TrendingModel,
-        GenrePopularityModel,
-        MoodPopularityModel,
-        ContentModel,
-        ItemKNNModel,
-        IALSModel,
-        EASEModel,
-        RP3BetaModel,
-        BlendModel,
-        HybridModel,
-    )
-}
+MODEL_CLASSES: Mapping[str, type[ScoringModel]] = MappingProxyType(known_versions())
 
-
-def model_class(version: str) -> type[Recommender]:
-    """The class registered as ``version`` (e.g. ``"ease.v1"``)."""
-    try:
-        return MODEL_CLASSES[version]
-    except KeyError:
-        known = ", ".join(sorted(MODEL_CLASSES))
-        raise KeyError(f"no model registered as {version!r}; known: {known}") from None
-
-
-def load_model(path: Path) -> Recommender:
-    """Whatever model was saved into ``path``, as the class its ``meta.json`` names."""
-    return model_class(str(read_meta(path).get("version"))).load(path)
+__all__ = ["MODEL_CLASSES", "load_model", "model_class"]

@@ -3,7 +3,7 @@
 One call (``train``), the ``train`` step of ``philomath pipeline run`` and ``philomath train``:
 
 1. Plays from the unified tables (``Interactions.from_unified``), as a users x tracks matrix of
-   confidence sums (``batch_models.user_items_matrix``): the same indices batch inference uses.
+   confidence sums (``data.sparse.user_items_matrix``): the same indices batch inference uses.
 2. A seeded per-user holdout (``HOLDOUT_FRACTION`` of each listener's tracks) for evaluation.
 3. Every candidate (``CANDIDATES``: a label and a factory; popularity, trending, per-genre and
    per-mood popularity, content, item-kNN, iALS, RP3beta, pruned EASE, the EASE + iALS
@@ -45,11 +45,11 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recommender.batch.promoted_model import user_items_matrix
 from recommender.data import unified
 from recommender.data.content_features import ItemFeatures
 from recommender.data.digests import tree_digest
 from recommender.data.interactions import Interactions
+from recommender.data.sparse import user_items_matrix
 from recommender.errors import DataError
 from recommender.evaluation.protocol import ModelResult, UserMeasure, evaluate_split
 from recommender.evaluation.report import EvaluationReport, write_report
@@ -59,10 +59,14 @@ from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
-from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel, TrendingModel
+from recommender.models.popularity import (
+    GenrePopularityModel,
+    MoodPopularityModel,
+    MostPopularModel,
+    TrendingModel,
+)
 from recommender.models.registry import (
     DataFingerprint,
     Manifest,

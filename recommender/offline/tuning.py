@@ -15,11 +15,10 @@ given) with its parameters, per-fold values and fit seconds.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -138,34 +137,3 @@ def best_model(space: SearchSpace | str, params: Mapping[str, Any], seed: int = 
     """The model a search space builds from fixed ``params`` (e.g. a study's best)."""
     build = SEARCH_SPACES[space] if isinstance(space, str) else space
     return build(optuna.trial.FixedTrial(dict(params)), seed)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Tune a search space on the Last.fm protocol's training split; print the best as JSON."""
-    from recommender.evaluation.lastfm_protocol import protocol_split
-
-    parser = argparse.ArgumentParser(prog="philomath tune")
-    parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--space", choices=sorted(SEARCH_SPACES), default="blend")
-    parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--timeout-s", type=float, default=None)
-    parser.add_argument("--trial-log", type=Path, default=None, help="JSON lines, appended")
-    args = parser.parse_args(argv)
-    train = protocol_split(args.data_dir, args.seed).train
-    result = tune(
-        train,
-        args.space,
-        n_trials=args.trials,
-        folds=args.folds,
-        seed=args.seed,
-        timeout_s=args.timeout_s,
-        trial_log=args.trial_log,
-    )
-    print(json.dumps({"best_params": result.best_params, "best_value": result.best_value}))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -12,6 +12,10 @@ Rank: the list's order (``base`` in (0, 1], 1 for the first; see ``base_scores``
 listener's learnt genre and mood affinities, plus the session (tracks of a genre finished or
 liked in this session rise, of a genre skipped sink), plus, on the cold-start path, stated
 preferences and what the listener's region and age group play. Ties keep the list order.
+
+Tracks the listener named (``Request.asked``: a title, an album, or the mood or genre they
+asked for among an artist's tracks) come first, and are never dropped for having played
+recently or for a genre skipped in this session: asking by name overrides "not again".
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class Request:
     mood: str | None = None
     genre: str | None = None
     exclude: frozenset[str] = frozenset()
+    asked: frozenset[str] = frozenset()  # named by the listener: first, repeats allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,25 +113,32 @@ def rank(
     """Candidates that pass the filter, best first (at most ``limit``); duplicates keep their
     first entry. ``candidates`` come in list order, so ``base`` never rises: once ``limit``
     are kept and no later candidate could overtake the last of them even with every boost,
-    the rest are not scored."""
-    dropped = set(request.exclude) | session.played
+    the rest are not scored (unless some are ``asked``: those lists are short)."""
+    repeats = set(session.played)
+    if profile is not None:
+        repeats |= set(profile.recent_track_ids[:RECENT_NO_REPEAT])
+    dropped = set(request.exclude) | (repeats - request.asked)
     if profile is not None:
         dropped |= set(profile.disliked_track_ids)
-        dropped |= set(profile.recent_track_ids[:RECENT_NO_REPEAT])
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
     ceiling = _max_boost(weights, profile, session, cold_start, bool(cohort))
     adjustments: dict[tuple[str | None, tuple[str, ...]], float] = {}
     best: list[tuple[float, int]] = []  # min-heap of the ``limit`` best (score, -order)
-    scored: list[tuple[float, int, Ranked]] = []
+    scored: list[tuple[bool, float, int, Ranked]] = []
     seen: set[str] = set()
+    cut_at = limit if not request.asked else None
     for order, candidate in enumerate(candidates):
-        if limit is not None and len(best) >= limit and candidate.base + ceiling < best[0][0]:
+        if cut_at is not None and len(best) >= cut_at and candidate.base + ceiling < best[0][0]:
             break
         if candidate.track_id in dropped or candidate.track_id in seen:
             continue
         seen.add(candidate.track_id)
+        asked = candidate.track_id in request.asked
         track = facets.get(candidate.track_id) if facets is not None else None
-        if facets is not None and (track is None or not _allowed(track, profile, request, blocked)):
+        if facets is not None and (
+            track is None
+            or not _allowed(track, profile, request, frozenset() if asked else blocked)
+        ):
             continue
         score = candidate.base
         if track is not None:
@@ -136,11 +148,12 @@ def rank(
             score += adjustments[key]
         if cold_start and candidate.track_id in cohort:
             score += weights.cohort
-        scored.append((-score, order, Ranked(candidate.track_id, score, candidate.origin)))
+        ranked = Ranked(candidate.track_id, score, candidate.origin)
+        scored.append((not asked, -score, order, ranked))
         if limit is not None:
             (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, (score, -order))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    return [ranked for _, _, ranked in scored[:limit]]
+    scored.sort(key=lambda item: item[:3])
+    return [ranked for *_, ranked in scored[:limit]]
 
 
 def _max_boost(
@@ -259,6 +272,17 @@ def popular_reason(
     if profile is not None and liked and profile.genre_affinity.get(liked, 0.0) > 0.1:
         return f"{reason}, picked for your taste in {liked}"
     return reason
+
+
+def artist_reason(asked: bool, facets: Facets | None, profile: UserProfile | None) -> str:
+    """Why this track of the artist asked for: it is the one named, it fits the listener's
+    taste, or it is simply one of their newest."""
+    if asked:
+        return "as you asked"
+    liked = facets.genre if facets is not None else None
+    if profile is not None and liked and profile.genre_affinity.get(liked, 0.0) > 0.1:
+        return f"because you like {liked}"
+    return "one of their latest tracks"
 
 
 def cold_start_reason(

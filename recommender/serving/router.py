@@ -6,7 +6,11 @@ what the listener's region and age group play); a request for what is popular ta
 **popular** path (the chart, re-ranked by the listener's affinities); everything else is
 **personalized** (the listener's stored list for the context, or their overall list narrowed
 to it, with new tracks found by content similarity slotted in, then adjusted to the session).
-When a path yields fewer than ``n`` tracks, the configured fallback chain fills up
+A request naming an artist or a track takes the **artist** path: the artist's catalog
+tracks (``named``), ranked by the same rules with the tracks that fit what was named first; it
+has no fallback chain (nobody asking for one artist wants another's tracks), and the catalog
+down means an empty, degraded answer. When a path yields fewer than ``n`` tracks, the
+configured fallback chain fills up
 (``RouterConfig.fallback_chain``, ``popular,memory`` by default; ``memory`` is the charts
 last read, held in this process). Every answer names the path of its first track and a reason
 the skill can speak.
@@ -28,11 +32,13 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from playback.catalog import TrackCatalog
+from playback.errors import CatalogUnavailable
 from recommender.errors import StoreUnavailable
 from recommender.serving import ranking
 from recommender.serving.breaker import Breaker
-from recommender.serving.facets import FacetCache, FacetMap
+from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, ListReader
+from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
 from recommender.storage.cache import Cache
 from recommender.storage.profiles import ProfileStore, UserProfile
@@ -49,7 +55,7 @@ from recommender.storage.recommendations import (
 
 logger = logging.getLogger(__name__)
 
-Path = Literal["personalized", "popular", "cold_start", "fallback"]
+Path = Literal["personalized", "popular", "cold_start", "artist", "fallback"]
 Step = Literal["personalized", "popular", "cold_start", "memory"]
 STEPS: tuple[str, ...] = get_args(Step)
 
@@ -86,6 +92,7 @@ class RecommendationRequest:
     popular: bool = False  # the listener asked for what is popular or trending
     n: int = 10
     exclude: frozenset[str] = field(default_factory=frozenset)
+    named: Named | None = None  # an artist or track asked for by name: the artist path
 
     @property
     def context(self) -> str:
@@ -130,6 +137,7 @@ class Router:
         self._config = config
         self._store = store
         self._reader = ListReader(store, profiles, cache, config.cache)
+        self._catalog = catalog
         self._facets = FacetCache(catalog) if catalog is not None else None
         self._clock = clock
         self._snapshot = BASE_SNAPSHOT
@@ -139,6 +147,9 @@ class Router:
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
         profile, degraded = self._reader.read_profile(request.user_id)
+        session = Session.of(profile, self._clock(), self._config.session_window_s)
+        if request.named is not None:
+            return self._artist_path(request, request.named, profile, session, degraded)
         known = (
             profile is not None and profile.play_count >= self._config.min_plays_for_personalized
         )
@@ -146,7 +157,6 @@ class Router:
         chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
         snapshot, stale = self._current_snapshot()
         degraded |= stale
-        session = Session.of(profile, self._clock(), self._config.session_window_s)
         picked: list[Ranked] = []
         used: list[tuple[Step, _Step]] = []
         for step in chain:
@@ -183,6 +193,60 @@ class Router:
         )
 
     # -- steps ------------------------------------------------------------------------------
+
+    def _artist_path(
+        self,
+        request: RecommendationRequest,
+        named: Named,
+        profile: UserProfile | None,
+        session: Session,
+        degraded: bool,
+    ) -> Recommendation:
+        """The named artist's tracks, ranked; see the module docstring."""
+        if self._catalog is None:
+            raise ValueError("the artist path needs a Router built with a catalog")
+        try:
+            tracks = named_tracks(self._catalog, named, max(ARTIST_TRACKS, request.n))
+        except CatalogUnavailable:
+            logger.warning("catalog unavailable; the artist path has no candidates")
+            return Recommendation((), "artist", "the catalog is unavailable", ARTIST_RANKING, True)
+        candidates = ranking.base_scores([t.track_id for t in tracks], "artist")
+        facets: FacetMap = {t.track_id: Facets.of(t) for t in tracks}
+        asked = frozenset(
+            t.track_id for t in tracks if asked_for(t, named, request.mood, request.genre)
+        )
+        wanted = ranking.Request(exclude=request.exclude, asked=asked)
+        ranked = self._rank_named(candidates, facets, profile, session, wanted, request.n)
+        if not ranked:  # all of them played just now: better a repeat than a refusal
+            everything = frozenset(c.track_id for c in candidates)
+            wanted = ranking.Request(exclude=request.exclude, asked=everything)
+            ranked = self._rank_named(candidates, facets, profile, session, wanted, request.n)
+        if not ranked:
+            return Recommendation((), "artist", "nothing by them to play", ARTIST_RANKING, degraded)
+        top = ranked[0]
+        reason = ranking.artist_reason(top.track_id in asked, facets.get(top.track_id), profile)
+        track_ids = tuple(r.track_id for r in ranked)
+        return Recommendation(track_ids, "artist", reason, ARTIST_RANKING, degraded, ("artist",))
+
+    def _rank_named(
+        self,
+        candidates: Sequence[Candidate],
+        facets: FacetMap,
+        profile: UserProfile | None,
+        session: Session,
+        wanted: ranking.Request,
+        n: int,
+    ) -> list[Ranked]:
+        return ranking.rank(
+            candidates,
+            facets,
+            profile,
+            session,
+            wanted,
+            limit=n,
+            genre_skip_limit=self._config.genre_skip_limit,
+            weights=self._config.weights,
+        )
 
     def _run_step(
         self,

@@ -1,9 +1,10 @@
 """What each ParsedRequest intent does on an Alexa device.
 
 One table for every way a request arrives: voice intents (speech allowed) and
-PlaybackController button presses (``voice=False``: Alexa forbids speech there). Moves through
-the device's queue go through ``DevicePlayback``; the queue itself is the request's
-``ListenerState``, saved by an interceptor after the response is built.
+PlaybackController button presses (``voice=False``: Alexa forbids speech there). What each
+does is a ``listening`` use case (the REST API calls the same ones); moves through the
+device's queue go through ``DevicePlayback`` on the request's ``ListenerState``, saved by an
+interceptor after the response is built.
 """
 
 from __future__ import annotations
@@ -14,15 +15,14 @@ from collections.abc import Callable
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
+from listening import Listening
+from listening.player import PlayAnswer
 from nlu.parsed import Intent, ParsedRequest
-from playback.directives import track_id_of
 from playback.events import EventKind
 from playback.queue import with_loop
 from skill.alexa import context
 from skill.alexa.listener_state import listener_state
 from skill.alexa.responses import add_play, add_stop, ask, speak
-from skill.device_playback import DevicePlayback, Move
-from skill.player import MusicPlayer, PlayAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,10 @@ _Action = Callable[[HandlerInput, ParsedRequest, bool], Response]
 class Actions:
     """Answers a ParsedRequest with speech and AudioPlayer directives."""
 
-    def __init__(self, player: MusicPlayer, playback: DevicePlayback) -> None:
-        self._player = player
-        self._playback = playback
+    def __init__(self, listening: Listening) -> None:
+        self._player = listening.player
+        self._playback = listening.playback
+        self._events = listening.events
         self._table: dict[Intent, _Action] = {
             "play_music": self._play_music,
             "next": self._next,
@@ -90,34 +91,17 @@ class Actions:
         action = self._table.get(parsed.intent, self._fallback)
         return action(handler_input, parsed, voice)
 
-    def _skip(self, handler_input: HandlerInput, parsed: ParsedRequest) -> Move:
-        """Move to what comes after the current play: the queue's next track, or (without a
-        queue) a fresh pick that is not the track the device reports."""
-        state = listener_state(handler_input)
-        queue = state.queue
-        if queue is not None and queue.current is not None:
-            move = self._playback.skip(
-                queue, context.user_id(handler_input), context.device_id(handler_input)
-            )
-        else:
-            current = track_id_of(context.player_state(handler_input).token)
-            move = self._playback.start(
-                state.key,
-                context.user_id(handler_input),
-                ParsedRequest(intent="play_music", confidence=parsed.confidence),
-                context.device_id(handler_input),
-                old=queue,
-                exclude=frozenset([current]) if current else frozenset(),
-            )
-        state.update(move.queue)
-        return move
+    def _skip(self, handler_input: HandlerInput) -> PlayAnswer:
+        """Move to what comes after the current play (the device's, without a queue)."""
+        token = context.player_state(handler_input).token
+        return self._playback.next(listener_state(handler_input), playing_token=token)
 
     def _record_current(self, handler_input: HandlerInput, kind: EventKind) -> str | None:
         """Record ``kind`` for the track the device is playing; its id, or None."""
         event = context.play_event(handler_input, kind, context.player_state(handler_input))
         if event is None:
             return None
-        self._player.record(event)
+        self._events.record(event)
         return event.track_id
 
     def _respond(
@@ -148,20 +132,12 @@ class Actions:
     ) -> Response:
         if not context.supports_audio(handler_input):
             return self._say(handler_input, NO_AUDIO_SPEECH, voice=voice)
-        state = listener_state(handler_input)
-        move = self._playback.start(
-            state.key,
-            context.user_id(handler_input),
-            parsed,
-            context.device_id(handler_input),
-            old=state.queue,
-        )
-        state.update(move.queue)
-        return self._respond(handler_input, move.answer, voice=voice, speech=move.answer.speech)
+        answer = self._playback.play(listener_state(handler_input), parsed)
+        return self._respond(handler_input, answer, voice=voice, speech=answer.speech)
 
     def _next(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:
         self._record_current(handler_input, "skipped")
-        return self._respond(handler_input, self._skip(handler_input, parsed).answer, voice=voice)
+        return self._respond(handler_input, self._skip(handler_input), voice=voice)
 
     def _previous(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
@@ -216,8 +192,8 @@ class Actions:
         """Recorded, and the track is skipped: nobody wants to hear out one they dislike."""
         if self._record_current(handler_input, "disliked") is None:
             return self._say(handler_input, NOTHING_PLAYING_SPEECH, voice=voice)
-        move = self._skip(handler_input, parsed)
-        return self._respond(handler_input, move.answer, voice=voice, speech=DISLIKED_SPEECH)
+        answer = self._skip(handler_input)
+        return self._respond(handler_input, answer, voice=voice, speech=DISLIKED_SPEECH)
 
     def _whats_playing(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool

@@ -14,6 +14,7 @@ from ask_sdk_core.dispatch_components.request_components import AbstractRequestH
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
+from listening import Listening
 from nlu.parsed import Intent, ParsedRequest
 from playback import queue as q
 from playback.events import EventKind
@@ -22,8 +23,6 @@ from skill.alexa.actions import Actions
 from skill.alexa.interceptors import request_type
 from skill.alexa.listener_state import listener_state
 from skill.alexa.responses import add_play
-from skill.device_playback import DevicePlayback
-from skill.player import MusicPlayer
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +41,8 @@ class AudioEventHandler(AbstractRequestHandler):
     request_type: ClassVar[str] = ""
     kind: ClassVar[EventKind | None] = None
 
-    def __init__(self, player: MusicPlayer, playback: DevicePlayback) -> None:
-        self._player = player
-        self._playback = playback
+    def __init__(self, listening: Listening) -> None:
+        self._listening = listening  # read in handle only: can_handle does no I/O
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return request_type(handler_input) == self.request_type
@@ -56,7 +54,7 @@ class AudioEventHandler(AbstractRequestHandler):
             if event is None:
                 logger.warning("audio event with a token that is not ours")
             else:
-                self._player.record(event)
+                self._listening.events.record(event)
         if position.token is None:
             return handler_input.response_builder.response
         return self.react(handler_input, position.token, position.offset_ms)
@@ -87,7 +85,7 @@ class PlaybackNearlyFinishedHandler(AudioEventHandler):
         user, device = context.user_id(handler_input), context.device_id(handler_input)
         queue = state.queue
         if queue is None and not state.unavailable:
-            queue = self._playback.adopt(state.key, token, user, device)
+            queue = self._listening.playback.adopt(state.key, token, user, device)
         if queue is None:
             return builder.response
         queue = q.promoted(queue, token)  # in case PlaybackStarted never reached us
@@ -96,7 +94,7 @@ class PlaybackNearlyFinishedHandler(AudioEventHandler):
             return builder.response
         if queue.enqueued is not None:
             return builder.response  # already enqueued behind this token
-        move = self._playback.following(queue, user, device)
+        move = self._listening.playback.following(queue, user, device)
         state.update(move.queue)
         if move.answer.track is None:
             return builder.response
@@ -145,7 +143,7 @@ class PlaybackFailedHandler(AudioEventHandler):
         if queue.failures >= q.MAX_FAILURES:
             logger.error("%d streams failed in a row; not skipping ahead", queue.failures)
             return builder.response
-        move = self._playback.skip(
+        move = self._listening.playback.skip(
             queue, context.user_id(handler_input), context.device_id(handler_input)
         )
         state.update(move.queue)

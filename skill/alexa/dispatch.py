@@ -16,7 +16,8 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.request_envelope import RequestEnvelope
 
-from playback.queue import QueueStore
+from listening import Listening
+from nlu.request_parser import RequestParser
 from skill.alexa.actions import Actions
 from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
 from skill.alexa.errors import InvalidEnvelope
@@ -30,9 +31,6 @@ from skill.alexa.intent_handlers import INTENT_HANDLERS
 from skill.alexa.interceptors import LogRequest, LogResponse, RecordMetrics, StartTimer
 from skill.alexa.listener_state import LoadListenerState, SaveListenerState
 from skill.alexa.metrics import LogSkillMetrics, SkillMetrics
-from skill.device_playback import DevicePlayback
-from skill.parsing import RequestParser
-from skill.player import MusicPlayer
 from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
@@ -41,21 +39,15 @@ _SERIALIZER = DefaultSerializer()
 
 
 def build_skill(
-    player: MusicPlayer,
-    parser: RequestParser,
-    queues: QueueStore,
-    *,
-    metrics: SkillMetrics | None = None,
-    playback: DevicePlayback | None = None,
+    listening: Listening, parser: RequestParser, *, metrics: SkillMetrics | None = None
 ) -> CustomSkill:
-    """The Philomath skill. ``queues`` keeps each device's play queue; ``metrics`` defaults
-    to CloudWatch EMF log lines; ``playback`` (default: on ``player``) moves through queues.
-    No ask-sdk persistence adapter or API client: listener state is ``queues``."""
+    """The Philomath skill on the ``listening`` use cases; ``metrics`` defaults to
+    CloudWatch EMF log lines. No ask-sdk persistence adapter or API client: listener state
+    is the device queues of ``listening.playback``."""
     metrics = metrics if metrics is not None else LogSkillMetrics()
-    playback = playback if playback is not None else DevicePlayback(player)
-    actions = Actions(player, playback)
+    actions = Actions(listening)
     builder = CustomSkillBuilder()
-    for interceptor in (StartTimer(), LogRequest(), LoadListenerState(queues)):
+    for interceptor in (StartTimer(), LogRequest(), LoadListenerState(listening.playback)):
         builder.add_global_request_interceptor(interceptor)
     for response_interceptor in (SaveListenerState(), LogResponse(), RecordMetrics(metrics)):
         builder.add_global_response_interceptor(response_interceptor)
@@ -63,7 +55,7 @@ def build_skill(
     for intent_handler in INTENT_HANDLERS:
         builder.add_request_handler(intent_handler(parser, actions))
     for audio_handler in AUDIO_HANDLERS:
-        builder.add_request_handler(audio_handler(player, playback))
+        builder.add_request_handler(audio_handler(listening))
     for handler in (
         PlaybackCommandHandler(actions),
         SessionEndedHandler(),

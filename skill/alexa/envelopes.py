@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from nlu.request_parser import RequestParser
 from nlu.rules import ALEXA_INTENTS
-from skill.parsing import RequestParser
 
 APPLICATION_ID = "amzn1.ask.skill.philomath-local"
 DEFAULT_DEVICE_ID = "amzn1.ask.device.philomath-cli"

@@ -16,11 +16,11 @@ from ask_sdk_core.dispatch_components.request_components import AbstractRequestH
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
+from listening.player import user_ref
+from nlu.request_parser import RequestParser
 from skill.alexa import context
 from skill.alexa.actions import Actions
 from skill.alexa.interceptors import intent_name
-from skill.parsing import RequestParser
-from skill.player import user_ref
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.intent_request import IntentRequest
 from ask_sdk_model.response import Response
 
+from listening.player import user_ref
 from skill.alexa import context
 from skill.alexa.metrics import SkillMetrics
-from skill.player import user_ref
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.directive import Directive
 
+from listening.player import PlayAnswer
 from playback.directives import PlayBehavior, play_directive, stop_directive
-from skill.player import PlayAnswer
 
 _SERIALIZER = DefaultSerializer()
 

@@ -1,7 +1,8 @@
 """The REST API for app clients (``/v1``), health and readiness, and demo media.
 
 Small modules, one per resource: ``recommendations`` (recommendations, playlists), ``play``
-(text to a play answer), ``events`` (event batches, likes, dislikes), ``health``, ``media``;
+(text to a play answer that starts a device queue), ``devices`` (next, the queue),
+``events`` (event batches, likes, dislikes), ``health``, ``media``;
 ``auth`` (bearer tokens) and ``problems`` (the one error model) serve them all.
 """
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -22,19 +21,6 @@ from skill.api.problems import ApiProblem
 ME = "me"  # a path's user id that means "the listener of this token"
 _SCHEME = HTTPBearer(auto_error=False, description="A token issued to one listener's app.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_SCHEME)]
-
-
-def parse_api_tokens(text: str) -> dict[str, str]:
-    """The ``PHILOMATH_API_TOKENS`` setting: a JSON object token -> listener id ("" for
-    none). ValueError for anything else."""
-    if not text.strip():
-        return {}
-    tokens = json.loads(text)
-    if not isinstance(tokens, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in tokens.items()
-    ):
-        raise ValueError('PHILOMATH_API_TOKENS must be a JSON object {"token": "listener id"}')
-    return tokens
 
 
 def _digest(token: str) -> str:

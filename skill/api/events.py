@@ -8,14 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 
-from playback.catalog import TrackCatalog
+from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
 from skill.api.auth import Credentials, TokenAuthenticator
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import EventBatchIn, EventBatchOut, EventIn, FeedbackOut
-from skill.player import MusicPlayer
 
 TrackPath = Annotated[str, PathParam(min_length=1, max_length=128)]
 
@@ -38,9 +37,7 @@ def _event(listener: str, event: EventIn) -> PlaybackEvent:
     )
 
 
-def events_router(
-    player: MusicPlayer, catalog: TrackCatalog, auth: TokenAuthenticator
-) -> APIRouter:
+def events_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}", tags=["events"])
 
     @router.post(
@@ -53,7 +50,7 @@ def events_router(
         """Up to 500 events, in order. Delivery is at least once: give each an
         ``event_id`` so a retried upload is deduplicated downstream."""
         listener = auth.authorize(credentials, user_id)
-        published = player.record_all([_event(listener, e) for e in body.events])
+        published = listening.events.record_all([_event(listener, e) for e in body.events])
         return EventBatchOut(accepted=len(body.events), published=published)
 
     def feedback(
@@ -61,14 +58,16 @@ def events_router(
     ) -> FeedbackOut:
         listener = auth.authorize(credentials, user_id)
         try:
-            known = track_id in catalog.get_tracks([track_id])
+            known = listening.player.track(track_id) is not None
         except PlaybackError as exc:
             raise ApiProblem(503, "Catalog unavailable", "try again shortly") from exc
         if not known:
             raise ApiProblem(404, "Unknown track", "no such track in the catalog")
         kind: Literal["liked", "disliked"] = "liked" if rating == "like" else "disliked"
         event = PlaybackEvent(kind=kind, user_id=listener, track_id=track_id, source="app")
-        return FeedbackOut(track_id=track_id, rating=rating, published=player.record(event))
+        return FeedbackOut(
+            track_id=track_id, rating=rating, published=listening.events.record(event)
+        )
 
     feedback_responses = problem_responses(401, 403, 404, 422, 503)
 

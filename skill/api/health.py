@@ -12,8 +12,8 @@ from skill.api.schemas import Liveness, Readiness
 
 logger = logging.getLogger(__name__)
 
-# Raises when its backend is unhealthy.
-HealthCheck = Callable[[], None]
+# Raises when its backend is unhealthy; what it returns is ignored.
+HealthCheck = Callable[[], object]
 
 
 def health_router(checks: Mapping[str, HealthCheck]) -> APIRouter:

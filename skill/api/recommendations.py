@@ -9,17 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from nlu.moods import MOODS, canonical_mood
+from listening.candidates import MAX_CANDIDATES, candidates_for
+from listening.player import MusicPlayer, Recommendations
+from nlu.request_parser import RequestParser
 from playback.errors import PlaybackError
 from playback.playlist import build_playlist
+from playback.vocabulary import MOODS, canonical_mood
 from recommender.serving.router import RecommendationRequest
 from skill.api.auth import Credentials, TokenAuthenticator
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut
-from skill.parsing import RequestParser
-from skill.player import MusicPlayer, Recommendations
 
-MAX_DEPTH = 100  # the router ranks at most this many tracks per request
+MAX_DEPTH = MAX_CANDIDATES  # pages go no deeper than the router ranks
 UserId = Annotated[
     str, PathParam(min_length=1, max_length=256, description="A listener id, or `me`.")
 ]
@@ -92,7 +93,7 @@ def recommendations_router(
         offset = decode_cursor(cursor)
         mood, genre = context_filters(parser, mood, genre)
         depth = min(offset + limit, MAX_DEPTH)
-        wanted = min(MAX_DEPTH, 2 * depth)  # spares for ids the catalog lacks
+        wanted = candidates_for(depth)
         request = RecommendationRequest(listener, mood=mood, genre=genre, popular=popular, n=wanted)
         answer = recommend(player, request)
         rec = answer.recommendation
@@ -120,7 +121,7 @@ def recommendations_router(
         listener = auth.authorize(credentials, user_id)
         mood, genre = context_filters(parser, body.mood, body.genre)
         exclude = frozenset(body.exclude)
-        wanted = min(MAX_DEPTH, 2 * body.size + 10)  # spares for candidates filtered out
+        wanted = candidates_for(body.size)
         request = RecommendationRequest(
             listener, mood=mood, genre=genre, popular=body.popular, n=wanted, exclude=exclude
         )

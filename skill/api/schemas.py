@@ -6,11 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from listening.device_queue import Lineup
+from listening.player import PlayAnswer, RecommendedTrack
 from playback.catalog import Track
 from playback.events import EventKind
 
 _STRICT = ConfigDict(extra="forbid")
 TrackId = Field(min_length=1, max_length=128)
+APP_DEVICE = "app"  # the device queue of requests that name none: the app's own player
 
 
 class TrackOut(BaseModel):
@@ -39,6 +42,10 @@ class TrackOut(BaseModel):
             release_year=track.release_year,
             stream_url=stream_url,
         )
+
+    @classmethod
+    def of_item(cls, item: RecommendedTrack) -> TrackOut:
+        return cls.of(item.track, item.stream_url)
 
 
 class RecommendationsPage(BaseModel):
@@ -77,6 +84,12 @@ class PlayTextIn(BaseModel):
     model_config = _STRICT
 
     text: str = Field(min_length=1, max_length=500, examples=["play something relaxing"])
+    device_id: str = Field(
+        default=APP_DEVICE,
+        min_length=1,
+        max_length=256,
+        description="The device whose queue a play request starts (the app's own by default).",
+    )
 
 
 class ParsedOut(BaseModel):
@@ -85,13 +98,58 @@ class ParsedOut(BaseModel):
     slots: dict[str, str]
 
 
-class PlayAnswerOut(BaseModel):
-    parsed: ParsedOut
+class DeviceAnswerOut(BaseModel):
+    """What a device plays now, and what to say."""
+
+    device_id: str | None = Field(description="The device whose queue moved; null: none did.")
     speech: str
-    track: TrackOut | None
-    path: str
+    track: TrackOut | None = Field(description="null: nothing to play; speech says why.")
+    path: str = Field(description="personalized, popular, cold_start, artist, fallback, resume")
     reason: str
     degraded: bool
+
+    @classmethod
+    def of(cls, answer: PlayAnswer, device_id: str | None) -> DeviceAnswerOut:
+        track = None
+        if answer.track is not None and answer.stream_url is not None:
+            track = TrackOut.of(answer.track, answer.stream_url)
+        return cls(
+            device_id=device_id, speech=answer.speech, track=track, path=answer.path,
+            reason=answer.reason, degraded=answer.degraded,
+        )  # fmt: skip
+
+
+class PlayAnswerOut(DeviceAnswerOut):
+    parsed: ParsedOut
+
+    @classmethod
+    def answering(
+        cls, parsed: ParsedOut, answer: PlayAnswer, device_id: str | None
+    ) -> PlayAnswerOut:
+        return cls(parsed=parsed, **DeviceAnswerOut.of(answer, device_id).model_dump())
+
+
+class QueueOut(BaseModel):
+    """A device's queue: the track playing and those after it, in play order."""
+
+    device_id: str
+    now_playing: TrackOut | None
+    upcoming: list[TrackOut] = Field(description="At most 50, in play order.")
+    offset_ms: int = Field(description="Where the listener stopped the current track.")
+    loop: bool
+    shuffle: bool
+
+    @classmethod
+    def of(cls, device_id: str, lineup: Lineup) -> QueueOut:
+        now = lineup.now_playing
+        return cls(
+            device_id=device_id,
+            now_playing=TrackOut.of_item(now) if now is not None else None,
+            upcoming=[TrackOut.of_item(item) for item in lineup.upcoming],
+            offset_ms=lineup.offset_ms,
+            loop=lineup.loop,
+            shuffle=lineup.shuffle,
+        )
 
 
 class EventIn(BaseModel):

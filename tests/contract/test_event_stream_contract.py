@@ -653,9 +653,8 @@ def test_redis_positions_are_entry_ids_and_a_batch_is_one_transaction(redis_url:
     stream = RedisEventStream(client, "philomath:tx")
     stream.publish(make_events(3))
     records = stream.read(None)
-    assert [r.position for r in records] == [
-        entry_id.decode() for entry_id, _ in client.xrange("philomath:tx")
-    ]
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange("philomath:tx")  # type: ignore[assignment]
+    assert [r.position for r in records] == [entry_id.decode() for entry_id, _ in entries]
     assert stream.read(records[-1].position) == []
     stream.close()
 

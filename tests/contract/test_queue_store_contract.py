@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -20,10 +20,12 @@ import redis
 from playback.dynamodb_queue import DynamoDBQueueStore
 from playback.errors import QueueUnavailable
 from playback.memory_queue import MemoryQueueStore
-from playback.queue import DeviceQueue, enqueued, new_queue, queue_key, with_loop
+from playback.queue import DeviceQueue, QueueStore, enqueued, new_queue, queue_key, with_loop
 from playback.redis_queue import RedisQueueStore
 from playback.sqlite_queue import SqliteQueueStore
 from tests.fakes import FakeClock
+
+QueueStoreT = TypeVar("QueueStoreT", bound=QueueStore)
 
 TTL_S = 60.0
 
@@ -39,7 +41,7 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     built: list[Any] = []
     clock = FakeClock()
 
-    def keep(store: Any) -> Any:
+    def keep(store: QueueStoreT) -> QueueStoreT:
         built.append(store)
         store.ensure_schema()
         return store

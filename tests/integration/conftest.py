@@ -19,10 +19,9 @@ def client(world: World) -> Iterator[TestClient]:
         world.catalog.count()
 
     app = create_app(
-        world.player,
+        world.listening,
         world.parser,
         world.skill,
-        catalog=world.catalog,
         authenticator=TokenAuthenticator({KNOWN_TOKEN: KNOWN_USER, NEW_TOKEN: NEW_USER}),
         media_signer=world.stream_urls.signer,
         health_checks={"catalog": catalog_check},

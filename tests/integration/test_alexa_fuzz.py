@@ -30,7 +30,7 @@ json_values = st.recursive(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     world = build_world(tmp_path_factory.mktemp("fuzz"))
-    app = create_app(world.player, world.parser, world.skill, catalog=world.catalog)
+    app = create_app(world.listening, world.parser, world.skill)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
     world.close()

@@ -53,9 +53,7 @@ def client(world: World, pki: Pki, fetcher: Fetcher) -> Iterator[TestClient]:
         fetcher=fetcher, trust_roots=[pki.root.certificate], clock=clock
     )
     verifier = AlexaRequestVerifier([SKILL_ID], certificates=certificates, clock=clock)
-    app = create_app(
-        world.player, world.parser, world.skill, catalog=world.catalog, verifier=verifier
-    )
+    app = create_app(world.listening, world.parser, world.skill, verifier=verifier)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -137,7 +135,8 @@ def test_a_chain_that_cannot_be_downloaded_is_refused(world: World, pki: Pki) ->
     )
     verifier = AlexaRequestVerifier([SKILL_ID], certificates=certificates, clock=NOW.timestamp)
     with pytest.raises(VerificationFailed, match="download"):
-        verifier(*reversed(signed_request(envelope(), pki.leaf.key)))
+        body, headers = signed_request(envelope(), pki.leaf.key)
+        verifier(headers, body)
 
 
 @pytest.mark.parametrize("seconds", [-151, 151, 3600])

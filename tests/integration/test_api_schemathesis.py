@@ -32,17 +32,16 @@ class CurrentApp:
 
 
 # The OpenAPI document does not depend on the backends, so placeholders serve for loading.
-CURRENT = CurrentApp(create_app(MagicMock(), MagicMock(), MagicMock(), catalog=MagicMock()))
+CURRENT = CurrentApp(create_app(MagicMock(), MagicMock(), MagicMock()))
 schema = schemathesis.openapi.from_asgi("/openapi.json", CURRENT)
 
 
 @pytest.fixture(autouse=True)
 def serve_world(world: World) -> Iterator[None]:
     CURRENT.app = create_app(
-        world.player,
+        world.listening,
         world.parser,
         world.skill,
-        catalog=world.catalog,
         authenticator=TokenAuthenticator({KNOWN_TOKEN: KNOWN_USER}),
         media_signer=world.stream_urls.signer,
         health_checks={"catalog": world.catalog.count},

@@ -1,13 +1,16 @@
 """The ``philomath`` command on a tiny embedded data set: pipeline, train, models, evaluate,
-say, alexa."""
+tune, nlu, say, alexa; wrong settings, ``--help`` everywhere, ``say`` before any pipeline."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -171,11 +174,131 @@ def test_tune_logs_every_trial_and_prints_the_best(runner: CliRunner, tmp_path: 
 
 def test_tune_rejects_an_unknown_search_space(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["tune", "--data-dir", str(tmp_path), "--space", "nope"])
-    assert result.exit_code == 2 and "invalid choice" in result.output
+    assert result.exit_code == 2 and "Invalid value for '--space'" in result.output
 
 
-def test_the_cli_knows_the_pipeline_s_steps() -> None:
+def test_evaluate_reports_bad_input_without_a_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["evaluate", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "missing" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_cli_knows_the_pipeline_s_steps_and_the_search_spaces() -> None:
     from philomath.cli import PIPELINE_STEPS
+    from philomath.cli.evaluation import TUNING_SPACES
     from recommender.offline.pipeline import STEPS
+    from recommender.offline.tuning import SEARCH_SPACES
 
-    assert PIPELINE_STEPS == STEPS  # the CLI cannot import the pipeline at start-up
+    # The CLI cannot import the pipeline or Optuna at start-up.
+    assert PIPELINE_STEPS == STEPS
+    assert tuple(sorted(SEARCH_SPACES)) == TUNING_SPACES
+
+
+def test_nlu_commands(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["nlu", "parse"])
+    assert result.exit_code == 2 and "give either TEXT or --jsonl" in result.output
+    result = runner.invoke(main, ["nlu", "evaluate", "--set", "dev", "--rules", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["set"] == "dev"
+    stale = tmp_path / "en-US.json"
+    stale.write_text("{}")
+    check = ["nlu", "interaction-model", str(stale), "--check"]
+    assert runner.invoke(main, check).exit_code == 1
+    assert runner.invoke(main, ["nlu", "interaction-model", str(stale)]).exit_code == 0
+    assert runner.invoke(main, check).exit_code == 0
+    assert runner.invoke(main, ["skill-package", "--check"]).exit_code == 0
+
+
+# -- settings, help, and a person's first steps ----------------------------------------------
+
+WRONG_SETTINGS = {
+    "PHILOMATH_MEDIA_SIGNING_KEY": "short",
+    "PHILOMATH_FALLBACK_CHAIN": "popular,telepathy",
+    "PHILOMATH_API_TOKENS": "{not json",
+}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["say", "play something relaxing"],
+        ["serve"],
+        ["pipeline", "run"],
+        ["models", "list"],
+        ["tune", "--data-dir", "."],
+        ["nlu", "evaluate", "--rules"],
+    ],  # fmt: skip
+)
+def test_a_wrong_setting_is_one_line_per_problem_and_exit_status_2(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    for name, value in WRONG_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "philomath: PHILOMATH_MEDIA_SIGNING_KEY: must be at least 16 bytes",
+        "philomath: PHILOMATH_API_TOKENS: not JSON (Expecting property name enclosed in double "
+        "quotes: line 1 column 2 (char 1))",
+        "philomath: PHILOMATH_FALLBACK_CHAIN: unknown fallback steps ['telepathy']; known: "
+        "personalized, popular, cold_start, memory",
+    ]
+
+
+def test_a_wrong_setting_from_the_installed_command(tmp_path: Path) -> None:
+    """The real entry point, in a subprocess: no traceback, status 2, the secret not echoed."""
+    env = {"PATH": "/usr/bin:/bin", "PHILOMATH_DATA_DIR": str(tmp_path)}
+    env["PHILOMATH_MEDIA_SIGNING_KEY"] = "hunter2"
+    done = subprocess.run(
+        [sys.executable, "-m", "philomath", "say", "play something relaxing"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "philomath: PHILOMATH_MEDIA_SIGNING_KEY: must be at least 16 bytes\n"
+
+
+def test_an_unknown_backend_is_one_line_too(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHILOMATH_CACHE_URL", "memcached://127.0.0.1")
+    result = runner.invoke(main, ["say", "play something relaxing"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr == (
+        "philomath: PHILOMATH_CACHE_URL: unknown scheme 'memcached'; known: memory, redis, rediss\n"
+    )
+
+
+def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append([*prefix, name])
+        if isinstance(command, click.Group):
+            found += _commands(command, [*prefix, name])
+    return found
+
+
+def test_every_command_has_help_even_with_a_wrong_setting(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHILOMATH_MEDIA_SIGNING_KEY", "short")
+    commands = _commands(main, [])
+    assert ["nlu", "interaction-model"] in commands and ["skill-package"] in commands
+    for args in [[], *commands]:
+        result = runner.invoke(main, [*args, "--help"])
+        assert result.exit_code == 0 and "Usage: " in result.stdout, (args, result.output)
+
+
+def test_say_before_the_pipeline_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHILOMATH_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setenv("PHILOMATH_LOG_LEVEL", "WARNING")
+    result = CliRunner().invoke(main, ["say", "play something relaxing"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no recommendations are built yet" in result.stderr
+    assert "philomath pipeline run" in result.stderr and "make run" in result.stderr

@@ -207,12 +207,12 @@ def test_stream_unreachable_spools_events_and_replays_them(
 
     _listen(stack, users, rounds=3)
 
-    assert stack.online.player.pending_events == 12  # on disk, none lost
+    assert stack.online.listening.events.pending_events == 12  # on disk, none lost
     with pytest.raises(StreamUnavailable):  # the consumer cannot read it either...
         stack.consumer().run_once()
     monkeypatch.undo()  # ...until it is back
-    assert stack.online.player.replay_events() == 12
-    assert stack.online.player.pending_events == 0
+    assert stack.online.listening.events.replay_events() == 12
+    assert stack.online.listening.events.pending_events == 0
     pages = stack.consume_all()
     assert sum(page.applied for page in pages) == 12
     _assert_applied_exactly_once(stack, before)
@@ -254,7 +254,7 @@ def test_consumer_killed_mid_page_applies_every_event_once(stack: Stack, commit:
     for after in (3, 2, 5):  # three crashes, each part way through the page
         killer = KillingProfiles(backends.profiles, after, commit=commit)
         doomed = stack.consumer(page_size=100)
-        doomed._profiles = killer  # type: ignore[assignment]  # noqa: SLF001
+        doomed._profiles = killer  # a crash part way through a page
         with pytest.raises(ConsumerKilled):
             doomed.run_once()
         assert backends.profiles.get_checkpoint("feedback") is None  # never committed

@@ -92,7 +92,7 @@ def test_a_new_listener_gets_a_cold_start_answer(stack: Stack) -> None:
 def test_play_the_top_hits_takes_the_popular_path(stack: Stack) -> None:
     user = known_listener(stack)
     parsed = stack.online.parser.parse("play the top hits")
-    answer = stack.online.player.play(user, parsed)
+    answer = stack.online.listening.player.play(user, parsed)
     assert answer.path == "popular" and answer.track is not None
     assert answer.reason.startswith("popular tracks right now")
     body = stack.alexa(search_request("play the top hits", user))

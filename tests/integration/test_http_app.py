@@ -75,8 +75,7 @@ def test_verifier_seam_rejects_with_400(world: World) -> None:
         seen.append(body)
         raise VerificationFailed("bad signature")
 
-    app = create_app(world.player, world.parser, world.skill, catalog=world.catalog,
-                     verifier=refuse)  # fmt: skip
+    app = create_app(world.listening, world.parser, world.skill, verifier=refuse)
     with TestClient(app) as client:
         response = client.post("/alexa", json=envelopes.launch_request(USER))
     assert_problem(response, 400)
@@ -163,7 +162,7 @@ def test_recommendations_with_mood_synonym_and_genre(client: TestClient) -> None
      {"genre": "polka"}, {"mood": "x" * 65}, {"cursor": "!!"}, {"cursor": "bzoxMDAw"}],
 )  # fmt: skip
 def test_invalid_parameters_are_a_422_problem(
-    client: TestClient, params: dict[str, object]
+    client: TestClient, params: dict[str, str | int]
 ) -> None:
     response = client.get("/v1/users/me/recommendations", params=params,
                           headers=bearer(KNOWN_TOKEN))  # fmt: skip

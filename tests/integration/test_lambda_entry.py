@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from philomath.lambda_handler import from_environment
+from philomath.wiring import ConfigurationError
 from playback.directives import track_id_of
 from skill.alexa import InvalidEnvelope, VerificationFailed, envelopes
-from skill.lambda_entry import LambdaSkill, create_handler, from_environment
+from skill.lambda_entry import LambdaSkill, create_handler
 from tests.fakes import World
 
 SKILL_ID = envelopes.APPLICATION_ID
@@ -117,3 +119,13 @@ def test_the_environment_builds_the_skill_on_the_embedded_defaults(
     assert track_id_of(directive["audioItem"]["stream"]["token"]) == "t-relax-1"
     # Signed stream URLs: the environment's wiring signs them.
     assert "sig=" in directive["audioItem"]["stream"]["url"]
+
+
+def test_a_wrong_setting_fails_the_cold_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PHILOMATH_MEDIA_SIGNING_KEY", "short")
+    with pytest.raises(ConfigurationError) as failed:
+        create_handler(from_environment)(play_request(), FakeLambdaContext())
+    assert str(failed.value) == "PHILOMATH_MEDIA_SIGNING_KEY: must be at least 16 bytes"
+    assert "short" not in str(failed.value)  # a secret is never echoed

@@ -1,5 +1,6 @@
 """The evaluation sets and the scoring: sizes, label validity, separation from what the
-parser was built from, the metric arithmetic, the targets, and the CLI entry points."""
+parser was built from, the metric arithmetic, the targets, and JSON in and out (the
+``philomath nlu`` commands over them are tested in tests/integration/test_cli.py)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,22 @@ from typing import get_args
 
 import pytest
 
-from nlu.cli import main_parse
 from nlu.evaluate import (
     EVAL_DIR,
     SLOTS,
     Example,
     eval_catalog,
     evaluate,
+    evaluate_set,
     load_examples,
-    main,
 )
-from nlu.lexicon import ACTIVITY_SYNONYMS, ITEM_TYPES, SORT_SYNONYMS, era_of
-from nlu.moods import MOODS
+from nlu.jsonl import parse_lines, parsed_json
+from nlu.lexicon import ITEM_TYPES, SORT_SYNONYMS, era_of
 from nlu.parsed import Intent, ParsedRequest, Slot
 from nlu.parser import MusicParser
 from nlu.prototypes import ACTIVITY_PROTOTYPES, INTENT_PROTOTYPES, MOOD_PROTOTYPES
 from nlu.text import name_key
+from playback.vocabulary import ACTIVITY_SYNONYMS, MOODS
 
 TEST = load_examples(EVAL_DIR / "test.jsonl")
 DEV = load_examples(EVAL_DIR / "dev.jsonl")
@@ -111,18 +112,15 @@ def test_targets_on_the_test_set(music_parser: MusicParser) -> None:
         assert report.slots[slot].f1 >= 0.90, (slot, report.slots[slot])
 
 
-def test_evaluate_main_prints_the_report(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--set", "dev", "--no-embeddings", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+def test_evaluate_set_reports_every_figure() -> None:
+    report = evaluate_set("dev", embeddings=False).as_dict()
     assert report["examples"] == len(DEV)
     assert {"intent_accuracy", "exact_match", "slots", "latency_ms"} <= set(report)
     assert set(report["slots"]) == set(SLOTS)
 
 
 def test_parse_prints_one_request(catalog_parser: MusicParser) -> None:
-    out = io.StringIO()
-    assert main_parse(["play the stones"], parser=catalog_parser, stdout=out) == 0
-    parsed = json.loads(out.getvalue())
+    parsed = json.loads(parsed_json(catalog_parser, "play the stones"))
     assert parsed["intent"] == "play_music"
     assert parsed["slots"]["artist"]["id"] == "ev-a02"
 
@@ -130,15 +128,9 @@ def test_parse_prints_one_request(catalog_parser: MusicParser) -> None:
 def test_parse_jsonl_answers_line_for_line(catalog_parser: MusicParser) -> None:
     lines = ["pause", "", "play jazz", '{"text": "songs by adele"}', "🎵"]
     out = io.StringIO()
-    status = main_parse(["--jsonl"], parser=catalog_parser, stdin=io.StringIO("\n".join(lines)),
-                        stdout=out)  # fmt: skip
-    assert status == 0
+    parse_lines(catalog_parser, io.StringIO("\n".join(lines)), out)
     answers = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [a["intent"] for a in answers] == ["pause", "fallback", "play_music", "play_music",
                                               "fallback"]  # fmt: skip
     assert answers[3]["slots"]["artist"]["value"] == "Adele"
     assert answers[1]["reason"] == "empty"
-
-
-def test_parse_needs_text_or_jsonl(catalog_parser: MusicParser) -> None:
-    assert main_parse([], parser=catalog_parser) == 2

@@ -13,7 +13,7 @@ from nlu.gazetteer import (
     lexicon_gazetteer,
     load_gazetteer,
 )
-from nlu.vocabulary import match_keys
+from nlu.phrase_matching import match_keys
 from playback.catalog import Track
 
 TRACKS = [

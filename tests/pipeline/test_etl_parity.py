@@ -80,7 +80,8 @@ def _types(path: Path) -> list[tuple[str, str]]:
 
 def _rows(path: Path, order: list[str]) -> list[dict[str, Any]]:
     table = pq.read_table(path)
-    return table.sort_by([(name, "ascending") for name in order]).to_pylist()
+    rows: list[dict[str, Any]] = table.sort_by([(n, "ascending") for n in order]).to_pylist()
+    return rows
 
 
 def _assert_same(left: list[dict[str, Any]], right: list[dict[str, Any]], what: str) -> None:

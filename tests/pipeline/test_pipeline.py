@@ -12,9 +12,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from nlu.moods import MOODS
 from playback.catalog import TrackCatalog
 from playback.sqlite_catalog import SqliteTrackCatalog
+from playback.vocabulary import MOODS
 from recommender.data import generate_feeds
 from recommender.models.registry import ModelRegistry
 from recommender.models.zoo import load_model

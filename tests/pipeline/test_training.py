@@ -104,8 +104,8 @@ def test_training_without_etl_output_is_a_clear_error(tmp_path: Path) -> None:
 def test_play_times_hold_each_pair_s_latest_play(tmp_path: Path) -> None:
     import numpy as np
 
-    from recommender.batch.promoted_model import user_items_matrix
     from recommender.data.interactions import Interactions
+    from recommender.data.sparse import user_items_matrix
     from recommender.offline.training import TrainingData, ease_min_users
 
     # In time order: u0 plays t1 at 10 and 30, u1 plays t0 at 20, u0 plays t0 at 40.

@@ -25,7 +25,7 @@ def handlers() -> list[object]:
     return [
         LaunchHandler(),
         *(h(untouchable, untouchable) for h in INTENT_HANDLERS),
-        *(h(untouchable, untouchable) for h in AUDIO_HANDLERS),
+        *(h(untouchable) for h in AUDIO_HANDLERS),
         PlaybackCommandHandler(untouchable),
         SessionEndedHandler(),
         SystemExceptionHandler(),

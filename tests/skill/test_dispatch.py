@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from listening.player import BACKEND_DOWN_SPEECH
 from playback.directives import new_token, track_id_of
 from skill.alexa import InvalidEnvelope, envelopes, handle_envelope
 from skill.alexa.actions import (
@@ -15,7 +16,6 @@ from skill.alexa.actions import (
     NO_AUDIO_SPEECH,
     NOTHING_PLAYING_SPEECH,
 )
-from skill.player import BACKEND_DOWN_SPEECH
 from tests.fakes import World
 
 USER = "amzn1.ask.account.dispatch"
@@ -142,7 +142,7 @@ def test_stream_outage_during_an_audio_event_is_silent_and_buffered(world: World
     world.events.down = True
     env = envelopes.audio_player_request("PlaybackStarted", new_token("t-pop-1"), 0, USER)
     assert respond(world, env) == {}
-    assert world.player.pending_events == 1
+    assert world.recorder.pending_events == 1
 
 
 def test_next_button_skips_without_speech(world: World) -> None:
@@ -175,7 +175,7 @@ def test_handler_crash_is_logged_with_traceback_and_answered_politely(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(world.player, "play", crash)
-    monkeypatch.setattr(world.player, "record", crash)
+    monkeypatch.setattr(world.recorder, "record", crash)
     with caplog.at_level(logging.ERROR):
         response = respond(world, intent("PlayMusicIntent", Mood="relaxing"))
         silent = respond(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from listening.device_queue import DevicePlayback
 from playback.directives import track_id_of
 from playback.queue import MAX_FAILURES, DeviceQueue, enqueued
 from playback.sqlite_queue import SqliteQueueStore
@@ -70,7 +71,8 @@ def test_of_two_racing_nearly_finished_reports_one_enqueues(world: World) -> Non
     """Both requests load the queue before either saves: the version check lets one win."""
     world.queues.save(playing_queue())
     store = BarrierStore(world.queues, parties=2)
-    skill = build_skill(world.player, world.parser, store)
+    playback = DevicePlayback(world.player, store)
+    skill = build_skill(replace(world.listening, playback=playback), world.parser)
     answers: list[dict[str, Any]] = []
 
     def report() -> None:
@@ -219,7 +221,7 @@ def test_no_audio_or_button_request_ever_gets_speech(
     world.queues.save(playing_queue())
     for crash in (False, True):
         if crash:  # even the catch-all answer stays silent
-            monkeypatch.setattr(world.player, "record", _boom)
+            monkeypatch.setattr(world.recorder, "record", _boom)
             monkeypatch.setattr(world.player, "replay", _boom)
             monkeypatch.setattr(world.player, "play", _boom)
         response = handle_envelope(world.skill, copy.deepcopy(load_envelope(name)))["response"]

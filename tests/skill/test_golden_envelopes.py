@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from listening.device_queue import NOTHING_BEFORE_SPEECH
 from playback.directives import track_id_of
 from skill.alexa import InvalidEnvelope, handle_envelope
 from skill.alexa.actions import (
@@ -22,7 +23,6 @@ from skill.alexa.actions import (
     NO_AUDIO_SPEECH,
     SETTING_SPEECH,
 )
-from skill.device_playback import NOTHING_BEFORE_SPEECH
 from tests.fakes import STREAM_BASE, TRACKS, World
 from tests.skill.golden import (
     DEVICE,

@@ -92,7 +92,7 @@ def test_samples_only_use_slots_their_intent_declares(path: Path) -> None:
 
 
 def test_actions_answer_every_parsed_intent() -> None:
-    actions = Actions(MagicMock(), MagicMock())
+    actions = Actions(MagicMock())
     assert actions.intents == frozenset(get_args(Intent))
 
 
@@ -105,7 +105,7 @@ def test_the_catch_all_intent_handler_comes_last() -> None:
 
 
 def test_the_packaged_models_are_the_generated_ones() -> None:
-    assert stale_models() == [], "run python -m skill.skill_package"
+    assert stale_models() == [], "run philomath skill-package"
     assert sorted(p.name for p in MODELS_DIR.glob("*.json")) == [p.name for p in MODELS]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from playback.catalog import Track
+from playback.catalog import Artist, Track
 from playback.errors import CatalogUnavailable
 from recommender.errors import CacheUnavailable, ProfileStoreUnavailable, StoreUnavailable
 from recommender.storage.memory_cache import InProcessCache
@@ -100,6 +100,24 @@ class DictCatalog:
         if self.down:
             raise CatalogUnavailable("down")
         return {t: self.tracks[t] for t in track_ids if t in self.tracks}
+
+    def find_artists(self, name: str, limit: int = 5) -> list[Artist]:
+        if self.down:
+            raise CatalogUnavailable("down")
+        wanted = name.strip().casefold()
+        found = {
+            t.artist_id: t.artist_name
+            for t in self.tracks.values()
+            if t.artist_name.casefold().startswith(wanted)
+        }
+        return [Artist(a, n) for a, n in sorted(found.items(), key=lambda i: i[1])][:limit]
+
+    def tracks_by_artist(self, artist_id: str, limit: int = 50) -> list[Track]:
+        if self.down:
+            raise CatalogUnavailable("down")
+        mine = [t for t in self.tracks.values() if t.artist_id == artist_id]
+        mine.sort(key=lambda t: (-(t.release_year or 0), t.track_id))
+        return mine[:limit]
 
 
 def track(track_id: str, genre: str, *moods: str, explicit: bool = False) -> Track:

@@ -14,15 +14,14 @@ from playback.catalog import Track
 from recommender.batch.inference import BatchInference, IncrementalTrigger
 from recommender.batch.lists import ListSettings
 from recommender.batch.promoted_model import (
-    CollaborativeLists,
     ModelDataMismatch,
-    PopularityLists,
+    ModelLists,
     load_promoted_model,
     promoted_ref,
     promoted_version,
-    user_items_matrix,
 )
 from recommender.data.interactions import Interactions, ItemSets
+from recommender.data.sparse import user_items_matrix
 from recommender.models.popularity import PopularityModel
 from recommender.models.registry import DataFingerprint, ModelRegistry, vocabulary_digest
 from recommender.storage.cache import list_key
@@ -86,14 +85,18 @@ def world(tmp_path: Path) -> Iterator[tuple[SqliteRecommendationStore, SqlitePro
     profiles.close()
 
 
+def _popularity(plays: Interactions) -> PopularityModel:
+    return PopularityModel(plays).fit(user_items_matrix(plays))
+
+
 def _batch(
     world: tuple[SqliteRecommendationStore, SqliteProfileStore],
     cache: InProcessCache | None = None,
-    model: object | None = None,
+    model: ModelLists | None = None,
 ) -> BatchInference:
     store, profiles = world
     plays = _interactions()
-    lists = model or PopularityLists(PopularityModel().fit(plays))
+    lists = model or ModelLists(_popularity(plays), user_items_matrix(plays))
     settings = ListSettings(per_user=5, min_cohort_users=2, trending_min_events=3)
     return BatchInference(
         lists,
@@ -102,7 +105,7 @@ def _batch(
         store,
         profiles,
         cache,
-        settings,  # type: ignore[arg-type]
+        settings,
     )
 
 
@@ -194,7 +197,7 @@ def test_a_trending_chart_comes_from_the_live_counters(world) -> None:  # type: 
 
 
 class ImplicitStyleModel:
-    """A model with the collaborative contract: recommend(user_ids, user_items, n, ...)."""
+    """A model with the contract's recommend(user_ids, user_items, n, ...), no ScoringModel."""
 
     version = "fake.v1"
 
@@ -203,18 +206,25 @@ class ImplicitStyleModel:
         user_ids: np.ndarray,
         user_items: object,
         n: int = 10,
-        filter_already_liked: bool = True,  # noqa: E501
+        filter_already_liked: bool = True,
+        *,
+        filter_items: object = None,
+        items: object = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        order = np.arange(20, dtype=np.int64)[::-1][:n]  # likes high indices best
-        ids = np.tile(order, (len(user_ids), 1))
-        return ids, np.tile(np.linspace(1, 0, len(order)), (len(user_ids), 1))
+        order = np.arange(20, dtype=np.int64)[::-1]  # likes high indices best
+        if items is not None:
+            order = order[np.isin(order, np.asarray(items))]
+        if filter_items is not None:
+            order = order[~np.isin(order, np.asarray(filter_items))]
+        ids = np.tile(order[:n], (len(user_ids), 1))
+        return ids, np.tile(np.linspace(1, 0, len(order[:n])), (len(user_ids), 1))
 
 
 def test_any_model_with_the_collaborative_contract_fills_the_lists(world) -> None:  # type: ignore[no-untyped-def]
     import scipy.sparse as sp
 
     plays = _interactions()
-    lists = CollaborativeLists(ImplicitStyleModel(), sp.csr_matrix((8, 20)))
+    lists = ModelLists(ImplicitStyleModel(), sp.csr_matrix((8, 20)))  # type: ignore[arg-type]
     ids, _ = lists.top(
         np.array([0, 1]),
         3,
@@ -227,7 +237,7 @@ def test_any_model_with_the_collaborative_contract_fills_the_lists(world) -> Non
     _batch(world, model=lists).run_full()
     overall = store.get_list("u0")
     assert overall is not None and overall.model_version == "fake.v1"
-    assert plays.track_ids[19] not in store.get_list("u5").track_ids  # type: ignore[union-attr]
+    assert plays.track_ids[19] not in store.get_list("u5").track_ids
 
 
 def test_the_incremental_trigger_waits_for_enough_changes(world) -> None:  # type: ignore[no-untyped-def]
@@ -270,14 +280,14 @@ def test_batch_serves_the_registry_s_promoted_model_and_follows_rollback(
 
     plays = _interactions()
     registry = ModelRegistry(tmp_path)
-    _register(registry, plays, PopularityModel().fit(plays), "r1")
+    _register(registry, plays, _popularity(plays), "r1")
     _register(registry, plays, ItemKNNModel(k=5).fit(user_items_matrix(plays)), "r1")
     registry.promote("popularity.v1")
     registry.promote("itemknn.v1", "r1")
     assert (promoted_version(tmp_path), promoted_ref(tmp_path)) == ("itemknn.v1", "itemknn.v1/r1")
 
     lists = load_promoted_model(tmp_path, plays)
-    assert isinstance(lists, CollaborativeLists) and lists.version == "itemknn.v1"
+    assert isinstance(lists.model, ItemKNNModel) and lists.version == "itemknn.v1"
     store, _ = world
     _batch(world, model=lists).run_full()
     overall = store.get_list("u0")
@@ -287,13 +297,13 @@ def test_batch_serves_the_registry_s_promoted_model_and_follows_rollback(
 
     registry.rollback()
     assert promoted_ref(tmp_path) == "popularity.v1/r1"
-    assert isinstance(load_promoted_model(tmp_path, plays), PopularityLists)
+    assert isinstance(load_promoted_model(tmp_path, plays).model, PopularityModel)
 
 
 def test_a_model_trained_on_other_data_is_refused(tmp_path: Path) -> None:
     plays = _interactions()
     registry = ModelRegistry(tmp_path)
-    model = PopularityModel().fit(plays)
+    model = _popularity(plays)
     registry.register(
         model.version, "r1", model.save, data=DataFingerprint(digest="d", vocabulary="other")
     )

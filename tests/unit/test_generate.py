@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import recommender.data.generate as generate_module
-from nlu.moods import MOODS, mood_of_features
+from playback.vocabulary import MOODS, mood_of_features
 from recommender.data import FeedManifest, generate_feeds
 from recommender.data.taste import TRUTH_FEATURES, GroundTruth
 

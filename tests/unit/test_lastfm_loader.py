@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nlu.moods import MOODS
+from playback.vocabulary import GENRES, MOODS
 from recommender.data.lastfm import load_lastfm
-from recommender.data.tag_vocabulary import GENRE_NAMES, genre_of_tag, mood_of_tag
+from recommender.data.tag_vocabulary import genre_of_tag, mood_of_tag
 from recommender.errors import DataError
 from tests.unit.lastfm_files import write_lastfm
 
@@ -152,4 +152,4 @@ def test_tags_map_to_project_genres_and_moods(
 ) -> None:
     assert genre_of_tag(tag) == genre
     assert mood_of_tag(tag) == mood
-    assert genre is None or genre in GENRE_NAMES
+    assert genre is None or genre in GENRES

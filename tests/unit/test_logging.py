@@ -1,27 +1,34 @@
-"""JSON log lines carry the request id and the fields passed with ``extra``."""
+"""JSON log lines carry the request id and the fields passed with ``extra``; a terminal
+outside AWS gets one short text line instead, written around progress bars."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
 
-from philomath.logging_config import configure_logging
+from philomath.logging_config import choose_format, configure_logging
 from skill.request_context import bound_request_id
 
 
 @pytest.fixture
-def stream() -> Iterator[io.StringIO]:
+def restore_root() -> Iterator[None]:
     root = logging.getLogger()
     saved = root.handlers[:], root.level
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+@pytest.fixture
+def stream(restore_root: None) -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     configure_logging("INFO", "json", stream=buffer)
     yield buffer
-    root.handlers[:], level = saved
-    root.setLevel(level)
 
 
 def test_line_has_request_id_and_extras(stream: io.StringIO) -> None:
@@ -41,3 +48,64 @@ def test_exceptions_are_logged_with_their_traceback(stream: io.StringIO) -> None
         logging.getLogger("philomath.test").exception("failed")
     line = json.loads(stream.getvalue())
     assert line["level"] == "ERROR" and "RuntimeError: boom" in line["exc"]
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "environ", "chosen"),
+    [
+        (Terminal(), {}, "text"),
+        (io.StringIO(), {}, "json"),  # a pipe or a file
+        (Terminal(), {"AWS_LAMBDA_FUNCTION_NAME": "philomath-dev-skill"}, "json"),
+        (Terminal(), {"AWS_EXECUTION_ENV": "AWS_ECS_FARGATE"}, "json"),
+    ],
+)
+def test_auto_is_text_only_on_a_terminal_outside_aws(
+    stream: io.StringIO, environ: dict[str, str], chosen: str
+) -> None:
+    assert choose_format("auto", stream, environ) == chosen
+
+
+def test_an_explicit_format_wins() -> None:
+    aws = {"AWS_LAMBDA_FUNCTION_NAME": "f"}
+    assert choose_format("text", io.StringIO(), aws) == "text"
+    assert choose_format("json", Terminal(), {}) == "json"
+
+
+def test_a_terminal_gets_one_short_text_line(
+    monkeypatch: pytest.MonkeyPatch, restore_root: None
+) -> None:
+    for name in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    terminal = Terminal()
+    assert configure_logging("INFO", "auto", stream=terminal) == "text"
+    with bound_request_id("req-42"):
+        logging.getLogger("recommender.offline.pipeline").warning("slow", extra={"step": "etl"})
+    (line,) = terminal.getvalue().splitlines()
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d WARNING +pipeline  slow  request_id=req-42  step=etl", line
+    )
+
+
+def test_log_lines_do_not_tear_a_progress_bar(restore_root: None) -> None:
+    from tqdm import tqdm
+
+    screen = Terminal()
+    configure_logging("INFO", "text", stream=screen)
+    with tqdm(total=3, desc="etl", file=screen, mininterval=0, ascii=True) as bar:
+        bar.update(1)
+        logging.getLogger("recommender.data.etl").info("quarantined 2 rows")
+        bar.update(1)
+    # tqdm.write blanked the bar's line and wrote the log line whole over it; the bar came back
+    # on the next line.
+    (logged,) = [line for line in screen.getvalue().split("\n") if "quarantined" in line]
+    *_, blanked, visible = logged.split("\r")
+    assert not blanked.strip()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d INFO +etl  quarantined 2 rows", visible)
+    assert "etl:  67%" in screen.getvalue().split(visible)[1]

@@ -1,4 +1,5 @@
-"""The Last.fm protocol and its CLI on a small generated HetRec directory."""
+"""The Last.fm protocol and its table on a small generated HetRec directory (``philomath
+evaluate`` is tested in tests/integration/test_cli.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from recommender.evaluation.lastfm_cli import main
 from recommender.evaluation.lastfm_protocol import (
     BEST_MODEL,
     DEFAULT_MODELS,
@@ -17,6 +17,7 @@ from recommender.evaluation.lastfm_protocol import (
     evaluate_lastfm,
     select_models,
 )
+from recommender.evaluation.lastfm_report import format_table
 from tests.unit.lastfm_files import synthetic_plays, write_lastfm
 
 
@@ -57,29 +58,20 @@ def test_model_selection() -> None:
         select_models(["popularity", "nope"])
 
 
-def test_cli_prints_json_and_a_table(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--data-dir", str(data_dir), "--seed", "1", "--models", "popularity,rp3beta"]
-    assert main([*args, "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+def test_the_run_as_json_and_as_a_table(data_dir: Path) -> None:
+    run = evaluate_lastfm(data_dir, seed=1, models=["popularity", "rp3beta"])
+    report = json.loads(json.dumps(run.as_dict()))
     assert report["dataset"] == "lastfm-2k" and report["seed"] == 1
     assert [r["label"] for r in report["results"]] == ["popularity", "rp3beta"]
     assert "ndcg@10" in report["results"][0]["metrics"]
-    assert main(args) == 0
-    table = capsys.readouterr().out
+    table = format_table(run)
     assert "NDCG@10" in table and "rp3beta.v1" in table
 
 
-def test_cli_reports_bad_input_without_a_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["--data-dir", str(tmp_path)]) == 2
-    assert "missing" in capsys.readouterr().err
-
-
-def test_importing_the_cli_loads_no_numerical_library() -> None:
+def test_importing_the_report_loads_no_numerical_library() -> None:
     # The project CLI imports it on the online path, where numpy is not installed.
     script = (
-        "import sys, recommender.evaluation.lastfm_cli\n"
+        "import sys, recommender.evaluation.lastfm_report\n"
         "loaded = [m for m in ('numpy', 'scipy', 'implicit') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )

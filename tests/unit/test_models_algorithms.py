@@ -12,8 +12,8 @@ from recommender.models.base import top_n
 from recommender.models.blend import BlendModel
 from recommender.models.ease import EASEModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel
 from recommender.models.neighbours import keep_top_k_per_row
+from recommender.models.popularity import MostPopularModel
 from recommender.models.rp3beta import RP3BetaModel
 from recommender.models.weighting import Weighting
 
@@ -36,6 +36,33 @@ def test_top_n_breaks_ties_by_lower_id_and_pads_unrankable_items() -> None:
     assert ids.tolist() == [[1, 0, 2, 4], [2, -1, -1, -1]]
     assert best[0].tolist() == [0.9, 0.5, 0.5, 0.5]
     assert best[1][0] == 1.0 and np.isnan(best[1][1:]).all()
+
+
+def test_top_n_keeps_the_lower_ids_of_the_scores_tied_at_the_cut() -> None:
+    # 200 items tied at 0.0 behind one better one: the cut falls inside the tie.
+    scores = np.zeros((3, 201))
+    scores[:, 150] = 1.0
+    scores[1, 1] = np.nan  # never ranked, as -inf
+    scores[2, :100] = -np.inf
+    ids, best = top_n(scores, 4)
+    assert ids.tolist() == [[150, 0, 1, 2], [150, 0, 2, 3], [150, 100, 101, 102]]
+    assert best.tolist() == [[1.0, 0.0, 0.0, 0.0]] * 3
+    ids, _ = top_n(np.where(np.arange(201) < 199, -np.inf, 0.0)[None, :], 4)
+    assert ids.tolist() == [[199, 200, -1, -1]]
+
+
+def test_top_n_equals_a_full_stable_sort_on_random_ties() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        rows, columns = (int(size) for size in rng.integers(1, 40, 2))
+        scores = rng.integers(0, 4, (rows, columns)).astype(float)
+        scores[rng.random((rows, columns)) < 0.2] = -np.inf
+        n = int(rng.integers(1, columns + 3))
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :n]
+        ranked = np.isfinite(np.take_along_axis(scores, order, axis=1))
+        expected = np.full((rows, n), -1)
+        expected[:, : order.shape[1]] = np.where(ranked, order, -1)
+        np.testing.assert_array_equal(top_n(scores, n)[0], expected)
 
 
 def test_tfidf_weighting_by_hand() -> None:

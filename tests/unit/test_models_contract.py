@@ -1,7 +1,8 @@
-"""The shared suite every collaborative model runs (after implicit's recommender_base_test).
+"""The shared suite every model runs (after implicit's recommender_base_test).
 
-Each model class gets a subclass of ``ModelContract`` that says how to build it; the suite
-checks shapes, order, exclusion, padding, persistence, determinism and batching.
+Each model class in the zoo gets a subclass of ``ModelContract`` that says how to build it;
+the suite checks shapes, order, exclusion, candidate restriction, padding, persistence,
+determinism and batching.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import scipy.sparse as sp
 
 import recommender.models.base as base_module
 from recommender.data.content_features import ItemFeatures
-from recommender.models import NotFittedError
-from recommender.models.base import Recommender
+from recommender.data.interactions import Interactions
+from recommender.models.base import NotFittedError, Recommender, ScoringModel
 from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
-from recommender.models.facet_popularity import GenrePopularityModel, MoodPopularityModel
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.most_popular import MostPopularModel, TrendingModel
+from recommender.models.popularity import (
+    GenrePopularityModel,
+    MoodPopularityModel,
+    MostPopularModel,
+    PopularityModel,
+    TrendingModel,
+)
 from recommender.models.rp3beta import RP3BetaModel
 from recommender.models.zoo import MODEL_CLASSES, load_model, model_class
 
@@ -68,6 +74,22 @@ def cluster_times() -> sp.csr_matrix:
     return sp.csr_matrix(times)
 
 
+def cluster_plays() -> Interactions:
+    """A play log behind ``taste_clusters``: one play per entry at its ``cluster_times``
+    time, confidence growing with the play count, in time order."""
+    data, times = taste_clusters().tocoo(), cluster_times().tocoo()
+    order = np.argsort(times.data, kind="stable")
+    return Interactions(
+        user_ids=np.array([f"u{i}" for i in range(12)]),
+        track_ids=np.array([f"t{i}" for i in range(10)]),
+        user_idx=data.row[order].astype(np.int64),
+        track_idx=data.col[order].astype(np.int64),
+        confidence=data.data[order] / 11.0,
+        event_time=times.data[order],
+        end_reason=np.zeros(len(order), dtype=np.int8),
+    )
+
+
 class ModelContract:
     """Subclasses define ``make`` (a fresh, unfitted model) and may set ``personal``."""
 
@@ -111,6 +133,40 @@ class ModelContract:
         data = taste_clusters()
         ids, _ = self.fitted().recommend([0], data[[0]], n=10, filter_already_liked=False)
         assert set(ids[0].tolist()) & set(data[0].indices.tolist())
+
+    def test_filter_items_and_items_restrict_candidates_without_reordering(self) -> None:
+        data = taste_clusters()
+        users = np.arange(12)
+        items, banned = [0, 2, 3, 5, 8, 9], [3, 9]
+        full_ids, full_scores = self.fitted().recommend(users, data, n=10)
+        ids, scores = self.fitted().recommend(users, data, n=3, filter_items=banned, items=items)
+        for row in range(12):
+            kept = [
+                column
+                for column, item in enumerate(full_ids[row])
+                if item in items and item not in banned
+            ][:3]
+            width = len(kept)
+            assert ids[row][:width].tolist() == full_ids[row][kept].tolist()
+            np.testing.assert_allclose(scores[row][:width], full_scores[row][kept], rtol=1e-9)
+            assert ids[row][width:].tolist() == [-1] * (3 - width)
+
+    def test_a_chart_model_ranks_once_as_it_would_per_user(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        model = self.fitted()
+        assert isinstance(model, ScoringModel)
+        if model._shared_scores() is None:
+            pytest.skip("scores differ per user: ranked per user")
+        data = taste_clusters()
+        users = np.arange(12)
+        for liked in (True, False):
+            shared = model.recommend(users, data, n=6, filter_already_liked=liked, items=range(8))
+            monkeypatch.setattr(model, "_shared_scores", lambda: None)
+            per_user = model.recommend(users, data, n=6, filter_already_liked=liked, items=range(8))
+            monkeypatch.undo()
+            for got, want in zip(shared, per_user, strict=True):
+                np.testing.assert_array_equal(got, want)
 
     def test_short_rows_are_padded(self) -> None:
         data = taste_clusters()
@@ -201,6 +257,13 @@ class TestTrending(ModelContract):
             TrendingModel().fit(taste_clusters())
 
 
+class TestPopularity(ModelContract):
+    personal = False
+
+    def make(self, seed: int = 0) -> Recommender:
+        return PopularityModel(cluster_plays(), half_life_days=7.0)
+
+
 class TestGenrePopularity(ModelContract):
     def make(self, seed: int = 0) -> Recommender:
         return GenrePopularityModel(cluster_facets(), prior=0.1)
@@ -270,6 +333,7 @@ def test_every_registered_model_has_a_contract_suite() -> None:
         for suite in (
             TestMostPopular,
             TestTrending,
+            TestPopularity,
             TestGenrePopularity,
             TestMoodPopularity,
             TestContent,
@@ -284,3 +348,12 @@ def test_every_registered_model_has_a_contract_suite() -> None:
     assert suites == set(MODEL_CLASSES)
     with pytest.raises(KeyError, match="known"):
         model_class("nope.v1")
+
+
+def test_two_models_cannot_share_a_versioned_name() -> None:
+    with pytest.raises(TypeError, match="are both ease.v1"):
+
+        class Impostor(EASEModel):
+            version = "ease.v1"
+
+    assert model_class("ease.v1") is EASEModel

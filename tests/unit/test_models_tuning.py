@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from optuna.trial import BaseTrial
 
+from recommender.evaluation.lastfm_protocol import protocol_split
 from recommender.models.base import Recommender
 from recommender.models.itemknn import ItemKNNModel
-from recommender.offline.tuning import SEARCH_SPACES, best_model, main, tune
+from recommender.offline.tuning import SEARCH_SPACES, best_model, tune
 from tests.unit.lastfm_files import synthetic_plays, write_lastfm
 from tests.unit.test_models_contract import taste_clusters
 
@@ -47,13 +48,10 @@ def test_search_spaces_run_and_best_params_rebuild_the_model(space: str) -> None
     )
 
 
-def test_main_tunes_on_the_lastfm_training_split(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_tuning_on_the_lastfm_training_split(tmp_path: Path) -> None:
     data_dir = write_lastfm(tmp_path / "lastfm", plays=synthetic_plays())
     log = tmp_path / "trials.jsonl"
-    args = ["--data-dir", str(data_dir), "--space", "itemknn", "--trials", "2"]
-    assert main([*args, "--folds", "2", "--trial-log", str(log)]) == 0
-    best = json.loads(capsys.readouterr().out)
-    assert set(best["best_params"]) == {"k", "weighting"}
+    train = protocol_split(data_dir, 0).train
+    result = tune(train, "itemknn", n_trials=2, folds=2, seed=0, trial_log=log)
+    assert set(result.best_params) == {"k", "weighting"}
     assert len(log.read_text().splitlines()) == 2

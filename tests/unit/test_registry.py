@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from recommender.data.digests import tree_digest
 from recommender.models.registry import (
     DataFingerprint,
     Manifest,
@@ -15,7 +16,6 @@ from recommender.models.registry import (
     RegistryError,
     code_version,
     new_run_id,
-    tree_digest,
 )
 
 DATA = DataFingerprint(digest="d" * 64, rows={"users": 3, "tracks": 5}, vocabulary="v" * 64)

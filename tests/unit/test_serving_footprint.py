@@ -15,6 +15,7 @@ ONLINE_MODULES = (
     "skill.http_app",
     "skill.alexa",
     "skill.lambda_entry",
+    "philomath.lambda_handler",
     "recommender.serving.router",
     "recommender.storage.sqlite_recommendations",
     "recommender.storage.dynamodb_recommendations",

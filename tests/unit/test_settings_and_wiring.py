@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from philomath.settings import Settings
+from philomath.settings import Settings, settings_problems
 from philomath.wiring import ConfigurationError, build_cache, build_catalog, build_events
 
 
@@ -39,7 +41,39 @@ def test_invalid_port_is_rejected() -> None:
         ("catalog_url", "no-scheme-here", build_catalog),
     ],
 )
-def test_unknown_scheme_names_the_url(field: str, url: str, build, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=tmp_path, **{field: url})
-    with pytest.raises(ConfigurationError, match="scheme"):
+def test_unknown_scheme_names_the_variable_not_the_url(
+    field: str, url: str, build: Callable[[Settings], object], tmp_path: Path
+) -> None:
+    settings = Settings.model_validate({"data_dir": tmp_path, field: url})
+    with pytest.raises(ConfigurationError, match=f"^PHILOMATH_{field.upper()}: .*scheme") as err:
         build(settings)
+    assert url not in str(err.value)  # URLs may hold passwords
+
+
+def test_every_refused_setting_is_one_line_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PHILOMATH_MEDIA_SIGNING_KEY", "s3cret")
+    monkeypatch.setenv("PHILOMATH_API_TOKENS", '["demo-token"]')
+    monkeypatch.setenv("PHILOMATH_LOG_LEVEL", "loud")
+    monkeypatch.setenv("PHILOMATH_LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    problems = settings_problems(refused.value)
+    assert problems == [
+        "PHILOMATH_MEDIA_SIGNING_KEY: must be at least 16 bytes",
+        'PHILOMATH_API_TOKENS: must be a JSON object {"token": "listener id"}, none of them empty',
+        "PHILOMATH_LOG_LEVEL: must be DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        "PHILOMATH_LOG_FORMAT: Input should be 'auto', 'json' or 'text'",
+    ]
+    assert not any("s3cret" in line for line in problems)
+
+
+def test_good_values_pass_and_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHILOMATH_MEDIA_SIGNING_KEY", "k" * 16)
+    monkeypatch.setenv("PHILOMATH_API_TOKENS", '{"demo-token": "usr-0000001"}')
+    monkeypatch.setenv("PHILOMATH_FALLBACK_CHAIN", "cold_start, memory")
+    monkeypatch.setenv("PHILOMATH_LOG_LEVEL", "debug")
+    settings = Settings()
+    assert settings.api_token_map == {"demo-token": "usr-0000001"}
+    assert settings.log_level == "DEBUG" and settings.log_format == "auto"

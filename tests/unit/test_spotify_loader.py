@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ TRACK_HEADER = (
 )
 
 
-def write_artists(path: Path, rows: list[tuple[object, ...]] = ARTISTS) -> Path:
+def write_artists(path: Path, rows: Sequence[tuple[object, ...]] = ARTISTS) -> Path:
     """The real file's columns, quoted as it quotes them (names with quotes, genre lists)."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(ARTIST_HEADER)

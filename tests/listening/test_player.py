@@ -1,40 +1,23 @@
-"""MusicPlayer: choosing tracks, polite answers on outages, and the event retry buffer."""
+"""MusicPlayer: choosing tracks (artist and track requests through the router's artist path)
+and polite answers on outages."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
-from nlu.parsed import ParsedRequest, Slot
+from listening.player import BACKEND_DOWN_SPEECH
+from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback.directives import new_token, track_id_of
-from playback.events import PlaybackEvent
-from playback.spool import EventSpool
 from recommender.serving.router import RecommendationRequest
-from skill.player import BACKEND_DOWN_SPEECH, MusicPlayer
+from recommender.storage.profiles import UserProfile
 from tests.fakes import KNOWN_USER, STREAM_BASE, World
 
 
 def request(**slots: str) -> ParsedRequest:
     filled = {name: Slot(text=value, value=value) for name, value in slots.items()}
     return ParsedRequest(intent="play_music", confidence=0.9, slots=filled)  # type: ignore[arg-type]
-
-
-def event(kind: str = "started", track_id: str = "t-pop-1") -> PlaybackEvent:
-    return PlaybackEvent(kind=kind, user_id="u1", track_id=track_id)  # type: ignore[arg-type]
-
-
-def _player(world: World, directory: Path, retry_after_s: float = 5.0) -> MusicPlayer:
-    spool = EventSpool(directory / "player-spool.db")
-    return MusicPlayer(
-        world.catalog,
-        world.router,
-        world.stream_urls,
-        world.events,
-        spool=spool,
-        stream_retry_after_s=retry_after_s,
-    )
 
 
 def test_mood_request_plays_the_first_candidate_the_catalog_has(world: World) -> None:
@@ -83,6 +66,30 @@ def test_artist_request_prefers_the_named_title_and_reads_and_as_ampersand(world
     assert answer.track is not None and answer.track.track_id == "t-relax-2"
     answer = world.player.play("u1", request(artist="stone and steel"))
     assert answer.track is not None and answer.track.track_id == "t-rock-1"
+
+
+def test_artist_requests_are_routed_and_ranked_by_the_listener_s_profile(world: World) -> None:
+    world.profiles.put_many([UserProfile("folk-fan", play_count=30, genre_affinity={"folk": 0.9})])
+    answer = world.player.play("folk-fan", request(artist="quiet harbor"))
+    assert answer.track is not None and answer.track.track_id == "t-relax-2"  # folk first
+    assert (answer.path, answer.reason) == ("artist", "because you like folk")
+    assert answer.upcoming == ("t-relax-1",)
+
+
+def test_a_track_the_parser_resolved_plays_without_an_artist(world: World) -> None:
+    slots: dict[SlotName, Slot] = {
+        "track": Slot(text="blue smoke", value="Blue Smoke", id="t-jazz-1")
+    }
+    answer = world.player.play(
+        "u1", ParsedRequest(intent="play_music", confidence=1.0, slots=slots)
+    )
+    assert answer.track is not None and answer.track.track_id == "t-jazz-1"
+    assert (answer.path, answer.reason) == ("artist", "as you asked")
+
+
+def test_a_track_the_catalog_cannot_resolve_gets_a_polite_no(world: World) -> None:
+    answer = world.player.play("u1", request(track="no such song"))
+    assert answer.track is None and answer.speech == "Sorry, I couldn't find no such song."
 
 
 def test_unknown_artist_gets_a_polite_no(world: World) -> None:
@@ -135,69 +142,3 @@ def test_recommend_returns_catalog_metadata_in_router_order(world: World) -> Non
     assert [i.track.track_id for i in answer.items] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
     assert answer.items[0].stream_url.startswith(f"{STREAM_BASE}/t-relax-1?exp=")
     assert answer.recommendation.path == "cold_start"
-
-
-def test_record_publishes(world: World) -> None:
-    assert world.player.record(event()) is True
-    assert [e.kind for e in world.published()] == ["started"]
-
-
-def test_stream_outage_spools_events_and_the_next_publish_replays_them_in_order(
-    world: World, caplog: pytest.LogCaptureFixture, tmp_path: Path
-) -> None:
-    player = _player(world, tmp_path, retry_after_s=0.0)
-    world.events.down = True
-    with caplog.at_level(logging.ERROR):
-        assert player.record(event("started")) is False
-        assert player.record(event("skipped")) is False
-    assert player.pending_events == 2
-    assert world.published() == []
-    assert any(r.levelno == logging.ERROR and "spool" in r.getMessage() for r in caplog.records)
-
-    world.events.down = False
-    assert player.record(event("finished")) is True
-    assert player.pending_events == 0
-    assert [e.kind for e in world.published()] == ["started", "skipped", "finished"]
-
-
-def test_spooled_events_survive_a_restart_and_are_replayed(world: World, tmp_path: Path) -> None:
-    world.events.down = True
-    first = _player(world, tmp_path)
-    for track in ("t-1", "t-2", "t-3"):
-        first.record(event(track_id=track))
-    assert first.pending_events == 3
-
-    world.events.down = False
-    restarted = _player(world, tmp_path)  # a new process on the same spool file
-    assert restarted.pending_events == 3
-    assert restarted.replay_events() == 3
-    assert restarted.pending_events == 0
-    assert [e.track_id for e in world.published()] == ["t-1", "t-2", "t-3"]
-
-
-def test_an_outage_pauses_the_stream_so_requests_do_not_wait_on_it(
-    world: World, tmp_path: Path
-) -> None:
-    player = _player(world, tmp_path, retry_after_s=3600.0)
-    world.events.down = True
-    player.record(event(track_id="t-1"))
-    calls = world.events.publish_calls
-    world.events.down = False
-    assert player.record(event(track_id="t-2")) is False  # still paused: straight to disk
-    assert world.events.publish_calls == calls
-    assert player.replay_events() == 2  # a timer's replay ignores the pause
-    assert [e.track_id for e in world.published()] == ["t-1", "t-2"]
-
-
-def test_an_unexpected_publish_error_keeps_the_spool(world: World, tmp_path: Path) -> None:
-    player = _player(world, tmp_path, retry_after_s=0.0)
-    world.events.down = True
-    player.record(event(track_id="t-1"))
-
-    def broken(events: object) -> None:
-        raise RuntimeError("bug")
-
-    world.events.publish = broken  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
-        player.record(event(track_id="t-2"))
-    assert player.pending_events == 1  # the spooled event is still there

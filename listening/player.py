@@ -1,11 +1,8 @@
 """The music player: a ParsedRequest in, a track to stream (or a polite no) out.
 
-Front-door neutral: the Alexa handlers, the REST API and the CLI all go through it. It never
-raises for a backend being down; it answers with speech that says so.
-
-Play events go to the event stream through ``record``. When the stream is down they go to a
-spool on local disk (``playback.spool``), which survives restarts and is replayed, oldest
-first, ahead of later events once the stream is back: events are never dropped.
+Every request goes through the router, artist and track requests included (its artist
+path); the player keeps what the catalog can play and speaks the answer. It never raises for
+a backend being down: it answers with speech that says so.
 """
 
 from __future__ import annotations
@@ -15,24 +12,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from listening.candidates import candidates_for
 from nlu.parsed import ParsedRequest
-from nlu.rules import phrase_key
 from playback.catalog import Track, TrackCatalog
 from playback.directives import new_token, track_id_of
 from playback.errors import PlaybackError
-from playback.events import EventStream, PlaybackEvent
-from playback.spool import EventSpool, SpooledPublisher
 from playback.stream_urls import StreamUrls
 from recommender.errors import RecommenderError
+from recommender.serving.named import Named
 from recommender.serving.router import Recommendation, RecommendationRequest, Router
 
 logger = logging.getLogger(__name__)
 
-# How many recommendations to ask for per play: enough to survive ids the catalog lacks.
-CANDIDATES_PER_PLAY = 20
+# Tracks a play lines up: the one that starts and a few a device queue plays after it.
+TRACKS_PER_PLAY = 5
 
 BACKEND_DOWN_SPEECH = "Sorry, I can't reach the music library right now. Please try again soon."
 NOTHING_TO_RESUME_SPEECH = "There's nothing to resume. Try asking me to play something."
+NOTHING_TO_PLAY_SPEECH = "Sorry, I don't have anything to play for that yet."
 
 
 def user_ref(user_id: str) -> str:
@@ -43,7 +40,7 @@ def user_ref(user_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class PlayAnswer:
     """What to play and what to say. ``track`` is None when nothing can be played, and then
-    ``speech`` says why. ``path`` is the router's path, ``artist``, ``resume`` or ``none``."""
+    ``speech`` says why. ``path`` is the router's path, ``resume`` or ``none``."""
 
     speech: str
     track: Track | None = None
@@ -71,23 +68,27 @@ class Recommendations:
     items: tuple[RecommendedTrack, ...]
 
 
-class MusicPlayer:
-    """Turns play requests into tracks; records what listeners do with them."""
+def named_in(parsed: ParsedRequest) -> Named | None:
+    """The artist or track a play request names (the artist path), or None."""
+    artist, track = parsed.slots.get("artist"), parsed.slots.get("track")
+    if artist is None and track is None:
+        return None
+    return Named(
+        artist=artist.value if artist else None,
+        artist_id=artist.id if artist else None,
+        title=track.value if track else None,
+        track_id=track.id if track else None,
+        album=parsed.slot_value("album"),
+    )
 
-    def __init__(
-        self,
-        catalog: TrackCatalog,
-        router: Router,
-        stream_urls: StreamUrls,
-        events: EventStream,
-        *,
-        spool: EventSpool,
-        stream_retry_after_s: float = 5.0,
-    ) -> None:
+
+class MusicPlayer:
+    """Turns play requests into tracks, and track ids into playable tracks."""
+
+    def __init__(self, catalog: TrackCatalog, router: Router, stream_urls: StreamUrls) -> None:
         self._catalog = catalog
         self._router = router
         self._stream_urls = stream_urls
-        self._publisher = SpooledPublisher(events, spool, retry_after_s=stream_retry_after_s)
 
     def play(
         self,
@@ -97,14 +98,14 @@ class MusicPlayer:
         *,
         exclude: frozenset[str] = frozenset(),
     ) -> PlayAnswer:
-        """The track for a ``play_music`` request. ``device_id`` is for the per-device queue
-        of a later issue; ``exclude`` holds tracks not to pick (the one just skipped)."""
+        """The track for a ``play_music`` request (``device_id`` is for logs); ``exclude``
+        holds tracks not to pick (the one just skipped, those already queued)."""
         if parsed.intent != "play_music":
             raise ValueError(f"play() needs a play_music request, got {parsed.intent}")
         try:
-            artist = parsed.slot_value("artist")
-            if artist is not None:
-                return self._play_artist(artist, parsed, exclude)
+            named = named_in(parsed)
+            if named is not None:
+                return self._play_named(user_id, parsed, named, exclude)
             if parsed.slot_value("playlist") or parsed.slot_value("album"):
                 return PlayAnswer("Sorry, I can't play albums or playlists by name yet.")
             return self._play_recommended(user_id, parsed, exclude)
@@ -158,62 +159,30 @@ class MusicPlayer:
         """Recommendations with catalog metadata, for the REST API. Raises
         ``CatalogUnavailable`` when the catalog is down (the router itself degrades)."""
         recommendation = self._router.recommend(request)
-        found = self._catalog.get_tracks(recommendation.track_ids)
-        items = tuple(
-            RecommendedTrack(found[t], self._stream_urls.url_for(t))
-            for t in recommendation.track_ids
-            if t in found
-        )
-        return Recommendations(recommendation, items)
+        return Recommendations(recommendation, self.playable(recommendation.track_ids))
 
-    def record(self, event: PlaybackEvent) -> bool:
-        """Publish ``event`` (after any spooled ones). True when published now; False when
-        the stream is down and it waits in the disk spool. Never raises StreamUnavailable."""
-        return self._publisher.publish([event])
+    def playable(self, track_ids: Sequence[str]) -> tuple[RecommendedTrack, ...]:
+        """The tracks the catalog has, in the given order, with stream URLs. Raises
+        ``CatalogUnavailable``."""
+        found = self._catalog.get_tracks(track_ids)
+        urls = self._stream_urls
+        return tuple(RecommendedTrack(found[t], urls.url_for(t)) for t in track_ids if t in found)
 
-    def record_all(self, events: Sequence[PlaybackEvent]) -> bool:
-        """``record`` for a batch, in order (app clients upload many at once)."""
-        return self._publisher.publish(list(events))
+    def track(self, track_id: str) -> Track | None:
+        """One track's metadata, or None. Raises ``CatalogUnavailable``."""
+        return self._catalog.get_tracks([track_id]).get(track_id)
 
-    def replay_events(self) -> int:
-        """Publish spooled events now (a timer may call this); how many went out."""
-        return self._publisher.replay()
-
-    @property
-    def pending_events(self) -> int:
-        """Events waiting in the disk spool."""
-        return self._publisher.pending
-
-    def _play_artist(self, name: str, parsed: ParsedRequest, exclude: frozenset[str]) -> PlayAnswer:
-        artists = self._catalog.find_artists(name, limit=1)
-        if not artists and " and " in name:  # typed "&" reaches us as "and"
-            artists = self._catalog.find_artists(name.replace(" and ", " & "), limit=1)
-        if not artists:
-            return PlayAnswer(f"Sorry, I couldn't find any music by {name}.")
-        tracks = [
-            t
-            for t in self._catalog.tracks_by_artist(artists[0].artist_id)
-            if t.track_id not in exclude
-        ]
-        if not tracks:
-            return PlayAnswer(f"Sorry, I couldn't find any music by {artists[0].name}.")
-        preferred = [t for t in tracks if _matches(t, parsed)]
-        ranked = preferred + [t for t in tracks if t not in preferred]
-        reason = "as you asked" if preferred else "one of their latest tracks"
-        upcoming = tuple(t.track_id for t in ranked[1:])
-        return self._answer(ranked[0], path="artist", reason=reason, upcoming=upcoming)
+    def _play_named(
+        self, user_id: str, parsed: ParsedRequest, named: Named, exclude: frozenset[str]
+    ) -> PlayAnswer:
+        request = self._request(user_id, parsed, exclude, named=named)
+        said = f"any music by {named.artist}" if named.artist else named.spoken
+        return self._first_playable(request, nothing=f"Sorry, I couldn't find {said}.")
 
     def _play_recommended(
         self, user_id: str, parsed: ParsedRequest, exclude: frozenset[str]
     ) -> PlayAnswer:
-        request = RecommendationRequest(
-            user_id=user_id,
-            mood=parsed.slot_value("mood"),
-            genre=parsed.slot_value("genre"),
-            popular=parsed.slot_value("sort") == "popular",
-            n=CANDIDATES_PER_PLAY,
-            exclude=exclude,
-        )
+        request = self._request(user_id, parsed, exclude)
         answer = self._first_playable(request)
         wanted = request.mood or request.genre
         if answer.track is None and wanted:
@@ -224,9 +193,27 @@ class MusicPlayer:
                 return fallback
         return answer
 
-    def _first_playable(self, request: RecommendationRequest, note: str = "") -> PlayAnswer:
-        """The first recommended track the catalog has, or a polite no."""
+    @staticmethod
+    def _request(
+        user_id: str, parsed: ParsedRequest, exclude: frozenset[str], named: Named | None = None
+    ) -> RecommendationRequest:
+        return RecommendationRequest(
+            user_id=user_id,
+            mood=parsed.slot_value("mood"),
+            genre=parsed.slot_value("genre"),
+            popular=parsed.slot_value("sort") == "popular",
+            n=candidates_for(TRACKS_PER_PLAY),
+            exclude=exclude,
+            named=named,
+        )
+
+    def _first_playable(
+        self, request: RecommendationRequest, note: str = "", nothing: str = NOTHING_TO_PLAY_SPEECH
+    ) -> PlayAnswer:
+        """The first recommended track the catalog has, or a polite no (``nothing``)."""
         recommendation = self._router.recommend(request)
+        if request.named is not None and recommendation.degraded and not recommendation.track_ids:
+            return PlayAnswer(BACKEND_DOWN_SPEECH, path="artist", degraded=True)  # catalog down
         found = self._catalog.get_tracks(recommendation.track_ids)
         playable = [t for t in recommendation.track_ids if t in found]
         if playable:
@@ -242,11 +229,7 @@ class MusicPlayer:
             "no playable recommendation",
             extra={"path": recommendation.path, "context": request.context},
         )
-        return PlayAnswer(
-            "Sorry, I don't have anything to play for that yet.",
-            path=recommendation.path,
-            degraded=recommendation.degraded,
-        )
+        return PlayAnswer(nothing, path=recommendation.path, degraded=recommendation.degraded)
 
     def _answer(
         self,
@@ -267,19 +250,3 @@ class MusicPlayer:
             degraded=degraded,
             upcoming=upcoming,
         )
-
-
-def _matches(track: Track, parsed: ParsedRequest) -> bool:
-    """Whether an artist's track fits the rest of the request (title, album, mood, genre)."""
-    checks = (
-        (parsed.slot_value("track"), track.title),
-        (parsed.slot_value("album"), track.album_title),
-        (parsed.slot_value("genre"), track.genre),
-    )
-    wanted = [(w, have) for w, have in checks if w is not None]
-    mood = parsed.slot_value("mood")
-    if not wanted and mood is None:
-        return False
-    if mood is not None and mood not in track.moods:
-        return False
-    return all(have is not None and phrase_key(w) == phrase_key(have) for w, have in wanted)

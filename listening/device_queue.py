@@ -1,8 +1,13 @@
-"""A listener's queue on one device: starting it, moving through it, refilling it.
+"""A listener's queue on one device: loading and saving it, starting it, moving through it.
 
-Front-door neutral like ``MusicPlayer``, which chooses the tracks; this module decides which
-queued track plays and returns the queue after the move (``playback.queue`` holds the pure
-moves). The caller loads and saves queues (the Alexa skill does it in interceptors).
+``ListenerState`` is one request's view of a device queue: read from the store when first
+asked for (requests that never touch it cost no I/O), saved at most once per change with an
+optimistic version check, so two requests for one device (Alexa retries
+PlaybackNearlyFinished) cannot both enqueue. ``DevicePlayback`` makes the moves: the player
+chooses tracks, ``playback.queue`` holds the pure moves, and this module decides which queued
+track plays and returns the queue after the move. The Alexa skill opens a ``ListenerState``
+in a request interceptor and commits it in a response interceptor; the REST API opens and
+commits one per call.
 """
 
 from __future__ import annotations
@@ -12,17 +17,77 @@ import random
 from dataclasses import dataclass, replace
 from typing import get_args
 
+from listening.player import MusicPlayer, PlayAnswer, RecommendedTrack
 from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback import queue as q
 from playback.directives import new_token, track_id_of
-from playback.queue import DeviceQueue
-from skill.player import MusicPlayer, PlayAnswer
+from playback.errors import QueueUnavailable
+from playback.queue import DeviceQueue, QueueStore, queue_key
 
 logger = logging.getLogger(__name__)
 
 NOTHING_BEFORE_SPEECH = "This is the first track I played for you."
 END_OF_QUEUE_SPEECH = "That's everything I had lined up. Ask me to play something else."
+MAX_LINEUP = 50  # upcoming tracks a queue view lists
 _SLOT_NAMES: frozenset[str] = frozenset(get_args(SlotName))
+_GENERAL = ParsedRequest(intent="play_music", confidence=1.0)
+
+
+class ListenerState:
+    """One request's view of a device queue: loaded on first use, saved at most once per
+    change. A store outage reads as no queue and skips the save (logged): playback goes on
+    without a queue rather than failing."""
+
+    def __init__(self, store: QueueStore, user_id: str, device_id: str | None) -> None:
+        self._store = store
+        self.user_id = user_id
+        self.device_id = device_id
+        self.key = queue_key(user_id, device_id)
+        self._queue: DeviceQueue | None = None
+        self._loaded = False
+        self._changed = False
+        self.unavailable = False
+
+    @property
+    def queue(self) -> DeviceQueue | None:
+        if not self._loaded:
+            self._loaded = True
+            try:
+                self._queue = self._store.load(self.key)
+            except QueueUnavailable:
+                logger.warning("queue store unavailable; going on without a queue", exc_info=True)
+                self.unavailable = True
+        return self._queue
+
+    def update(self, queue: DeviceQueue | None) -> None:
+        """Replace the queue (None leaves it as it is)."""
+        if queue is not None and queue != self.queue:
+            self._queue = queue
+            self._changed = True
+
+    def commit(self, *, force: bool = False) -> bool:
+        """Save a changed queue. False when nothing could be saved: the store is down, or
+        another request saved this queue first (then ``force`` saves over it, for explicit
+        commands where the latest word wins)."""
+        if not self._changed or self._queue is None:
+            return True
+        self._changed = False
+        if self.unavailable:
+            return False
+        try:
+            saved = self._store.save(self._queue)
+            if saved is None and force:
+                latest = self._store.load(self.key)
+                version = latest.version if latest is not None else 0
+                saved = self._store.save(replace(self._queue, version=version))
+        except QueueUnavailable:
+            logger.error("queue store unavailable; the queue change is lost", exc_info=True)
+            return False
+        if saved is None:
+            logger.info("another request changed this device's queue first")
+            return False
+        self._queue = saved
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +97,17 @@ class Move:
 
     answer: PlayAnswer
     queue: DeviceQueue | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lineup:
+    """A device queue as a listener sees it: what plays now and what comes after it."""
+
+    now_playing: RecommendedTrack | None
+    upcoming: tuple[RecommendedTrack, ...]
+    offset_ms: int
+    loop: bool
+    shuffle: bool
 
 
 def request_slots(parsed: ParsedRequest) -> tuple[tuple[str, str], ...]:
@@ -49,11 +125,62 @@ def request_of(queue: DeviceQueue) -> ParsedRequest:
 
 
 class DevicePlayback:
-    """Moves through device queues; ``rng`` shuffles them."""
+    """Moves through the device queues kept in ``store``; ``rng`` shuffles them."""
 
-    def __init__(self, player: MusicPlayer, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, player: MusicPlayer, store: QueueStore, *, rng: random.Random | None = None
+    ) -> None:
         self._player = player
+        self._store = store
         self._rng = rng or random.Random()
+
+    def state(self, user_id: str, device_id: str | None) -> ListenerState:
+        """The listener's queue on a device, for one request (no I/O until it is read)."""
+        return ListenerState(self._store, user_id, device_id)
+
+    # -- what front doors call -------------------------------------------------------------
+
+    def play(self, state: ListenerState, parsed: ParsedRequest) -> PlayAnswer:
+        """A play request: a new queue on the device (settings carry over)."""
+        move = self.start(state.key, state.user_id, parsed, state.device_id, old=state.queue)
+        state.update(move.queue)
+        return move.answer
+
+    def next(self, state: ListenerState, *, playing_token: str | None = None) -> PlayAnswer:
+        """Move to what comes after the current play: the queue's next track, or (without a
+        queue) a fresh pick that is not the track ``playing_token`` (the device's) names."""
+        queue = state.queue
+        if queue is not None and queue.current is not None:
+            move = self.skip(queue, state.user_id, state.device_id)
+        else:
+            current = track_id_of(playing_token)
+            move = self.start(
+                state.key,
+                state.user_id,
+                _GENERAL,
+                state.device_id,
+                old=queue,
+                exclude=frozenset([current]) if current else frozenset(),
+            )
+        state.update(move.queue)
+        return move.answer
+
+    def lineup(self, queue: DeviceQueue, limit: int = MAX_LINEUP) -> Lineup:
+        """What plays now and up to ``limit`` tracks after it, in play order, with metadata
+        (tracks gone from the catalog left out). Raises ``CatalogUnavailable``."""
+        current = queue.current.position if queue.current is not None else -1
+        ahead = [queue.track_at(p) for p in range(current + 1, len(queue.order))][:limit]
+        now = [queue.current.track_id] if queue.current is not None else []
+        found = {item.track.track_id: item for item in self._player.playable([*now, *ahead])}
+        return Lineup(
+            now_playing=found.get(now[0]) if now else None,
+            upcoming=tuple(found[t] for t in ahead if t in found),
+            offset_ms=queue.offset_ms,
+            loop=queue.loop,
+            shuffle=queue.shuffle,
+        )
+
+    # -- moves ---------------------------------------------------------------------------------
 
     def start(
         self,
@@ -85,8 +212,7 @@ class DevicePlayback:
         track_id = track_id_of(token)
         if track_id is None:
             return None
-        general = ParsedRequest(intent="play_music", confidence=1.0)
-        answer = self._player.play(user_id, general, device_id, exclude=frozenset([track_id]))
+        answer = self._player.play(user_id, _GENERAL, device_id, exclude=frozenset([track_id]))
         if answer.track is None:
             return None
         tracks = (track_id, answer.track.track_id, *answer.upcoming)
@@ -164,7 +290,7 @@ class DevicePlayback:
         """The queue with more tracks for its request, or general picks when the request
         has no more (an artist's tracks all played); None when nothing new is left."""
         exclude = frozenset(queue.tracks)
-        for parsed in (request_of(queue), ParsedRequest(intent="play_music", confidence=1.0)):
+        for parsed in (request_of(queue), _GENERAL):
             answer = self._player.play(user_id, parsed, device_id, exclude=exclude)
             if answer.track is not None:
                 return q.with_tracks(queue, (answer.track.track_id, *answer.upcoming))

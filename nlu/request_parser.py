@@ -1,4 +1,4 @@
-"""What the front doors need from a request parser: ``nlu.rules.RuleParser`` and the richer
+"""What front doors need from a request parser: ``nlu.rules.RuleParser`` and the richer
 ``nlu.parser.MusicParser`` both fit."""
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+from listening.device_queue import END_OF_QUEUE_SPEECH, DevicePlayback, request_of
 from nlu.parsed import ParsedRequest, Slot
 from playback import queue as q
 from playback.directives import track_id_of
-from skill.device_playback import END_OF_QUEUE_SPEECH, DevicePlayback, request_of
 from tests.fakes import World
 
 RELAXING = ParsedRequest(
@@ -18,7 +18,7 @@ RELAXING = ParsedRequest(
 
 
 def playback(world: World) -> DevicePlayback:
-    return DevicePlayback(world.player, rng=random.Random(1))
+    return DevicePlayback(world.player, world.queues, rng=random.Random(1))
 
 
 def test_start_queues_the_play_answer_and_its_upcoming_tracks(world: World) -> None:

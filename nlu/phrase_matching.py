@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from nlu.lexicon import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, ITEM_TYPES, SORT_SYNONYMS, era_of
-from nlu.moods import MOOD_SYNONYMS
+from nlu.lexicon import ITEM_TYPES, SORT_SYNONYMS, era_of
 from nlu.parsed import SlotName
-from nlu.text import clean_words, fold, name_key, phrase_key
+from nlu.text import clean_words, fold, name_key
+from playback.vocabulary import ACTIVITY_SYNONYMS, MOOD_SYNONYMS, genre_spellings, phrase_key
 
 # Kinds a lexicon phrase can have; catalog names add artist, track and album.
 LEXICON_KINDS: tuple[SlotName, ...] = ("genre", "mood", "activity", "sort", "item_type")
@@ -57,13 +57,13 @@ def phrase_variants(phrase: str) -> set[tuple[str, ...]]:
 
 def lexicon_entries(genres: Iterable[str]) -> Iterator[tuple[SlotName, str, str]]:
     """Every lexicon phrase as (kind, phrase, canonical value). Genres are the catalog's
-    spellings with their ``GENRE_SYNONYMS``; only genres the catalog has are entries."""
+    spellings with their synonyms (``genre_spellings``); only genres the catalog has are
+    entries. A genre comes after its synonyms and is yielded as the catalog spells it, so
+    that its typed form ("hip-hop") is an entry too."""
     catalog = [g for g in genres if g and g.strip()]
-    names = {phrase_key(g) for g in catalog}
-    for genre in catalog:  # a variant that is itself a catalog genre is that genre
-        for variant in GENRE_SYNONYMS.get(phrase_key(genre), ()):
-            if phrase_key(variant) not in names:
-                yield "genre", variant, genre
+    for key, genre in genre_spellings(catalog).items():
+        if key != phrase_key(genre):
+            yield "genre", key, genre
     for genre in catalog:
         yield "genre", genre, genre
     for word, mood in MOOD_SYNONYMS.items():

@@ -1,0 +1,94 @@
+"""``philomath serve``, ``consume`` and ``batch``: the long-running roles."""
+
+from __future__ import annotations
+
+import click
+
+from philomath.cli.alexa import DEMO_USER
+from philomath.cli.context import echo_json, pass_settings
+from philomath.settings import Settings
+
+
+@click.command()
+@click.option("--host", default=None, help="Bind address (default PHILOMATH_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default PHILOMATH_PORT).")
+@click.option(
+    "--workers", is_flag=True, help="Also run the feedback consumer and batch watcher as threads."
+)
+@pass_settings
+def serve(settings: Settings, host: str | None, port: int | None, workers: bool) -> None:
+    """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations."""
+    import threading
+
+    import uvicorn
+
+    from philomath.roles import start_workers
+    from philomath.wiring import build_online
+
+    host = host or settings.host
+    port = port or settings.port
+    online = build_online(settings)
+    stop = threading.Event()
+    if workers:
+        start_workers(online, settings, stop)
+    base = f"http://{host}:{port}"
+    verification = "on" if settings.verify_alexa_signatures else "OFF (local development only)"
+    empty = online.backends.catalog.count() == 0
+    click.echo(
+        f"\nPhilomath is serving on {base}"
+        + (" with the feedback consumer and batch watcher" if workers else "")
+        + f"\n  Alexa request verification: {verification}\n"
+        + (
+            "  no recommendations are built yet: run `philomath pipeline run` (or `make run`)\n"
+            if empty
+            else ""
+        )
+        + f"  curl {base}/ready\n"
+        f"  curl -H 'Authorization: Bearer demo-token' "
+        f"'{base}/v1/users/me/recommendations?mood=relaxing&limit=5'\n"
+        f"  .venv/bin/philomath say 'play something relaxing' --user {DEMO_USER} --json "
+        f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
+        err=True,
+    )
+    try:
+        uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        stop.set()
+        online.close()
+
+
+@click.command()
+@pass_settings
+def consume(settings: Settings) -> None:
+    """Apply play events from the stream to profiles until SIGINT or SIGTERM."""
+    from philomath.roles import consume as consume_role
+    from philomath.roles import stop_on_signals
+    from philomath.wiring import build_backends
+
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        consume_role(backends, stop_on_signals())
+    finally:
+        backends.close()
+
+
+@click.command()
+@click.option("--incremental", is_flag=True, help="Only listeners whose profile changed.")
+@click.option("--watch", is_flag=True, help="Keep running until SIGINT or SIGTERM.")
+@pass_settings
+def batch(settings: Settings, incremental: bool, watch: bool) -> None:
+    """Batch inference: lists for every listener into a new store snapshot."""
+    from philomath.roles import batch as batch_role
+    from philomath.roles import stop_on_signals
+    from philomath.wiring import build_backends
+
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+        report = batch_role(
+            backends, settings, incremental=incremental, watch=stop_on_signals() if watch else None
+        )
+    finally:
+        backends.close()
+    echo_json(report)
