@@ -37,7 +37,7 @@ from philomath.settings import Settings
 from recommender.batch.inference import BatchInference
 from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import ModelLists
-from recommender.data import unified
+from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.data.sparse import user_items_matrix
 from recommender.models.popularity import PopularityModel

@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from recommender.data import generate_feeds
-from recommender.data.engines import ENGINES, local_spark_session, spark_backend
-from recommender.data.etl import EtlReport, run_etl
+from recommender.data.etl.engines import ENGINES, local_spark_session, spark_backend
+from recommender.data.etl.run import EtlReport, run_etl
+from recommender.data.generator.feeds import generate_feeds
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ def run_offline(
     pipeline's pending steps into the configured catalog, profile store and recommendation
     store (``force``: every step; ``from_step``: that step and those after it)."""
     from recommender.data.digests import fingerprint
-    from recommender.data.generate import generate_feeds
+    from recommender.data.generator.feeds import generate_feeds
     from recommender.offline.pipeline import STATE_FILE, run_pipeline
     from recommender.offline.pipeline_state import PipelineState, StepRunner
 
@@ -96,7 +96,7 @@ def build_nlu_gazetteer(settings: Settings) -> bool:
     """The NLU's catalog gazetteer, built once here so serving only loads it from disk.
     Skipped (with a note, returning False) where the nlp extra is not installed: the rule
     parser still runs."""
-    from recommender.data import unified
+    from recommender.data.etl import unified
 
     try:
         from nlu.gazetteer import build_gazetteer

@@ -42,7 +42,7 @@ def data_generate(
     force: bool,
 ) -> None:
     """Write the personalization and music-data teams' feeds."""
-    from recommender.data.generate import generate_feeds
+    from recommender.data.generator.feeds import generate_feeds
 
     manifest = generate_feeds(
         Path(out_dir) if out_dir else settings.raw_dir,

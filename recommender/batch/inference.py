@@ -227,7 +227,7 @@ def run_batch(
     stops it), keeps polling every ``poll_s``: an incremental run when ``min_changed``
     listeners are marked changed, or some have been for ``max_wait_s``; a full run when a new
     model is promoted or ``full_every_s`` passed. Returns the last run's report."""
-    from recommender.data import unified
+    from recommender.data.etl import unified
 
     models_dir = work_dir / "models"
 

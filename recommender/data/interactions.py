@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from recommender.data.sql import connect, sql_string
-from recommender.data.unified import table_sql
+from recommender.data.etl.sql import connect, sql_string
+from recommender.data.etl.unified import table_sql
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -9,8 +9,8 @@ the variants that lost, are in BENCHMARKS.md.
 
 Models that need more than the play matrix get it from ``ProtocolData``: the content model the
 artists' tag counts, per-genre and per-mood popularity the votes of the tags that name a
-genre or mood, trending the plays' proxy times (``recommender.data.lastfm``). No model sees a
-held-out play: each fits ``split.train``, trending reads times only at its entries, and the
+genre or mood, trending the plays' proxy times (``recommender.data.datasets.lastfm``). No
+model sees a held-out play: each fits ``split.train``, trending reads times only at its entries, and the
 tags a test user gave one of their held-out artists are left out of the artists' content.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 import scipy.sparse as sp
 
 from recommender.data.content_features import ItemFeatures
-from recommender.data.lastfm import load_lastfm
+from recommender.data.datasets.lastfm import load_lastfm
 from recommender.evaluation.protocol import ModelFactory, ModelResult, evaluate_split
 from recommender.evaluation.splits import Split, holdout_split, keep_users_with
 from recommender.models.base import Recommender

@@ -38,10 +38,10 @@ from playback.catalog import TrackCatalog
 from recommender.batch.inference import BatchInference
 from recommender.batch.lists import ListSettings
 from recommender.batch.promoted_model import load_promoted_model, promoted_ref
-from recommender.data import unified
 from recommender.data.digests import file_digest, fingerprint, tree_digest
-from recommender.data.engines import EngineName
-from recommender.data.etl import EtlReport, run_etl
+from recommender.data.etl import unified
+from recommender.data.etl.engines import EngineName
+from recommender.data.etl.run import EtlReport, run_etl
 from recommender.data.interactions import Interactions
 from recommender.evaluation.satisfaction import TRUTH_FILE
 from recommender.models.registry import ModelRegistry, RegistryError

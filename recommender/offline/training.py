@@ -45,9 +45,9 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recommender.data import unified
 from recommender.data.content_features import ItemFeatures
 from recommender.data.digests import tree_digest
+from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import DataError

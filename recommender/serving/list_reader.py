@@ -26,11 +26,11 @@ from recommender.errors import CacheUnavailable, ProfileStoreUnavailable, StoreU
 from recommender.serving.breaker import Breaker
 from recommender.storage.cache import Cache, list_key, lock_key, profile_key
 from recommender.storage.profile_json import dump_profile, load_profile
-from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.profiles import ProfileReader, UserProfile
 from recommender.storage.recommendations import (
     POPULAR_USER,
     RecommendationList,
-    RecommendationStore,
+    RecommendationReader,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class ListReader:
 
     def __init__(
         self,
-        store: RecommendationStore,
-        profiles: ProfileStore,
+        store: RecommendationReader,
+        profiles: ProfileReader,
         cache: Cache,
         settings: CacheSettings | None = None,
         *,

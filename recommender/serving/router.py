@@ -41,13 +41,13 @@ from recommender.serving.list_reader import CacheSettings, ListReader
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
 from recommender.storage.cache import Cache
-from recommender.storage.profiles import ProfileStore, UserProfile
+from recommender.storage.profiles import ProfileReader, UserProfile
 from recommender.storage.recommendations import (
     BASE_SNAPSHOT,
     NEW_TRACKS_CONTEXT,
     POPULAR_USER,
     RecommendationList,
-    RecommendationStore,
+    RecommendationReader,
     age_context,
     context_key,
     region_context,
@@ -122,8 +122,8 @@ class Router:
 
     def __init__(
         self,
-        store: RecommendationStore,
-        profiles: ProfileStore,
+        store: RecommendationReader,
+        profiles: ProfileReader,
         cache: Cache,
         *,
         cache_ttl_s: float | None = None,

@@ -123,7 +123,15 @@ class ChangedUser:
     changed_at: float
 
 
-class ProfileStore(Protocol):
+class ProfileReader(Protocol):
+    """The read serving makes: every ``ProfileStore`` is one."""
+
+    def get(self, user_id: str) -> UserProfile | None:
+        """The profile, or None for an unknown listener; may raise
+        ``ProfileStoreUnavailable``."""
+
+
+class ProfileStore(ProfileReader, Protocol):
     """Listener profiles keyed by user id, and the consumer's feedback state.
 
     Adapters: ``SqliteProfileStore`` (embedded default), ``DynamoDBProfileStore``.
@@ -132,9 +140,6 @@ class ProfileStore(Protocol):
 
     def ensure_schema(self) -> None:
         """Create the tables if missing (idempotent)."""
-
-    def get(self, user_id: str) -> UserProfile | None:
-        """The profile, or None for an unknown listener."""
 
     def get_many(self, user_ids: Sequence[str]) -> dict[str, UserProfile]:
         """Profiles by user id; unknown listeners are absent from the result."""

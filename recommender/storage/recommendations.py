@@ -93,7 +93,20 @@ class SnapshotPointer:
     published_at: float | None = None  # unix seconds
 
 
-class RecommendationStore(Protocol):
+class RecommendationReader(Protocol):
+    """The reads serving makes: every ``RecommendationStore`` is one. Both methods may raise
+    ``StoreUnavailable``."""
+
+    def get_list(
+        self, user_id: str, context: str = "all", *, snapshot: str | None = None
+    ) -> RecommendationList | None:
+        """The stored list of the current snapshot (or of ``snapshot``), or None."""
+
+    def snapshot_pointer(self) -> SnapshotPointer:
+        """The current and previous snapshot, read fresh."""
+
+
+class RecommendationStore(RecommendationReader, Protocol):
     """Key-value store of recommendation lists keyed by (snapshot, user_id, context).
 
     Adapters: ``SqliteRecommendationStore`` (embedded default),
@@ -107,14 +120,6 @@ class RecommendationStore(Protocol):
         """Write lists, replacing any stored for the same (user_id, context) in the same
         snapshot; returns count. ``snapshot`` None writes into the current snapshot; a named
         one that is not current is staged, unseen by readers until published."""
-
-    def get_list(
-        self, user_id: str, context: str = "all", *, snapshot: str | None = None
-    ) -> RecommendationList | None:
-        """The stored list of the current snapshot (or of ``snapshot``), or None."""
-
-    def snapshot_pointer(self) -> SnapshotPointer:
-        """The current and previous snapshot, read fresh."""
 
     def publish_snapshot(self, snapshot: str) -> SnapshotPointer:
         """Switch readers to ``snapshot`` in one write; the current one becomes previous."""

@@ -26,7 +26,7 @@ from playback.catalog import Track
 from playback.directives import new_token
 from recommender.batch.inference import BatchInference
 from recommender.batch.promoted_model import load_promoted_model
-from recommender.data import unified
+from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.feedback.consumer import ConsumedPage, FeedbackConsumer
 from recommender.storage.profiles import UserProfile

@@ -10,8 +10,8 @@ import pyarrow as pa
 
 from playback.vocabulary import MOOD_SYNONYMS, MOODS
 from playback.vocabulary import canonical_mood as canonical_mood_of_word
-from recommender.data.engines import duckdb_backend, load_table
-from recommender.data.unify import FEATURE_RANGES, canonical_mood, mood_conditions
+from recommender.data.etl.engines import duckdb_backend, load_table
+from recommender.data.etl.unify import FEATURE_RANGES, canonical_mood, mood_conditions
 from tests.mood_cases import bound_grid, expected_moods, probe_features
 
 

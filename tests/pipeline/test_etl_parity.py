@@ -19,11 +19,11 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from recommender.data import generate_feeds
-from recommender.data.engines import local_spark_session, spark_backend
-from recommender.data.etl import FEEDS, EtlReport, run_etl
-from recommender.data.quality import QualityRules
-from recommender.data.unify import UNIFIED_ORDER
+from recommender.data.etl.engines import local_spark_session, spark_backend
+from recommender.data.etl.quality import QualityRules
+from recommender.data.etl.run import FEEDS, EtlReport, run_etl
+from recommender.data.etl.unify import UNIFIED_ORDER
+from recommender.data.generator.feeds import generate_feeds
 from recommender.errors import DataError
 from tests.pipeline.test_etl_quarantine import write_feed
 from tests.services import service_missing

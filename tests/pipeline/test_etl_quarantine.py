@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from recommender.data.etl import EtlReport, run_etl
-from recommender.data.quality import QualityRules
+from recommender.data.etl.quality import QualityRules
+from recommender.data.etl.run import EtlReport, run_etl
 from recommender.errors import DataError
 
 ARTISTS = """artist_id,name,country

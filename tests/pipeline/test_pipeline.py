@@ -15,7 +15,7 @@ import pytest
 from playback.catalog import TrackCatalog
 from playback.sqlite_catalog import SqliteTrackCatalog
 from playback.vocabulary import MOODS
-from recommender.data import generate_feeds
+from recommender.data.generator.feeds import generate_feeds
 from recommender.models.registry import ModelRegistry
 from recommender.models.zoo import load_model
 from recommender.offline.pipeline import STEPS, PipelineReport, run_pipeline

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from playback.sqlite_catalog import SqliteTrackCatalog
-from recommender.data import generate_feeds, unified
+from recommender.data.etl import unified
+from recommender.data.generator.feeds import generate_feeds
 from recommender.models.registry import ModelRegistry
 from recommender.offline import pipeline
 from recommender.offline.pipeline import STEPS, PipelineReport, run_pipeline
@@ -104,7 +105,7 @@ def test_a_failed_run_resumes_at_the_failed_step(
 
 
 def resumed_user(world: World) -> str:
-    from recommender.data import unified
+    from recommender.data.etl import unified
 
     return next(unified.profiles(world.work / "unified")).user_id
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recommender.data import generate_feeds
-from recommender.data.etl import run_etl
+from recommender.data.etl.run import run_etl
+from recommender.data.generator.feeds import generate_feeds
 from recommender.errors import DataError
 from recommender.models.registry import ModelRegistry
 from recommender.offline.training import (
@@ -43,7 +43,10 @@ def test_the_promoted_model_satisfies_listeners_more_than_popularity(
     by_label = {r.label: r.metrics for r in trained.results}
     promoted = trained.promoted
     assert promoted is not None and promoted.label == trained.chosen != BASELINE
-    assert promoted.metrics["satisfaction@10"] > by_label[BASELINE]["satisfaction@10"] + 0.05
+    promoted_satisfaction = promoted.metrics["satisfaction@10"]
+    baseline_satisfaction = by_label[BASELINE]["satisfaction@10"]
+    assert promoted_satisfaction is not None and baseline_satisfaction is not None
+    assert promoted_satisfaction > baseline_satisfaction + 0.05
     # Chosen on held-out plays (never on the truth): the best NDCG@10 of the candidates.
     assert promoted.metrics[SELECT_BY] == max(m[SELECT_BY] for m in by_label.values())
 
@@ -63,8 +66,9 @@ def test_every_candidate_is_registered_with_its_figures(
         # The promoted model learned from every play; the others are kept as evaluated.
         assert manifest.fitted_on == (ALL_PLAYS if label == trained.chosen else HOLDOUT_PLAYS)
         for k in (1, 5, 10, 20):
-            assert 0 <= manifest.metrics[f"ndcg@{k}"] <= 1
-            assert 0 < manifest.metrics[f"satisfaction@{k}"] < 1
+            ndcg, satisfaction = (manifest.metrics[f"{m}@{k}"] for m in ("ndcg", "satisfaction"))
+            assert ndcg is not None and 0 <= ndcg <= 1
+            assert satisfaction is not None and 0 < satisfaction < 1
     assert registry.promoted_ref() == f"{trained.best.name}/{trained.run}"
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-import recommender.data.generate as generate_module
+import recommender.data.generator.feeds as generate_module
 from playback.vocabulary import MOODS, mood_of_features
-from recommender.data import FeedManifest, generate_feeds
-from recommender.data.taste import TRUTH_FEATURES, GroundTruth
+from recommender.data.generator.feeds import FeedManifest, generate_feeds
+from recommender.data.generator.taste import TRUTH_FEATURES, GroundTruth
 
 TINY: dict[str, Any] = {"users": 60, "tracks": 400, "events": 3_000}
 

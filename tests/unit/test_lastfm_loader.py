@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse as sp
 
 from playback.vocabulary import GENRES, MOODS
-from recommender.data.lastfm import load_lastfm
-from recommender.data.tag_vocabulary import genre_of_tag, mood_of_tag
+from recommender.data.datasets.lastfm import load_lastfm
+from recommender.data.datasets.tag_vocabulary import genre_of_tag, mood_of_tag
 from recommender.errors import DataError
 from tests.unit.lastfm_files import write_lastfm
 

@@ -100,7 +100,7 @@ def test_log_lines_do_not_tear_a_progress_bar(restore_root: None) -> None:
     configure_logging("INFO", "text", stream=screen)
     with tqdm(total=3, desc="etl", file=screen, mininterval=0, ascii=True) as bar:
         bar.update(1)
-        logging.getLogger("recommender.data.etl").info("quarantined 2 rows")
+        logging.getLogger("recommender.data.etl.run").info("quarantined 2 rows")
         bar.update(1)
     # tqdm.write blanked the bar's line and wrote the log line whole over it; the bar came back
     # on the next line.

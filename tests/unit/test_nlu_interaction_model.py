@@ -201,6 +201,6 @@ def test_every_other_sample_parses_back_to_its_intent(parser: str) -> None:
 
 def test_the_generated_catalog_genres_are_all_known() -> None:
     # The data generator's genre names must have a GENRE value, or Alexa cannot hear them.
-    taste = pytest.importorskip("recommender.data.taste")
+    taste = pytest.importorskip("recommender.data.generator.taste")
     known = {phrase_key(g) for g in DEFAULT_GENRES}
     assert {phrase_key(g.name) for g in taste.GENRES} <= known

@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.data.taste import TRUTH_FEATURES, GroundTruth, finish_probability, match_score
+from recommender.data.generator.taste import (
+    TRUTH_FEATURES,
+    GroundTruth,
+    finish_probability,
+    match_score,
+)
 from recommender.evaluation.satisfaction import TRUTH_FILE, ListenerSatisfaction
 
 # Two genres; listener a loves genre 0 and low energy, b genre 1 and high energy.

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.data.spotify import (
+from recommender.data.datasets.spotify import (
     artist_key,
     load_spotify_artists,
     load_spotify_tracks,

@@ -14,8 +14,8 @@ from playback.vocabulary import (
     mood_of_features,
     phrase_key,
 )
-from recommender.data.tag_vocabulary import genre_of_tag
-from recommender.data.taste import GENRES as SIMULATED_GENRES
+from recommender.data.datasets.tag_vocabulary import genre_of_tag
+from recommender.data.generator.taste import GENRES as SIMULATED_GENRES
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ Ibis expressions; this module writes the results and the report. ``engine`` pick
 rules run: ``"duckdb"`` (embedded, the default), ``"pyspark"`` (a local Spark), or any Ibis
 backend. On Glue or EMR, pass the job's Spark session::
 
-    from recommender.data.engines import spark_backend
+    from recommender.data.etl.engines import spark_backend
 
     run_etl(raw_dir, work_dir, engine=spark_backend(spark))
 
@@ -40,8 +40,8 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 from tqdm import tqdm
 
-from recommender.data.engines import EngineName, connect, engine_errors, load_table
-from recommender.data.quality import (
+from recommender.data.etl.engines import EngineName, connect, engine_errors, load_table
+from recommender.data.etl.quality import (
     QualityCheck,
     QualityRules,
     checks_as_json,
@@ -49,7 +49,7 @@ from recommender.data.quality import (
     raise_on_failure,
     write_report,
 )
-from recommender.data.raw_feeds import (
+from recommender.data.etl.raw_feeds import (
     CSV_COLUMNS,
     REJECT_SCHEMA,
     FeedPaths,
@@ -57,7 +57,7 @@ from recommender.data.raw_feeds import (
     check_feeds,
     read_feeds,
 )
-from recommender.data.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedFeeds, unify_feeds
+from recommender.data.etl.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedFeeds, unify_feeds
 from recommender.errors import DataError
 
 FEEDS = ("artists", "albums", "tracks", "users", "events")

@@ -20,9 +20,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recommender.data.catalog_feed import CatalogWorld
-from recommender.data.feed_io import format_ids
-from recommender.data.taste import (
+from recommender.data.generator.catalog_feed import CatalogWorld
+from recommender.data.generator.feed_io import format_ids
+from recommender.data.generator.taste import (
     GENRES,
     STOP_PROBABILITY,
     TASTE_WIDTH,

@@ -35,14 +35,14 @@ import scipy.sparse as sp
 from playback.catalog import Track
 from playback.vocabulary import GENRES, MOODS
 from recommender.data.content_features import AUDIO_FEATURES, ItemFeatures, indicator
-from recommender.data.moodtags import mood_mask
-from recommender.data.tag_vocabulary import (
+from recommender.data.datasets.tag_vocabulary import (
     genre_of_tag,
     leading_genres,
     mood_of_tag,
     voted_moods,
 )
-from recommender.data.unify import FEATURE_RANGES
+from recommender.data.etl.unify import FEATURE_RANGES
+from recommender.data.moodtags import mood_mask
 from recommender.errors import DataError
 
 FloatArray = npt.NDArray[np.float64]

@@ -24,11 +24,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from recommender.data.catalog_feed import build_catalog, write_catalog_feed
-from recommender.data.feed_io import format_ids, write_csv
-from recommender.data.listen_feed import FEED_DAYS, day_parts, events_per_day, listen_world
-from recommender.data.profile_feed import write_profiles
-from recommender.data.taste import GENRES, GroundTruth, sample_listeners
+from recommender.data.generator.catalog_feed import build_catalog, write_catalog_feed
+from recommender.data.generator.feed_io import format_ids, write_csv
+from recommender.data.generator.listen_feed import (
+    FEED_DAYS,
+    day_parts,
+    events_per_day,
+    listen_world,
+)
+from recommender.data.generator.profile_feed import write_profiles
+from recommender.data.generator.taste import GENRES, GroundTruth, sample_listeners
 
 GENERATOR_VERSION = "feeds.v1"
 FEED_START = datetime(2026, 7, 1, tzinfo=UTC)
@@ -36,8 +41,8 @@ _FEED_DIRS = ("personalization", "catalog", "_truth")
 _TRUTH_README = """\
 Ground truth of the generated world. NOT A FEED: no pipeline step may read it.
 It exists so an offline evaluation can score recommendations against what listeners really
-like (recommender.data.taste.GroundTruth.finish_probability: the expected share of plays that
-run to the end). dirt.json counts the dirty rows injected per feed and kind.
+like (``taste.GroundTruth.finish_probability``: the expected share of plays that run to the
+end). dirt.json counts the dirty rows injected per feed and kind.
 """
 
 

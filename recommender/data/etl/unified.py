@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from playback.catalog import Track
 from playback.catalog_rows import TRACK_COLUMNS
-from recommender.data.sql import connect, sql_string
+from recommender.data.etl.sql import connect, sql_string
 from recommender.storage.profiles import UserProfile
 
 BoolArray = npt.NDArray[np.bool_]

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from playback.vocabulary import GENRES, MOODS
 from recommender.data.content_features import ItemFeatures
-from recommender.data.tag_vocabulary import (
+from recommender.data.datasets.tag_vocabulary import (
     leading_genres,
     tag_facet_matrices,
     voted_moods,

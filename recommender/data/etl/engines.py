@@ -3,8 +3,8 @@
 Only connecting and loading the raw text tables differ per engine; everything after that is
 the same Ibis code (``unify.py``). On Glue or EMR, hand the job's own session over::
 
-    from recommender.data.engines import spark_backend
-    from recommender.data.etl import run_etl
+    from recommender.data.etl.engines import spark_backend
+    from recommender.data.etl.run import run_etl
 
     run_etl(raw_dir, work_dir, engine=spark_backend(spark))  # spark: the job's SparkSession
 

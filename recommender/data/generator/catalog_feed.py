@@ -15,9 +15,14 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from playback.vocabulary import MOODS
-from recommender.data.feed_io import format_ids, pick_words, write_csv
+from recommender.data.generator.feed_io import format_ids, pick_words, write_csv
+from recommender.data.generator.taste import (
+    GENRES,
+    TRUTH_FEATURES,
+    genre_shares,
+    sample_track_features,
+)
 from recommender.data.moodtags import mood_mask
-from recommender.data.taste import GENRES, TRUTH_FEATURES, genre_shares, sample_track_features
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from playback.vocabulary import MOODS, words_for_moods
+from recommender.data.generator.taste import GENRES, Listeners
 from recommender.data.moodtags import mood_mask
-from recommender.data.taste import GENRES, Listeners
 
 PROFILE_DIRT = ("impossible_birth_year", "malformed_json", "malformed_signup_ts", "empty_strings")
 # Country of the listener, and its UTC offset in hours for the sign-up timestamp.
