@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_STORE_URL`` | ``sqlite:///path``, ``dynamodb://table`` |
     | ``PHILOMATH_PROFILES_URL`` | ``sqlite:///path``, ``dynamodb://table`` |
     | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
-    | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream`` |
+    | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream``, ``redis://host/db`` |
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     """
 

@@ -154,7 +154,24 @@ def build_events(settings: Settings) -> EventStream:
         from playback.kinesis_stream import KinesisEventStream
 
         return KinesisEventStream(_aws_client("kinesis", settings), _aws_name(url, "events_url"))
-    raise _unknown("events_url", scheme, "sqlite, kinesis")
+    if scheme in ("redis", "rediss"):
+        import redis
+
+        from playback.redis_stream import RedisEventStream
+
+        # ``redis://host:port/db?key=philomath:events&maxlen=N``: the key and trim are ours.
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        maxlen = query.get("maxlen", [None])[0]
+        client = redis.Redis.from_url(
+            parts._replace(query="").geturl(), socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+        return RedisEventStream(
+            client,
+            query.get("key", ["philomath:events"])[0],
+            maxlen=int(maxlen) if maxlen else None,
+        )
+    raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
 
 
 def build_queues(settings: Settings) -> QueueStore:

@@ -69,7 +69,8 @@ class EventStream(Protocol):
     """A durable, ordered stream of play events.
 
     Adapters: ``SqliteEventStream`` (embedded default, durable on local disk),
-    ``KinesisEventStream``. Every method may raise ``StreamUnavailable``.
+    ``KinesisEventStream``, ``RedisEventStream`` (Redis Streams). Every method may raise
+    ``StreamUnavailable``.
     """
 
     def ensure_schema(self) -> None:

@@ -10,8 +10,9 @@ the variants that lost, are in BENCHMARKS.md.
 Models that need more than the play matrix get it from ``ProtocolData``: the content model the
 artists' tag counts, per-genre and per-mood popularity the votes of the tags that name a
 genre or mood, trending the plays' proxy times (``recommender.data.datasets.lastfm``). No
-model sees a held-out play: each fits ``split.train``, trending reads times only at its entries, and the
-tags a test user gave one of their held-out artists are left out of the artists' content.
+model sees a held-out play: each fits ``split.train``, trending reads times only at its
+entries, and the tags a test user gave one of their held-out artists are left out of the
+artists' content.
 """
 
 from __future__ import annotations

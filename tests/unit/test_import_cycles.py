@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.unit.test_import_rules import ROOT, _imports, _own_modules
+from tests.unit.test_import_rules import ROOT, _imports, _own_modules, write_tree
 
 Graph = Mapping[str, set[str]]
 
@@ -72,9 +72,7 @@ def test_the_checker_finds_a_cycle_through_a_function_level_import(tmp_path: Pat
         "recommender/models/base.py": "import recommender.errors\n",
         "recommender/errors.py": "",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, files)
     assert cycles(import_graph(tmp_path)) == [
         ["recommender.models.blend", "recommender.models.zoo"]
     ]

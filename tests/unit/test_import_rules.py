@@ -113,6 +113,13 @@ def violations(root: Path = ROOT) -> list[str]:
     return sorted(set(found))
 
 
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Source files (path -> text) under ``root``: a made-up project for the checkers."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
 def test_every_import_follows_the_layers() -> None:
     assert violations() == []
 
@@ -129,9 +136,7 @@ def test_the_checker_flags_a_forbidden_import(tmp_path: Path) -> None:
         "playback/catalog.py": "import recommender.errors\nfrom playback import queue\n",
         "playback/queue.py": "",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, files)
     assert violations(tmp_path) == [
         "playback/catalog.py:1: playback may not import recommender.errors",
         "recommender/offline/pipeline.py:1: recommender.offline may not import "

@@ -77,3 +77,17 @@ def test_good_values_pass_and_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert settings.api_token_map == {"demo-token": "usr-0000001"}
     assert settings.log_level == "DEBUG" and settings.log_format == "auto"
+
+
+def test_a_redis_events_url_wires_redis_streams(tmp_path: Path, redis_url: str) -> None:
+    """``redis://host/db?key=...&maxlen=N`` is the Redis Streams adapter on that key."""
+    from playback.events import PlaybackEvent
+    from playback.redis_stream import RedisEventStream
+
+    url = f"{redis_url}?key=philomath:wired&maxlen=1000"
+    stream = build_events(Settings.model_validate({"data_dir": tmp_path, "events_url": url}))
+    assert isinstance(stream, RedisEventStream)
+    event = PlaybackEvent(kind="finished", user_id="u1", track_id="t1", source="app")
+    stream.publish([event])
+    assert [record.event for record in stream.read(None)] == [event]
+    stream.close()
