@@ -50,12 +50,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """One short line for a person: local time, level, the logger's last name, the message,
-    then the request id and the ``extra`` fields as ``key=value``."""
+    """One short line for a person: local time, level, the logger's last two names (the room
+    and the module: ``etl.run``, ``serving.router``), the message, then the request id and the
+    ``extra`` fields as ``key=value``."""
 
     def format(self, record: logging.LogRecord) -> str:
         clock = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
-        short = record.name.rsplit(".", 1)[-1]
+        short = ".".join(record.name.split(".")[-2:])
         # ``_aws`` and the like are for machines (CloudWatch embedded metrics), not for a person.
         fields = {k: v for k, v in _extras(record).items() if not k.startswith("_")}
         rid = request_id.get()

@@ -89,7 +89,7 @@ def test_a_terminal_gets_one_short_text_line(
         logging.getLogger("recommender.offline.pipeline").warning("slow", extra={"step": "etl"})
     (line,) = terminal.getvalue().splitlines()
     assert re.fullmatch(
-        r"\d\d:\d\d:\d\d WARNING +pipeline  slow  request_id=req-42  step=etl", line
+        r"\d\d:\d\d:\d\d WARNING +offline\.pipeline  slow  request_id=req-42  step=etl", line
     )
 
 
@@ -107,5 +107,5 @@ def test_log_lines_do_not_tear_a_progress_bar(restore_root: None) -> None:
     (logged,) = [line for line in screen.getvalue().split("\n") if "quarantined" in line]
     *_, blanked, visible = logged.split("\r")
     assert not blanked.strip()
-    assert re.fullmatch(r"\d\d:\d\d:\d\d INFO +etl  quarantined 2 rows", visible)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d INFO +etl\.run  quarantined 2 rows", visible)
     assert "etl:  67%" in screen.getvalue().split(visible)[1]
