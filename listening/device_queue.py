@@ -238,7 +238,7 @@ class DevicePlayback:
         position = q.previous_position(queue)
         if position is None:
             return Move(PlayAnswer(NOTHING_BEFORE_SPEECH), queue)
-        answer = self._player.replay(new_token(queue.track_at(position)))
+        answer = self._player.replay(new_token(queue.track_at(position)), path="queue")
         if answer.track is None or answer.token is None:
             return Move(answer, queue)
         return Move(answer, q.playing(queue, position, answer.token))
@@ -278,7 +278,7 @@ class DevicePlayback:
                 position = q.next_position(queue, after)
                 if position is None:
                     return None
-            answer = self._player.replay(new_token(queue.track_at(position)))
+            answer = self._player.replay(new_token(queue.track_at(position)), path="queue")
             if answer.track is not None and answer.token is not None:
                 return queue, position, answer
             after = q.Play("", queue.track_at(position), position)

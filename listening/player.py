@@ -118,10 +118,16 @@ class MusicPlayer:
             return PlayAnswer(BACKEND_DOWN_SPEECH, degraded=True)
 
     def replay(
-        self, token: str | None, offset_ms: int = 0, *, fresh_token: bool = False
+        self,
+        token: str | None,
+        offset_ms: int = 0,
+        *,
+        fresh_token: bool = False,
+        path: str = "resume",
     ) -> PlayAnswer:
-        """The track a token names again, from ``offset_ms``: resume, start over, repeat.
-        ``fresh_token`` makes it a new play for the event stream (start over, repeat)."""
+        """The track a token names again, from ``offset_ms``: resume, start over, repeat, or
+        a queued track (``path="queue"``). ``fresh_token`` makes it a new play for the event
+        stream (start over, repeat)."""
         track_id = track_id_of(token)
         if track_id is None or token is None:
             return PlayAnswer(NOTHING_TO_RESUME_SPEECH)
@@ -138,7 +144,7 @@ class MusicPlayer:
             stream_url=self._stream_urls.url_for(track.track_id),
             token=new_token(track.track_id) if fresh_token else token,
             offset_ms=max(0, offset_ms),
-            path="resume",
+            path=path,
         )
 
     def describe(self, token: str | None) -> str:

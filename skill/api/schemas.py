@@ -104,7 +104,12 @@ class DeviceAnswerOut(BaseModel):
     device_id: str | None = Field(description="The device whose queue moved; null: none did.")
     speech: str
     track: TrackOut | None = Field(description="null: nothing to play; speech says why.")
-    path: str = Field(description="personalized, popular, cold_start, artist, fallback, resume")
+    path: str = Field(
+        description=(
+            "personalized, popular, cold_start, artist or fallback (the router's paths), "
+            "queue (the next track of the device's queue), resume or none"
+        )
+    )
     reason: str
     degraded: bool
 

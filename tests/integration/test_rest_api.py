@@ -203,6 +203,7 @@ def test_play_starts_a_queue_that_next_moves_through(client: TestClient, world: 
     assert moved.status_code == 200
     body = moved.json()
     assert (body["device_id"], body["track"]["track_id"]) == ("app", "t-relax-2")
+    assert body["path"] == "queue"  # a queued track, not a resume
     queue = client.get(f"{ME}/devices/app/queue", headers=auth).json()
     assert queue["now_playing"]["track_id"] == "t-relax-2" and _ids(queue["upcoming"]) == [
         "t-jazz-1"
