@@ -6,6 +6,10 @@ signature verification off since the bench posts unsigned envelopes:
     PHILOMATH_VERIFY_ALEXA_SIGNATURES=false .venv/bin/python bench/request_path.py
 
 Prints p50/p99 in milliseconds for each stage and its ratio to the baseline (one store read).
+``--telemetry`` sets what is recorded, to measure its cost: ``off`` (nothing), ``metrics``
+(Prometheus), ``traces`` (Prometheus and a span per stage, batched to an exporter that drops
+them: the request path's share of tracing, the export being off-thread), or ``settings``
+(whatever PHILOMATH_METRICS_ENABLED and PHILOMATH_TRACE_EXPORTER say).
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from philomath.observability import build_telemetry
 from philomath.settings import Settings
 from philomath.wiring import build_online
 from recommender.serving.router import RecommendationRequest
 from recommender.storage.recommendations import POPULAR_USER
 from skill.alexa import handle_envelope
 from skill.alexa.envelopes import intent_request, search_request
+from skill.request_context import request_id
+from telemetry import Telemetry
 
 USER = "usr-0000001"
 
@@ -46,12 +53,37 @@ def _ok(response: object) -> object:
     return response
 
 
+def telemetry_for(choice: str, settings: Settings) -> Telemetry:
+    if choice == "settings":
+        return build_telemetry(settings)
+    if choice == "off":
+        return Telemetry()
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    from telemetry.otel import OtelTracer, tracer_provider
+    from telemetry.prometheus import PrometheusMetrics
+
+    if choice == "metrics":
+        return Telemetry(PrometheusMetrics())
+
+    class Dropped(SpanExporter):
+        def export(self, spans: object) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    provider = tracer_provider("philomath-bench", request_id.get, Dropped())
+    return Telemetry(PrometheusMetrics(), OtelTracer(provider))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument(
+        "--telemetry", choices=("settings", "off", "metrics", "traces"), default="settings"
+    )
     args = parser.parse_args()
 
-    online = build_online(Settings())
+    settings = Settings()
+    online = build_online(settings, telemetry_for(args.telemetry, settings))
     client = TestClient(online.app)
     play = intent_request("PlayMusicIntent", {"Mood": "relaxing"}, USER)
     free_text = search_request("play something relaxing", USER)
@@ -68,7 +100,8 @@ def main() -> None:
     }
     results = {name: measure(run, args.requests) for name, run in stages.items()}
     base_p50, base_p99 = results["store read (baseline)"]
-    print(f"| stage | p50 ms | p99 ms | p50 ratio | p99 ratio |  (n={args.requests})")
+    heading = f"(n={args.requests}, telemetry {args.telemetry})"
+    print(f"| stage | p50 ms | p99 ms | p50 ratio | p99 ratio |  {heading}")
     print("| --- | --- | --- | --- | --- |")
     for name, (p50, p99) in results.items():
         print(f"| {name} | {p50:.3f} | {p99:.3f} | {p50 / base_p50:.1f}x | {p99 / base_p99:.1f}x |")

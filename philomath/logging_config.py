@@ -4,7 +4,8 @@ Machines read JSON (one object a line); a person at a terminal reads short text 
 (``14:02:07 INFO  pipeline  etl done  request_id=ab12``). ``PHILOMATH_LOG_FORMAT=auto`` (the
 default) picks text only when the stream is a terminal outside AWS, so Lambda, CloudWatch, pipes
 and files always get JSON. Lines are written through ``tqdm.write`` while progress bars may be
-on screen, so a log line never tears a bar.
+on screen, so a log line never tears a bar. While a span is recording (``PHILOMATH_TRACE_EXPORTER``
+set), its trace id is on the line too (``trace_id``), so logs and traces join up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asct
 _AWS_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
 
 
+def current_trace_id() -> str | None:
+    """The current span's trace id (32 hex digits, as tracing back ends show it), or None."""
+    trace = sys.modules.get("opentelemetry.trace")  # not imported: no span can be current
+    if trace is None:
+        return None
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
 def _extras(record: logging.LogRecord) -> dict[str, object]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
 
@@ -44,6 +54,9 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid:
             line["request_id"] = rid
+        trace_id = current_trace_id()
+        if trace_id:
+            line["trace_id"] = trace_id
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
@@ -60,6 +73,9 @@ class TextFormatter(logging.Formatter):
         # ``_aws`` and the like are for machines (CloudWatch embedded metrics), not for a person.
         fields = {k: v for k, v in _extras(record).items() if not k.startswith("_")}
         rid = request_id.get()
+        trace_id = current_trace_id()
+        if trace_id:
+            fields = {"trace_id": trace_id, **fields}
         if rid:
             fields = {"request_id": rid, **fields}
         tail = "".join(f"  {key}={_short(value)}" for key, value in fields.items())

@@ -4,7 +4,7 @@ and training alone (``run_training``) over the pipeline's unified tables."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from philomath.settings import Settings
 from philomath.wiring import build_backends
@@ -127,3 +127,48 @@ def export_nlu_graph(settings: Settings) -> None:
 def _destination(settings: Settings) -> str:
     """Where the pipeline writes: a change reruns the steps that write there."""
     return " ".join((settings.catalog_url, settings.profiles_url, settings.store_url))
+
+
+def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[str, Any]:
+    """One pipeline step on the feeds already in ``raw_dir`` (earlier steps run too when
+    their inputs changed): what each Step Functions task runs. Returns the step's outputs."""
+    from recommender.offline.pipeline import run_pipeline
+    from recommender.offline.pipeline_state import PipelineHalted
+
+    backends = build_backends(settings)
+    try:
+        run_pipeline(
+            raw_dir=settings.raw_dir,
+            work_dir=settings.work_dir,
+            catalog=backends.catalog,
+            profiles=backends.profiles,
+            store=backends.store,
+            per_user=settings.recommendations_per_user,
+            progress=progress,
+            destination=_destination(settings),
+            seed=settings.seed,
+            etl_engine=settings.etl_engine,
+            halt_after=step,
+        )
+    except PipelineHalted as halted:
+        return halted.outputs
+    finally:
+        backends.close()
+    raise RuntimeError(f"the pipeline finished without reaching step {step!r}")
+
+
+def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
+    """The gate between training and batch inference: is the model the last ``train`` step
+    chose the registry's promoted one? (Not after a rollback or a pin since.) With the reason."""
+    from recommender.models.registry import ModelRegistry
+    from recommender.offline.pipeline import STATE_FILE
+    from recommender.offline.pipeline_state import PipelineState
+
+    record = PipelineState(settings.work_dir / STATE_FILE).record("train")
+    if record is None:
+        return False, "no train step has finished"
+    trained = f"{record.outputs['chosen']}/{record.outputs['run']}"
+    promoted = ModelRegistry(settings.models_dir).promoted_ref()
+    if promoted != trained:
+        return False, f"trained {trained} but {promoted or 'nothing'} is promoted"
+    return True, f"{trained} is promoted"

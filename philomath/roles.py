@@ -16,6 +16,7 @@ from collections.abc import Callable
 from philomath.settings import Settings
 from philomath.wiring import Backends, Online
 from playback.vocabulary import MOODS
+from telemetry import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +36,26 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
-def consume(backends: Backends, stop: threading.Event) -> None:
+def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None = None) -> None:
     from recommender.feedback.consumer import run_consumer
 
-    run_consumer(backends.events, backends.profiles, backends.catalog, backends.cache, stop=stop)
+    run_consumer(
+        backends.events,
+        backends.profiles,
+        backends.catalog,
+        backends.cache,
+        stop=stop,
+        metrics=metrics,
+    )
 
 
 def batch(
-    backends: Backends, settings: Settings, *, incremental: bool, watch: threading.Event | None
+    backends: Backends,
+    settings: Settings,
+    *,
+    incremental: bool,
+    watch: threading.Event | None,
+    metrics: Metrics | None = None,
 ) -> object:
     from recommender.batch.inference import run_batch
 
@@ -53,6 +66,7 @@ def batch(
         work_dir=settings.data_dir / "work",
         mode="incremental" if incremental else "full",
         watch=watch,
+        metrics=metrics,
     )
 
 
@@ -70,9 +84,12 @@ def start_workers(
 ) -> list[threading.Thread]:
     """Warm the fallback charts, then start consumer, batch watcher and spool replay threads."""
     online.router.warm(["all", *(f"mood:{mood}" for mood in MOODS)])
+    metrics = online.telemetry.metrics  # on the app's /metrics, beside the requests'
     jobs: dict[str, Callable[[], object]] = {
-        "consumer": lambda: consume(online.backends, stop),
-        "batch": lambda: batch(online.backends, settings, incremental=True, watch=stop),
+        "consumer": lambda: consume(online.backends, stop, metrics),
+        "batch": lambda: batch(
+            online.backends, settings, incremental=True, watch=stop, metrics=metrics
+        ),
         "spool-replay": lambda: replay_spool(online, stop),
     }
     threads = [

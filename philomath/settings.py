@@ -7,9 +7,17 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from philomath.secret_refs import is_secret_reference
 from playback.url_signing import MIN_KEY_BYTES
 
 ENV_PREFIX = "PHILOMATH_"
@@ -42,11 +50,15 @@ class Settings(BaseSettings):
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
+    # Create missing tables and streams when a role starts: on locally (`make run` needs it),
+    # off in AWS, where the template creates them and the online roles may not create any.
+    ensure_schema: bool = True
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     stream_base_url: str = "https://media.philomath.example/tracks"
-    # HMAC key of stream URLs (unset: a random one per process, fine for the demo only).
+    # HMAC key of stream URLs, or a secret reference (secretsmanager://name[#key] or an ARN).
+    # Unset: a random one per process, for the local demo only (refused in AWS).
     media_signing_key: SecretStr | None = None
     stream_url_ttl_s: int = Field(default=12 * 3600, ge=60)
 
@@ -57,6 +69,23 @@ class Settings(BaseSettings):
     # REST API bearer tokens: a JSON object {"<token>": "<listener id>"} (a key may be
     # "sha256:<hex>" of the token).
     api_tokens: SecretStr = SecretStr("")
+    # REST API authentication (philomath.security): "static" tokens above, for the local demo
+    # (refused in AWS unless allowed), or "jwt": bearer JWTs of an OIDC issuer (Cognito...)
+    # checked against its JWKS (jwks_url, or the one its discovery document names).
+    auth: Literal["static", "jwt"] = "static"
+    jwt_issuer: str = Field(default="", validate_default=True)
+    jwt_audience: str = Field(default="", validate_default=True)  # or a secret reference
+    jwks_url: str = ""
+    jwt_listener_claim: str = Field(default="sub", min_length=1)
+    jwt_scope_prefix: str = ""  # stripped from granted scopes (a Cognito resource server's)
+    jwt_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    jwks_min_refetch_s: float = Field(default=60.0, ge=1)
+    allow_static_tokens_in_aws: bool = False
+    # Per-listener rate limit of the REST API, a token bucket (rate 0 turns it off): in this
+    # process (memory://) or shared by every worker (redis://host:port/db).
+    rate_limit_per_s: float = Field(default=10.0, ge=0)
+    rate_limit_burst: int = Field(default=30, ge=1)
+    rate_limit_url: str = "memory://"
     cache_ttl_s: float = Field(default=300.0, gt=0)
     # What fills a list its own path left short, in order (recommender.serving.router's steps).
     fallback_chain: str = "popular,memory"
@@ -71,6 +100,14 @@ class Settings(BaseSettings):
     events: int = Field(default=200_000, ge=1)
     seed: int = 7
 
+    # Observability (philomath/observability.py): Prometheus metrics (GET /metrics on serve,
+    # this port for consume and batch --watch, 0: none; a textfile for a one-shot batch) and
+    # OpenTelemetry traces: none, console, or otlp (OTEL_EXPORTER_OTLP_ENDPOINT).
+    metrics_enabled: bool = True
+    metrics_port: int = Field(default=9108, ge=0, le=65535)
+    metrics_textfile: Path | None = None
+    trace_exporter: Literal["none", "console", "otlp"] = "none"
+
     log_level: str = "INFO"
     # auto: short text lines on a terminal, JSON elsewhere (pipes, files, AWS).
     log_format: Literal["auto", "json", "text"] = "auto"
@@ -78,15 +115,34 @@ class Settings(BaseSettings):
     @field_validator("media_signing_key")
     @classmethod
     def _long_enough(cls, key: SecretStr | None) -> SecretStr | None:
-        if key is not None and len(key.get_secret_value().encode()) < MIN_KEY_BYTES:
+        if key is None or is_secret_reference(key.get_secret_value()):
+            return key  # a reference is checked once read
+        if len(key.get_secret_value().encode()) < MIN_KEY_BYTES:
             raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes")
         return key
 
     @field_validator("api_tokens")
     @classmethod
     def _token_map(cls, tokens: SecretStr) -> SecretStr:
-        parse_api_tokens(tokens.get_secret_value())
+        if not is_secret_reference(tokens.get_secret_value()):  # else checked once read
+            parse_api_tokens(tokens.get_secret_value())
         return tokens
+
+    @field_validator("jwt_issuer", "jwt_audience")
+    @classmethod
+    def _needed_for_jwt(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("auth") == "jwt" and not value.strip():
+            raise ValueError("required with PHILOMATH_AUTH=jwt")
+        return value.strip()
+
+    @field_validator("jwt_issuer", "jwks_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if url:
+            from skill.api.jwks import check_https
+
+            check_https(url)
+        return url
 
     @field_validator("fallback_chain")
     @classmethod

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from philomath.errors import ConfigurationError as ConfigurationError  # re-exported
 from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
@@ -17,6 +17,7 @@ from playback.queue import QueueStore
 from recommender.storage.cache import Cache
 from recommender.storage.profiles import ProfileStore
 from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
+from telemetry import Telemetry
 
 if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from ask_sdk_core.skill import CustomSkill
@@ -24,17 +25,12 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
 
     from listening import Listening
     from nlu.rules import RuleParser
-    from playback.url_signing import UrlSigner
+    from philomath.security import ApiSecurity
     from recommender.serving.router import Router
     from skill.alexa.verification import AlexaRequestVerifier
 
 
 logger = logging.getLogger(__name__)
-
-
-class ConfigurationError(ValueError):
-    """A backend URL has an unknown scheme or is malformed; the message names the variable
-    and never repeats the URL, which may hold a password."""
 
 
 def _bad_url(field: str, problem: str) -> ConfigurationError:
@@ -62,7 +58,7 @@ def _sqlite_path(url: str, field: str) -> Path:
     return resolved
 
 
-def _aws_client(service: str, settings: Settings) -> Any:
+def aws_client(service: str, settings: Settings) -> Any:
     import boto3
 
     return boto3.client(
@@ -104,7 +100,7 @@ def build_store(settings: Settings) -> RecommendationStore:
         from recommender.storage.dynamodb_recommendations import DynamoDBRecommendationStore
 
         return DynamoDBRecommendationStore(
-            _aws_client("dynamodb", settings), _aws_name(url, "store_url")
+            aws_client("dynamodb", settings), _aws_name(url, "store_url")
         )
     raise _unknown("store_url", scheme, "sqlite, dynamodb")
 
@@ -120,7 +116,7 @@ def build_profiles(settings: Settings) -> ProfileStore:
         from recommender.storage.dynamodb_profiles import DynamoDBProfileStore
 
         return DynamoDBProfileStore(
-            _aws_client("dynamodb", settings), _aws_name(url, "profiles_url")
+            aws_client("dynamodb", settings), _aws_name(url, "profiles_url")
         )
     raise _unknown("profiles_url", scheme, "sqlite, dynamodb")
 
@@ -153,7 +149,7 @@ def build_events(settings: Settings) -> EventStream:
     if scheme == "kinesis":
         from playback.kinesis_stream import KinesisEventStream
 
-        return KinesisEventStream(_aws_client("kinesis", settings), _aws_name(url, "events_url"))
+        return KinesisEventStream(aws_client("kinesis", settings), _aws_name(url, "events_url"))
     if scheme in ("redis", "rediss"):
         import redis
 
@@ -194,7 +190,7 @@ def build_queues(settings: Settings) -> QueueStore:
         from playback.dynamodb_queue import DynamoDBQueueStore
 
         return DynamoDBQueueStore(
-            _aws_client("dynamodb", settings), _aws_name(url, "queue_url"), ttl_s=ttl_s
+            aws_client("dynamodb", settings), _aws_name(url, "queue_url"), ttl_s=ttl_s
         )
     if scheme == "memory":
         from playback.memory_queue import MemoryQueueStore
@@ -246,66 +242,74 @@ class Online:
     skill: CustomSkill
     app: FastAPI
     skill_ids: frozenset[str] = frozenset()  # PHILOMATH_ALEXA_SKILL_ID, for the Lambda entry
+    security: ApiSecurity | None = None  # the API's authenticator, rate limiter, media key
+    telemetry: Telemetry = field(default_factory=Telemetry)  # metrics and traces
 
     def close(self) -> None:
         self.backends.close()
+        if self.security is not None:
+            self.security.close()
 
 
-def build_online(settings: Settings) -> Online:
-    """Build adapters, make sure their tables exist, and assemble router, use cases, skill."""
+def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Online:
+    """Build adapters, make sure their tables exist (``PHILOMATH_ENSURE_SCHEMA``), and assemble
+    router, use cases, skill. ``telemetry`` defaults to what the settings say; the request
+    path's ports are wrapped to time each call as its stage."""
     from listening import Listening
     from listening.device_queue import DevicePlayback
     from listening.events import EventRecorder
     from listening.player import MusicPlayer
+    from philomath.observability import build_telemetry, exposition_of, skill_metrics
+    from philomath.security import build_security
     from playback.spool import EventSpool
     from playback.stream_urls import StreamUrls
+    from playback.url_signing import UrlSigner
     from recommender.serving.router import Router, RouterConfig, parse_fallback_chain
     from skill.alexa import build_skill
     from skill.alexa.verification import parse_skill_ids
-    from skill.api.auth import TokenAuthenticator
     from skill.http_app import create_app
+    from telemetry.instrumented import timed
 
     backends = build_backends(settings)
-    backends.ensure_schema()
+    # Before any I/O: a secret that cannot be read, or a refused one, fails the start first.
+    security = build_security(settings, lambda: aws_client("secretsmanager", settings))
+    if settings.ensure_schema:  # off in AWS: a cold start must not create tables
+        backends.ensure_schema()
+    telemetry = telemetry or build_telemetry(settings)
+    catalog = timed(backends.catalog, "catalog", telemetry)
     router = Router(
-        backends.store,
-        backends.profiles,
-        backends.cache,
+        timed(backends.store, "store", telemetry),
+        timed(backends.profiles, "profiles", telemetry),
+        timed(backends.cache, "cache", telemetry),
         cache_ttl_s=settings.cache_ttl_s,
-        catalog=backends.catalog,  # candidates' facets; the artist path's tracks
+        catalog=catalog,  # candidates' facets; the artist path's tracks
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
+        telemetry=telemetry,
     )
-    parser = _parser(settings, backends.catalog.genres())
-    signer = _url_signer(settings)
+    parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
+    signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
     spool = EventSpool(settings.data_dir / "spool.db")  # events the stream could not take
-    player = MusicPlayer(backends.catalog, router, stream_urls)
+    player = MusicPlayer(catalog, router, stream_urls)
+    queues = timed(backends.queues, "queue", telemetry)
     listening = Listening(
-        player, DevicePlayback(player, backends.queues), EventRecorder(backends.events, spool)
+        player, DevicePlayback(player, queues), EventRecorder(backends.events, spool)
     )
-    skill = build_skill(listening, parser)
+    skill = build_skill(listening, parser, metrics=skill_metrics(telemetry))
     skill_ids = parse_skill_ids(settings.alexa_skill_id)
     app = create_app(
         listening,
         parser,
         skill,
-        authenticator=TokenAuthenticator(settings.api_token_map),
+        authenticator=security.authenticator,
+        rate_limiter=security.rate_limiter,
         media_signer=signer,
         health_checks=_health_checks(backends),
         verifier=_verifier(settings, skill_ids),
+        telemetry=telemetry,
+        metrics_exposition=exposition_of(telemetry),
     )
-    return Online(backends, router, listening, parser, skill, app, skill_ids)
-
-
-def _url_signer(settings: Settings) -> UrlSigner:
-    from playback.url_signing import UrlSigner
-
-    key = settings.media_signing_key
-    if key is None:
-        # Fine for one process (the demo); URLs stop verifying when it restarts.
-        logger.warning("PHILOMATH_MEDIA_SIGNING_KEY is unset: stream URLs use a random key")
-        return UrlSigner(secrets.token_bytes(32), ttl_s=settings.stream_url_ttl_s)
-    return UrlSigner(key.get_secret_value().encode(), ttl_s=settings.stream_url_ttl_s)
+    return Online(backends, router, listening, parser, skill, app, skill_ids, security, telemetry)
 
 
 def _verifier(settings: Settings, skill_ids: frozenset[str]) -> AlexaRequestVerifier | None:

@@ -22,15 +22,19 @@ from listening import Listening
 from nlu.request_parser import RequestParser
 from playback.url_signing import UrlSigner
 from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
-from skill.api.auth import TokenAuthenticator
+from skill.api.auth import ApiAuth, Authenticator, TokenAuthenticator
+from skill.api.depth_guard import JsonDepthGuard
 from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
 from skill.api.media import media_router
+from skill.api.observability import Exposition, metrics_router, request_observer
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
+from skill.api.rate_limit import RateLimiter
 from skill.api.recommendations import recommendations_router
 from skill.request_context import bound_request_id
+from telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +52,30 @@ def create_app(
     parser: RequestParser,
     skill: CustomSkill,
     *,
-    authenticator: TokenAuthenticator | None = None,
+    authenticator: Authenticator | None = None,
+    rate_limiter: RateLimiter | None = None,
     media_signer: UrlSigner | None = None,
     health_checks: Mapping[str, HealthCheck] | None = None,
     verifier: Verifier | None = None,
+    telemetry: Telemetry | None = None,
+    metrics_exposition: Exposition | None = None,
 ) -> FastAPI:
     """The app, on the ``listening`` use cases (the skill's too). ``authenticator`` knows
-    the API's bearer tokens (None: it refuses every one); ``media_signer`` serves ``/media``
+    the API's bearer tokens (None: it refuses every one), ``rate_limiter`` bounds each
+    listener's requests (None: unbounded); ``media_signer`` serves ``/media``
     (None: no local media); ``health_checks`` maps a name to a callable that raises when its
-    backend is unhealthy (``/ready``)."""
+    backend is unhealthy (``/ready``). ``telemetry`` times each request (the ``total``
+    stage) and ``metrics_exposition`` serves ``GET /metrics`` (None: no such route)."""
     app = FastAPI(
         title="Philomath",
         version="1.0.0",
         description="Music recommendations for voice assistants and their apps.",
     )
-    auth = authenticator or TokenAuthenticator({})
+    auth = ApiAuth(authenticator or TokenAuthenticator({}), rate_limiter)
     install_problem_handlers(app)
+    observe = request_observer(telemetry or Telemetry())
+    # Inside tag_request (added below, so outside this), before any route parses a body.
+    app.add_middleware(JsonDepthGuard)
 
     @app.middleware("http")
     async def tag_request(
@@ -72,7 +84,7 @@ def create_app(
         # A caller's id is kept (bounded) so logs join up across services; else a fresh one.
         incoming = request.headers.get(REQUEST_ID_HEADER, "")[:64] or None
         with bound_request_id(incoming) as bound:
-            response = await call_next(request)
+            response = await observe(request, call_next)
         response.headers[REQUEST_ID_HEADER] = bound
         return response
 
@@ -104,4 +116,6 @@ def create_app(
     app.include_router(events_router(listening, auth))
     if media_signer is not None:
         app.include_router(media_router(media_signer))
+    if metrics_exposition is not None:
+        app.include_router(metrics_router(metrics_exposition))
     return app

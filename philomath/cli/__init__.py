@@ -5,6 +5,7 @@
 - ``nlu``: ``nlu parse|evaluate|interaction-model``
 - ``online``: ``serve``, ``consume``, ``batch``
 - ``alexa``: ``say``, ``alexa``, ``dialog``, ``skill-package``
+- ``deploy``: ``schema ensure``, ``pipeline ingest|step|gate`` (what AWS deployment runs)
 
 Every command is a click command here, in the composition root; the packages below expose
 plain functions. ``context`` holds what they share: settings read once (a wrong setting is one
@@ -17,7 +18,7 @@ from typing import Any
 
 import click
 
-from philomath.cli import alexa, evaluation, nlu, offline, online
+from philomath.cli import alexa, deploy, evaluation, nlu, offline, online
 from philomath.cli.context import CliState, SettingsProblem
 from philomath.cli.offline import PIPELINE_STEPS
 
@@ -59,5 +60,8 @@ for command in (
     alexa.skill_package,
 ):
     main.add_command(command)
+main.add_command(deploy.schema)
+for command in (deploy.pipeline_ingest, deploy.pipeline_step, deploy.pipeline_gate):
+    offline.pipeline.add_command(command)
 
 __all__ = ["PIPELINE_STEPS", "main"]

@@ -58,9 +58,12 @@ def alexa(settings: Settings) -> None:
     """Read one Alexa request envelope (JSON) on stdin; write the response envelope on stdout."""
     from philomath.wiring import build_online
     from skill.alexa import InvalidEnvelope, handle_envelope
+    from skill.json_depth import JsonTooDeep, loads_bounded
 
     try:
-        envelope = json.load(sys.stdin)
+        envelope = loads_bounded(sys.stdin.read())
+    except JsonTooDeep as exc:
+        raise click.ClickException(f"not a valid Alexa request envelope: {exc}") from None
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"stdin is not JSON: {exc}") from exc
     online = build_online(settings)

@@ -15,9 +15,18 @@ from philomath.settings import Settings
 @click.option(
     "--workers", is_flag=True, help="Also run the feedback consumer and batch watcher as threads."
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Serving processes (metrics then in Prometheus multiprocess mode).",
+)
 @pass_settings
-def serve(settings: Settings, host: str | None, port: int | None, workers: bool) -> None:
-    """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations."""
+def serve(
+    settings: Settings, host: str | None, port: int | None, workers: bool, processes: int
+) -> None:
+    """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations,
+    GET /metrics."""
     import threading
 
     import uvicorn
@@ -27,6 +36,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: bool)
 
     host = host or settings.host
     port = port or settings.port
+    if processes > 1:
+        _serve_processes(settings, host, port, processes, workers)
+        return
     online = build_online(settings)
     stop = threading.Event()
     if workers:
@@ -57,18 +69,54 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: bool)
         online.close()
 
 
+def _serve_processes(
+    settings: Settings, host: str, port: int, processes: int, workers: bool
+) -> None:
+    """Several uvicorn workers, each building the app from the environment; their metrics
+    merge through PROMETHEUS_MULTIPROC_DIR, whichever worker a scrape reaches."""
+    import uvicorn
+
+    from philomath.observability import prepare_multiprocess_metrics
+
+    if workers:
+        raise click.UsageError(
+            "--workers runs in one process: beside --processes, run `philomath consume` and "
+            "`philomath batch --watch`"
+        )
+    folder = prepare_multiprocess_metrics(settings)
+    click.echo(
+        f"Philomath is serving on http://{host}:{port} with {processes} processes "
+        f"(metrics merged in {folder})",
+        err=True,
+    )
+    uvicorn.run(
+        "philomath.asgi:create_app",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+    )
+
+
 @click.command()
 @pass_settings
 def consume(settings: Settings) -> None:
-    """Apply play events from the stream to profiles until SIGINT or SIGTERM."""
+    """Apply play events from the stream to profiles until SIGINT or SIGTERM; metrics on
+    PHILOMATH_METRICS_PORT."""
+    from philomath.observability import build_telemetry, expose_role_metrics
     from philomath.roles import consume as consume_role
     from philomath.roles import stop_on_signals
     from philomath.wiring import build_backends
 
     backends = build_backends(settings)
     try:
-        backends.ensure_schema()
-        consume_role(backends, stop_on_signals())
+        if settings.ensure_schema:
+            backends.ensure_schema()
+        telemetry = build_telemetry(settings)
+        expose_role_metrics(settings, telemetry)
+        consume_role(backends, stop_on_signals(), telemetry.metrics)
     finally:
         backends.close()
 
@@ -78,17 +126,32 @@ def consume(settings: Settings) -> None:
 @click.option("--watch", is_flag=True, help="Keep running until SIGINT or SIGTERM.")
 @pass_settings
 def batch(settings: Settings, incremental: bool, watch: bool) -> None:
-    """Batch inference: lists for every listener into a new store snapshot."""
+    """Batch inference: lists for every listener into a new store snapshot. Metrics: on
+    PHILOMATH_METRICS_PORT with --watch, else into PHILOMATH_METRICS_TEXTFILE when set."""
+    from philomath.observability import (
+        build_telemetry,
+        expose_role_metrics,
+        write_metrics_textfile,
+    )
     from philomath.roles import batch as batch_role
     from philomath.roles import stop_on_signals
     from philomath.wiring import build_backends
 
     backends = build_backends(settings)
     try:
-        backends.ensure_schema()
+        if settings.ensure_schema:
+            backends.ensure_schema()
+        telemetry = build_telemetry(settings)
+        if watch:
+            expose_role_metrics(settings, telemetry)
         report = batch_role(
-            backends, settings, incremental=incremental, watch=stop_on_signals() if watch else None
+            backends,
+            settings,
+            incremental=incremental,
+            watch=stop_on_signals() if watch else None,
+            metrics=telemetry.metrics,
         )
+        write_metrics_textfile(settings, telemetry)
     finally:
         backends.close()
     echo_json(report)

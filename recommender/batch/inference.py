@@ -41,7 +41,12 @@ import numpy as np
 
 from playback.catalog import Track
 from recommender.batch.lists import ListBuilder, ListSettings
-from recommender.batch.promoted_model import ModelLists, load_promoted_model, promoted_ref
+from recommender.batch.promoted_model import (
+    ModelLists,
+    load_promoted_model,
+    promoted_ref,
+    promoted_trained_at,
+)
 from recommender.data.interactions import Interactions
 from recommender.errors import CacheUnavailable, RecommenderError
 from recommender.storage.cache import Cache, list_key
@@ -51,6 +56,7 @@ from recommender.storage.recommendations import (
     RecommendationStore,
     new_snapshot_id,
 )
+from telemetry import Metrics, NullMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -221,15 +227,18 @@ def run_batch(
     min_changed: int = 100,
     max_wait_s: float = 60.0,
     full_every_s: float = 24 * 3600.0,
+    metrics: Metrics | None = None,
 ) -> BatchReport:
     """The ``philomath batch`` role over the offline pipeline's outputs in ``work_dir``
     (``unified/`` tables, ``models/``). Runs ``mode`` once; with ``watch`` (an Event that
     stops it), keeps polling every ``poll_s``: an incremental run when ``min_changed``
     listeners are marked changed, or some have been for ``max_wait_s``; a full run when a new
-    model is promoted or ``full_every_s`` passed. Returns the last run's report."""
+    model is promoted or ``full_every_s`` passed. Returns the last run's report. Every run
+    that publishes, and the served model's training time, go to ``metrics`` (freshness)."""
     from recommender.data.etl import unified
 
     models_dir = work_dir / "models"
+    metrics = metrics or NullMetrics()
 
     def build() -> tuple[BatchInference, str]:
         plays = Interactions.from_unified(work_dir / "unified")
@@ -237,21 +246,28 @@ def run_batch(
         promoted = promoted_ref(models_dir)
         model = load_promoted_model(models_dir, plays)
         batch = BatchInference(model, plays, tracks, store, profiles, cache, settings)
+        trained_at = promoted_trained_at(models_dir)
+        if trained_at is not None:
+            metrics.model_trained(trained_at)
         return batch, promoted
 
+    def published(report: BatchReport) -> BatchReport:
+        metrics.batch_published(report.mode, report.seconds, time.time())
+        return report
+
     batch, promoted = build()
-    report = batch.run_full() if mode == "full" else batch.run_incremental()
+    report = published(batch.run_full() if mode == "full" else batch.run_incremental())
     last_full = last_incremental = time.monotonic()
     while watch is not None and not watch.wait(poll_s):
         try:
             now = time.monotonic()
             if promoted_ref(models_dir) != promoted or now - last_full >= full_every_s:
                 batch, promoted = build()
-                report, last_full = batch.run_full(), now
+                report, last_full = published(batch.run_full()), now
                 continue
             marks = profiles.changed_users(min_changed)
             if len(marks) >= min_changed or (marks and now - last_incremental >= max_wait_s):
-                report, last_incremental = batch.run_incremental(), now
+                report, last_incremental = published(batch.run_incremental()), now
         except RecommenderError:
             logger.error("batch run failed; retrying at the next poll", exc_info=True)
     return report

@@ -111,6 +111,13 @@ def promoted_ref(models_dir: Path) -> str:
     return ModelRegistry(models_dir).promoted_ref() or DEFAULT_MODEL
 
 
+def promoted_trained_at(models_dir: Path) -> float | None:
+    """When the promoted model was registered, right after its training (epoch seconds);
+    None when nothing is promoted (the popularity model is fitted at load)."""
+    manifest = ModelRegistry(models_dir).promoted()
+    return manifest.created_at.timestamp() if manifest is not None else None
+
+
 def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLists:
     """The promoted model, loaded and wrapped for batch inference."""
     user_items = user_items_matrix(interactions)

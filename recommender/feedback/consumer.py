@@ -13,22 +13,28 @@ re-reads the page from the old checkpoint, and ``apply_events`` skips what was a
 counts come out the same as if every event had been applied once. A failing backend stops
 the pass before the checkpoint moves; ``run`` retries it with backoff, so an outage delays
 feedback and loses none.
+
+Each pass reports to ``metrics`` (``telemetry.Metrics``): the lag (how old the last event it
+read is; 0 when there was nothing to read) and the kinds of the events it applied, from which
+skip and completion rates follow.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
-from playback.events import EventStream, PlaybackEvent
+from playback.events import EventStream, PlaybackEvent, StreamRecord
 from recommender.errors import CacheUnavailable, ProfileStoreUnavailable
 from recommender.feedback.profile_update import fold_events
 from recommender.storage.cache import Cache, profile_key
 from recommender.storage.profiles import ProfileChange, ProfileStore, UserProfile
+from telemetry import Metrics, NullMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,14 @@ class ConsumedPage:
     position: str | None  # the checkpoint after this page
 
 
+@dataclass(frozen=True, slots=True)
+class AppliedRecords:
+    applied: int
+    duplicates: int
+    users: tuple[str, ...]  # listeners whose profile changed
+    failed_users: frozenset[str]  # listeners not applied (``partial`` only): retry them
+
+
 class FeedbackConsumer:
     """Applies the stream's events to profiles; see the module docstring."""
 
@@ -58,7 +72,11 @@ class FeedbackConsumer:
         name: str = CONSUMER_NAME,
         page_size: int = 500,
         on_changed: Callable[[Sequence[str]], None] | None = None,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._metrics = metrics or NullMetrics()
+        self._clock = clock
         self._stream = stream
         self._profiles = profiles
         self._catalog = catalog
@@ -72,25 +90,49 @@ class FeedbackConsumer:
         after = self._profiles.get_checkpoint(self._name)
         records = self._stream.read(after, limit=self._page_size)
         if not records:
+            self._metrics.consumer_pass(0.0, (), self._clock())  # caught up
             return ConsumedPage(0, 0, 0, (), after)
+        page = self.apply_records(records)
+        position = records[-1].position
+        self._profiles.put_checkpoint(self._name, position)
+        if page.users and self._on_changed is not None:
+            self._on_changed(page.users)
+        return ConsumedPage(len(records), page.applied, page.duplicates, page.users, position)
+
+    def apply_records(
+        self, records: Sequence[StreamRecord], *, partial: bool = False
+    ) -> AppliedRecords:
+        """Apply records already read (by ``run_once``, or handed over by a Lambda event
+        source), per listener. A backend error is raised, unless ``partial``: then a
+        listener whose profile store write failed is reported in ``failed_users`` and the
+        others are still applied (a failing catalog read fails them all, raised)."""
         tracks = self._catalog.get_tracks(sorted({r.event.track_id for r in records}))
         by_user: dict[str, list[PlaybackEvent]] = {}
         for record in records:
             by_user.setdefault(record.event.user_id, []).append(record.event)
         applied = duplicates = 0
         changed: list[str] = []
+        failed: list[str] = []
+        kinds: list[str] = []  # of the events applied now
         for user_id, events in by_user.items():
-            new = self._apply(user_id, events, tracks)
+            try:
+                new = self._apply(user_id, events, tracks)
+            except ProfileStoreUnavailable:
+                if not partial:
+                    raise
+                logger.error("feedback for one listener failed", exc_info=True)
+                failed.append(user_id)
+                continue
             applied += len(new)
             duplicates += len(events) - len(new)
+            kind_of = {event.event_id: event.kind for event in events}
+            kinds += [kind_of[event_id] for event_id in new]
             if new:
                 changed.append(user_id)
                 self._invalidate(user_id)
-        position = records[-1].position
-        self._profiles.put_checkpoint(self._name, position)
-        if changed and self._on_changed is not None:
-            self._on_changed(changed)
-        return ConsumedPage(len(records), applied, duplicates, tuple(changed), position)
+        now = self._clock()
+        self._metrics.consumer_pass(now - records[-1].event.occurred_at.timestamp(), kinds, now)
+        return AppliedRecords(applied, duplicates, tuple(changed), frozenset(failed))
 
     def run(
         self,
@@ -152,9 +194,16 @@ def run_consumer(
     on_changed: Callable[[Sequence[str]], None] | None = None,
     page_size: int = 500,
     idle_s: float = 1.0,
+    metrics: Metrics | None = None,
 ) -> None:
     """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
     The caller builds the ports and makes sure their schemas exist."""
     FeedbackConsumer(
-        stream, profiles, catalog, cache, page_size=page_size, on_changed=on_changed
+        stream,
+        profiles,
+        catalog,
+        cache,
+        page_size=page_size,
+        on_changed=on_changed,
+        metrics=metrics,
     ).run(stop or threading.Event(), idle_s=idle_s)

@@ -130,6 +130,7 @@ def run_pipeline(
     seed: int = 0,
     candidates: tuple[Candidate, ...] = CANDIDATES,
     etl_engine: EngineName = "duckdb",
+    halt_after: str | None = None,
 ) -> PipelineReport:
     """Run the steps that are not done yet; see the module docstring.
 
@@ -137,13 +138,15 @@ def run_pipeline(
     pointing the pipeline elsewhere reruns the steps that write there. ``etl_engine`` runs
     the ETL on DuckDB or a local Spark session (same outputs, so not a reason to rerun).
     Raises ``DataError`` when the feeds fail their quality checks, ``ValueError`` for an
-    unknown ``from_step``.
+    unknown ``from_step``; ``PipelineHalted`` (with that step's outputs) once ``halt_after``
+    is done, which is how Step Functions runs one step per task.
     """
-    if from_step is not None and from_step not in STEPS:
-        raise ValueError(f"unknown step {from_step!r}; steps: {', '.join(STEPS)}")
+    for step in (from_step, halt_after):
+        if step is not None and step not in STEPS:
+            raise ValueError(f"unknown step {step!r}; steps: {', '.join(STEPS)}")
     rerun = set(STEPS if force else STEPS[STEPS.index(from_step) :] if from_step else ())
     state = PipelineState(work_dir / STATE_FILE)
-    runner = StepRunner(state, rerun, progress)
+    runner = StepRunner(state, rerun, progress, halt_after)
     unified_dir = work_dir / "unified"
     models_dir = work_dir / "models"
 

@@ -88,14 +88,32 @@ class PipelineState:
         tmp.replace(self.path)
 
 
+class PipelineHalted(Exception):  # noqa: N818 - a stop asked for, not an error
+    """Raised by ``StepRunner`` once its ``halt_after`` step is done: one step per process,
+    as Step Functions runs them; ``outputs`` are that step's."""
+
+    def __init__(self, step: str, outputs: dict[str, Any]) -> None:
+        super().__init__(f"pipeline halted after {step}")
+        self.step = step
+        self.outputs = outputs
+
+
 class StepRunner:
     """Runs a step unless its record matches and ``still_there`` confirms its outputs;
-    records it when it finishes. Steps named in ``rerun`` always run."""
+    records it when it finishes. Steps named in ``rerun`` always run; ``halt_after`` raises
+    ``PipelineHalted`` once that step is done (run or skipped)."""
 
-    def __init__(self, state: PipelineState, rerun: set[str], progress: bool) -> None:
+    def __init__(
+        self,
+        state: PipelineState,
+        rerun: set[str],
+        progress: bool,
+        halt_after: str | None = None,
+    ) -> None:
         self.state = state
         self.rerun = rerun
         self.progress = progress
+        self.halt_after = halt_after
         self.timings: dict[str, float] = {}
         self.skipped: list[str] = []
 
@@ -111,7 +129,7 @@ class StepRunner:
         if done is not None and _holds(done, still_there):
             self.skipped.append(name)
             self._say(f"pipeline: {name} skipped (inputs unchanged since {done.finished_at:%c})")
-            return done.outputs
+            return self._halt_or(name, done.outputs)
         self._say(f"pipeline: {name}...")
         started = time.perf_counter()
         outputs = work()
@@ -119,7 +137,12 @@ class StepRunner:
         record = self.state.mark_done(name, inputs, seconds, outputs)
         self.timings[name] = record.seconds
         self._say(f"pipeline: {name} done in {seconds:.1f}s")
-        return record.outputs
+        return self._halt_or(name, record.outputs)
+
+    def _halt_or(self, name: str, outputs: dict[str, Any]) -> dict[str, Any]:
+        if name == self.halt_after:
+            raise PipelineHalted(name, outputs)
+        return outputs
 
     def _say(self, message: str) -> None:
         if self.progress:

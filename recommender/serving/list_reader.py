@@ -9,7 +9,8 @@ Each read tries the cache, then the backing store, and fills the cache. Protecti
 - Misses are cached too (an empty value, ``miss_ttl_s``): a listener without a list for a
   context does not send every request to the store.
 - Outages: a failing cache is skipped for ``retry_after_s`` (a breaker) and counts as a miss;
-  a failing store answers None. Either makes the read ``degraded``; neither raises.
+  a failing store answers None. Either makes the read degraded, and every read answers the
+  causes (``cache``, ``store``, ``profiles``; empty when none failed); neither raises.
 - Charts read from the store are also kept in memory, for when the store is down.
 """
 
@@ -32,11 +33,17 @@ from recommender.storage.recommendations import (
     RecommendationList,
     RecommendationReader,
 )
+from telemetry import Metrics, NullMetrics
 
 logger = logging.getLogger(__name__)
 
 _MISSING = b""  # cached for a key the store has no value for
 _POLL_S = 0.01
+
+# Why a read (and so an answer) is degraded: the backends that failed on the way.
+Causes = frozenset[str]
+_CACHE_DOWN: Causes = frozenset({"cache"})
+_FINE: Causes = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +73,10 @@ class ListReader:
         settings: CacheSettings | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._metrics = metrics or NullMetrics()  # cache hit ratio
         self._profiles = profiles
         self._cache = cache
         self._settings = settings or CacheSettings()
@@ -80,21 +89,21 @@ class ListReader:
 
     def read_list(
         self, snapshot: str, user_id: str, context: str
-    ) -> tuple[RecommendationList | None, bool]:
-        """The list and whether the read was degraded (a backend failed on the way)."""
-        degraded = False
+    ) -> tuple[RecommendationList | None, Causes]:
+        """The list and why the read was degraded (the backends that failed on the way)."""
+        store_down = False
 
         def load() -> bytes | None:
-            nonlocal degraded
+            nonlocal store_down
             if not self._store_breaker.allow():
-                degraded = True
+                store_down = True
                 return None
             try:
                 stored = self._store.get_list(user_id, context, snapshot=snapshot)
             except StoreUnavailable:
                 logger.warning("recommendation store unavailable")
                 self._store_breaker.failed()
-                degraded = True
+                store_down = True
                 return None
             self._store_breaker.succeeded()
             return _MISSING if stored is None else encode_list(stored)
@@ -108,22 +117,22 @@ class ListReader:
             found = decode_list(raw) if raw else None
         if found is not None and user_id == POPULAR_USER:
             self._charts[context] = found
-        return found, degraded or cache_degraded
+        return found, _causes(cache_degraded, "store" if store_down else None)
 
-    def read_profile(self, user_id: str) -> tuple[UserProfile | None, bool]:
-        degraded = False
+    def read_profile(self, user_id: str) -> tuple[UserProfile | None, Causes]:
+        profiles_down = False
 
         def load() -> bytes | None:
-            nonlocal degraded
+            nonlocal profiles_down
             if not self._profile_breaker.allow():
-                degraded = True
+                profiles_down = True
                 return None
             try:
                 profile = self._profiles.get(user_id)
             except ProfileStoreUnavailable:
                 logger.warning("profile store unavailable; treating the listener as new")
                 self._profile_breaker.failed()
-                degraded = True
+                profiles_down = True
                 return None
             self._profile_breaker.succeeded()
             return _MISSING if profile is None else dump_profile(profile).encode()
@@ -134,7 +143,7 @@ class ListReader:
         if raw and profile is None:  # garbage in the cache: drop it and read the store
             self._cache_call(lambda: self._cache.delete(key))
             profile = _decode_profile(load())
-        return profile, degraded or cache_degraded
+        return profile, _causes(cache_degraded, "profiles" if profiles_down else None)
 
     def last_chart(self, context: str) -> RecommendationList | None:
         """The last chart of ``context`` read from the store, for when it is down."""
@@ -148,6 +157,7 @@ class ListReader:
         """(cached or loaded value, cache degraded). ``load`` answers None when the store
         failed: nothing is cached then."""
         cached, degraded = self._cache_get(key)
+        self._metrics.cache_lookup(hit=cached is not None)
         if cached is not None:
             return cached, degraded
         with self._lock:
@@ -214,6 +224,11 @@ class ListReader:
             self._cache_breaker.failed()
             return True
         return answer is None or bool(answer)
+
+
+def _causes(cache_down: bool, backend: str | None) -> Causes:
+    causes = _CACHE_DOWN if cache_down else _FINE
+    return causes | {backend} if backend else causes
 
 
 def _decode_profile(raw: bytes | None) -> UserProfile | None:

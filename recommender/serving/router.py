@@ -18,8 +18,11 @@ the skill can speak.
 Reads go through ``ListReader`` (cache, then store; stampede-safe). Which snapshot to read is
 refreshed from the store every ``snapshot_refresh_s``. No backend outage raises: Redis down
 means store reads, the store down means the in-memory charts, the profile store down means
-a new listener, the catalog down means filtering by id only; the answer is then ``degraded``.
-See ``ranking`` for the filter and rank rules.
+a new listener, the catalog down means filtering by id only; the answer is then ``degraded``,
+and ``causes`` says why (``cache``, ``store``, ``profiles``, ``catalog``, ``snapshot``: the
+snapshot pointer could not be read, ``memory``: the in-memory charts answered, ``empty``:
+nothing at all). Each answer is the ``route`` stage of ``telemetry``, and a degraded one is
+counted by cause. See ``ranking`` for the filter and rank rules.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from recommender.errors import StoreUnavailable
 from recommender.serving import ranking
 from recommender.serving.breaker import Breaker
 from recommender.serving.facets import FacetCache, FacetMap, Facets
-from recommender.serving.list_reader import CacheSettings, ListReader
+from recommender.serving.list_reader import CacheSettings, Causes, ListReader
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
 from recommender.storage.cache import Cache
@@ -52,6 +55,7 @@ from recommender.storage.recommendations import (
     context_key,
     region_context,
 )
+from telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +111,7 @@ class Recommendation:
     model_version: str
     degraded: bool = False
     steps: tuple[str, ...] = ()  # the steps that contributed tracks, in order
+    causes: Causes = frozenset()  # why it is degraded (see the module docstring)
 
 
 @dataclass
@@ -130,13 +135,17 @@ class Router:
         catalog: TrackCatalog | None = None,
         config: RouterConfig | None = None,
         clock: Callable[[], float] = time.time,
+        telemetry: Telemetry | None = None,
     ) -> None:
         config = config or RouterConfig()
+        self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
         self._config = config
         self._store = store
-        self._reader = ListReader(store, profiles, cache, config.cache)
+        self._reader = ListReader(
+            store, profiles, cache, config.cache, metrics=self._telemetry.metrics
+        )
         self._catalog = catalog
         self._facets = FacetCache(catalog) if catalog is not None else None
         self._clock = clock
@@ -146,36 +155,50 @@ class Router:
         self._store_breaker = Breaker(config.cache.retry_after_s)
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
-        profile, degraded = self._reader.read_profile(request.user_id)
+        with self._telemetry.stage("route"):
+            answer = self._recommend(request)
+        if answer.degraded:
+            self._telemetry.metrics.degraded_answer(answer.causes)
+        return answer
+
+    def _recommend(self, request: RecommendationRequest) -> Recommendation:
+        profile, causes = self._reader.read_profile(request.user_id)
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
-            return self._artist_path(request, request.named, profile, session, degraded)
+            return self._artist_path(request, request.named, profile, session, causes)
         known = (
             profile is not None and profile.play_count >= self._config.min_plays_for_personalized
         )
         first: Step = "popular" if request.popular else ("personalized" if known else "cold_start")
         chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
         snapshot, stale = self._current_snapshot()
-        degraded |= stale
+        if stale:
+            causes |= {"snapshot"}
         picked: list[Ranked] = []
         used: list[tuple[Step, _Step]] = []
         for step in chain:
             found, failed = self._run_step(step, request, profile, session, snapshot, picked)
-            degraded |= failed
+            causes |= failed
             if found is not None and found.ranked:
                 used.append((step, found))
                 picked += found.ranked
-                degraded |= step == "memory"  # only there because the store failed
+                if step == "memory":  # only there because the store failed
+                    causes |= {"memory"}
             if len(picked) >= request.n:
                 break
         if not used:
-            return Recommendation((), "fallback", "nothing to recommend yet", "none", True)
+            causes |= {"empty"}
+            return Recommendation(
+                (), "fallback", "nothing to recommend yet", "none", True, causes=causes
+            )
         step, head = used[0]
         track_ids = tuple(r.track_id for r in picked[: request.n])
         path: Path = "fallback" if step == "memory" else step
         reason = self._reason(step, request, head, profile)
         steps = tuple(s for s, _ in used)
-        return Recommendation(track_ids, path, reason, head.model_version, degraded, steps)
+        return Recommendation(
+            track_ids, path, reason, head.model_version, bool(causes), steps, causes
+        )
 
     def refresh_snapshot(self) -> str:
         """Read which snapshot is current now instead of at the next refresh (a batch run in
@@ -200,7 +223,7 @@ class Router:
         named: Named,
         profile: UserProfile | None,
         session: Session,
-        degraded: bool,
+        causes: Causes,
     ) -> Recommendation:
         """The named artist's tracks, ranked; see the module docstring."""
         if self._catalog is None:
@@ -209,7 +232,10 @@ class Router:
             tracks = named_tracks(self._catalog, named, max(ARTIST_TRACKS, request.n))
         except CatalogUnavailable:
             logger.warning("catalog unavailable; the artist path has no candidates")
-            return Recommendation((), "artist", "the catalog is unavailable", ARTIST_RANKING, True)
+            return Recommendation(
+                (), "artist", "the catalog is unavailable", ARTIST_RANKING, True,
+                causes=causes | {"catalog"},
+            )  # fmt: skip
         candidates = ranking.base_scores([t.track_id for t in tracks], "artist")
         facets: FacetMap = {t.track_id: Facets.of(t) for t in tracks}
         asked = frozenset(
@@ -222,11 +248,16 @@ class Router:
             wanted = ranking.Request(exclude=request.exclude, asked=everything)
             ranked = self._rank_named(candidates, facets, profile, session, wanted, request.n)
         if not ranked:
-            return Recommendation((), "artist", "nothing by them to play", ARTIST_RANKING, degraded)
+            return Recommendation(
+                (), "artist", "nothing by them to play", ARTIST_RANKING, bool(causes),
+                causes=causes,
+            )  # fmt: skip
         top = ranked[0]
         reason = ranking.artist_reason(top.track_id in asked, facets.get(top.track_id), profile)
         track_ids = tuple(r.track_id for r in ranked)
-        return Recommendation(track_ids, "artist", reason, ARTIST_RANKING, degraded, ("artist",))
+        return Recommendation(
+            track_ids, "artist", reason, ARTIST_RANKING, bool(causes), ("artist",), causes
+        )
 
     def _rank_named(
         self,
@@ -256,7 +287,7 @@ class Router:
         session: Session,
         snapshot: str,
         picked: Sequence[Ranked],
-    ) -> tuple[_Step | None, bool]:
+    ) -> tuple[_Step | None, Causes]:
         wanted = ranking.Request(
             request.mood, request.genre, request.exclude | {r.track_id for r in picked}
         )
@@ -268,7 +299,7 @@ class Router:
             if chart is None:  # any chart beats silence, even one of another context
                 chart = self._reader.last_chart("all")
                 wanted = ranking.Request(exclude=wanted.exclude)
-            lists, degraded, narrowed = ([chart] if chart else []), False, False
+            lists, degraded, narrowed = ([chart] if chart else []), frozenset(), False
         else:
             chart, degraded = self._reader.read_list(snapshot, POPULAR_USER, request.context)
             lists, narrowed = ([chart] if chart else []), False
@@ -280,7 +311,8 @@ class Router:
             return None, degraded
         facets = self._lookup([c.track_id for c in candidates])
         if facets is None:
-            degraded |= self._facets is not None
+            if self._facets is not None:
+                degraded |= {"catalog"}
             if narrowed:  # an overall list cannot be narrowed to the context without facets
                 return None, degraded
         ranked = ranking.rank(
@@ -299,7 +331,7 @@ class Router:
 
     def _personal_lists(
         self, request: RecommendationRequest, snapshot: str
-    ) -> tuple[list[RecommendationList], bool, bool]:
+    ) -> tuple[list[RecommendationList], Causes, bool]:
         """(the listener's list for the context or else their overall one, then their new
         tracks; degraded; whether the overall list stands in for the context)."""
         own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
@@ -311,7 +343,7 @@ class Router:
         if own is None:
             return [], degraded, False
         new, failed = self._reader.read_list(snapshot, request.user_id, NEW_TRACKS_CONTEXT)
-        return ([own, new] if new else [own]), degraded or failed, narrowed
+        return ([own, new] if new else [own]), degraded | failed, narrowed
 
     def _candidates(self, step: Step, lists: Sequence[RecommendationList]) -> list[Candidate]:
         if not lists:
@@ -323,10 +355,10 @@ class Router:
             main = ranking.interleave(main, new, self._config.new_track_slots)
         return main
 
-    def _cohort(self, profile: UserProfile, snapshot: str) -> tuple[frozenset[str], bool]:
+    def _cohort(self, profile: UserProfile, snapshot: str) -> tuple[frozenset[str], Causes]:
         """Tracks popular in the listener's region and age group (their demographics)."""
         tracks: set[str] = set()
-        degraded = False
+        degraded: Causes = frozenset()
         for context in cohort_contexts(profile):
             chart, failed = self._reader.read_list(snapshot, POPULAR_USER, context)
             degraded |= failed

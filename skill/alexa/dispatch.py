@@ -31,6 +31,7 @@ from skill.alexa.intent_handlers import INTENT_HANDLERS
 from skill.alexa.interceptors import LogRequest, LogResponse, RecordMetrics, StartTimer
 from skill.alexa.listener_state import LoadListenerState, SaveListenerState
 from skill.alexa.metrics import LogSkillMetrics, SkillMetrics
+from skill.json_depth import JsonTooDeep, check_depth
 from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,10 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     """Dispatch one Alexa request envelope; the response envelope as a JSON-ready dict.
 
     Raises ``InvalidEnvelope`` when ``envelope`` is not a request envelope the SDK can read
-    (not an object, no ``request.type``, an unknown request type, no user id, or a NaN or
-    infinite number anywhere: not JSON, yet Python's parsers accept ``-Infinity``, and an
-    answer echoing it, session attributes say, could not be written back). Errors inside
+    (not an object, nested deeper than ``MAX_JSON_DEPTH``, no ``request.type``, an unknown
+    request type, no user id, or a NaN or infinite number anywhere: not JSON, yet Python's
+    parsers accept ``-Infinity``, and an answer echoing it, session attributes say, could not
+    be written back). Errors inside
     handlers never escape: the catch-all handler answers them.
     """
     _check_shape(envelope)
@@ -98,6 +100,10 @@ def _check_shape(envelope: object) -> None:
     """The parts every handler relies on, checked before the SDK sees the envelope."""
     if not isinstance(envelope, dict):
         raise InvalidEnvelope("the request envelope must be a JSON object")
+    try:  # before anything recurses into it (the serializer does, once per level)
+        check_depth(envelope)
+    except JsonTooDeep as exc:
+        raise InvalidEnvelope(f"the request envelope is {exc}") from None
     request = _object(envelope.get("request"))
     if not isinstance(request.get("type"), str):
         raise InvalidEnvelope("the request envelope has no request.type")

@@ -1,9 +1,12 @@
-"""Per-request skill metrics: a port and two adapters.
+"""Per-request skill metrics: a port and three adapters.
 
 ``LogSkillMetrics`` writes one log line per request in CloudWatch's Embedded Metric Format
 (the ``_aws`` key at the top of the JSON line, which ``philomath.logging_config`` keeps):
 CloudWatch turns those lines into metrics in Lambda with no agent and no API call on the
-request path. ``MemorySkillMetrics`` counts in process, for tests and local runs.
+request path. ``TelemetrySkillMetrics`` records into ``telemetry.Metrics`` (Prometheus on a
+server). Both use one vocabulary (``telemetry.names``): the EMF metric and dimension names
+are the Prometheus metric and label names. ``MemorySkillMetrics`` counts in process, for
+tests and local runs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import threading
 import time
 from collections import Counter
 from typing import Protocol
+
+from telemetry import Metrics
+from telemetry.names import SKILL_DURATION, SKILL_REQUESTS
 
 NAMESPACE = "Philomath/Skill"
 
@@ -41,6 +47,18 @@ class MemorySkillMetrics:
             self.max_seconds = max(self.max_seconds, seconds)
 
 
+class TelemetrySkillMetrics:
+    """``SkillMetrics`` into ``telemetry.Metrics`` (``philomath_skill_*``)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def observe(
+        self, request_type: str, intent: str | None, seconds: float, *, failed: bool
+    ) -> None:
+        self._metrics.skill_request(request_type, intent, seconds, failed=failed)
+
+
 class LogSkillMetrics:
     """CloudWatch EMF lines on the ``philomath.metrics`` logger."""
 
@@ -56,11 +74,13 @@ class LogSkillMetrics:
             "CloudWatchMetrics": [
                 {
                     "Namespace": self._namespace,
-                    "Dimensions": [["RequestType"], ["RequestType", "Intent"]],
+                    "Dimensions": [
+                        ["request_type", "outcome"],
+                        ["request_type", "intent", "outcome"],
+                    ],
                     "Metrics": [
-                        {"Name": "Requests", "Unit": "Count"},
-                        {"Name": "Errors", "Unit": "Count"},
-                        {"Name": "Latency", "Unit": "Milliseconds"},
+                        {"Name": SKILL_REQUESTS, "Unit": "Count"},
+                        {"Name": SKILL_DURATION, "Unit": "Seconds"},
                     ],
                 }
             ],
@@ -69,10 +89,10 @@ class LogSkillMetrics:
             "skill request metrics",
             extra={
                 "_aws": emf,
-                "RequestType": request_type,
-                "Intent": intent or "-",
-                "Requests": 1,
-                "Errors": int(failed),
-                "Latency": round(seconds * 1000, 3),
+                "request_type": request_type,
+                "intent": intent or "-",
+                "outcome": "failed" if failed else "ok",
+                SKILL_REQUESTS: 1,
+                SKILL_DURATION: round(seconds, 6),
             },
         )

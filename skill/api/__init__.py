@@ -3,7 +3,10 @@
 Small modules, one per resource: ``recommendations`` (recommendations, playlists), ``play``
 (text to a play answer that starts a device queue), ``devices`` (next, the queue),
 ``events`` (event batches, likes, dislikes), ``health``, ``media``;
-``auth`` (bearer tokens) and ``problems`` (the one error model) serve them all.
+``auth`` (the authenticator port, static tokens, scopes; ``jwt_auth`` and ``jwks`` for JWTs),
+``rate_limit`` (per-listener token buckets; ``redis_rate_limit`` shares them), ``depth_guard``
+(over-nested bodies refused before parsing) and ``problems`` (the one error model) serve them
+all.
 """
 
 from skill.api.auth import TokenAuthenticator

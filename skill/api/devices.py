@@ -14,7 +14,7 @@ from fastapi import Path as PathParam
 from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
-from skill.api.auth import Credentials, TokenAuthenticator
+from skill.api.auth import PLAY, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import DeviceAnswerOut, QueueOut
@@ -25,12 +25,14 @@ DeviceId = Annotated[
 ]
 
 
-def devices_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
+def devices_router(listening: Listening, auth: ApiAuth) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}/devices/{device_id}", tags=["devices"])
     playback = listening.playback
 
     @router.post(
-        "/next", response_model=DeviceAnswerOut, responses=problem_responses(401, 403, 422)
+        "/next",
+        response_model=DeviceAnswerOut,
+        responses=problem_responses(401, 403, 422, 429, 503),
     )
     def next_track(
         user_id: UserId, device_id: DeviceId, credentials: Credentials
@@ -39,7 +41,7 @@ def devices_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
         it runs out; a fresh pick when there is no queue). Records a ``skipped`` event for
         the track that was playing: do not upload one too. When nothing is left, ``track``
         is null and ``speech`` says so."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, PLAY)
         state = playback.state(listener, device_id)
         queue = state.queue
         if queue is not None and queue.current is not None:
@@ -54,11 +56,13 @@ def devices_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
         return DeviceAnswerOut.of(answer, device_id)
 
     @router.get(
-        "/queue", response_model=QueueOut, responses=problem_responses(401, 403, 404, 422, 503)
+        "/queue",
+        response_model=QueueOut,
+        responses=problem_responses(401, 403, 404, 422, 429, 503),
     )
     def queue(user_id: UserId, device_id: DeviceId, credentials: Credentials) -> QueueOut:
         """The track the device plays and those queued after it, in play order."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, PLAY)
         state = playback.state(listener, device_id)
         current = state.queue
         if state.unavailable:

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
-from skill.api.auth import Credentials, TokenAuthenticator
+from skill.api.auth import EVENTS, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import EventBatchIn, EventBatchOut, EventIn, FeedbackOut
@@ -37,26 +37,26 @@ def _event(listener: str, event: EventIn) -> PlaybackEvent:
     )
 
 
-def events_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
+def events_router(listening: Listening, auth: ApiAuth) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}", tags=["events"])
 
     @router.post(
         "/events",
         status_code=202,
         response_model=EventBatchOut,
-        responses=problem_responses(400, 401, 403, 422),
+        responses=problem_responses(400, 401, 403, 422, 429, 503),
     )
     def ingest(user_id: UserId, body: EventBatchIn, credentials: Credentials) -> EventBatchOut:
         """Up to 500 events, in order. Delivery is at least once: give each an
         ``event_id`` so a retried upload is deduplicated downstream."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, EVENTS)
         published = listening.events.record_all([_event(listener, e) for e in body.events])
         return EventBatchOut(accepted=len(body.events), published=published)
 
     def feedback(
         user_id: str, track_id: str, credentials: Credentials, rating: Literal["like", "dislike"]
     ) -> FeedbackOut:
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, EVENTS)
         try:
             known = listening.player.track(track_id) is not None
         except PlaybackError as exc:
@@ -69,7 +69,7 @@ def events_router(listening: Listening, auth: TokenAuthenticator) -> APIRouter:
             track_id=track_id, rating=rating, published=listening.events.record(event)
         )
 
-    feedback_responses = problem_responses(401, 403, 404, 422, 503)
+    feedback_responses = problem_responses(401, 403, 404, 422, 429, 503)
 
     @router.post(
         "/tracks/{track_id}/like",

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from listening import Listening
 from nlu.request_parser import RequestParser
-from skill.api.auth import Credentials, TokenAuthenticator
+from skill.api.auth import PLAY, ApiAuth, Credentials
 from skill.api.problems import problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import ParsedOut, PlayAnswerOut, PlayTextIn
@@ -18,17 +18,19 @@ from skill.api.schemas import ParsedOut, PlayAnswerOut, PlayTextIn
 NOT_A_PLAY_REQUEST = "That doesn't sound like a request for music."
 
 
-def play_router(listening: Listening, parser: RequestParser, auth: TokenAuthenticator) -> APIRouter:
+def play_router(listening: Listening, parser: RequestParser, auth: ApiAuth) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}", tags=["play"])
 
     @router.post(
-        "/play", response_model=PlayAnswerOut, responses=problem_responses(400, 401, 403, 422)
+        "/play",
+        response_model=PlayAnswerOut,
+        responses=problem_responses(400, 401, 403, 422, 429, 503),
     )
     def play(user_id: UserId, body: PlayTextIn, credentials: Credentials) -> PlayAnswerOut:
         """Parse ``text``, pick the track to play and queue more like it on the device.
         Other intents (pause, next...) come back parsed, with no track: the app carries them
         out itself (``/devices/{device_id}/next`` for next)."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, PLAY)
         parsed = parser.parse(body.text)
         parsed_out = ParsedOut(
             intent=parsed.intent,

@@ -2,8 +2,10 @@
 
 Every error a client sees, from any route, is a ``Problem`` body without internals: 400 for
 Alexa bodies that are not envelopes or fail verification, 401 without a valid bearer token,
-403 for another listener's data, 404, 413, 422 for invalid parameters or bodies, 503 when a
-backend is down or something unexpected failed (the traceback goes to the log only).
+403 for another listener's data or a token without the route's scope, 404, 413, 422 for
+invalid parameters or bodies, 429 (with ``Retry-After``) over a client's rate, 503 when a
+backend is down or something unexpected failed (the traceback goes to the log only). Bodies
+nested too deeply get a 400 before any route parses them.
 """
 
 from __future__ import annotations
@@ -64,15 +66,25 @@ def problem(
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problems a route may answer with."""
     described = {
-        400: "The body is not JSON", 401: "Missing or invalid bearer token",
-        403: "Another listener's data", 404: "Not found", 413: "Body too large",
-        422: "Invalid parameters or body", 503: "A backend is unavailable",
+        400: "The body is not JSON, or nests too deeply",
+        401: "Missing, invalid or expired bearer token",
+        403: "Another listener's data, or the token lacks the route's scope",
+        404: "Not found", 413: "Body too large", 422: "Invalid parameters or body",
+        429: "Too many requests: retry after Retry-After seconds",
+        503: "A backend is unavailable",
     }  # fmt: skip
+    retry_after = {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
     return {
         status: {
             "description": described[status],
             "model": Problem,
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": retry_after} if status == 429 else {}),
         }
         for status in statuses
     }

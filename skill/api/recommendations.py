@@ -16,7 +16,7 @@ from playback.errors import PlaybackError
 from playback.playlist import build_playlist
 from playback.vocabulary import MOODS, canonical_mood
 from recommender.serving.router import RecommendationRequest
-from skill.api.auth import Credentials, TokenAuthenticator
+from skill.api.auth import READ, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut
 
@@ -65,15 +65,13 @@ def recommend(player: MusicPlayer, request: RecommendationRequest) -> Recommenda
         raise ApiProblem(503, "Catalog unavailable", "try again shortly") from exc
 
 
-def recommendations_router(
-    player: MusicPlayer, parser: RequestParser, auth: TokenAuthenticator
-) -> APIRouter:
+def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: ApiAuth) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
 
     @router.get(
         "/recommendations",
         response_model=RecommendationsPage,
-        responses=problem_responses(401, 403, 422, 503),
+        responses=problem_responses(401, 403, 422, 429, 503),
     )
     def recommendations(
         user_id: UserId,
@@ -88,7 +86,7 @@ def recommendations_router(
         ] = None,
     ) -> RecommendationsPage:
         """The listener's recommendations, best first, a page at a time (10 by default)."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, READ)
         limit = limit or n or 10
         offset = decode_cursor(cursor)
         mood, genre = context_filters(parser, mood, genre)
@@ -112,13 +110,13 @@ def recommendations_router(
     @router.post(
         "/playlists",
         response_model=PlaylistOut,
-        responses=problem_responses(400, 401, 403, 422, 503),
+        responses=problem_responses(400, 401, 403, 422, 429, 503),
     )
     def playlist(user_id: UserId, body: PlaylistRequest, credentials: Credentials) -> PlaylistOut:
         """A playlist of up to ``size`` playable tracks with metadata, built from the
         listener's recommendations; candidates that cannot go in are counted in
         ``dropped``."""
-        listener = auth.authorize(credentials, user_id)
+        listener = auth.authorize(credentials, user_id, READ)
         mood, genre = context_filters(parser, body.mood, body.genre)
         exclude = frozenset(body.exclude)
         wanted = candidates_for(body.size)

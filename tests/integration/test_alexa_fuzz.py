@@ -1,5 +1,6 @@
 """Whatever arrives at POST /alexa, the client gets a valid Alexa response or a documented 4xx
-problem: never a 5xx, never a traceback."""
+problem: never a 5xx, never a traceback. Bodies nest up to 6,000 levels deep (beyond Python's
+recursion limit): past ``MAX_JSON_DEPTH`` they get a 400 like any other invalid envelope."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from skill.alexa import envelopes
 from skill.http_app import PROBLEM_JSON, create_app
+from skill.json_depth import MAX_JSON_DEPTH
 from tests.fakes import KNOWN_USER, build_world
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
@@ -27,6 +29,32 @@ json_values = st.recursive(
 )
 
 
+def depth_of(value: Any) -> int:
+    if isinstance(value, dict | list):
+        children = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(depth_of, children), default=0)
+    return 0
+
+
+@st.composite
+def deep_json(draw: st.DrawFn) -> tuple[str, int]:
+    """(raw JSON, its depth): up to 6,000 levels of objects and lists in a drawn pattern, with
+    keys and leaves that hold brackets and escaped quotes."""
+    depth = draw(st.integers(min_value=1, max_value=6_000))
+    pattern = draw(st.lists(st.sampled_from(["{", "["]), min_size=1, max_size=4))
+    key = draw(st.sampled_from(['"a"', '"[{"', '"\\"{"', '"\\\\"']))
+    leaf = draw(st.sampled_from(["1", "null", '"]}"', "{}", "[]"]))
+    kinds = [pattern[level % len(pattern)] for level in range(depth)]
+    opened = "".join("{" + key + ":" if kind == "{" else "[" for kind in kinds)
+    closed = "".join("}" if kind == "{" else "]" for kind in reversed(kinds))
+    extra = 1 if leaf in ("{}", "[]") else 0
+    return opened + leaf + closed, depth + extra
+
+
+# Raw JSON bodies with their depth: ordinary values, and nesting as deep as an attacker likes.
+json_texts = json_values.map(lambda value: (json.dumps(value), depth_of(value))) | deep_json()
+
+
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     world = build_world(tmp_path_factory.mktemp("fuzz"))
@@ -36,7 +64,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     world.close()
 
 
-def _assert_answered(response: Any) -> None:
+def _assert_answered(response: Any, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        assert response.status_code == 400, response.text
     assert response.status_code in (200, 400, 413), response.text
     if response.status_code == 200:
         body = response.json()
@@ -63,9 +93,10 @@ VALID_PATHS = _paths(VALID)
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(body=json_values)
-def test_any_json_body(client: TestClient, body: Any) -> None:
-    _assert_answered(client.post("/alexa", content=json.dumps(body)))
+@given(body=json_texts)
+def test_any_json_body(client: TestClient, body: tuple[str, int]) -> None:
+    raw, depth = body
+    _assert_answered(client.post("/alexa", content=raw), depth)
 
 
 @settings(
@@ -73,21 +104,24 @@ def test_any_json_body(client: TestClient, body: Any) -> None:
 )
 @given(
     path=st.sampled_from(VALID_PATHS),
-    replacement=json_values,
+    replacement=json_texts,
     delete=st.booleans(),
 )
 def test_a_valid_envelope_with_one_part_broken(
-    client: TestClient, path: tuple[Any, ...], replacement: Any, delete: bool
+    client: TestClient, path: tuple[Any, ...], replacement: tuple[str, int], delete: bool
 ) -> None:
     envelope = copy.deepcopy(VALID)
     parent = envelope
     for key in path[:-1]:
         parent = parent[key]
+    raw, depth = replacement
     if delete:
         del parent[path[-1]]
+        depth = 0
     else:
-        parent[path[-1]] = replacement
-    _assert_answered(client.post("/alexa", content=json.dumps(envelope)))
+        parent[path[-1]] = "__REPLACEMENT__"  # spliced in as text: json.dumps would recurse
+    body = json.dumps(envelope).replace('"__REPLACEMENT__"', raw)
+    _assert_answered(client.post("/alexa", content=body), len(path) + depth)
 
 
 @pytest.mark.parametrize("number", ["-Infinity", "NaN", "1e400"])

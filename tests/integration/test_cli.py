@@ -138,6 +138,19 @@ def test_alexa_rejects_bad_input_with_a_clear_error(
     assert "Error:" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "stdin",
+    ['{"a":' * 5_000 + "1" + "}" * 5_000, "[" * 3_000 + "]" * 3_000],
+    ids=["objects", "lists"],
+)
+def test_alexa_refuses_deep_nesting_in_one_line(runner: CliRunner, stdin: str) -> None:
+    result = runner.invoke(main, ["alexa"], input=stdin)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: not a valid Alexa request envelope: JSON nested deeper than 64 levels"
+    ]
+
+
 def _lastfm_files() -> Any:
     """The unit tests' HetRec fixture writer (tests/unit/lastfm_files.py)."""
     path = Path(__file__).parents[1] / "unit" / "lastfm_files.py"

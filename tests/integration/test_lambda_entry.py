@@ -129,3 +129,16 @@ def test_a_wrong_setting_fails_the_cold_start_naming_the_variable(
         create_handler(from_environment)(play_request(), FakeLambdaContext())
     assert str(failed.value) == "PHILOMATH_MEDIA_SIGNING_KEY: must be at least 16 bytes"
     assert "short" not in str(failed.value)  # a secret is never echoed
+
+
+def test_in_aws_an_unset_media_key_fails_the_cold_start_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each instance would sign stream URLs with its own made-up key: refused, not guessed.
+    monkeypatch.setenv("PHILOMATH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "philomath-dev-skill")
+    monkeypatch.delenv("PHILOMATH_MEDIA_SIGNING_KEY", raising=False)
+    with pytest.raises(ConfigurationError) as failed:
+        create_handler(from_environment)(play_request(), FakeLambdaContext())
+    assert str(failed.value).startswith("PHILOMATH_MEDIA_SIGNING_KEY: unset in AWS")
+    assert "\n" not in str(failed.value)

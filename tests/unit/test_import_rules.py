@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN = ("philomath", "skill", "listening", "nlu", "recommender", "playback")
+OWN = ("philomath", "skill", "listening", "nlu", "recommender", "playback", "telemetry")
 
-_RECOMMENDER_BASE = ("recommender.errors", "playback")
+# telemetry (metrics and tracing ports) imports nothing of ours: every package may use it.
+_RECOMMENDER_BASE = ("recommender.errors", "playback", "telemetry")
 
 # package -> the packages of ours it may import (besides itself)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "playback": (),
+    "telemetry": (),
     "nlu": ("playback",),
     "recommender": _RECOMMENDER_BASE,
     "recommender.storage": _RECOMMENDER_BASE,
@@ -51,6 +53,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "recommender.storage",
         "recommender.errors",
         "playback",
+        "telemetry",
     ),
     "skill": (
         "listening",
@@ -58,6 +61,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "recommender.serving",
         "recommender.errors",
         "playback",
+        "telemetry",
     ),
     "philomath": OWN,
 }

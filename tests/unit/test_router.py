@@ -234,7 +234,7 @@ def test_cache_down_reads_store_and_says_degraded(parts: Parts) -> None:
     router = parts.router()
     answer = router.recommend(RecommendationRequest("heavy", n=2))
     assert answer.track_ids == ("t1", "t3")
-    assert answer.degraded
+    assert answer.degraded and answer.causes == {"cache"}
     calls = parts.cache.calls
     router.recommend(RecommendationRequest("heavy", n=2))
     assert parts.cache.calls == calls  # the breaker keeps a dead cache out of the path
@@ -247,7 +247,7 @@ def test_store_down_serves_last_known_chart(parts: Parts) -> None:
     parts.store.down = True
     answer = router.recommend(RecommendationRequest("nobody-else"))
     assert answer.path == "fallback"
-    assert answer.degraded
+    assert answer.degraded and {"store", "memory"} <= answer.causes
     assert answer.track_ids == ("p1", "p2", "p3")
     assert answer.reason == "a few popular tracks"
 
@@ -264,13 +264,13 @@ def test_warm_loads_the_fallback_charts_before_any_request(parts: Parts) -> None
 def test_profile_store_down_treats_the_listener_as_new(parts: Parts) -> None:
     parts.profiles.down = True
     answer = parts.router().recommend(RecommendationRequest("heavy", n=2))
-    assert answer.path == "cold_start" and answer.degraded
+    assert answer.path == "cold_start" and answer.degraded and "profiles" in answer.causes
 
 
 def test_catalog_down_filters_by_id_only(parts: Parts) -> None:
     parts.catalog.down = True
     answer = parts.router().recommend(RecommendationRequest("heavy", n=2))
-    assert answer.track_ids == ("t1", "t3") and answer.degraded
+    assert answer.track_ids == ("t1", "t3") and answer.causes == {"catalog"}
 
 
 def test_everything_down_still_answers(parts: Parts) -> None:
@@ -279,5 +279,6 @@ def test_everything_down_still_answers(parts: Parts) -> None:
     answer = parts.router().recommend(RecommendationRequest("heavy"))
     assert answer.track_ids == ()
     assert answer.degraded and answer.path == "fallback"
+    assert {"store", "profiles", "cache", "empty"} <= answer.causes
     assert answer.reason == "nothing to recommend yet"
     assert time.monotonic() - started < 5

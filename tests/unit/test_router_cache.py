@@ -59,8 +59,8 @@ def test_another_process_holding_the_lock_is_waited_for_then_read_around() -> No
 def test_a_missing_list_is_cached_as_missing() -> None:
     store = DictStore()
     reader = ListReader(store, DictProfiles(), SwitchCache())
-    assert reader.read_list("", "u1", "genre:jazz") == (None, False)
-    assert reader.read_list("", "u1", "genre:jazz") == (None, False)
+    assert reader.read_list("", "u1", "genre:jazz") == (None, frozenset())
+    assert reader.read_list("", "u1", "genre:jazz") == (None, frozenset())
     assert store.reads == 1
 
 
@@ -68,7 +68,7 @@ def test_a_store_outage_is_not_cached() -> None:
     store = DictStore([rlist("u1", "all", "t1")])
     reader = ListReader(store, DictProfiles(), SwitchCache(), CacheSettings(retry_after_s=0.0))
     store.down = True
-    assert reader.read_list("", "u1", "all") == (None, True)
+    assert reader.read_list("", "u1", "all") == (None, frozenset({"store"}))
     store.down = False
     found, degraded = reader.read_list("", "u1", "all")
     assert found is not None and not degraded
@@ -94,5 +94,5 @@ def test_garbage_in_the_cache_is_dropped_and_the_store_read() -> None:
     reader = ListReader(store, DictProfiles(UserProfile("u1")), cache)
     found, _ = reader.read_list("", "u1", "all")
     assert found is not None and found.track_ids == ("t1",)
-    assert reader.read_profile("u1") == (UserProfile("u1"), False)
+    assert reader.read_profile("u1") == (UserProfile("u1"), frozenset())
     assert cache.get(list_key("", "u1", "all")) is None

@@ -27,6 +27,10 @@ ONLINE_MODULES = (
     "playback.postgres_catalog",
     "playback.sqlite_stream",
     "playback.kinesis_stream",
+    "philomath.observability",
+    "philomath.asgi",
+    "telemetry.prometheus",
+    "telemetry.otel",
 )
 
 

@@ -1,0 +1,67 @@
+"""``philomath schema ensure`` and the pipeline's one-step commands (``pipeline ingest``,
+``pipeline step``, ``pipeline gate``): what deployment and the Step Functions tasks run."""
+
+from __future__ import annotations
+
+import click
+
+from philomath.cli.context import clear_errors, echo_json, pass_settings
+from philomath.cli.offline import PIPELINE_STEPS
+from philomath.settings import Settings
+
+
+@click.group()
+def schema() -> None:
+    """Tables, streams and catalog schema: a deployment step, never a request's."""
+
+
+@schema.command("ensure")
+@pass_settings
+def schema_ensure(settings: Settings) -> None:
+    """Create what is missing (catalog tables, DynamoDB tables and TTL, the stream), whatever
+    PHILOMATH_ENSURE_SCHEMA says; idempotent. In AWS the template creates the tables and
+    stream, so this creates the PostgreSQL catalog's tables and checks the rest."""
+    from philomath.wiring import build_backends
+
+    backends = build_backends(settings)
+    try:
+        backends.ensure_schema()
+    finally:
+        backends.close()
+    click.echo("schema ensured", err=True)
+
+
+@click.command("ingest")
+@click.argument("url")
+@pass_settings
+def pipeline_ingest(settings: Settings, url: str) -> None:
+    """Copy the teams' feeds from s3://bucket/prefix into the raw folder."""
+    from philomath.ingest import ingest_feeds
+    from philomath.wiring import aws_client
+
+    copied = ingest_feeds(aws_client("s3", settings), url, settings.raw_dir)
+    echo_json({"copied": copied, "raw_dir": str(settings.raw_dir)})
+
+
+@click.command("step")
+@click.argument("step", type=click.Choice(PIPELINE_STEPS))
+@pass_settings
+def pipeline_step(settings: Settings, step: str) -> None:
+    """Run one pipeline step (earlier ones too if their inputs changed) and print its outputs."""
+    from philomath.offline import run_step
+
+    with clear_errors():
+        echo_json(run_step(settings, step))
+
+
+@click.command("gate")
+@pass_settings
+def pipeline_gate(settings: Settings) -> None:
+    """Exit 0 when the model the last train step chose is promoted, 1 otherwise (a rollback
+    or pin since): batch inference must not overwrite what an operator chose."""
+    from philomath.offline import trained_model_promoted
+
+    passed, reason = trained_model_promoted(settings)
+    click.echo(reason)
+    if not passed:
+        raise SystemExit(1)

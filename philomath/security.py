@@ -1,0 +1,201 @@
+"""The API's security, from settings: secrets (from Secrets Manager or the environment), the
+authenticator (static tokens for the local demo, JWTs of an OIDC issuer elsewhere), the rate
+limiter, and the key that signs stream URLs.
+
+A secret setting may hold a reference instead of the value: ``secretsmanager://<name>`` or a
+Secrets Manager ARN, either followed by ``#<key>`` (``philomath.secret_refs``). Each is read
+once, at start, through the boto3 client the composition root hands in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets as random_secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from philomath.errors import ConfigurationError
+from philomath.secret_refs import SECRET_REFERENCE
+from philomath.settings import Settings, parse_api_tokens
+from playback.url_signing import MIN_KEY_BYTES
+from skill.api.auth import Authenticator, TokenAuthenticator
+from skill.api.jwks import JwksCache, JwksFetcher, http_fetcher
+from skill.api.jwt_auth import JwtAuthenticator
+from skill.api.rate_limit import InProcessRateLimiter, RateLimiter
+
+logger = logging.getLogger(__name__)
+
+# Settings that may name a secret instead of holding it.
+SECRET_FIELDS = ("media_signing_key", "api_tokens", "jwt_audience", "rate_limit_url")
+_AWS_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
+
+
+def running_in_aws(environ: Mapping[str, str]) -> bool:
+    return any(environ.get(name) for name in _AWS_VARIABLES)
+
+
+def several_workers(environ: Mapping[str, str]) -> bool:
+    """Whether uvicorn or gunicorn will fork several workers (``WEB_CONCURRENCY``)."""
+    workers = environ.get("WEB_CONCURRENCY", "").strip()
+    return workers.isdigit() and int(workers) > 1
+
+
+class Secrets:
+    """Setting values, with references read from Secrets Manager once each, through a client
+    ``client()`` makes only when a reference needs it."""
+
+    def __init__(self, settings: Settings, client: Callable[[], Any]) -> None:
+        self._settings, self._make_client = settings, client
+        self._client: Any = None
+        self._read: dict[str, str] = {}
+
+    def value(self, field: str) -> str:
+        raw = getattr(self._settings, field)
+        text: str = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw or ""
+        match = SECRET_REFERENCE.fullmatch(text)
+        if match is None:
+            return text
+        secret_id = match["name"] or match["arn"]
+        if secret_id not in self._read:
+            self._read[secret_id] = self._fetch(field, secret_id)
+        secret = self._read[secret_id]
+        return secret if match["key"] is None else _json_key(field, secret, match["key"])
+
+    def _fetch(self, field: str, secret_id: str) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._client is None:
+            self._client = self._make_client()
+        try:
+            answer = self._client.get_secret_value(SecretId=secret_id)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise _problem(field, f"cannot read secret {secret_id} ({code})") from None
+        except BotoCoreError as exc:
+            raise _problem(field, f"cannot read secret {secret_id} ({exc})") from None
+        if "SecretString" in answer:
+            return str(answer["SecretString"])
+        return bytes(answer["SecretBinary"]).decode()
+
+
+def _json_key(field: str, secret: str, key: str) -> str:
+    try:
+        value = json.loads(secret).get(key)
+    except (ValueError, AttributeError):
+        value = None
+    if not isinstance(value, str):
+        raise _problem(field, f"the secret is not a JSON object with a string {key!r}")
+    return value
+
+
+def _problem(field: str, message: str) -> ConfigurationError:
+    return ConfigurationError(f"PHILOMATH_{field.upper()}: {message}")
+
+
+@dataclass
+class ApiSecurity:
+    authenticator: Authenticator
+    rate_limiter: RateLimiter | None
+    media_key: bytes
+
+    def close(self) -> None:
+        if self.rate_limiter is not None:
+            self.rate_limiter.close()
+
+
+def build_security(
+    settings: Settings,
+    secrets_client: Callable[[], Any],
+    *,
+    environ: Mapping[str, str] | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
+) -> ApiSecurity:
+    """Everything from ``settings`` (secrets through ``secrets_client()``, a boto3 Secrets
+    Manager client); ``jwks_fetcher`` replaces fetching the issuer's keys over HTTPS."""
+    env = os.environ if environ is None else environ
+    values = Secrets(settings, secrets_client)
+    return ApiSecurity(
+        authenticator=build_authenticator(settings, values, env, jwks_fetcher),
+        rate_limiter=build_rate_limiter(settings, values),
+        media_key=media_signing_key(values, env),
+    )
+
+
+def build_authenticator(
+    settings: Settings,
+    values: Secrets,
+    environ: Mapping[str, str],
+    jwks_fetcher: JwksFetcher | None = None,
+) -> Authenticator:
+    if settings.auth == "jwt":
+        fetch = jwks_fetcher or http_fetcher(settings.jwks_url or None, settings.jwt_issuer)
+        return JwtAuthenticator(
+            JwksCache(fetch, min_refetch_s=settings.jwks_min_refetch_s),
+            issuer=settings.jwt_issuer,
+            audience=values.value("jwt_audience"),
+            listener_claim=settings.jwt_listener_claim,
+            scope_prefix=settings.jwt_scope_prefix,
+            leeway_s=settings.jwt_leeway_s,
+        )
+    try:
+        tokens = parse_api_tokens(values.value("api_tokens"))
+    except ValueError as exc:
+        raise _problem("api_tokens", str(exc)) from None
+    if tokens and running_in_aws(environ) and not settings.allow_static_tokens_in_aws:
+        raise _problem(
+            "api_tokens",
+            "static tokens never expire, so they are for the local demo only: in AWS use "
+            "PHILOMATH_AUTH=jwt (or set PHILOMATH_ALLOW_STATIC_TOKENS_IN_AWS=true)",
+        )
+    return TokenAuthenticator(tokens)
+
+
+def build_rate_limiter(settings: Settings, values: Secrets) -> RateLimiter | None:
+    """Per-listener token buckets: ``memory://`` (one process) or ``redis://`` (shared by
+    every worker); None when ``PHILOMATH_RATE_LIMIT_PER_S`` is 0."""
+    rate, burst = settings.rate_limit_per_s, settings.rate_limit_burst
+    if rate == 0:
+        return None
+    url = values.value("rate_limit_url")
+    scheme = urlsplit(url).scheme
+    if scheme == "memory":
+        return InProcessRateLimiter(rate, burst)
+    if scheme in ("redis", "rediss"):
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        from skill.api.redis_rate_limit import RedisRateLimiter
+
+        # Fail fast, no retries: a request never waits long on its rate limit.
+        client = redis.Redis.from_url(
+            url, socket_timeout=0.05, socket_connect_timeout=0.05, retry=Retry(NoBackoff(), 0)
+        )
+        return RedisRateLimiter(client, rate, burst)
+    raise _problem("rate_limit_url", f"unknown scheme {scheme!r}; known: memory, redis, rediss")
+
+
+def media_signing_key(values: Secrets, environ: Mapping[str, str]) -> bytes:
+    """The key of stream URLs. Every instance must share it, so in AWS or with several
+    workers an unset key is an error; only the local demo makes one up, and says so."""
+    key = values.value("media_signing_key").encode()
+    if key:
+        if len(key) < MIN_KEY_BYTES:
+            raise _problem("media_signing_key", f"must be at least {MIN_KEY_BYTES} bytes")
+        return key
+    where = "in AWS" if running_in_aws(environ) else "with several workers (WEB_CONCURRENCY)"
+    if running_in_aws(environ) or several_workers(environ):
+        raise _problem(
+            "media_signing_key",
+            f"unset {where}, where every instance must sign stream URLs with one key: set it, "
+            "or secretsmanager://<name>",
+        )
+    logger.warning(
+        "PHILOMATH_MEDIA_SIGNING_KEY is unset: stream URLs use a random key made for this "
+        "process (the local demo only; URLs stop verifying when it restarts)"
+    )
+    return random_secrets.token_bytes(32)

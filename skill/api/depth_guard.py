@@ -1,0 +1,60 @@
+"""ASGI middleware that refuses over-nested JSON bodies before any route parses them.
+
+FastAPI parses a route's JSON body itself, and ``POST /alexa`` parses its own; both recurse
+once per nesting level. This middleware reads each request body first (routes read it whole
+anyway), answers a body nested deeper than the limit with a 400 problem, and hands every
+other body on unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from skill.api.problems import problem
+from skill.json_depth import MAX_JSON_DEPTH, JsonTooDeep, check_raw_depth
+
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class JsonDepthGuard:
+    def __init__(self, app: ASGIApp, limit: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _BODILESS:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        try:
+            check_raw_depth(body, self.limit)
+        except JsonTooDeep as exc:
+            answer = problem(400, "Request body nested too deeply", str(exc))
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the body read already, then defers to the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        message: dict[str, Any] = {"type": "http.request", "body": body, "more_body": False}
+        return message
+
+    return replay

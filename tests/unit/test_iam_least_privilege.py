@@ -1,0 +1,184 @@
+"""Every role in infra/template.yaml grants exactly the DynamoDB, Kinesis and S3 actions its
+code calls, on the resources its settings point at (moto does not enforce IAM, so this is
+where a missing permission is caught before a deployment fails).
+
+Derived from the source (``aws_calls``): the role's entry point (the Lambda handler, or the
+commands the offline image runs) -> the modules it can import -> the port methods called on
+a port-named receiver (``self._store.get_list``...) -> through the adapter its environment's
+URL selects (``dynamodb://${Table}``), the boto3 operations those methods reach -> IAM
+actions. ``ensure_schema`` counts only where ``PHILOMATH_ENSURE_SCHEMA`` is not ``false``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+from tests.unit.aws_calls import (
+    called_receivers,
+    class_operations,
+    function_operations,
+    iam_action,
+    import_closure,
+    module_path,
+)
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
+ADAPTER_MODULES = (
+    "recommender.storage.dynamodb_recommendations",
+    "recommender.storage.dynamodb_profiles",
+    "recommender.storage.dynamodb_table",
+    "playback.dynamodb_queue",
+    "playback.kinesis_stream",
+)
+# URL variable -> (service, adapter module, class, names the code gives that port).
+PORTS = {
+    "PHILOMATH_STORE_URL": (
+        "dynamodb",
+        "recommender.storage.dynamodb_recommendations",
+        "DynamoDBRecommendationStore",
+        {"store"},
+    ),
+    "PHILOMATH_PROFILES_URL": (
+        "dynamodb",
+        "recommender.storage.dynamodb_profiles",
+        "DynamoDBProfileStore",
+        {"profiles"},
+    ),
+    "PHILOMATH_QUEUE_URL": (
+        "dynamodb",
+        "playback.dynamodb_queue",
+        "DynamoDBQueueStore",
+        {"store", "queues"},
+    ),
+    "PHILOMATH_EVENTS_URL": (
+        "kinesis",
+        "playback.kinesis_stream",
+        "KinesisEventStream",
+        {"stream", "events"},
+    ),
+}
+# The offline image's commands: the pipeline's steps, `schema ensure`, `batch`.
+OFFLINE_ENTRIES = ["philomath.cli.deploy", "philomath.offline", "philomath.roles"]
+Grants = dict[str, set[str]]  # resource -> actions
+
+
+def template() -> dict[str, Any]:
+    loaded, problems = decode(str(TEMPLATE))
+    assert not problems and loaded is not None
+    resources: dict[str, Any] = loaded["Resources"]
+    return resources
+
+
+def resource_name(expression: Any) -> str:
+    """``!GetAtt T.Arn`` -> ``T``; ``!Sub "${B.Arn}/*"`` -> ``B/*``; ``!Ref S`` -> ``S``."""
+    if isinstance(expression, dict):
+        ((function, value),) = expression.items()
+        if function == "Fn::GetAtt":
+            return str(value[0] if isinstance(value, list) else value.split(".")[0])
+        if function == "Ref":
+            return str(value)
+        if function == "Fn::Sub":
+            return str(value).replace("${", "").replace(".Arn}", "").replace("}", "")
+    return str(expression)
+
+
+def roles() -> dict[str, tuple[list[str], dict[str, Any], list[dict[str, Any]]]]:
+    """Role -> (entry modules, environment, policy statements)."""
+    found = {}
+    for name, resource in template().items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function":
+            entry = props["Handler"].rpartition(".")[0]
+            statements = [s for policy in props["Policies"] for s in policy["Statement"]]
+            found[name] = ([entry], props["Environment"]["Variables"], statements)
+    task = template()["OfflineTaskDefinition"]["Properties"]
+    (container,) = task["ContainerDefinitions"]
+    environment = {pair["Name"]: pair["Value"] for pair in container["Environment"]}
+    policies = template()["OfflineTaskRole"]["Properties"]["Policies"]
+    statements = [s for policy in policies for s in policy["PolicyDocument"]["Statement"]]
+    found["OfflineTaskRole"] = (OFFLINE_ENTRIES, environment, statements)
+    return found
+
+
+def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
+    """What the role's code calls, as IAM actions by resource."""
+    modules = import_closure(entries, exclude=ADAPTER_MODULES)
+    schema = str(environment.get("PHILOMATH_ENSURE_SCHEMA", "true")) != "false"
+    grants: Grants = {}
+    for variable, (service, module, cls, receivers) in PORTS.items():
+        url = environment.get(variable)
+        if url is None or not resource_name(url).startswith(f"{service}://"):
+            continue  # not set: the role uses the local default (SQLite), or another backend
+        table = resource_name(url).removeprefix(f"{service}://")
+        operations = class_operations(module, cls)
+        used = {m for m in called_receivers(modules, receivers) if m in operations}
+        if schema:
+            used.add("ensure_schema")
+        actions = {iam_action(service, op) for m in used for op in operations[m]}
+        targets = [table, "FeedbackTable"] if cls == "DynamoDBProfileStore" else [table]
+        for target in targets:
+            if actions:
+                grants.setdefault(target, set()).update(actions)
+    if "philomath.ingest" in modules:  # `pipeline ingest`: the feeds bucket
+        for op in function_operations("philomath.ingest", "ingest_feeds"):
+            action = iam_action("s3", op)
+            target = "FeedsBucket" if action == "s3:ListBucket" else "FeedsBucket/*"
+            grants.setdefault(target, set()).add(action)
+    return grants
+
+
+def granted(statements: list[dict[str, Any]], services: tuple[str, ...]) -> Grants:
+    grants: Grants = {}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions = {a for a in statement["Action"] if a.split(":")[0] in services}
+        for resource in statement["Resource"] if actions else []:
+            grants.setdefault(resource_name(resource), set()).update(actions)
+    return grants
+
+
+ROLES = sorted(roles())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_grants_exactly_what_its_code_calls(role: str) -> None:
+    entries, environment, statements = roles()[role]
+    assert granted(statements, ("dynamodb", "kinesis", "s3")) == needed(entries, environment)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_reads_exactly_the_secrets_its_environment_names(role: str) -> None:
+    _, environment, statements = roles()[role]
+    named = {resource_name(v) for k, v in environment.items() if k.endswith("_SECRET_ARN")}
+    reads = granted(statements, ("secretsmanager",))
+    assert set(reads) == named
+    assert all(actions == {"secretsmanager:GetSecretValue"} for actions in reads.values())
+
+
+def test_no_deployed_function_creates_tables_on_a_cold_start() -> None:
+    for role, (_, environment, statements) in roles().items():
+        if role != "OfflineTaskRole":
+            assert environment["PHILOMATH_ENSURE_SCHEMA"] == "false", role
+            actions = set().union(*granted(statements, ("dynamodb", "kinesis")).values())
+            assert not actions & {"dynamodb:CreateTable", "kinesis:CreateStream"}, role
+
+
+def test_the_feedback_table_is_named_as_the_profile_store_expects() -> None:
+    # recommender/storage/dynamodb_profiles.py: feedback_table or f"{table_name}-feedback".
+    assert "-feedback" in module_path(ADAPTER_MODULES[1]).read_text()
+    tables = template()
+    profiles = tables["ProfileTable"]["Properties"]["TableName"]["Fn::Sub"]
+    assert tables["FeedbackTable"]["Properties"]["TableName"]["Fn::Sub"] == f"{profiles}-feedback"
+
+
+def test_the_derivation_sees_the_calls_it_must() -> None:
+    # The consumer applies events transactionally and the skill publishes plays: if the
+    # source scan stopped seeing them, every role would agree with an empty template.
+    consumer = needed(*roles()["ConsumerFunction"][:2])
+    assert "dynamodb:TransactWriteItems" in consumer["ProfileTable"]
+    skill = needed(*roles()["SkillFunction"][:2])
+    assert skill["EventStream"] >= {"kinesis:PutRecords"}
+    assert skill["RecommendationTable"] == {"dynamodb:GetItem"}
