@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
+from philomath.environment import running_in_aws
 from skill.request_context import request_id
 
 LogFormat = Literal["auto", "json", "text"]
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged too.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
 # Set in every Lambda (and other AWS runtimes): their logs go to CloudWatch, which wants JSON.
-_AWS_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
-
-
 def current_trace_id() -> str | None:
     """The current span's trace id (32 hex digits, as tracing back ends show it), or None."""
     trace = sys.modules.get("opentelemetry.trace")  # not imported: no span can be current
@@ -114,8 +113,7 @@ def choose_format(
     """``json`` or ``text`` as asked; for ``auto``, text on a terminal outside AWS."""
     if fmt in ("json", "text"):
         return fmt  # type: ignore[return-value]
-    env = os.environ if environ is None else environ
-    if any(env.get(name) for name in _AWS_VARIABLES):
+    if running_in_aws(environ):
         return "json"
     isatty = getattr(stream, "isatty", None)
     return "text" if callable(isatty) and isatty() else "json"

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from philomath.environment import in_lambda
 from philomath.settings import Settings
 from telemetry import Metrics, NullMetrics, NullTracer, Telemetry, Tracer
 
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SERVICE_NAME = "philomath"
-
-
-def in_lambda() -> bool:
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def build_telemetry(settings: Settings) -> Telemetry:

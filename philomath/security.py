@@ -18,30 +18,20 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from philomath.environment import running_in_aws, several_workers
 from philomath.errors import ConfigurationError
 from philomath.secret_refs import SECRET_REFERENCE
 from philomath.settings import Settings, parse_api_tokens
 from playback.url_signing import MIN_KEY_BYTES
-from skill.api.auth import Authenticator, TokenAuthenticator
-from skill.api.jwks import JwksCache, JwksFetcher, http_fetcher
-from skill.api.jwt_auth import JwtAuthenticator
-from skill.api.rate_limit import InProcessRateLimiter, RateLimiter
+from skill.api.security.auth import Authenticator, TokenAuthenticator
+from skill.api.security.jwks import JwksCache, JwksFetcher, http_fetcher
+from skill.api.security.jwt_auth import JwtAuthenticator
+from skill.api.security.rate_limit import InProcessRateLimiter, RateLimiter
 
 logger = logging.getLogger(__name__)
 
 # Settings that may name a secret instead of holding it.
 SECRET_FIELDS = ("media_signing_key", "api_tokens", "jwt_audience", "rate_limit_url")
-_AWS_VARIABLES = ("AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV")
-
-
-def running_in_aws(environ: Mapping[str, str]) -> bool:
-    return any(environ.get(name) for name in _AWS_VARIABLES)
-
-
-def several_workers(environ: Mapping[str, str]) -> bool:
-    """Whether uvicorn or gunicorn will fork several workers (``WEB_CONCURRENCY``)."""
-    workers = environ.get("WEB_CONCURRENCY", "").strip()
-    return workers.isdigit() and int(workers) > 1
 
 
 class Secrets:
@@ -169,7 +159,7 @@ def build_rate_limiter(settings: Settings, values: Secrets) -> RateLimiter | Non
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        from skill.api.redis_rate_limit import RedisRateLimiter
+        from skill.api.security.redis_rate_limit import RedisRateLimiter
 
         # Fail fast, no retries: a request never waits long on its rate limit.
         client = redis.Redis.from_url(

@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     @classmethod
     def _https(cls, url: str) -> str:
         if url:
-            from skill.api.jwks import check_https
+            from skill.api.security.jwks import check_https
 
             check_https(url)
         return url

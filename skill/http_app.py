@@ -22,8 +22,6 @@ from listening import Listening
 from nlu.request_parser import RequestParser
 from playback.url_signing import UrlSigner
 from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
-from skill.api.auth import ApiAuth, Authenticator, TokenAuthenticator
-from skill.api.depth_guard import JsonDepthGuard
 from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
@@ -31,8 +29,10 @@ from skill.api.media import media_router
 from skill.api.observability import Exposition, metrics_router, request_observer
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
-from skill.api.rate_limit import RateLimiter
 from skill.api.recommendations import recommendations_router
+from skill.api.security.auth import ApiAuth, Authenticator, TokenAuthenticator
+from skill.api.security.depth_guard import JsonDepthGuard
+from skill.api.security.rate_limit import RateLimiter
 from skill.request_context import bound_request_id
 from telemetry import Telemetry
 

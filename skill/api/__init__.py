@@ -9,7 +9,7 @@ Small modules, one per resource: ``recommendations`` (recommendations, playlists
 all.
 """
 
-from skill.api.auth import TokenAuthenticator
 from skill.api.problems import PROBLEM_JSON, ApiProblem, Problem, problem
+from skill.api.security.auth import TokenAuthenticator
 
 __all__ = ["PROBLEM_JSON", "ApiProblem", "Problem", "TokenAuthenticator", "problem"]

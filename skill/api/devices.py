@@ -14,10 +14,10 @@ from fastapi import Path as PathParam
 from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
-from skill.api.auth import PLAY, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import DeviceAnswerOut, QueueOut
+from skill.api.security.auth import PLAY, ApiAuth, Credentials
 
 DeviceId = Annotated[
     str,

@@ -11,10 +11,10 @@ from fastapi import Path as PathParam
 from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
-from skill.api.auth import EVENTS, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import EventBatchIn, EventBatchOut, EventIn, FeedbackOut
+from skill.api.security.auth import EVENTS, ApiAuth, Credentials
 
 TrackPath = Annotated[str, PathParam(min_length=1, max_length=128)]
 

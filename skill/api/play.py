@@ -10,10 +10,10 @@ from fastapi import APIRouter
 
 from listening import Listening
 from nlu.request_parser import RequestParser
-from skill.api.auth import PLAY, ApiAuth, Credentials
 from skill.api.problems import problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import ParsedOut, PlayAnswerOut, PlayTextIn
+from skill.api.security.auth import PLAY, ApiAuth, Credentials
 
 NOT_A_PLAY_REQUEST = "That doesn't sound like a request for music."
 

@@ -16,9 +16,9 @@ from playback.errors import PlaybackError
 from playback.playlist import build_playlist
 from playback.vocabulary import MOODS, canonical_mood
 from recommender.serving.router import RecommendationRequest
-from skill.api.auth import READ, ApiAuth, Credentials
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut
+from skill.api.security.auth import READ, ApiAuth, Credentials
 
 MAX_DEPTH = MAX_CANDIDATES  # pages go no deeper than the router ranks
 UserId = Annotated[

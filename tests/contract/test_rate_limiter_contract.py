@@ -14,8 +14,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from skill.api.rate_limit import InProcessRateLimiter, RateLimiter
-from skill.api.redis_rate_limit import RedisRateLimiter
+from skill.api.security.rate_limit import InProcessRateLimiter, RateLimiter
+from skill.api.security.redis_rate_limit import RedisRateLimiter
 from tests.fakes import FakeClock
 
 RATE = 20.0  # per second: one request every 50 ms

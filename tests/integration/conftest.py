@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from skill.api.auth import TokenAuthenticator
+from skill.api.security.auth import TokenAuthenticator
 from skill.http_app import create_app
 from tests.fakes import KNOWN_USER, World
 from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER

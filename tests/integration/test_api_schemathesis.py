@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from skill.api.auth import TokenAuthenticator
+from skill.api.security.auth import TokenAuthenticator
 from skill.http_app import create_app
 from tests.fakes import KNOWN_USER, World
 from tests.integration.api_client import KNOWN_TOKEN, bearer

@@ -13,10 +13,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
-from skill.api.auth import EVENTS, READ, TokenAuthenticator
-from skill.api.jwks import JwksCache
-from skill.api.jwt_auth import JwtAuthenticator
-from skill.api.rate_limit import InProcessRateLimiter
+from skill.api.security.auth import EVENTS, READ, TokenAuthenticator
+from skill.api.security.jwks import JwksCache
+from skill.api.security.jwt_auth import JwtAuthenticator
+from skill.api.security.rate_limit import InProcessRateLimiter
 from skill.http_app import create_app
 from tests.fakes import KNOWN_USER, FakeClock, World
 from tests.integration.api_client import KNOWN_TOKEN, assert_problem, bearer
@@ -199,7 +199,7 @@ def test_no_keys_at_all_is_a_503(client: TestClient, issuer: FakeIssuer) -> None
 
 
 def test_a_jwks_keeps_only_asymmetric_signing_keys() -> None:
-    from skill.api.jwks import parse_jwks
+    from skill.api.security.jwks import parse_jwks
 
     issuer = FakeIssuer()
     good = dict(issuer.fetch()["keys"][0])

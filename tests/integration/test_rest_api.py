@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from playback.catalog import Track
 from skill.alexa import envelopes, handle_envelope
-from skill.api.auth import TokenAuthenticator
+from skill.api.security.auth import TokenAuthenticator
 from tests.fakes import KNOWN_USER, TRACKS, World
 from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, NEW_USER, assert_problem, bearer
 

@@ -151,8 +151,11 @@ def test_the_role_grants_exactly_what_its_code_calls(role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_role_reads_exactly_the_secrets_its_environment_names(role: str) -> None:
+    # A setting whose value is a secret's ARN (``!Ref`` of a secret) is read at start
+    # (philomath.security.Secrets); nothing else is.
     _, environment, statements = roles()[role]
-    named = {resource_name(v) for k, v in environment.items() if k.endswith("_SECRET_ARN")}
+    secrets = {n for n, r in template().items() if r["Type"] == "AWS::SecretsManager::Secret"}
+    named = {resource_name(v) for v in environment.values() if resource_name(v) in secrets}
     reads = granted(statements, ("secretsmanager",))
     assert set(reads) == named
     assert all(actions == {"secretsmanager:GetSecretValue"} for actions in reads.values())

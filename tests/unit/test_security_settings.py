@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from philomath.security import build_security
 from philomath.settings import Settings, settings_problems
 from philomath.wiring import ConfigurationError
-from skill.api.auth import TokenAuthenticator
-from skill.api.jwt_auth import JwtAuthenticator
-from skill.api.rate_limit import InProcessRateLimiter
-from skill.api.redis_rate_limit import RedisRateLimiter
+from skill.api.security.auth import TokenAuthenticator
+from skill.api.security.jwt_auth import JwtAuthenticator
+from skill.api.security.rate_limit import InProcessRateLimiter
+from skill.api.security.redis_rate_limit import RedisRateLimiter
 from tests.oidc_issuer import AUDIENCE, ISSUER, FakeIssuer
 
 KEY = "k" * 32

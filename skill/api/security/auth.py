@@ -3,7 +3,7 @@ only that listener's data, within the scopes its token grants, at a bounded rate
 
 ``Authenticator`` is the port: a token in, a ``Principal`` (listener, scopes) out. Two
 adapters: ``TokenAuthenticator`` here, a static map for the local demo, and
-``skill.api.jwt_auth.JwtAuthenticator``, JWTs of an OIDC issuer (Cognito or any other)
+``skill.api.security.jwt_auth.JwtAuthenticator``, JWTs of an OIDC issuer (Cognito or any other)
 checked against its JWKS. The composition root picks one (``PHILOMATH_AUTH``). ``ApiAuth`` is
 what routes call: authentication (401), the rate limit (429), the route's scope and the
 listener of the path (403).
@@ -22,7 +22,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from skill.api.problems import ApiProblem
-from skill.api.rate_limit import RateLimiter
+from skill.api.security.rate_limit import RateLimiter
 
 ME = "me"  # a path's user id that means "the listener of this token"
 _SCHEME = HTTPBearer(auto_error=False, description="A token issued to one listener's app.")

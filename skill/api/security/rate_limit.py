@@ -2,7 +2,7 @@
 capacity), so a client may burst briefly but not sustain more than its rate.
 
 ``RateLimiter`` is the port; ``InProcessRateLimiter`` below serves one process, and
-``skill.api.redis_rate_limit.RedisRateLimiter`` shares the buckets between workers.
+``skill.api.security.redis_rate_limit.RedisRateLimiter`` shares the buckets between workers.
 """
 
 from __future__ import annotations

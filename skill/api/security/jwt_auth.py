@@ -14,8 +14,8 @@ from typing import Any
 
 import jwt
 
-from skill.api.auth import AuthenticationFailed, AuthenticationUnavailable, Principal
-from skill.api.jwks import ALGORITHMS, JwksCache, JwksUnavailable
+from skill.api.security.auth import AuthenticationFailed, AuthenticationUnavailable, Principal
+from skill.api.security.jwks import ALGORITHMS, JwksCache, JwksUnavailable
 
 _FAILURES: tuple[tuple[type[Exception], str], ...] = (
     (jwt.ExpiredSignatureError, "the token has expired"),

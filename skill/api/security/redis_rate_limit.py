@@ -15,7 +15,7 @@ import time
 
 import redis
 
-from skill.api.rate_limit import check_rate
+from skill.api.security.rate_limit import check_rate
 
 logger = logging.getLogger(__name__)
 
