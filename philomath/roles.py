@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from philomath.settings import Settings
-from philomath.wiring import Backends, Online
+from philomath.wiring import Backends, Online, build_backends
 from playback.vocabulary import MOODS
+from recommender.storage.recommendations import context_key
 from telemetry import Metrics
 
 logger = logging.getLogger(__name__)
@@ -79,11 +80,39 @@ def replay_spool(online: Online, stop: threading.Event) -> None:
             logger.exception("spool replay failed")
 
 
+def chart_contexts(genres: Sequence[str]) -> list[str]:
+    """The charts worth holding warm: overall, per mood, per genre of the catalog."""
+    return [
+        "all",
+        *(context_key(mood=mood) for mood in MOODS),
+        *(context_key(genre=genre) for genre in genres),
+    ]
+
+
+def warm_cache(settings: Settings) -> dict[str, object]:
+    """Read the current snapshot's charts through the router, so the shared cache (Redis in
+    AWS) holds them before the first request after a batch run: the pipeline's last state."""
+    from recommender.serving.router import Router
+
+    backends = build_backends(settings)
+    try:
+        router = Router(
+            backends.store, backends.profiles, backends.cache, cache_ttl_s=settings.cache_ttl_s
+        )
+        snapshot = router.refresh_snapshot()
+        contexts = chart_contexts(backends.catalog.genres())
+        warmed = router.warm(contexts)
+    finally:
+        backends.close()
+    logger.info("cache warmed", extra={"snapshot": snapshot, "charts": warmed})
+    return {"snapshot": snapshot, "contexts": len(contexts), "charts_warmed": warmed}
+
+
 def start_workers(
     online: Online, settings: Settings, stop: threading.Event
 ) -> list[threading.Thread]:
     """Warm the fallback charts, then start consumer, batch watcher and spool replay threads."""
-    online.router.warm(["all", *(f"mood:{mood}" for mood in MOODS)])
+    online.router.warm(chart_contexts(online.backends.catalog.genres()))
     metrics = online.telemetry.metrics  # on the app's /metrics, beside the requests'
     jobs: dict[str, Callable[[], object]] = {
         "consumer": lambda: consume(online.backends, stop, metrics),

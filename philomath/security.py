@@ -9,7 +9,6 @@ once, at start, through the boto3 client the composition root hands in.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets as random_secrets
@@ -19,8 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from philomath.environment import running_in_aws, several_workers
-from philomath.errors import ConfigurationError
-from philomath.secret_refs import SECRET_REFERENCE
+from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings, parse_api_tokens
 from playback.url_signing import MIN_KEY_BYTES
 from skill.api.security.auth import Authenticator, TokenAuthenticator
@@ -32,58 +30,6 @@ logger = logging.getLogger(__name__)
 
 # Settings that may name a secret instead of holding it.
 SECRET_FIELDS = ("media_signing_key", "api_tokens", "jwt_audience", "rate_limit_url")
-
-
-class Secrets:
-    """Setting values, with references read from Secrets Manager once each, through a client
-    ``client()`` makes only when a reference needs it."""
-
-    def __init__(self, settings: Settings, client: Callable[[], Any]) -> None:
-        self._settings, self._make_client = settings, client
-        self._client: Any = None
-        self._read: dict[str, str] = {}
-
-    def value(self, field: str) -> str:
-        raw = getattr(self._settings, field)
-        text: str = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw or ""
-        match = SECRET_REFERENCE.fullmatch(text)
-        if match is None:
-            return text
-        secret_id = match["name"] or match["arn"]
-        if secret_id not in self._read:
-            self._read[secret_id] = self._fetch(field, secret_id)
-        secret = self._read[secret_id]
-        return secret if match["key"] is None else _json_key(field, secret, match["key"])
-
-    def _fetch(self, field: str, secret_id: str) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if self._client is None:
-            self._client = self._make_client()
-        try:
-            answer = self._client.get_secret_value(SecretId=secret_id)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            raise _problem(field, f"cannot read secret {secret_id} ({code})") from None
-        except BotoCoreError as exc:
-            raise _problem(field, f"cannot read secret {secret_id} ({exc})") from None
-        if "SecretString" in answer:
-            return str(answer["SecretString"])
-        return bytes(answer["SecretBinary"]).decode()
-
-
-def _json_key(field: str, secret: str, key: str) -> str:
-    try:
-        value = json.loads(secret).get(key)
-    except (ValueError, AttributeError):
-        value = None
-    if not isinstance(value, str):
-        raise _problem(field, f"the secret is not a JSON object with a string {key!r}")
-    return value
-
-
-def _problem(field: str, message: str) -> ConfigurationError:
-    return ConfigurationError(f"PHILOMATH_{field.upper()}: {message}")
 
 
 @dataclass
@@ -134,9 +80,9 @@ def build_authenticator(
     try:
         tokens = parse_api_tokens(values.value("api_tokens"))
     except ValueError as exc:
-        raise _problem("api_tokens", str(exc)) from None
+        raise setting_problem("api_tokens", str(exc)) from None
     if tokens and running_in_aws(environ) and not settings.allow_static_tokens_in_aws:
-        raise _problem(
+        raise setting_problem(
             "api_tokens",
             "static tokens never expire, so they are for the local demo only: in AWS use "
             "PHILOMATH_AUTH=jwt (or set PHILOMATH_ALLOW_STATIC_TOKENS_IN_AWS=true)",
@@ -166,7 +112,9 @@ def build_rate_limiter(settings: Settings, values: Secrets) -> RateLimiter | Non
             url, socket_timeout=0.05, socket_connect_timeout=0.05, retry=Retry(NoBackoff(), 0)
         )
         return RedisRateLimiter(client, rate, burst)
-    raise _problem("rate_limit_url", f"unknown scheme {scheme!r}; known: memory, redis, rediss")
+    raise setting_problem(
+        "rate_limit_url", f"unknown scheme {scheme!r}; known: memory, redis, rediss"
+    )
 
 
 def media_signing_key(values: Secrets, environ: Mapping[str, str]) -> bytes:
@@ -175,11 +123,11 @@ def media_signing_key(values: Secrets, environ: Mapping[str, str]) -> bytes:
     key = values.value("media_signing_key").encode()
     if key:
         if len(key) < MIN_KEY_BYTES:
-            raise _problem("media_signing_key", f"must be at least {MIN_KEY_BYTES} bytes")
+            raise setting_problem("media_signing_key", f"must be at least {MIN_KEY_BYTES} bytes")
         return key
     where = "in AWS" if running_in_aws(environ) else "with several workers (WEB_CONCURRENCY)"
     if running_in_aws(environ) or several_workers(environ):
-        raise _problem(
+        raise setting_problem(
             "media_signing_key",
             f"unset {where}, where every instance must sign stream URLs with one key: set it, "
             "or secretsmanager://<name>",

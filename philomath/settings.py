@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
 
     catalog_url: str = ""
+    # The PostgreSQL catalog's password, kept out of the URL (which logs and consoles show):
+    # the value, or a Secrets Manager reference (``arn:...#password``) read once at start.
+    catalog_password: SecretStr | None = None
     store_url: str = ""
     profiles_url: str = ""
     cache_url: str = "memory://"

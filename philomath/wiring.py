@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from philomath.errors import ConfigurationError as ConfigurationError  # re-exported
+from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
@@ -33,26 +34,22 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
 logger = logging.getLogger(__name__)
 
 
-def _bad_url(field: str, problem: str) -> ConfigurationError:
-    return ConfigurationError(f"PHILOMATH_{field.upper()}: {problem}")
-
-
 def _scheme(url: str, field: str) -> str:
     scheme = urlsplit(url).scheme
     if not scheme:
-        raise _bad_url(field, "the backend URL has no scheme (like sqlite:///path)")
+        raise setting_problem(field, "the backend URL has no scheme (like sqlite:///path)")
     return scheme
 
 
 def _unknown(field: str, scheme: str, known: str) -> ConfigurationError:
-    return _bad_url(field, f"unknown scheme {scheme!r}; known: {known}")
+    return setting_problem(field, f"unknown scheme {scheme!r}; known: {known}")
 
 
 def _sqlite_path(url: str, field: str) -> Path:
     """``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``."""
     path = url.removeprefix("sqlite:///")
     if not path or path == url:
-        raise _bad_url(field, "expected sqlite:///path")
+        raise setting_problem(field, "expected sqlite:///path")
     resolved = Path(path)
     resolved.parent.mkdir(parents=True, exist_ok=True)
     return resolved
@@ -69,11 +66,12 @@ def aws_client(service: str, settings: Settings) -> Any:
 def _aws_name(url: str, field: str) -> str:
     name = urlsplit(url).netloc
     if not name:
-        raise _bad_url(field, f"expected {_scheme(url, field)}://name")
+        raise setting_problem(field, f"expected {_scheme(url, field)}://name")
     return name
 
 
-def build_catalog(settings: Settings) -> TrackCatalog:
+def build_catalog(settings: Settings, secrets: Secrets | None = None) -> TrackCatalog:
+    """``secrets`` resolves ``PHILOMATH_CATALOG_PASSWORD`` when it names a secret."""
     url = settings.catalog_url
     scheme = _scheme(url, "catalog_url")
     if scheme == "sqlite":
@@ -81,11 +79,17 @@ def build_catalog(settings: Settings) -> TrackCatalog:
 
         return SqliteTrackCatalog(_sqlite_path(url, "catalog_url"))
     if scheme in ("postgresql", "postgres"):
+        from psycopg.conninfo import make_conninfo
+
         from playback.postgres_catalog import PostgresTrackCatalog
 
         parts = urlsplit(url)
         schema = parse_qs(parts.query).get("schema", ["public"])[0]
-        return PostgresTrackCatalog(parts._replace(query="").geturl(), schema=schema)
+        dsn = parts._replace(query="").geturl()
+        if settings.catalog_password is not None:
+            values = secrets or Secrets(settings, lambda: aws_client("secretsmanager", settings))
+            dsn = make_conninfo(dsn, password=values.value("catalog_password"))
+        return PostgresTrackCatalog(dsn, schema=schema)
     raise _unknown("catalog_url", scheme, "sqlite, postgresql, postgres")
 
 

@@ -61,6 +61,7 @@ for command in (
 ):
     main.add_command(command)
 main.add_command(deploy.schema)
+main.add_command(deploy.cache)
 for command in (deploy.pipeline_ingest, deploy.pipeline_step, deploy.pipeline_gate):
     offline.pipeline.add_command(command)
 

@@ -31,6 +31,22 @@ def schema_ensure(settings: Settings) -> None:
     click.echo("schema ensured", err=True)
 
 
+@click.group()
+def cache() -> None:
+    """The shared cache of recommendation lists."""
+
+
+@cache.command("warm")
+@pass_settings
+def cache_warm(settings: Settings) -> None:
+    """Read the current snapshot's charts (overall, per mood, per genre) into the cache, so
+    the first listeners after a batch run are not the ones who fill it."""
+    from philomath.roles import warm_cache
+
+    with clear_errors():
+        echo_json(warm_cache(settings))
+
+
 @click.command("ingest")
 @click.argument("url")
 @pass_settings

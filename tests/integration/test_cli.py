@@ -315,3 +315,19 @@ def test_say_before_the_pipeline_says_what_to_run(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "no recommendations are built yet" in result.stderr
     assert "philomath pipeline run" in result.stderr and "make run" in result.stderr
+
+
+def test_cache_warm_puts_the_snapshot_s_charts_into_redis(
+    runner: CliRunner, pipeline_ran: None, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state machine's last state: after it, the charts are in the shared cache."""
+    import redis
+
+    monkeypatch.setenv("PHILOMATH_CACHE_URL", redis_url)
+    result = runner.invoke(main, ["cache", "warm"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    warmed = json.loads(result.stdout)
+    assert warmed["charts_warmed"] >= 1 + 1  # overall and at least one mood or genre chart
+    assert warmed["contexts"] >= warmed["charts_warmed"]
+    cached = redis.Redis.from_url(redis_url).keys(f"philomath:recs:{warmed['snapshot']}:*")
+    assert len(cached) == warmed["charts_warmed"]

@@ -155,7 +155,9 @@ def test_the_role_reads_exactly_the_secrets_its_environment_names(role: str) -> 
     # (philomath.security.Secrets); nothing else is.
     _, environment, statements = roles()[role]
     secrets = {n for n, r in template().items() if r["Type"] == "AWS::SecretsManager::Secret"}
-    named = {resource_name(v) for v in environment.values() if resource_name(v) in secrets}
+    # ``!Sub "${Secret}#key"`` names one key of a JSON secret: the secret is still read.
+    referenced = {resource_name(v).split("#")[0] for v in environment.values()}
+    named = referenced & secrets
     reads = granted(statements, ("secretsmanager",))
     assert set(reads) == named
     assert all(actions == {"secretsmanager:GetSecretValue"} for actions in reads.values())

@@ -230,3 +230,28 @@ def test_a_secret_that_cannot_serve_is_one_line_naming_the_variable(
         build_security(settings(media_signing_key=reference), factory, environ={})
     assert str(refused.value) == f"PHILOMATH_MEDIA_SIGNING_KEY: {message}"
     assert stored is None or stored not in str(refused.value)
+
+
+def test_the_catalog_password_comes_from_a_secret_and_stays_out_of_the_url(
+    secrets: tuple[CountingClient, Callable[[], Any]], postgres_schema: tuple[str, str]
+) -> None:
+    """``PHILOMATH_CATALOG_PASSWORD`` naming a JSON secret's key: the catalog connects with
+    it (PostgreSQL here trusts every local login, so connecting proves the DSN parses)."""
+    from philomath.secret_refs import Secrets
+    from philomath.wiring import build_catalog
+    from playback.postgres_catalog import PostgresTrackCatalog
+
+    client, factory = secrets
+    arn = client.client.create_secret(
+        Name="philomath/db", SecretString=json.dumps({"password": "s3cr3t-pw"})
+    )["ARN"]
+    dsn, schema = postgres_schema
+    chosen = Settings.model_validate(
+        {"catalog_url": f"{dsn}?schema={schema}", "catalog_password": f"{arn}#password"}
+    )
+    catalog = build_catalog(chosen, Secrets(chosen, factory))
+    assert isinstance(catalog, PostgresTrackCatalog)
+    assert "password=s3cr3t-pw" in catalog._dsn and "s3cr3t" not in chosen.catalog_url
+    catalog.ensure_schema()
+    assert catalog.count() == 0 and client.reads == 1
+    catalog.close()
