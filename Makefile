@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS := serving,nlp,training,spark,dev
 PORT ?= 8000
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean build-SkillFunction build-ApiFunction build-ConsumerFunction
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# `sam build` (infra/template.yaml, BuildMethod makefile) calls these with ARTIFACTS_DIR set:
+# each Lambda gets the package with the serving extra, nothing else (no models, no
+# training stack). Build on Linux x86_64 with Python 3.11, as the functions run.
+# tests/unit/test_lambda_package.py builds one and imports every handler from it alone.
+LAMBDA_TARGETS := build-SkillFunction build-ApiFunction build-ConsumerFunction
+$(LAMBDA_TARGETS):
+	test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)"; exit 2; }
+	$(PYTHON) -m pip install --quiet --no-compile --target "$(ARTIFACTS_DIR)" '.[serving]'
 
 clean:
 	rm -rf var .pytest_cache
