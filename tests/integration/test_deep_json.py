@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from skill.alexa import InvalidEnvelope, envelopes
+from skill.api.security.depth_guard import MAX_BODY_BYTES
 from skill.lambda_entry import LambdaSkill, create_handler
 from tests.fakes import KNOWN_USER, World
 from tests.integration.api_client import KNOWN_TOKEN, assert_problem, bearer
@@ -63,6 +64,18 @@ def test_every_rest_body_gets_a_400_problem(
     )
     assert_problem(response, 400)
     assert response.headers["X-Request-Id"]
+    assert world.published() == []
+
+
+def test_an_oversized_rest_body_gets_a_413_problem(client: TestClient, world: World) -> None:
+    padding = "x" * (MAX_BODY_BYTES + 1)
+    body = json.dumps({"events": [{"kind": "started", "track_id": "t-pop-1", "pad": padding}]})
+    response = client.post(
+        "/v1/users/me/events",
+        content=body,
+        headers={**bearer(KNOWN_TOKEN), "content-type": "application/json"},
+    )
+    assert_problem(response, 413)
     assert world.published() == []
 
 
