@@ -28,8 +28,16 @@ Intent = Literal[
     "dislike",
     "whats_playing",
     "help",
+    "out_of_scope",
     "fallback",
 ]
+
+# Why a request is ``out_of_scope``: understood, but not something a music skill does. The
+# skill says so politely and never starts music for it (volume is the device's own control).
+OutOfScopeReason = Literal["podcast", "audiobook", "volume", "playlist_edit", "other"]
+OUT_OF_SCOPE_REASONS: tuple[OutOfScopeReason, ...] = (
+    "podcast", "audiobook", "volume", "playlist_edit", "other",
+)  # fmt: skip
 
 SlotName = Literal[
     "artist",
@@ -81,7 +89,8 @@ class ParsedRequest(Interpretation):
 
     ``alternatives`` are other plausible readings, best first (for example "play yellow"
     read as an artist and, less likely, as a track title). ``reason`` is set when ``intent``
-    is ``fallback`` and says why nothing better was found; it is for logs, not for speech.
+    is ``fallback`` and says why nothing better was found (for logs, not for speech), and when
+    it is ``out_of_scope`` (one of ``OUT_OF_SCOPE_REASONS``: what the listener asked for).
     """
 
     alternatives: list[Interpretation] = Field(default_factory=list)
@@ -101,3 +110,8 @@ class AlexaSlot:
 def fallback(reason: str) -> ParsedRequest:
     """The answer when nothing in the request could be understood."""
     return ParsedRequest(intent="fallback", confidence=0.0, reason=reason)
+
+
+def out_of_scope(reason: OutOfScopeReason, confidence: float) -> ParsedRequest:
+    """A request understood as something a music skill does not do (see ``OUT_OF_SCOPE_REASONS``)."""
+    return ParsedRequest(intent="out_of_scope", confidence=confidence, reason=reason)
