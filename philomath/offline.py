@@ -1,17 +1,24 @@
 """The offline job as one call: embedded feeds (if missing) -> pipeline -> filled backends;
-and training alone (``run_training``) over the pipeline's unified tables."""
+training alone (``run_training``) over the pipeline's unified tables; and what the Step
+Functions tasks run between training and batch inference (``evaluate_trained_model``,
+``trained_model_promoted``)."""
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from philomath.settings import Settings
 from philomath.wiring import build_backends
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from recommender.evaluation.protocol import ModelFactory
     from recommender.offline.pipeline import PipelineReport
-    from recommender.offline.training import TrainingReport
+    from recommender.offline.training import Factory, TrainingData, TrainingReport
 
 logger = logging.getLogger(__name__)
 
@@ -172,3 +179,122 @@ def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
     if promoted != trained:
         return False, f"trained {trained} but {promoted or 'nothing'} is promoted"
     return True, f"{trained} is promoted"
+
+
+def evaluate_trained_model(settings: Settings) -> dict[str, Any]:
+    """The model the last ``train`` step chose, evaluated again on training's held-out split.
+
+    What it measures: the chosen candidate (by its registry manifest's label) and the
+    popularity baseline, each refitted on the training part of the same per-listener holdout
+    (``HOLDOUT_FRACTION`` of each listener's tracks, split with ``settings.seed`` as the train
+    step does) and scored on the held-out tracks by ``evaluation.protocol.evaluate_split``:
+    precision, recall, NDCG, MAP at k = 1, 5, 10, 20, coverage, novelty, popularity bias, per
+    segment, and listener satisfaction where the generator's truth is there. The registered
+    artifact itself is not scored: it learned from every play, the held-out ones included.
+    The figures the train step recorded in the manifest come alongside (``recorded``), so a
+    difference shows a run that does not reproduce. One candidate's fit, not training's dozen.
+
+    Writes ``<work>/reports/evaluation-<run>.html`` (``evaluation.report``) and
+    ``evaluation-<run>.json`` (the figures); returns that JSON. Raises ``DataError`` when no
+    train step has finished or the unified tables changed since, ``RegistryError`` when the
+    chosen model is no longer registered."""
+    from recommender.errors import DataError
+    from recommender.evaluation.protocol import UserMeasure, evaluate_split
+    from recommender.evaluation.report import EvaluationReport, write_report
+    from recommender.evaluation.satisfaction import ListenerSatisfaction
+    from recommender.evaluation.splits import holdout_split
+    from recommender.models.registry import ModelRegistry
+    from recommender.offline.pipeline import STATE_FILE
+    from recommender.offline.pipeline_state import PipelineState
+    from recommender.offline.training import (
+        BASELINE,
+        CANDIDATES,
+        HOLDOUT_FRACTION,
+        SELECT_BY,
+        K,
+        data_fingerprint,
+        load_training_data,
+    )
+
+    record = PipelineState(settings.work_dir / STATE_FILE).record("train")
+    if record is None:
+        raise DataError("no train step has finished: nothing to evaluate")
+    manifest = ModelRegistry(settings.models_dir).get(
+        str(record.outputs["chosen"]), str(record.outputs["run"])
+    )
+    by_label = {c.label: c for c in CANDIDATES}
+    if manifest.label not in by_label:
+        raise DataError(f"{manifest.name} came from no training candidate ({manifest.label!r})")
+    data = load_training_data(settings.work_dir / "unified")
+    if data_fingerprint(data).digest != manifest.data.digest:
+        raise DataError(f"the unified tables changed since training run {manifest.run}")
+    split = holdout_split(data.user_items, HOLDOUT_FRACTION, settings.seed)
+    plays = data.interactions
+    satisfaction = ListenerSatisfaction.from_raw(settings.raw_dir, plays.user_ids, plays.track_ids)
+    measures: dict[str, UserMeasure] = {}
+    notes = ["No generator truth: listener satisfaction not measured."]
+    if satisfaction is not None:
+        measures, notes = {"satisfaction": satisfaction.per_user}, []
+    labels = list(dict.fromkeys((manifest.label, BASELINE)))
+    results = evaluate_split(
+        split,
+        {label: _builder(by_label[label].build, data, split.train) for label in labels},
+        seed=settings.seed,
+        k=K,
+        measures=measures,
+    )
+    measured = results[0].metrics
+    facts = {
+        "registered model": f"{manifest.name} run {manifest.run}, fitted on {manifest.fitted_on}",
+        "evaluated on": (
+            f"a {HOLDOUT_FRACTION:.0%} per-listener holdout (seed {settings.seed}), the "
+            "candidate refitted on its training part"
+        ),
+        f"{SELECT_BY} recorded by train": _figure(manifest.metrics.get(SELECT_BY)),
+        f"{SELECT_BY} measured now": _figure(measured.get(SELECT_BY)),
+        "data fingerprint": manifest.data.digest,
+        "code version": manifest.code_version,
+    }
+    reports = settings.work_dir / "reports"
+    html = write_report(
+        reports / f"evaluation-{manifest.run}.html",
+        EvaluationReport(
+            title=f"Philomath evaluation of {manifest.name}",
+            results=results,
+            k=K,
+            facts=facts,
+            chosen=manifest.label,
+            baseline=BASELINE,
+            notes=notes,
+        ),
+    )
+    summary: dict[str, Any] = {
+        "model": manifest.name,
+        "run": manifest.run,
+        "label": manifest.label,
+        "select_by": SELECT_BY,
+        "split": {"holdout_fraction": HOLDOUT_FRACTION, "seed": settings.seed},
+        "measured": {r.label: _finite(r.metrics) for r in results},
+        "segments": {r.label: {s: _finite(v) for s, v in r.segments.items()} for r in results},
+        "recorded": dict(manifest.metrics),
+        "report": str(html),
+    }
+    path = reports / f"evaluation-{manifest.run}.json"
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp.replace(path)
+    return {**summary, "json": str(path)}
+
+
+def _builder(build: Factory, data: TrainingData, matrix: sp.csr_matrix) -> ModelFactory:
+    """``evaluate_split``'s factory (``seed -> model``) for a training candidate's ``build``."""
+    return lambda seed: build(data, matrix, seed)
+
+
+def _finite(values: dict[str, float]) -> dict[str, float | None]:
+    """Figures with NaN (not measurable) as None: JSON has no NaN."""
+    return {key: None if math.isnan(value) else value for key, value in values.items()}
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.4f}"

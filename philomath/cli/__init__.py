@@ -5,7 +5,8 @@
 - ``nlu``: ``nlu parse|evaluate|interaction-model``
 - ``online``: ``serve``, ``consume``, ``batch``
 - ``alexa``: ``say``, ``alexa``, ``dialog``, ``skill-package``
-- ``deploy``: ``schema ensure``, ``pipeline ingest|step|gate`` (what AWS deployment runs)
+- ``deploy``: ``schema ensure``, ``pipeline ingest|step|evaluate|gate`` (what AWS deployment
+  runs)
 
 Every command is a click command here, in the composition root; the packages below expose
 plain functions. ``context`` holds what they share: settings read once (a wrong setting is one
@@ -62,7 +63,12 @@ for command in (
     main.add_command(command)
 main.add_command(deploy.schema)
 main.add_command(deploy.cache)
-for command in (deploy.pipeline_ingest, deploy.pipeline_step, deploy.pipeline_gate):
+for command in (
+    deploy.pipeline_ingest,
+    deploy.pipeline_step,
+    deploy.pipeline_evaluate,
+    deploy.pipeline_gate,
+):
     offline.pipeline.add_command(command)
 
 __all__ = ["PIPELINE_STEPS", "main"]

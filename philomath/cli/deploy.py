@@ -1,5 +1,6 @@
 """``philomath schema ensure`` and the pipeline's one-step commands (``pipeline ingest``,
-``pipeline step``, ``pipeline gate``): what deployment and the Step Functions tasks run."""
+``pipeline step``, ``pipeline evaluate``, ``pipeline gate``): what deployment and the Step
+Functions tasks run."""
 
 from __future__ import annotations
 
@@ -68,6 +69,19 @@ def pipeline_step(settings: Settings, step: str) -> None:
 
     with clear_errors():
         echo_json(run_step(settings, step))
+
+
+@click.command("evaluate")
+@pass_settings
+def pipeline_evaluate(settings: Settings) -> None:
+    """Evaluate the model the last train step chose on training's held-out split (its
+    candidate and the popularity baseline refitted on the split's training part, next to the
+    figures training recorded) and write the report, HTML and JSON, into the work folder's
+    reports/; prints the JSON. Exit 1, one line, when no train step has finished."""
+    from philomath.offline import evaluate_trained_model
+
+    with clear_errors():
+        echo_json(evaluate_trained_model(settings))
 
 
 @click.command("gate")

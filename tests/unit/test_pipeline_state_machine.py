@@ -70,7 +70,8 @@ def test_the_states_are_the_local_pipeline_s_steps_in_its_order() -> None:
     assert stepped == list(STEPS)
     for step in STEPS:  # each state is named after the step it runs
         assert command_of(states[step]) == ["philomath", "pipeline", "step", step]
-    assert path == ["ingest", *STEPS[:-1], "gate", "promoted", STEPS[-1], "warm"]
+    assert path == ["ingest", *STEPS[:-1], "evaluate", "gate", "promoted", STEPS[-1], "warm"]
+    assert command_of(states["evaluate"]) == ["philomath", "pipeline", "evaluate"]
     assert command_of(states["warm"]) == ["philomath", "cache", "warm"]
 
 
@@ -196,7 +197,8 @@ def test_an_execution_runs_every_step_and_batch_inference(
     gate_exits_with(0, monkeypatch)
     execution, entered, commands = execute()
     assert execution["status"] == "SUCCEEDED"
-    assert entered == ["ingest", *STEPS[:-1], "gate", "promoted", "recommend", "warm"]
+    assert entered == ["ingest", *STEPS[:-1], "evaluate", "gate", "promoted", "recommend", "warm"]
+    assert commands.index(["philomath", "pipeline", "evaluate"]) == len(STEPS)  # after train
     assert ["philomath", "pipeline", "step", "recommend"] in commands
     assert commands[-1] == ["philomath", "cache", "warm"]  # after batch inference
     assert ["philomath", "pipeline", "ingest", "s3://philomath-feeds/feeds/"] in commands
@@ -209,6 +211,6 @@ def test_a_model_not_promoted_stops_before_batch_inference(
     execution, entered, commands = execute()
     assert execution["status"] == "FAILED"
     assert execution["error"] == "ModelNotPromoted"
-    assert entered[-3:] == ["gate", "promoted", "not_promoted"]
+    assert entered[-4:] == ["evaluate", "gate", "promoted", "not_promoted"]
     assert ["philomath", "pipeline", "step", "recommend"] not in commands
     assert ["philomath", "cache", "warm"] not in commands
