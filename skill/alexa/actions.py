@@ -17,7 +17,7 @@ from ask_sdk_model.response import Response
 
 from listening import Listening
 from listening.player import PlayAnswer
-from nlu.parsed import Intent, ParsedRequest
+from nlu.parsed import OUT_OF_SCOPE_REASONS, Intent, OutOfScopeReason, ParsedRequest
 from playback.events import EventKind
 from playback.queue import with_loop
 from skill.alexa import context
@@ -49,6 +49,16 @@ SETTING_SPEECH: dict[Intent, str] = {
     "loop_off": "Loop is off.",
 }
 
+# What a request a music skill does not serve (``out_of_scope``) hears, by its reason: said
+# plainly, and nothing starts playing. Volume is the device's own control.
+OUT_OF_SCOPE_SPEECH: dict[OutOfScopeReason, str] = {
+    "podcast": "Sorry, I can only play music, not podcasts.",
+    "audiobook": "Sorry, I can only play music, not audiobooks.",
+    "volume": "You can change the volume on the device itself; just say 'volume up' to it.",
+    "playlist_edit": "Sorry, I can't change playlists yet.",
+    "other": "Sorry, I can only help with music.",
+}
+
 _Action = Callable[[HandlerInput, ParsedRequest, bool], Response]
 
 
@@ -76,6 +86,7 @@ class Actions:
             "loop_on": self._setting,
             "loop_off": self._setting,
             "help": self._help,
+            "out_of_scope": self._out_of_scope,
             "fallback": self._fallback,
         }
 
@@ -220,6 +231,20 @@ class Actions:
             return handler_input.response_builder.response
         return ask(speak(handler_input.response_builder, HELP_SPEECH), REPROMPT_SPEECH).response
 
+    def _out_of_scope(
+        self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
+    ) -> Response:
+        """Said plainly, never music. Volume ends the session (the device does it, and music
+        that was playing goes on); the others ask what to play instead."""
+        reason = out_of_scope_reason(parsed)
+        logger.info("out of scope", extra={"reason": reason})
+        if not voice:
+            return handler_input.response_builder.response
+        if reason == "volume":
+            return self._say(handler_input, OUT_OF_SCOPE_SPEECH[reason], voice=voice)
+        speech = f"{OUT_OF_SCOPE_SPEECH[reason]} {REPROMPT_SPEECH}"
+        return ask(speak(handler_input.response_builder, speech), REPROMPT_SPEECH).response
+
     def _fallback(
         self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool
     ) -> Response:
@@ -233,3 +258,11 @@ class Actions:
         if not voice:
             return handler_input.response_builder.response
         return speak(handler_input.response_builder, speech).set_should_end_session(True).response
+
+
+def out_of_scope_reason(parsed: ParsedRequest) -> OutOfScopeReason:
+    """The reason of an ``out_of_scope`` request; ``other`` for one this code does not know."""
+    for reason in OUT_OF_SCOPE_REASONS:
+        if parsed.reason == reason:
+            return reason
+    return "other"

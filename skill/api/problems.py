@@ -6,6 +6,11 @@ Alexa bodies that are not envelopes or fail verification, 401 without a valid be
 invalid parameters or bodies, 429 (with ``Retry-After``) over a client's rate, 503 when a
 backend is down or something unexpected failed (the traceback goes to the log only). Bodies
 nested too deeply get a 400 before any route parses them.
+
+Most problems are ``about:blank`` (the status says it all). One has a ``type`` of its own,
+under ``PROBLEM_TYPES``, and extension members a client can act on: ``out-of-scope``
+(``OutOfScopeProblem``), a 422 for text understood as something a music service does not
+do, a podcast, an audiobook, the volume, a playlist edit, with its ``reason``.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from nlu.parsed import OutOfScopeReason
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPES = "https://philomath.example/problems/"
+OUT_OF_SCOPE = f"{PROBLEM_TYPES}out-of-scope"
 
 
 class Problem(BaseModel):
@@ -34,6 +43,16 @@ class Problem(BaseModel):
     detail: str | None = None
 
 
+class OutOfScopeProblem(Problem):
+    """422: the text asks for something other than music; nothing was played or queued."""
+
+    type: str = Field(default=OUT_OF_SCOPE, description=f"Always `{OUT_OF_SCOPE}`.")
+    reason: OutOfScopeReason = Field(
+        description="What the text asks for: podcast, audiobook, volume (the device's own "
+        "control), playlist_edit or other."
+    )
+
+
 class ApiProblem(Exception):
     """Raised by routes and dependencies; answered as a Problem with ``headers``."""
 
@@ -43,28 +62,43 @@ class ApiProblem(Exception):
         title: str,
         detail: str | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        type: str = "about:blank",
+        extensions: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
         self.detail = detail
         self.headers = dict(headers or {})
+        self.type = type
+        self.extensions = dict(extensions or {})
 
 
 def problem(
-    status: int, title: str, detail: str | None = None, headers: Mapping[str, str] | None = None
+    status: int,
+    title: str,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    type: str = "about:blank",
+    extensions: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    body = Problem(title=title, status=status, detail=detail or None)
+    """A problem+json answer; ``extensions`` are members beside the standard ones."""
+    body = Problem(type=type, title=title, status=status, detail=detail or None)
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        {**(extensions or {}), **body.model_dump(exclude_none=True)},
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=dict(headers or {}),
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems a route may answer with."""
+def problem_responses(
+    *statuses: int, typed: Mapping[int, tuple[str, type[Problem]]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with; ``typed`` adds, for a
+    status, a problem type of its own (what to add to the description, and its model)."""
     described = {
         400: "The body is not JSON, or nests too deeply",
         401: "Missing, invalid or expired bearer token",
@@ -79,21 +113,29 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "schema": {"type": "integer", "minimum": 1},
         }
     }
-    return {
-        status: {
-            "description": described[status],
-            "model": Problem,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    typed = typed or {}
+    entries: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        description, models = described[status], [Problem]
+        if status in typed:
+            description = f"{description}; {typed[status][0]}"
+            models.append(typed[status][1])
+        refs = [{"$ref": f"#/components/schemas/{m.__name__}"} for m in models]
+        entries[status] = {
+            "description": description,
+            "model": models[0] if len(models) == 1 else models[0] | models[1],
+            "content": {PROBLEM_JSON: {"schema": refs[0] if len(refs) == 1 else {"anyOf": refs}}},
             **({"headers": retry_after} if status == 429 else {}),
         }
-        for status in statuses
-    }
+    return entries
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, exc.headers)
+        return problem(
+            exc.status, exc.title, exc.detail, exc.headers, type=exc.type, extensions=exc.extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from nlu.parsed import OUT_OF_SCOPE_REASONS, OutOfScopeReason, ParsedRequest, out_of_scope
 from playback.catalog import Track
 from skill.alexa import envelopes, handle_envelope
 from skill.api.security.auth import TokenAuthenticator
@@ -177,6 +178,32 @@ def test_a_control_phrase_comes_back_parsed_without_a_track(client: TestClient) 
     assert body["track"] is None
 
 
+@pytest.mark.parametrize("reason", OUT_OF_SCOPE_REASONS)
+def test_text_for_something_other_than_music_is_an_out_of_scope_problem(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch, reason: OutOfScopeReason
+) -> None:
+    monkeypatch.setattr(world.parser, "parse", lambda text, **_: out_of_scope(reason, 0.9))
+    response = client.post(f"{ME}/play", json={"text": "play the daily podcast"},
+                           headers=bearer(KNOWN_TOKEN))  # fmt: skip
+    body = assert_problem(response, 422)
+    assert body["type"] == "https://philomath.example/problems/out-of-scope"
+    assert body["reason"] == reason
+    assert body["title"] == "Not a music request"
+    assert isinstance(body["detail"], str) and body["detail"].startswith("Only music")
+    assert "track" not in body
+    assert world.queue_of(KNOWN_USER, "app") is None  # nothing queued, nothing played
+    assert world.published() == []
+
+
+def test_an_out_of_scope_problem_without_a_known_reason_says_other(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = ParsedRequest(intent="out_of_scope", confidence=0.4, reason="weather")
+    monkeypatch.setattr(world.parser, "parse", lambda text, **_: parsed)
+    response = client.post(f"{ME}/play", json={"text": "will it rain"}, headers=bearer(NEW_TOKEN))
+    assert assert_problem(response, 422)["reason"] == "other"
+
+
 @pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": "x" * 501}, {"text": 7}])
 def test_invalid_play_bodies_are_422(client: TestClient, body: dict[str, Any]) -> None:
     assert_problem(client.post(f"{ME}/play", json=body, headers=bearer(NEW_TOKEN)), 422)
@@ -344,3 +371,12 @@ def test_the_openapi_document_describes_auth_and_the_error_model(client: TestCli
             if path.startswith("/v1/"):
                 assert "401" in operation["responses"], path
                 assert "application/problem+json" in operation["responses"]["422"]["content"]
+    out_of_scope_schema = document["components"]["schemas"]["OutOfScopeProblem"]
+    assert out_of_scope_schema["properties"]["reason"]["enum"] == list(OUT_OF_SCOPE_REASONS)
+    assert "reason" in out_of_scope_schema["required"]
+    play_422 = document["paths"]["/v1/users/{user_id}/play"]["post"]["responses"]["422"]
+    assert "out-of-scope" in play_422["description"]
+    assert play_422["content"]["application/problem+json"]["schema"] == {"anyOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {"$ref": "#/components/schemas/OutOfScopeProblem"},
+    ]}  # fmt: skip
