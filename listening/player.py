@@ -3,6 +3,14 @@
 Every request goes through the router, artist and track requests included (its artist
 path); the player keeps what the catalog can play and speaks the answer. It never raises for
 a backend being down: it answers with speech that says so.
+
+Names are grounded in the catalog honestly: when a request names an artist, a track or an
+album the catalog does not have, the answer says so before what plays instead ("I couldn't
+find Imogen Heap; here is something close."), and ``PlayAnswer.not_found`` names it for the
+REST API. Instead of an unknown artist (or a track with no artist the catalog knows) comes
+what the rest of the request asks for (its mood, genre or sort; the listener's picks when it
+says nothing else); instead of an unknown title or album of a known artist, that artist's
+best other track.
 """
 
 from __future__ import annotations
@@ -11,15 +19,17 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from listening.candidates import candidates_for
-from nlu.parsed import ParsedRequest
+from nlu.parsed import ParsedRequest, SlotName
 from playback.catalog import Track, TrackCatalog
 from playback.directives import new_token, track_id_of
 from playback.errors import PlaybackError
 from playback.stream_urls import StreamUrls
+from playback.vocabulary import phrase_key
 from recommender.errors import RecommenderError
-from recommender.serving.named import Named
+from recommender.serving.named import ARTIST_TRACKS, Named, named_tracks
 from recommender.serving.router import Recommendation, RecommendationRequest, Router
 
 logger = logging.getLogger(__name__)
@@ -30,6 +40,13 @@ TRACKS_PER_PLAY = 5
 BACKEND_DOWN_SPEECH = "Sorry, I can't reach the music library right now. Please try again soon."
 NOTHING_TO_RESUME_SPEECH = "There's nothing to resume. Try asking me to play something."
 NOTHING_TO_PLAY_SPEECH = "Sorry, I don't have anything to play for that yet."
+NOT_FOUND_SPEECH = "I couldn't find {name}; here is something close."
+
+# Slots that name music in the catalog; what a request names that the catalog lacks is one
+# of these (``PlayAnswer.not_found``). Playlists and albums alone are not played by name.
+GroundedSlot = Literal["artist", "track", "album"]
+GROUNDED_SLOTS: tuple[GroundedSlot, ...] = ("artist", "track", "album")
+NAMING_SLOTS: frozenset[SlotName] = frozenset({*GROUNDED_SLOTS, "playlist", "item_type"})
 
 
 def user_ref(user_id: str) -> str:
@@ -52,6 +69,9 @@ class PlayAnswer:
     degraded: bool = False
     # Other playable track ids for the same request, best first: a device queue plays these.
     upcoming: tuple[str, ...] = ()
+    # What the request named that the catalog does not have, as said (slot, name); the
+    # track, if any, is the closest the catalog has, and ``speech`` says so first.
+    not_found: tuple[tuple[GroundedSlot, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +201,46 @@ class MusicPlayer:
     def _play_named(
         self, user_id: str, parsed: ParsedRequest, named: Named, exclude: frozenset[str]
     ) -> PlayAnswer:
+        """The named music, or (when the catalog lacks the name) the closest, saying so."""
         request = self._request(user_id, parsed, exclude, named=named)
         said = f"any music by {named.artist}" if named.artist else named.spoken
-        return self._first_playable(request, nothing=f"Sorry, I couldn't find {said}.")
+        answer = self._first_playable(request, nothing=f"Sorry, I couldn't find {said}.")
+        if answer.track is not None:
+            return _not_found(answer, parsed, self._unmatched(parsed, named, answer.track))
+        if answer.degraded or named_tracks(self._catalog, named, 1):
+            return answer  # the catalog is down, or all of the named music is excluded
+        # The catalog has nothing by that name: what the rest of the request asks for.
+        missing = tuple(name for name in GROUNDED_SLOTS if name in parsed.slots)
+        unnamed = {name: slot for name, slot in parsed.slots.items() if name not in NAMING_SLOTS}
+        close = self._play_recommended(
+            user_id, parsed.model_copy(update={"slots": unnamed}), exclude
+        )
+        logger.info("not in the catalog", extra={"missing": missing, "close": close.path})
+        return _not_found(close if close.track is not None else answer, parsed, missing)
+
+    def _unmatched(
+        self, parsed: ParsedRequest, named: Named, track: Track
+    ) -> tuple[GroundedSlot, ...]:
+        """The title and album ``named`` gives that neither ``track`` (the artist path's
+        first) nor any other catalog track of its artist has. Raises ``CatalogUnavailable``."""
+        wanted: list[tuple[GroundedSlot, str, str | None]] = []
+        if named.title is not None and named.track_id != track.track_id:
+            wanted.append(("track", named.title, track.title))
+        if named.album is not None:
+            wanted.append(("album", named.album, track.album_title))
+        missing = [(slot, said) for slot, said, have in wanted if not _same(said, have)]
+        if not missing:
+            return ()
+        if named.track_id is not None and named.track_id in self._catalog.get_tracks(
+            [named.track_id]
+        ):
+            missing = [(slot, said) for slot, said in missing if slot != "track"]
+        others = self._catalog.tracks_by_artist(track.artist_id, ARTIST_TRACKS) if missing else []
+        return tuple(
+            slot
+            for slot, said in missing
+            if not any(_same(said, t.title if slot == "track" else t.album_title) for t in others)
+        )
 
     def _play_recommended(
         self, user_id: str, parsed: ParsedRequest, exclude: frozenset[str]
@@ -256,3 +313,26 @@ class MusicPlayer:
             degraded=degraded,
             upcoming=upcoming,
         )
+
+
+def _same(said: str, have: str | None) -> bool:
+    return have is not None and phrase_key(said) == phrase_key(have)
+
+
+def _not_found(
+    answer: PlayAnswer, parsed: ParsedRequest, missing: Sequence[GroundedSlot]
+) -> PlayAnswer:
+    """``answer`` saying first that the catalog lacks the ``missing`` names of ``parsed``."""
+    if not missing:
+        return answer
+    said = {name: parsed.slots[name].text for name in GROUNDED_SLOTS if name in parsed.slots}
+    thing = said.get("track") if "track" in missing else None
+    if "album" in missing:
+        album = f"the album {said['album']}"
+        thing = f"{thing} from {album}" if thing else album
+    artist = said.get("artist")
+    name = f"{thing} by {artist}" if thing and artist else thing or artist or "that"
+    notice = NOT_FOUND_SPEECH.format(name=name)
+    speech = f"{notice} {answer.speech}" if answer.track is not None else answer.speech
+    not_found = tuple((slot, said[slot]) for slot in missing)
+    return replace(answer, speech=speech, not_found=not_found)

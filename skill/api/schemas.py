@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from listening.device_queue import Lineup
-from listening.player import PlayAnswer, RecommendedTrack
+from listening.player import GroundedSlot, PlayAnswer, RecommendedTrack
 from playback.catalog import Track
 from playback.events import EventKind
 
@@ -126,12 +126,26 @@ class DeviceAnswerOut(BaseModel):
 
 class PlayAnswerOut(DeviceAnswerOut):
     parsed: ParsedOut
+    not_found: dict[GroundedSlot, str] = Field(
+        default_factory=dict,
+        description=(
+            "What the text names that the catalog does not have (artist, track or album: the "
+            'name as said), e.g. `{"artist": "Imogen Heap"}`. `track`, if any, is then the '
+            "closest the catalog has, and `speech` says so first (\"I couldn't find Imogen "
+            'Heap; here is something close."). Empty when everything named was found.'
+        ),
+        examples=[{"artist": "Imogen Heap"}],
+    )
 
     @classmethod
     def answering(
         cls, parsed: ParsedOut, answer: PlayAnswer, device_id: str | None
     ) -> PlayAnswerOut:
-        return cls(parsed=parsed, **DeviceAnswerOut.of(answer, device_id).model_dump())
+        return cls(
+            parsed=parsed,
+            not_found=dict(answer.not_found),
+            **DeviceAnswerOut.of(answer, device_id).model_dump(),
+        )
 
 
 class QueueOut(BaseModel):

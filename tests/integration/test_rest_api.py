@@ -172,6 +172,24 @@ def test_text_becomes_a_play_answer(client: TestClient) -> None:
     assert (body["path"], body["degraded"]) == ("cold_start", False)
 
 
+def test_a_name_the_catalog_lacks_is_reported_beside_the_closest_track(client: TestClient) -> None:
+    response = client.post(f"{ME}/play", json={"text": "play songs by Imogen Heap"},
+                           headers=bearer(NEW_TOKEN))  # fmt: skip
+    assert response.status_code == 200
+    body = response.json()
+    assert body["parsed"]["slots"] == {"artist": "imogen heap"}
+    assert body["not_found"] == {"artist": "imogen heap"}
+    assert body["track"]["track_id"] == "t-pop-1"
+    assert body["speech"].startswith("I couldn't find imogen heap; here is something close. ")
+    assert body["path"] == "cold_start"
+
+
+def test_names_the_catalog_has_report_nothing_missing(client: TestClient) -> None:
+    for text in ("play songs by Norah Vale", "play something relaxing", "pause"):
+        body = client.post(f"{ME}/play", json={"text": text}, headers=bearer(NEW_TOKEN)).json()
+        assert body["not_found"] == {}, text
+
+
 def test_a_control_phrase_comes_back_parsed_without_a_track(client: TestClient) -> None:
     body = client.post(f"{ME}/play", json={"text": "pause"}, headers=bearer(NEW_TOKEN)).json()
     assert body["parsed"]["intent"] == "pause"
@@ -371,6 +389,9 @@ def test_the_openapi_document_describes_auth_and_the_error_model(client: TestCli
             if path.startswith("/v1/"):
                 assert "401" in operation["responses"], path
                 assert "application/problem+json" in operation["responses"]["422"]["content"]
+    not_found = document["components"]["schemas"]["PlayAnswerOut"]["properties"]["not_found"]
+    assert not_found["propertyNames"]["enum"] == ["artist", "track", "album"]
+    assert "closest" in not_found["description"]
     out_of_scope_schema = document["components"]["schemas"]["OutOfScopeProblem"]
     assert out_of_scope_schema["properties"]["reason"]["enum"] == list(OUT_OF_SCOPE_REASONS)
     assert "reason" in out_of_scope_schema["required"]

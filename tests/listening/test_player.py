@@ -12,7 +12,7 @@ from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback.directives import new_token, track_id_of
 from recommender.serving.router import RecommendationRequest
 from recommender.storage.profiles import UserProfile
-from tests.fakes import KNOWN_USER, STREAM_BASE, World
+from tests.fakes import KNOWN_USER, STREAM_BASE, TRACKS, World
 
 
 def request(**slots: str) -> ParsedRequest:
@@ -87,15 +87,91 @@ def test_a_track_the_parser_resolved_plays_without_an_artist(world: World) -> No
     assert (answer.path, answer.reason) == ("artist", "as you asked")
 
 
-def test_a_track_the_catalog_cannot_resolve_gets_a_polite_no(world: World) -> None:
-    answer = world.player.play("u1", request(track="no such song"))
-    assert answer.track is None and answer.speech == "Sorry, I couldn't find no such song."
+# -- names the catalog does not have: said, and the closest played instead ----------------
 
 
-def test_unknown_artist_gets_a_polite_no(world: World) -> None:
-    answer = world.player.play("u1", request(artist="nobody at all"))
+def test_an_unknown_artist_is_said_and_something_close_plays(world: World) -> None:
+    answer = world.player.play("u1", request(artist="Imogen Heap"))
+    assert answer.track is not None and answer.track.track_id == "t-pop-1"  # the chart's first
+    assert answer.path == "cold_start"
+    assert answer.speech == (
+        "I couldn't find Imogen Heap; here is something close. "
+        "Playing Neon Lights by The Brights, popular tracks right now."
+    )
+    assert answer.not_found == (("artist", "Imogen Heap"),)
+    assert answer.upcoming  # a device queue has more of the same to play
+
+
+def test_what_else_an_unknown_artist_request_says_picks_the_close_tracks(world: World) -> None:
+    answer = world.player.play("u1", request(artist="Imogen Heap", mood="relaxing"))
+    assert answer.track is not None and answer.track.track_id == "t-relax-1"
+    assert answer.speech.startswith("I couldn't find Imogen Heap; here is something close. ")
+    assert answer.reason == "popular relaxing tracks"
+    answer = world.player.play("u1", request(artist="Imogen Heap", genre="jazz"))
+    assert answer.track is not None and answer.track.genre == "jazz"
+
+
+def test_a_track_the_catalog_cannot_resolve_is_said_and_something_close_plays(
+    world: World,
+) -> None:
+    answer = world.player.play("u1", request(track="Hide and Seek"))
+    assert answer.track is not None
+    assert answer.speech.startswith("I couldn't find Hide and Seek; here is something close. ")
+    assert answer.not_found == (("track", "Hide and Seek"),)
+    answer = world.player.play("u1", request(track="Hide and Seek", artist="Imogen Heap"))
+    assert answer.speech.startswith("I couldn't find Hide and Seek by Imogen Heap; here is")
+    assert answer.not_found == (("artist", "Imogen Heap"), ("track", "Hide and Seek"))
+
+
+def test_an_unknown_title_of_a_known_artist_plays_their_closest_track_and_says_so(
+    world: World,
+) -> None:
+    answer = world.player.play("u1", request(artist="Norah Vale", track="Hide and Seek"))
+    assert answer.track is not None and answer.track.track_id == "t-jazz-1"
+    assert answer.path == "artist"
+    assert answer.speech == (
+        "I couldn't find Hide and Seek by Norah Vale; here is something close. "
+        "Playing Blue Smoke by Norah Vale, one of their latest tracks."
+    )
+    assert answer.not_found == (("track", "Hide and Seek"),)
+
+
+def test_an_unknown_album_of_a_known_artist_is_said(world: World) -> None:
+    answer = world.player.play("u1", request(artist="Quiet Harbor", album="Blue Days"))
+    assert answer.track is not None and answer.track.artist_name == "Quiet Harbor"
+    assert answer.speech.startswith(
+        "I couldn't find the album Blue Days by Quiet Harbor; here is something close."
+    )
+    assert answer.not_found == (("album", "Blue Days"),)
+
+
+def test_names_the_catalog_has_play_without_a_notice(world: World) -> None:
+    for slots in ({"artist": "quiet harbor", "track": "Slow River"}, {"artist": "Norah Vale"}):
+        answer = world.player.play("u1", request(**slots))
+        assert answer.track is not None and answer.not_found == ()
+        assert answer.speech.startswith("Playing ")
+    # The named track is queued already: another of the artist's, and it was found.
+    answer = world.player.play(
+        "u1", request(artist="quiet harbor", track="slow river"), exclude=frozenset({"t-relax-2"})
+    )
+    assert answer.track is not None and answer.track.track_id == "t-relax-1"
+    assert answer.not_found == ()
+
+
+def test_an_artist_with_everything_excluded_is_not_called_missing(world: World) -> None:
+    everything = frozenset({"t-relax-1", "t-relax-2"})
+    answer = world.player.play("u1", request(artist="quiet harbor"), exclude=everything)
+    assert answer.track is None and answer.not_found == ()
+
+
+def test_nothing_close_either_keeps_the_polite_no_and_names_what_is_missing(
+    world: World,
+) -> None:
+    everything = frozenset(t.track_id for t in TRACKS)
+    answer = world.player.play("u1", request(artist="nobody at all"), exclude=everything)
     assert answer.track is None
     assert answer.speech == "Sorry, I couldn't find any music by nobody at all."
+    assert answer.not_found == (("artist", "nobody at all"),)
 
 
 def test_playlists_are_refused_politely(world: World) -> None:
