@@ -26,6 +26,7 @@ from skill.alexa.handlers import (
     LaunchHandler,
     SessionEndedHandler,
     SystemExceptionHandler,
+    UnservedRequestHandler,
 )
 from skill.alexa.intent_handlers import INTENT_HANDLERS
 from skill.alexa.interceptors import LogRequest, LogResponse, RecordMetrics, StartTimer
@@ -63,6 +64,7 @@ def build_skill(
         SystemExceptionHandler(),
     ):
         builder.add_request_handler(handler)
+    builder.add_request_handler(UnservedRequestHandler())  # last: it takes any request
     builder.add_exception_handler(CatchAllExceptionHandler(metrics))
     skill: CustomSkill = builder.create()
     return skill
@@ -72,11 +74,12 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     """Dispatch one Alexa request envelope; the response envelope as a JSON-ready dict.
 
     Raises ``InvalidEnvelope`` when ``envelope`` is not a request envelope the SDK can read
-    (not an object, nested deeper than ``MAX_JSON_DEPTH``, no ``request.type``, an unknown
-    request type, no user id, or a NaN or infinite number anywhere: not JSON, yet Python's
-    parsers accept ``-Infinity``, and an answer echoing it, session attributes say, could not
-    be written back). Errors inside
-    handlers never escape: the catch-all handler answers them.
+    (not an object, nested deeper than ``MAX_JSON_DEPTH``, no ``request.type``, a request
+    type the SDK's models do not know, no user id, or a NaN or infinite number anywhere: not
+    JSON, yet Python's parsers accept ``-Infinity``, and an answer echoing it, session
+    attributes say, could not be written back). A type the SDK knows but no handler serves
+    gets ``UnservedRequestHandler``'s answer. Errors inside handlers never escape: the
+    catch-all handler answers them.
     """
     _check_shape(envelope)
     try:

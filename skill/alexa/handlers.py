@@ -1,6 +1,6 @@
-"""ask-sdk-core handlers for launch, session end, Alexa's error reports, and the catch-all
-exception handler. Intent handlers are in ``intent_handlers``, AudioPlayer and
-PlaybackController ones in ``audio_handlers``."""
+"""ask-sdk-core handlers for launch, session end, Alexa's error reports, request types the
+skill does not serve, and the catch-all exception handler. Intent handlers are in
+``intent_handlers``, AudioPlayer and PlaybackController ones in ``audio_handlers``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 # Requests whose responses must not carry speech.
 SILENT_PREFIXES = ("AudioPlayer.", "PlaybackController.", "System.", "SessionEndedRequest")
+# Request types the skill does not serve that a listener makes on a screen, in a session:
+# they get a short spoken answer. Any other unserved type (skill, list, reminder or message
+# events, CanFulfillIntentRequest...) is an event that takes no speech: an empty answer.
+SPOKEN_UNSERVED = ("Display.ElementSelected", "Alexa.Presentation.APL.UserEvent")
+UNSERVED_SPEECH = f"Sorry, I can't do that here. {REPROMPT_SPEECH}"
 
 
 class LaunchHandler(AbstractRequestHandler):
@@ -59,6 +64,24 @@ class SystemExceptionHandler(AbstractRequestHandler):
             "Alexa reported a failed directive", extra={"error": getattr(error, "message", None)}
         )
         return handler_input.response_builder.response
+
+
+class UnservedRequestHandler(AbstractRequestHandler):
+    """The last request handler: any request type no other handler serves (touch events
+    on a screen, skill events...). A warning names it; the answer is short and polite, or
+    empty where the type takes no speech (``SPOKEN_UNSERVED``). Not an error: Alexa sends
+    such requests to every skill, and nothing failed."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        kind = request_type(handler_input)
+        logger.warning("unserved request type %s", kind, extra={"request_type": kind})
+        builder = handler_input.response_builder
+        if kind not in SPOKEN_UNSERVED:
+            return builder.response
+        return ask(speak(builder, UNSERVED_SPEECH), REPROMPT_SPEECH).response
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):

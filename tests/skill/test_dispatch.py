@@ -16,6 +16,7 @@ from skill.alexa.actions import (
     NO_AUDIO_SPEECH,
     NOTHING_PLAYING_SPEECH,
 )
+from skill.alexa.handlers import SPOKEN_UNSERVED, UNSERVED_SPEECH
 from tests.fakes import World
 
 USER = "amzn1.ask.account.dispatch"
@@ -187,7 +188,44 @@ def test_handler_crash_is_logged_with_traceback_and_answered_politely(
     assert len(crashes) == 2
 
 
-def test_a_known_request_type_without_a_handler_gets_a_polite_answer(world: World) -> None:
+def _unserved(kind: str, **fields: object) -> dict[str, Any]:
     env = envelopes.launch_request(USER)
-    env["request"] = {**env["request"], "type": "Display.ElementSelected", "token": "x"}
-    assert speech(respond(world, env)) == ERROR_SPEECH
+    env["request"] = {**env["request"], "type": kind, **fields}
+    return env
+
+
+UNSERVED = [
+    ("Display.ElementSelected", {"token": "x"}),
+    ("Alexa.Presentation.APL.UserEvent", {"token": "x", "arguments": ["play"]}),
+    ("AlexaSkillEvent.SkillEnabled", {"eventCreationTime": "2024-01-01T00:00:00Z"}),
+    ("Messaging.MessageReceived", {"message": {"text": "hi"}}),
+    ("CanFulfillIntentRequest", {"intent": {"name": "PlayMusicIntent", "slots": {}}}),
+    ("Connections.Response", {"name": "Buy", "status": {"code": "200"}, "token": "x"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "fields"), UNSERVED, ids=[kind for kind, _ in UNSERVED])
+def test_an_unserved_request_type_is_a_warning_and_a_graceful_answer(
+    world: World, caplog: pytest.LogCaptureFixture, kind: str, fields: dict[str, object]
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = respond(world, _unserved(kind, **fields))
+    if kind in SPOKEN_UNSERVED:  # a listener touched a screen: a short, polite answer
+        assert speech(response) == UNSERVED_SPEECH
+        assert response["shouldEndSession"] is False
+    else:  # an event: no speech at all
+        assert response == {}
+    assert "directives" not in response
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage() == f"unserved request type {kind}"
+    assert warning.__dict__["request_type"] == kind
+    assert not any(r.exc_info or r.exc_text or r.stack_info for r in caplog.records)
+    assert "Traceback" not in caplog.text
+    assert world.metrics.counts[(kind, None, "ok")] == 1  # served, not failed
+    assert world.published() == []
+
+
+def test_a_type_the_sdk_does_not_know_is_still_an_invalid_envelope(world: World) -> None:
+    with pytest.raises(InvalidEnvelope):
+        handle_envelope(world.skill, _unserved("Alexa.Teleport.Requested"))
