@@ -43,7 +43,8 @@ from nlu.embeddings import (
 )
 from nlu.evaluate import EVAL_DIR, eval_catalog, load_examples
 from nlu.gazetteer import build_gazetteer
-from nlu.parser import MusicParser, load_parser
+from nlu.loading import load_parser
+from nlu.parser import MusicParser
 from nlu.rules import RuleParser
 from nlu.text import clean_words
 from playback.catalog import Track

@@ -47,6 +47,10 @@ class SlotScore:
     f1: float
     support: int
 
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
+                "f1": round(self.f1, 4), "support": self.support}  # fmt: skip
+
 
 @dataclass
 class Report:
@@ -65,15 +69,7 @@ class Report:
             "examples": self.examples,
             "intent_accuracy": round(self.intent_accuracy, 4),
             "exact_match": round(self.exact_match, 4),
-            "slots": {
-                name: {
-                    "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4),
-                    "support": s.support,
-                }  # fmt: skip
-                for name, s in self.slots.items()
-            },
+            "slots": {name: s.as_dict() for name, s in self.slots.items()},
             "latency_ms": self.latency_ms,
             "exact_match_by_tag": self.by_tag,
         }
@@ -122,7 +118,7 @@ def evaluate(parser: TextParser, examples: Sequence[Example]) -> Report:
         examples=len(examples),
         intent_accuracy=correct_intents / n,
         exact_match=exact / n,
-        slots={name: _slot_score(counts[name]) for name in SLOTS},
+        slots={name: slot_score(counts[name]) for name in SLOTS},
         latency_ms=_latency(timings),
         by_tag={tag: round(tag_exact[tag] / tag_total[tag], 3) for tag in sorted(tag_total)},
         errors=errors,
@@ -137,13 +133,17 @@ def eval_catalog(path: Path = EVAL_DIR / "catalog.jsonl") -> list[Any]:
     return [Track(**row) for row in rows]
 
 
-def eval_parser(gazetteer_dir: Path, *, embeddings: bool = True) -> TextParser:
-    """A ``MusicParser`` over the evaluation catalog, its gazetteer built in ``gazetteer_dir``."""
+def eval_parser(
+    gazetteer_dir: Path, *, embeddings: bool = True, trained_model: Path | None = None
+) -> TextParser:
+    """A ``MusicParser`` (a ``TrainedParser`` with ``trained_model``) over the evaluation
+    catalog, its gazetteer built in ``gazetteer_dir`` unless it is there already."""
     from nlu.gazetteer import build_gazetteer
-    from nlu.parser import load_parser
+    from nlu.loading import load_parser
 
-    build_gazetteer(eval_catalog(), gazetteer_dir)
-    parser = load_parser(gazetteer_dir, embeddings=embeddings)
+    if not (gazetteer_dir / "info.json").exists():
+        build_gazetteer(eval_catalog(), gazetteer_dir)
+    parser = load_parser(gazetteer_dir, embeddings=embeddings, trained_model=trained_model)
     parser.warm()
     return parser
 
@@ -169,9 +169,12 @@ def set_path(name: str) -> Path:
     return EVAL_DIR / f"{name}.jsonl" if name in ("test", "dev") else Path(name)
 
 
-def evaluate_set(name: str, *, rules: bool = False, embeddings: bool = True) -> Report:
-    """Score the catalog-aware parser (or, with ``rules``, the plain RuleParser, the
-    baseline) on the set ``name`` (see ``set_path``)."""
+def evaluate_set(
+    name: str, *, rules: bool = False, embeddings: bool = True, trained_model: Path | None = None
+) -> Report:
+    """Score the catalog-aware parser (with the trained model in ``trained_model``, if given;
+    or, with ``rules``, the plain RuleParser, the baseline) on the set ``name`` (see
+    ``set_path``)."""
     examples = load_examples(set_path(name))
     with tempfile.TemporaryDirectory(prefix="philomath-nlu-eval-") as tmp:
         parser: TextParser
@@ -180,11 +183,13 @@ def evaluate_set(name: str, *, rules: bool = False, embeddings: bool = True) -> 
 
             parser = RuleParser(sorted({t.genre for t in eval_catalog() if t.genre}))
         else:
-            parser = eval_parser(Path(tmp) / "gazetteer", embeddings=embeddings)
+            parser = eval_parser(
+                Path(tmp) / "gazetteer", embeddings=embeddings, trained_model=trained_model
+            )
         return evaluate(parser, examples)
 
 
-def _slot_score(counts: Counter[str]) -> SlotScore:
+def slot_score(counts: Counter[str]) -> SlotScore:
     tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0

@@ -113,5 +113,5 @@ def fallback(reason: str) -> ParsedRequest:
 
 
 def out_of_scope(reason: OutOfScopeReason, confidence: float) -> ParsedRequest:
-    """A request understood as something a music skill does not do (see ``OUT_OF_SCOPE_REASONS``)."""
+    """A request understood as one a music skill does not serve (``OUT_OF_SCOPE_REASONS``)."""
     return ParsedRequest(intent="out_of_scope", confidence=confidence, reason=reason)

@@ -10,20 +10,19 @@ slots) and reading (``nlu.reading``), and fills its three hooks:
   weak verb before an unknown name) go to the MiniLM prototype classifier, which picks the
   intent, a mood and an activity. Only then is the model loaded.
 
-Build one with ``load_parser``.
+Build one with ``nlu.loading.load_parser``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from nlu.candidates import NameResolver
-from nlu.embeddings import EmbeddingsUnavailable, PrototypeClassifier, Scores, SentenceEncoder
-from nlu.gazetteer import Gazetteer, gazetteer_component, lexicon_gazetteer, load_gazetteer
+from nlu.embeddings import EmbeddingsUnavailable, PrototypeClassifier, Scores
+from nlu.gazetteer import Gazetteer, gazetteer_component
 from nlu.lexicon import DESCRIPTION_CUES, FILLER
 from nlu.names import sound_key
 from nlu.parsed import Intent, ParsedRequest, Slot, SlotName, fallback
@@ -187,36 +186,3 @@ def _lexicon_words(gazetteer: Gazetteer) -> Iterable[tuple[SlotName, str, str]]:
             for form in forms:
                 if len(form) == 1:
                     yield kinds[kind], value, form[0]
-
-
-def load_parser(
-    gazetteer_dir: Path | None,
-    *,
-    genres: Iterable[str] = (),
-    embeddings: bool = True,
-    threads: int = 1,
-    quantize: bool = True,
-) -> MusicParser:
-    """The music parser for a gazetteer built by ``build_gazetteer``. Without one (nothing
-    built yet) it knows the lexicon and ``genres`` only. ``embeddings`` False keeps it on
-    rules; otherwise the model loads on the first unsure request or ``warm()``, from the
-    MiniLM graph in ``graph_dir(gazetteer_dir)`` (exported there first if missing;
-    ``threads`` and ``quantize`` as ``SentenceEncoder`` takes them)."""
-    genres = list(genres)
-    if gazetteer_dir is not None and (gazetteer_dir / "info.json").exists():
-        gazetteer = load_gazetteer(gazetteer_dir, extra_genres=genres)
-    else:
-        gazetteer = lexicon_gazetteer(genres)
-    classifier = None
-    if embeddings:
-        encoder = SentenceEncoder(
-            cache_dir=graph_dir(gazetteer_dir), threads=threads, quantize=quantize
-        )
-        classifier = PrototypeClassifier(encoder)
-    return MusicParser(gazetteer, classifier)
-
-
-def graph_dir(gazetteer_dir: Path | None) -> Path | None:
-    """Where the exported MiniLM graph lives: beside the gazetteer, not in it, because a
-    rebuilt gazetteer replaces its folder whole while the graph depends only on the weights."""
-    return None if gazetteer_dir is None else gazetteer_dir.parent / "minilm"

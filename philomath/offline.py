@@ -119,7 +119,7 @@ def export_nlu_graph(settings: Settings) -> None:
     """MiniLM's ONNX graph, exported once offline (seconds, and torch) so that serving only
     loads it; kept when it already exists. Serving exports it itself if this was skipped."""
     from nlu.embeddings import EmbeddingsUnavailable, export_model, graph_path
-    from nlu.parser import graph_dir
+    from nlu.loading import graph_dir
 
     target_dir = graph_dir(settings.gazetteer_dir)
     assert target_dir is not None

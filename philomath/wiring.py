@@ -330,16 +330,21 @@ def _verifier(settings: Settings, skill_ids: frozenset[str]) -> AlexaRequestVeri
 
 
 def _parser(settings: Settings, genres: list[str]) -> RuleParser:
-    """The catalog-aware parser (spaCy gazetteer, MiniLM when unsure) where the nlp extra is
+    """The catalog-aware parser (spaCy gazetteer, MiniLM when unsure, and the trained intent
+    and slot model once ``philomath nlu train`` promoted one) where the nlp extra is
     installed; the rule parser otherwise, e.g. in a serving-only Lambda image."""
     try:
-        from nlu.parser import load_parser
+        from nlu.loading import load_parser
     except ImportError:
         from nlu.rules import RuleParser
 
         logger.warning("nlp extra not installed: using the rule parser only")
         return RuleParser(genres)
-    return load_parser(settings.gazetteer_dir, genres=genres)
+    from philomath.nlu_model import promoted_nlu_model
+
+    return load_parser(
+        settings.gazetteer_dir, genres=genres, trained_model=promoted_nlu_model(settings)
+    )
 
 
 def _health_checks(backends: Backends) -> dict[str, Callable[[], None]]:

@@ -1,4 +1,5 @@
-"""``philomath nlu``: parse utterances, evaluate the parser, generate the interaction model."""
+"""``philomath nlu``: parse utterances, train and evaluate the parser, generate the interaction
+model."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import click
 
-from philomath.cli.context import configured, pass_settings
+from nlu.training.config import DEFAULT_CONFIG, TrainConfig
+from philomath.cli.context import clear_errors, configured, echo_json, pass_settings
+from philomath.cli.progress import fold_bars, step_bar
 from philomath.settings import Settings
 
 
@@ -28,6 +31,7 @@ def nlu() -> None:
 )
 @click.option("--genres", default=None, help="Comma-separated catalog genres (no gazetteer).")
 @click.option("--no-embeddings", is_flag=True, help="Rules and gazetteer only.")
+@click.option("--no-model", is_flag=True, help="Without the trained model (philomath nlu train).")
 @pass_settings
 def nlu_parse(
     settings: Settings,
@@ -36,47 +40,123 @@ def nlu_parse(
     gazetteer: Path | None,
     genres: str | None,
     no_embeddings: bool,
+    no_model: bool,
 ) -> None:
     """`parse "text"` prints the ParsedRequest as JSON; `parse --jsonl` reads one utterance
     per line on stdin and writes one ParsedRequest per line."""
     if jsonl == (text is not None):
         raise click.UsageError("give either TEXT or --jsonl")
     from nlu.jsonl import parse_lines, parsed_json
-    from nlu.parser import load_parser
+    from nlu.loading import load_parser
+    from philomath.nlu_model import promoted_nlu_model
 
     if gazetteer is None and settings.gazetteer_dir.exists():
         gazetteer = settings.gazetteer_dir
     names = [g for g in (genres or "").split(",") if g.strip()]
-    parser = load_parser(gazetteer, genres=names, embeddings=not no_embeddings)
+    parser = load_parser(
+        gazetteer,
+        genres=names,
+        embeddings=not no_embeddings,
+        trained_model=None if no_model else promoted_nlu_model(settings),
+    )
     if text is not None:
         click.echo(parsed_json(parser, text, indent=2))
     else:
         parse_lines(parser, sys.stdin, sys.stdout)
 
 
+@nlu.command("train")
+@click.option(
+    "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
+)
+@click.option("--seed", type=int, default=DEFAULT_CONFIG.seed, show_default=True)
+@pass_settings
+def nlu_train(settings: Settings, epochs: int, seed: int) -> None:
+    """Fine-tune the intent and slot model on the vendored real corpora and the generated
+    utterances, register it under <work>/nlu-models and promote it; serving loads it."""
+    from philomath.nlu_model import train_nlu_model
+
+    with step_bar("train the NLU model") as progress, clear_errors():
+        manifest = train_nlu_model(
+            settings, TrainConfig(epochs=epochs, seed=seed), progress=progress
+        )
+    echo_json({"model": manifest.name, "run": manifest.run, "data": manifest.data.model_dump()})
+
+
 @nlu.command("evaluate")
-@click.option("--set", "set_name", default="test", show_default=True, help="test, dev or FILE.")
-@click.option("--rules", is_flag=True, help="The plain RuleParser (the baseline).")
-@click.option("--no-embeddings", is_flag=True, help="Gazetteer and rules only.")
+@click.option(
+    "--corpus",
+    "corpora",
+    type=click.Choice(("own", "snips", "slurp")),
+    multiple=True,
+    help="own (nlu/eval, default), or a real corpus, scored by k-fold cross-validation "
+    "(repeat the option for both: they share the folds).",
+)
+@click.option(
+    "--set", "set_name", default="test", show_default=True, help="own: test, dev or FILE."
+)
+@click.option("--rules", is_flag=True, help="own: the plain RuleParser (the baseline).")
+@click.option("--no-embeddings", is_flag=True, help="own: gazetteer and rules only.")
+@click.option("--no-model", is_flag=True, help="own: without the trained model.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+@click.option(
+    "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many failures.")
-@configured
+@pass_settings
 def nlu_evaluate(
-    set_name: str, rules: bool, no_embeddings: bool, as_json: bool, errors: int
+    settings: Settings,
+    corpora: tuple[str, ...],
+    set_name: str,
+    rules: bool,
+    no_embeddings: bool,
+    no_model: bool,
+    folds: int,
+    epochs: int,
+    as_json: bool,
+    errors: int,
 ) -> None:
-    """Intent accuracy, per-slot P/R/F1, exact match and latency on the project's own
-    evaluation set (nlu/eval). Exit status 0: the figures are the output, not a verdict."""
+    """Intent accuracy and per-slot P/R/F1. On the own set (nlu/eval) also exact match and
+    latency, with the promoted trained model when there is one. On the real corpora, k-fold
+    cross-validation: every fold trains a model (minutes each), so no utterance is scored
+    by a model trained on it. Exit status 0: the figures are the output, not a verdict."""
     from nlu.evaluate import evaluate_set, format_report, set_path
+    from philomath.nlu_model import promoted_nlu_model
 
-    if not set_path(set_name).is_file():
-        raise click.BadParameter(f"no such set or file: {set_name}", param_hint="'--set'")
-    report = evaluate_set(set_name, rules=rules, embeddings=not no_embeddings)
+    wanted = corpora or ("own",)
+    real = [c for c in wanted if c != "own"]
+    output: dict[str, object] = {}
+    if "own" in wanted:
+        if not set_path(set_name).is_file():
+            raise click.BadParameter(f"no such set or file: {set_name}", param_hint="'--set'")
+        model = None if (no_model or rules) else promoted_nlu_model(settings)
+        report = evaluate_set(set_name, rules=rules, embeddings=not no_embeddings,
+                              trained_model=model)  # fmt: skip
+        output["own"] = {**report.as_dict(), "set": set_name, "trained_model": str(model)}
+        if not as_json:
+            click.echo(format_report(report, set_name))
+            click.echo(f"  trained model: {model or 'none'}")
+        for error in report.errors[:errors]:
+            click.echo("  x " + json.dumps(error, ensure_ascii=False), err=as_json)
+    if real:
+        from nlu.training.crossval import cross_validate
+        from nlu.training.scoring import format_corpus_report, music_summary
+
+        config = TrainConfig(epochs=epochs)
+        with fold_bars() as on_fold:
+            reports = cross_validate(folds=folds, config=config, on_fold=on_fold)
+        for name in real:
+            result = reports[name]
+            summary = music_summary(result) if name == "slurp" else {}
+            output[name] = {**result.as_dict(), **summary, "folds": folds,
+                            "config": config.as_dict()}  # fmt: skip
+            if not as_json:
+                click.echo(format_corpus_report(result))
+            for error in result.errors[:errors]:
+                click.echo("  x " + json.dumps(error, ensure_ascii=False), err=as_json)
     if as_json:
-        click.echo(json.dumps({**report.as_dict(), "set": set_name}, indent=2))
-    else:
-        click.echo(format_report(report, set_name))
-    for error in report.errors[:errors]:
-        click.echo("  x " + json.dumps(error, ensure_ascii=False))
+        click.echo(json.dumps(output, indent=2))
 
 
 @nlu.command("interaction-model")

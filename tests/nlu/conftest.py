@@ -9,7 +9,8 @@ import pytest
 
 from nlu.evaluate import eval_catalog
 from nlu.gazetteer import build_gazetteer
-from nlu.parser import MusicParser, load_parser
+from nlu.loading import load_parser
+from nlu.parser import MusicParser
 
 
 @pytest.fixture(scope="session")

@@ -153,7 +153,7 @@ def test_the_rule_path_never_loads_the_model(gazetteer_dir: object) -> None:
         f"""
         import sys
         from pathlib import Path
-        from nlu.parser import load_parser
+        from nlu.loading import load_parser
         parser = load_parser(Path({str(gazetteer_dir)!r}))
         for text in ("play some jazz", "play the stones", "pause", "play radiohed",
                      "songs by phoebe bridgers", "play the album ok computer"):

@@ -1,0 +1,127 @@
+"""The trained parser's combination of rules and model, with a scripted model: controls stay
+with the rules, out-of-scope and other intents come from the model, names are the model's
+spans grounded in the catalog, service words stay out of names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from nlu.gazetteer import load_gazetteer
+from nlu.joint_model import JointModelUnavailable, Prediction
+from nlu.text import clean_words
+from nlu.trained_parser import TrainedParser
+
+
+class ScriptedTagger:
+    """Answers each request with the intent and tags given for its words ("O" elsewhere)."""
+
+    def __init__(self, intent: str = "play_music", probability: float = 0.95,
+                 spans: dict[str, str] | None = None, broken: bool = False) -> None:  # fmt: skip
+        self.intent, self.probability, self.spans, self.broken = intent, probability, spans, broken
+        self.calls: list[tuple[str, ...]] = []
+
+    def warm(self) -> None:
+        if self.broken:
+            raise JointModelUnavailable("no model here")
+
+    def predict(self, words: Sequence[str]) -> Prediction:
+        if self.broken:
+            raise JointModelUnavailable("no model here")
+        self.calls.append(tuple(words))
+        tags = ["O"] * len(words)
+        for kind, said in (self.spans or {}).items():
+            said_words = said.split()
+            for i in range(len(words) - len(said_words) + 1):
+                if list(words[i : i + len(said_words)]) == said_words:
+                    tags[i] = f"B-{kind}"
+                    for j in range(i + 1, i + len(said_words)):
+                        tags[j] = f"I-{kind}"
+                    break
+        return Prediction(self.intent, self.probability, ("play_music", 0.01), tuple(tags))
+
+
+def parser(gazetteer_dir: Path, tagger: ScriptedTagger) -> TrainedParser:
+    return TrainedParser(load_gazetteer(gazetteer_dir), None, tagger)
+
+
+def test_a_control_phrase_never_reaches_the_model(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(intent="out_of_scope:volume")
+    parsed = parser(gazetteer_dir, tagger).parse("pause the music")
+    assert parsed.intent == "pause" and tagger.calls == []
+
+
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [("out_of_scope:podcast", "podcast"), ("out_of_scope:audiobook", "audiobook"),
+     ("out_of_scope:volume", "volume"), ("out_of_scope:other", "other")],
+)  # fmt: skip
+def test_out_of_scope_says_why_and_is_not_music(
+    gazetteer_dir: Path, label: str, reason: str
+) -> None:
+    parsed = parser(gazetteer_dir, ScriptedTagger(intent=label)).parse("play the daily podcast")
+    assert (parsed.intent, parsed.reason) == ("out_of_scope", reason)
+    assert not parsed.slots
+
+
+def test_an_unsure_out_of_scope_reading_leaves_the_rules_answer(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(
+        intent="out_of_scope:other", probability=0.3, spans={"artist": "radiohead"}
+    )
+    parsed = parser(gazetteer_dir, tagger).parse("play radiohead")
+    assert parsed.intent == "play_music"
+    assert parsed.slots["artist"].value == "Radiohead"
+
+
+def test_a_confident_other_intent_wins(gazetteer_dir: Path) -> None:
+    parsed = parser(gazetteer_dir, ScriptedTagger(intent="like")).parse("i really dig this one")
+    assert parsed.intent == "like"
+
+
+def test_the_name_is_the_model_span_not_the_words_around_it(gazetteer_dir: Path) -> None:
+    text = "play something from 2004 by Imogen Heap on spotify"
+    tagger = ScriptedTagger(spans={"era": "2004", "artist": "imogen heap", "service": "spotify"})
+    parsed = parser(gazetteer_dir, tagger).parse(text)
+    assert parsed.intent == "play_music"
+    assert parsed.slots["artist"].value == "imogen heap"
+    assert parsed.slots["artist"].id is None  # not in the catalog: said as heard
+    assert parsed.slots["era"].value == "2004"
+    assert "service" not in parsed.slots
+
+
+def test_a_name_in_the_catalog_is_grounded_with_its_id(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(spans={"track": "karma police", "artist": "radiohead"})
+    parsed = parser(gazetteer_dir, tagger).parse("let me hear karma police by radiohead")
+    assert parsed.slots["track"].value == "Karma Police" and parsed.slots["track"].id
+    assert parsed.slots["artist"].value == "Radiohead" and parsed.slots["artist"].id
+
+
+def test_an_open_name_the_model_did_not_tag_is_dropped(gazetteer_dir: Path) -> None:
+    # The rules alone read "the good songs from james iha" as an artist; the model tags the name.
+    tagger = ScriptedTagger(spans={"artist": "james iha"})
+    parsed = parser(gazetteer_dir, tagger).parse("let me hear the good songs from James Iha")
+    assert parsed.slots["artist"].value == "james iha"
+    assert set(parsed.slots) <= {"artist", "sort", "item_type"}
+
+
+def test_a_genre_the_lexicon_does_not_know_keeps_the_words(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(spans={"genre": "sea shanty"})
+    parsed = parser(gazetteer_dir, tagger).parse("play some sea shanty")
+    assert parsed.slots["genre"].value == "sea shanty"
+
+
+def test_without_a_model_the_rules_answer(gazetteer_dir: Path) -> None:
+    broken = parser(gazetteer_dir, ScriptedTagger(broken=True))
+    broken.warm()  # logged, not raised
+    assert broken.parse("play radiohead").slots["artist"].value == "Radiohead"
+    assert broken.parse("pause").intent == "pause"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 10_000, "🎵🎵", "\x00\x01"])
+def test_strange_text_gets_a_clear_answer(gazetteer_dir: Path, text: str) -> None:
+    parsed = parser(gazetteer_dir, ScriptedTagger()).parse(text)
+    assert parsed.intent in ("fallback", "play_music")
+    if not clean_words(text) or len(text) > 500:
+        assert parsed.intent == "fallback"
