@@ -20,7 +20,7 @@ from nlu.interaction_model import (
     write_interaction_model,
 )
 from nlu.lexicon import era_of
-from nlu.parser import load_parser
+from nlu.loading import load_parser
 from nlu.rules import ALEXA_INTENTS, RuleParser, phrase_key
 from playback.vocabulary import MOODS
 
