@@ -4,7 +4,9 @@ The MOOD slot type comes from ``playback.vocabulary`` (canonical moods and their
 GENRE from the genre list passed in (the catalog's, or ``DEFAULT_GENRES``) with the
 vocabulary's genre synonyms, ACTIVITY from the vocabulary too, SORT and ERA from
 ``nlu.lexicon``, and the Like / Dislike / WhatsPlaying samples
-from the control phrases. Names use Alexa's music slot types (MusicGroup, MusicRecording,
+from the control phrases. Carrier phrases real people use (``CORPUS_PLAY_MUSIC_CARRIERS``,
+``CORPUS_CONTROL_CARRIERS``, drawn from the Snips 2017 and SLURP training corpora) join the
+written samples. Names use Alexa's music slot types (MusicGroup, MusicRecording,
 MusicAlbum, MusicPlaylist); free text arrives through PlayRequestIntent's SearchQuery. The
 checked in ``interaction_models/en-US.json`` is ``render(build_interaction_model())``;
 regenerate it with ``philomath nlu interaction-model`` (``--check`` only compares).
@@ -54,7 +56,7 @@ BUILT_IN_INTENTS = (
 )
 
 # Slots never touch each other: Alexa cannot tell where one ends and the next begins.
-PLAY_MUSIC_SAMPLES = (
+_WRITTEN_PLAY_MUSIC_SAMPLES = (
     "play music",
     "play some music",
     "play something",
@@ -99,6 +101,83 @@ PLAY_MUSIC_SAMPLES = (
     "play the album {Album} by {Artist}",
     "play my {Playlist} playlist",
     "play the playlist {Playlist}",
+)
+# Carrier phrases real people use around music names, drawn from the Snips 2017 (PlayMusic)
+# and SLURP devel (play_music) training corpora in nlu/training/corpora: each utterance with
+# its tagged names replaced by our slots, counted, roughly most frequent first. Kept where slots
+# never touch, with service words ("on spotify"), wake words and "please" / "can you"
+# dropped, and only carriers both parsers read back to the same slots ("{Track} from
+# {Artist}" and "{Artist} from the {Era}" are frequent but the rules do not read them yet).
+CORPUS_PLAY_MUSIC_CARRIERS = (
+    "play some {Genre} music",
+    "play music from {Era}",
+    "play some {Era} music",
+    "play {Era} music",
+    "play a song by {Artist}",
+    "play some music by {Artist}",
+    "play some {Era} music by {Artist}",
+    "play the {Sort} music by {Artist}",
+    "play {Era}",
+    "play some music from the {Era}",
+    "play some music from {Era}",
+    "play me a song by {Artist}",
+    "play me some {Genre} music",
+    "play the {Sort} songs by {Artist}",
+    "play playlist {Playlist}",
+    "play a track by {Artist}",
+    "play a tune by {Artist}",
+    "play music from {Artist}",
+    "play music from {Era} by {Artist}",
+    "play the {Sort} song by {Artist}",
+    "play a {Sort} song by {Artist}",
+    "play a {Era} song by {Artist}",
+    "i want to hear {Track} by {Artist}",
+    "play {Era} tunes",
+    "play {Artist} tunes",
+    "play {Artist} music",
+    "play some {Artist} music",
+    "play a {Era} song",
+    "play me a {Era} song",
+    "play something from the {Era}",
+    "play something from {Era}",
+    "play something from {Era} by {Artist}",
+    "start playing my {Playlist} playlist",
+    "i want to hear some {Genre}",
+    "i want to hear some {Genre} music",
+    "play {Sort} music by {Artist}",
+    "play some music from {Artist}",
+    "play a {Artist} song",
+    "play the {Album} album",
+    "play the track {Track} by {Artist}",
+    "play the track {Track}",
+    "play me {Track} by {Artist}",
+    "play music from the artist {Artist}",
+    "i want to listen to {Genre}",
+    "listen to {Genre}",
+    "put on {Track} by {Artist}",
+    "put on {Genre}",
+    "let me hear {Artist}",
+    "let me hear the {Album} album",
+    "i'd like to hear {Artist}",
+    "i'd like to hear {Track} by {Artist}",
+    "i'd like to hear some {Genre}",
+    "i want to hear music from the {Era}",
+    "i want to hear the album {Album}",
+    "i want to listen to {Track} by {Artist}",
+    "can i hear some {Artist}",
+    "can i hear a song by {Artist}",
+    "i want to listen to my {Playlist} playlist",
+    "play something {Genre}",
+)
+# Like / Dislike / WhatsPlaying phrasings from SLURP devel (music_likeness, music_dislikeness,
+# music_query) that the control phrases lack; merged with them into the samples.
+CORPUS_CONTROL_CARRIERS: dict[Intent, tuple[str, ...]] = {
+    "like": ("add this song to my favorites",),
+    "dislike": ("i don't like that song",),
+    "whats_playing": ("what is the song playing", "what music is it"),
+}
+PLAY_MUSIC_SAMPLES: tuple[str, ...] = tuple(
+    dict.fromkeys((*_WRITTEN_PLAY_MUSIC_SAMPLES, *CORPUS_PLAY_MUSIC_CARRIERS))
 )
 PLAY_MUSIC_SLOTS: tuple[tuple[str, str], ...] = (
     ("Mood", "MOOD"),
@@ -145,7 +224,8 @@ def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str,
         },
     ]
     for name, intent in _CUSTOM_CONTROL_INTENTS.items():
-        samples = [p for p in CONTROL_PHRASES[intent] if len(p.split()) > 1]
+        phrases = (*CONTROL_PHRASES[intent], *CORPUS_CONTROL_CARRIERS.get(intent, ()))
+        samples = list(dict.fromkeys(p for p in phrases if len(p.split()) > 1))
         intents.append({"name": name, "samples": samples})
     intents.extend({"name": name, "samples": []} for name in BUILT_IN_INTENTS)
     return {

@@ -10,6 +10,8 @@ import pytest
 
 from nlu.interaction_model import (
     BUILT_IN_INTENTS,
+    CORPUS_CONTROL_CARRIERS,
+    CORPUS_PLAY_MUSIC_CARRIERS,
     DEFAULT_GENRES,
     MODEL_PATH,
     PLAY_MUSIC_SAMPLES,
@@ -101,6 +103,41 @@ def test_every_sample_uses_declared_slots_and_slots_never_touch() -> None:
             assert "}{" not in sample.replace(" ", ""), sample
             words = SLOT.sub("", sample)
             assert words == words.lower(), sample
+
+
+def test_real_corpus_carriers_are_in_the_model() -> None:
+    found = intents()
+    play: list[str] = found["PlayMusicIntent"]["samples"]  # type: ignore[assignment]
+    for sample in (
+        "play {Track} by {Artist}",
+        "let me hear {Artist}",
+        "play some {Genre} music",
+        "i want to hear {Track} by {Artist}",
+        "play music from {Era}",
+    ):
+        assert sample in play, sample
+    assert set(CORPUS_PLAY_MUSIC_CARRIERS) <= set(play)
+    assert len(play) == len(set(play))
+    names = {
+        "like": "LikeIntent",
+        "dislike": "DislikeIntent",
+        "whats_playing": "WhatsPlayingIntent",
+    }
+    for intent, carriers in CORPUS_CONTROL_CARRIERS.items():
+        samples: list[str] = found[names[intent]]["samples"]  # type: ignore[assignment]
+        assert set(carriers) <= set(samples), intent
+        assert len(samples) == len(set(samples)), intent
+    assert "i like this song" in found["LikeIntent"]["samples"]  # type: ignore[operator]
+    assert "what is this song" in found["WhatsPlayingIntent"]["samples"]  # type: ignore[operator]
+
+
+def test_no_sample_has_touching_slots_or_characters_alexa_rejects() -> None:
+    # Alexa: slots separated by words; only letters, spaces, periods and apostrophes besides.
+    allowed = re.compile(r"[a-z .']+")
+    for intent in intents().values():
+        for sample in intent["samples"]:  # type: ignore[attr-defined]
+            assert re.search(r"\}\s*\{", sample) is None, sample
+            assert allowed.fullmatch(SLOT.sub("x", sample)), sample
 
 
 def test_search_query_samples_have_a_carrier_phrase() -> None:
