@@ -2,7 +2,7 @@
 measured in the same run.
 
     python bench/nlu_latency.py [--rounds 5] [--tracks 20000] [--threads 1] [--float]
-                                [--no-torch-baseline]
+                                [--no-torch-baseline] [--trained-model DIR]
 
 The parser is ``MusicParser`` over a gazetteer built for a synthetic catalog the size of the
 embedded default (20,000 tracks, 2,000 artists) plus the evaluation catalog; utterances are
@@ -14,6 +14,12 @@ Baselines: the bare word cleaner (``clean_words``), the dependency-free ``RulePa
 the embedding path as it was before ONNX Runtime (MiniLM in PyTorch with dynamic int8
 linears), timed on the same utterances in alternating rounds with the ONNX path so that both
 see the same machine load. Prints p50 / p99 in milliseconds and the ratios.
+
+With ``--trained-model`` (an artifact folder of ``philomath nlu train``, e.g. the promoted
+one under ``var/work/nlu-models/nlu-joint.v1/<run>/artifact``) it also times the whole
+``TrainedParser`` parse (rules, gazetteer, prototypes and the joint model) on the test set and
+on real requests (a seeded sample of the vendored corpora), alternating with the
+``MusicParser`` on the same utterances.
 """
 
 from __future__ import annotations
@@ -179,6 +185,33 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def trained_paths(
+    opts: argparse.Namespace, gazetteer: Any, classifier: Any, texts: Sequence[str]
+) -> dict[str, list[float]]:
+    """The whole TrainedParser parse against the MusicParser, alternating, on the test set
+    and on 600 real requests."""
+    from nlu.joint_model import JointModel
+    from nlu.trained_parser import TrainedParser
+    from nlu.training.corpora import real_corpora
+
+    model = JointModel(opts.trained_model, threads=opts.threads)
+    trained = TrainedParser(gazetteer, classifier, model)
+    trained.warm()
+    music = MusicParser(gazetteer, classifier)
+    real = [u.text for u in random.Random(0).sample(real_corpora(), 600)]
+    results: dict[str, list[float]] = {}
+    for label, sample in (("test set", texts), ("real requests", real)):
+        timed(trained.parse, sample)  # warm
+        both = alternating(
+            {f"trained parser, {label}": trained.parse, f"baseline MusicParser, {label}":
+             music.parse}, sample, opts.rounds)  # fmt: skip
+        results |= both
+    results["joint model alone, real requests"] = timed(
+        lambda text: model.predict(clean_words(text) or ["x"]), real, opts.rounds
+    )
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--rounds", type=int, default=5)
@@ -187,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.add_argument("--float", action="store_true", help="the float graph, not int8")
     args.add_argument("--no-torch-baseline", action="store_true",
                       help="skip the PyTorch int8 embedding baseline")  # fmt: skip
+    args.add_argument("--trained-model", type=Path, default=None,
+                      help="also time the TrainedParser with this model artifact")  # fmt: skip
     opts = args.parse_args(argv)
     texts = list(dict.fromkeys(e.text for e in load_examples(EVAL_DIR / "test.jsonl")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             timed(old.parse, embed_texts)  # warm
             paths["baseline: torch int8"] = old.parse
         results |= alternating(paths, embed_texts, opts.rounds)
+        if opts.trained_model is not None:
+            results |= trained_paths(opts, gazetteer, counting, texts)
     base = statistics.median(results["baseline RuleParser"])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(

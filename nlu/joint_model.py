@@ -69,12 +69,15 @@ class JointModel:
         probabilities = _softmax(intent_logits[0])
         order = np.argsort(-probabilities)
         first, second = int(order[0]), int(order[1])
-        word_tags = ["O"] * len(words)
-        seen: set[int] = set()
+        first_pieces: dict[int, int] = {}
         for position, word in enumerate(encoding.word_ids):
-            if word is not None and word not in seen:  # a word's first sub-word tags it
-                seen.add(word)
-                word_tags[word] = tags[int(np.argmax(tag_logits[0, position]))]
+            if word is not None and word not in first_pieces:  # a word's first sub-word tags it
+                first_pieces[word] = position
+        tagged = sorted(first_pieces)
+        scores = _log_softmax(tag_logits[0, [first_pieces[w] for w in tagged]])
+        word_tags = ["O"] * len(words)  # words past the token budget stay untagged
+        for word, tag in zip(tagged, viterbi(scores, tags), strict=True):
+            word_tags[word] = tag
         return Prediction(
             intent=intents[first],
             probability=float(probabilities[first]),
@@ -111,6 +114,50 @@ def _read(folder: Path, threads: int) -> tuple[Any, Any, tuple[str, ...], tuple[
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
     return tokenizer, session, tuple(labels["intents"]), tuple(labels["tags"])
+
+
+def viterbi(scores: np.ndarray, tags: Sequence[str]) -> list[str]:
+    """The best BIO sequence for per-word tag log-probabilities ``scores`` (words x tags)
+    among the well-formed ones: an ``I-x`` only after ``B-x`` or ``I-x``. Argmax per word
+    would split one name into pieces of different kinds ("the" a track, "way it has to be"
+    an album); the best whole sequence keeps a span in one kind."""
+    if not len(scores):
+        return []
+    allowed = _transitions(tuple(tags))
+    best = scores[0] + np.where([t.startswith("I-") for t in tags], -np.inf, 0.0)
+    back = []
+    for row in scores[1:]:
+        candidates = best[:, None] + allowed  # previous tag x next tag
+        back.append(np.argmax(candidates, axis=0))
+        best = candidates.max(axis=0) + row
+    path = [int(np.argmax(best))]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return [tags[i] for i in reversed(path)]
+
+
+_TRANSITIONS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _transitions(tags: tuple[str, ...]) -> np.ndarray:
+    """0 where a tag may follow another, -inf where it may not."""
+    table = _TRANSITIONS.get(tags)
+    if table is None:
+        table = np.zeros((len(tags), len(tags)))
+        for j, tag in enumerate(tags):
+            if tag.startswith("I-"):
+                kind = tag[2:]
+                for i, previous in enumerate(tags):
+                    if previous[2:] != kind:
+                        table[i, j] = -np.inf
+        _TRANSITIONS[tags] = table
+    return table
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    result: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return result
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

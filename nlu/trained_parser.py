@@ -18,6 +18,7 @@ Without a model artifact ``load_parser`` gives the ``MusicParser`` alone.
 from __future__ import annotations
 
 import logging
+import re
 from typing import cast
 
 from nlu.candidates import ACCEPT_SCORE, NameKind
@@ -42,8 +43,10 @@ from playback.vocabulary import ACTIVITY_SYNONYMS, canonical_mood, phrase_key
 logger = logging.getLogger(__name__)
 
 OUT_OF_SCOPE_MIN = 0.5  # the model's probability for an out-of-scope label to be taken
+OTHER_OVER_MUSIC = 0.9  # for "another domain" to override a request the lexicon reads as music
 INTENT_MIN = 0.6  # for another non-play intent to override the rules' reading
 PLAY_MIN = 0.5  # for a play request the rules could not read
+_POSSESSIVE = re.compile(r"(?<=\w)'s?$")
 _NAMES: tuple[NameKind, ...] = ("artist", "track", "album", "playlist")
 _LEXICON_KINDS: tuple[SlotName, ...] = ("genre", "mood", "activity", "era", "sort", "item_type")
 
@@ -86,7 +89,10 @@ class TrainedParser(MusicParser):
     ) -> ParsedRequest:
         label, probability = prediction.intent, round(prediction.probability, 3)
         reason = label.removeprefix("out_of_scope:")
-        if reason != label and probability >= OUT_OF_SCOPE_MIN and not assume_play:
+        # "i'm feeling blue today": the lexicon's music words outweigh a doubtful "other".
+        described = any(k in ("mood", "activity", "genre") for k in ruled.slots)
+        doubtful = reason == "other" and described and probability < OTHER_OVER_MUSIC
+        if reason != label and probability >= OUT_OF_SCOPE_MIN and not assume_play and not doubtful:
             return out_of_scope(_reason(reason), probability)
         if label not in ("play_music", "help") and reason == label and probability >= INTENT_MIN:
             return ParsedRequest(intent=cast(Intent, label), confidence=probability)
@@ -109,23 +115,55 @@ class TrainedParser(MusicParser):
     def _slots(
         self, ruled: dict[SlotName, Slot], spans: list[tuple[str, str]]
     ) -> dict[SlotName, Slot]:
-        """The rules' lexicon slots, the model's names grounded in the catalog, and lexicon
-        kinds only the model found."""
-        slots: dict[SlotName, Slot] = {k: v for k, v in ruled.items() if k in _LEXICON_KINDS}
-        named: dict[SlotName, Slot] = {}
-        for kind, said in spans:
-            if kind in _NAMES and kind not in named:
-                named[kind] = self._ground(kind, said, ruled)
-            elif kind in _LEXICON_KINDS and kind not in slots:
-                slot = _lexicon_slot(self, kind, said)
-                if slot is not None:
-                    slots[kind] = slot
-        if not named:  # the model heard no name: keep only names the catalog confirmed
-            named = {k: v for k, v in ruled.items() if k in _NAMES and v.id is not None}
+        """Who knows which words, in order:
+
+        1. names the catalog confirmed in the rules' reading (with an id) stand, and any model
+           span over their words is dropped ("maroon five" tagged a genre);
+        2. the other names are the model's spans, grounded in the catalog, except a lone name
+           made of lexicon words with no item type said ("play something sad", "songs for a
+           road trip"): that is a description, and the lexicon's;
+        3. genres, moods, activities, eras, sorts and item types come from the lexicon, which
+           knows its words: where a rules slot covers a model span's words, the rules' reading
+           wins (with the model's words as its text when the kinds agree); a lexicon word
+           inside a name ("rap" in the album "Rap Album One") is the name's.
+        """
+        confirmed: dict[SlotName, Slot] = {
+            k: v for k, v in ruled.items() if k in _NAMES and v.id is not None
+        }
+        taken = {w for slot in confirmed.values() for w in name_key(slot.text).split()}
+        spans = [(k, said) for k, said in spans if not set(name_key(said).split()) & taken]
+        covered = {w: kind for kind, slot in ruled.items() if kind in _LEXICON_KINDS
+                   for w in name_key(slot.text).split()}  # fmt: skip
+        names = [(k, said) for k, said in spans if k in _NAMES]
+        kinds_said = any(k == "item_type" for k, _ in spans) or "item_type" in ruled
+        if len(names) == 1 and not kinds_said and set(name_key(names[0][1]).split()) & set(covered):
+            names = []
+        named: dict[SlotName, Slot] = dict(confirmed)
+        for name_kind, said in names:
+            if name_kind in _NAMES and name_kind not in named:
+                named[name_kind] = self._ground(name_kind, said, ruled)
+        name_words = {w for slot in named.values() for w in name_key(slot.text).split()}
+        slots: dict[SlotName, Slot] = {
+            kind: slot
+            for kind, slot in ruled.items()
+            if kind in _LEXICON_KINDS and not set(name_key(slot.text).split()) <= name_words
+        }
+        for span_kind, said in spans:
+            if span_kind not in _LEXICON_KINDS:
+                continue
+            overlap = {covered[w] for w in name_key(said).split() if w in covered}
+            if span_kind in slots and span_kind in overlap:  # the same reading: the model's words
+                slots[span_kind] = slots[span_kind].model_copy(update={"text": said})
+            elif span_kind not in slots and not overlap:
+                found = _lexicon_slot(self, span_kind, said)
+                if found is not None:
+                    slots[span_kind] = found
         return {**slots, **named}
 
     def _ground(self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]) -> Slot:
-        """The name as the catalog spells it (with its id) when found, else as said."""
+        """The name as the catalog spells it (with its id) when found, else as said; a
+        possessive is not part of it ("gil parris's" is "gil parris")."""
+        said = _POSSESSIVE.sub("", said)
         earlier = ruled.get(kind)
         if earlier is not None and name_key(earlier.text) == name_key(said):
             return earlier

@@ -59,6 +59,25 @@ def train_nlu_model(
     return manifest
 
 
+def ensure_nlu_model(settings: Settings, *, progress: bool = False) -> Manifest | None:
+    """Train and promote the NLU model unless the promoted one learned from the current
+    corpora and generator; the promoted (or new) manifest, None without the nlp extra."""
+    try:
+        import torch  # noqa: F401  (training needs it; serving does not)
+    except ImportError:
+        logger.warning("NLU model not trained (install the nlp extra): parsing without it")
+        return None
+    registry = nlu_registry(settings)
+    promoted = registry.promoted() if registry.root.exists() else None
+    if promoted is not None and promoted.data.digest == training_data_digest():
+        return promoted
+    logger.info("training the NLU model once for these corpora (minutes on a CPU)")
+    from philomath.cli.progress import step_bar
+
+    with step_bar("train the NLU model") as bar:
+        return train_nlu_model(settings, progress=bar if progress else None)
+
+
 def promoted_nlu_model(settings: Settings) -> Path | None:
     """The promoted NLU model's artifact folder, checked against its manifest; None when
     none was trained (serving then parses with the rules, gazetteer and embeddings)."""

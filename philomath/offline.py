@@ -78,6 +78,10 @@ def run_offline(
         lambda: {"path": gazetteer, "built": build_nlu_gazetteer(settings)},
         still_there=lambda out: bool(out["built"]) and gazetteer.exists(),
     )
+    if settings.nlu_train:
+        from philomath.nlu_model import ensure_nlu_model
+
+        ensure_nlu_model(settings, progress=progress)
     return report
 
 

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
     # (the Glue / EMR engine; needs the spark extra and Java).
     etl_engine: Literal["duckdb", "pyspark"] = "duckdb"
+    # `pipeline run` trains the NLU intent and slot model (as `philomath nlu train`) when none
+    # was trained on the current corpora: minutes, once. Off, serving parses without it until
+    # `philomath nlu train` is run (the tests turn it off).
+    nlu_train: bool = True
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)

@@ -18,6 +18,9 @@ import pytest
 from tests.fakes import World, build_world
 from tests.services import service_missing
 
+# `pipeline run` would fine-tune the NLU model (minutes): tests that need one train a tiny one.
+os.environ.setdefault("PHILOMATH_NLU_TRAIN", "false")
+
 POSTGRES_DSN = os.environ.get(
     "PHILOMATH_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )

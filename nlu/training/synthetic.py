@@ -45,6 +45,26 @@ _PLAY = (
     "play the {sort} {item_type}", "play {era} music", "play something",
     "play some music", "play music", "surprise me", "play something good",
 )
+# "play X" names an artist far more often than anything else in real traffic: these teach it.
+_ARTIST = (
+    "play {artist}", "{artist} please", "put on {artist}", "i want to listen to {artist}",
+    "play {artist} songs", "play music by {artist}", "{artist} radio",
+    "play something similar to {artist}", "start a {artist} radio station",
+    "play songs like {artist}", "let me hear some {artist}", "i'd like to hear {artist}",
+)
+# Described, not named: what the prototypes read ("something to help me focus").
+_DESCRIBED = (
+    "play something to help me {verb}", "music to {verb} to", "something to {verb} to",
+    "i need music that helps me {verb}", "play songs that make me feel {feeling}",
+    "something {feeling} please", "i'm feeling {feeling} play something",
+    "play music for when i'm {feeling}",
+)
+_VERBS = ("relax", "focus", "unwind", "get going", "wake up", "fall asleep", "calm down",
+          "cheer up", "think", "get pumped")  # fmt: skip
+_FEELINGS = ("good", "better", "down", "great", "lonely", "excited", "nostalgic", "calm",
+             "sleepy", "bright and cheerful")  # fmt: skip
+_HELP = ("what can you do", "what are my options", "help me out", "what commands do you know",
+         "what should i say", "how does this skill work", "i don't know what to say")  # fmt: skip
 _LIKE = (
     "i like this song", "i really like this one", "i love this track", "this song is great",
     "add this to my favorites", "save this song", "i like {artist}", "i love {genre}",
@@ -117,20 +137,24 @@ def generate(
     values: dict[str, Sequence[str]] = {
         "mood": tuple(MOOD_SYNONYMS), "activity": tuple(ACTIVITY_SYNONYMS), "genre": _GENRES,
         "era": _ERAS, "sort": tuple(SORT_SYNONYMS), "item_type": _ITEMS, "service": _SERVICES,
-        "topic": _TOPICS, "number": ("five", "seven", "3", "ten", "six"),
+        "topic": _TOPICS, "number": ("five", "seven", "3", "ten", "six"), "verb": _VERBS,
+        "feeling": _FEELINGS,
         **{kind: names.get(kind) or ("the blue notes", "river song", "night drive")
            for kind in ("artist", "track", "album", "playlist")},
     }  # fmt: skip
     values["name"] = tuple(values["track"]) + tuple(values["album"])
     out: list[LabeledUtterance] = []
     groups: list[tuple[str, Sequence[str]]] = [
-        ("play_music", _PLAY), ("like", _LIKE), ("dislike", _DISLIKE),
+        ("play_music", _PLAY), ("play_music", _ARTIST), ("play_music", _DESCRIBED),
+        ("help", _HELP), ("like", _LIKE), ("dislike", _DISLIKE),
         ("whats_playing", _WHATS_PLAYING), *_SETTINGS.items(),
         *((f"out_of_scope:{reason}", templates) for reason, templates in _OUT_OF_SCOPE.items()),
     ]  # fmt: skip
     for intent, templates in groups:
         for template in templates:
             fillings = per_template if _FIELD.search(template) else 2
+            if templates is _ARTIST:
+                fillings *= 3
             for _ in range(fillings):
                 out.append(_fill(template, intent, values, rng))
     for control, phrases in CONTROL_PHRASES.items():
@@ -147,7 +171,7 @@ def _fill(
     for match in _FIELD.finditer(template):
         segments.append((template[position : match.start()], None))
         field = match.group(1)
-        slot = field if field not in ("topic", "number", "name") else None
+        slot = field if field not in ("topic", "number", "name", "verb", "feeling") else None
         if intent == "out_of_scope:audiobook" and field == "artist":
             slot = None  # an author, not an artist
         segments.append((rng.choice(values[field]), slot))

@@ -146,7 +146,8 @@ def nlu_evaluate(
         config = TrainConfig(epochs=epochs)
         with fold_bars() as on_fold:
             reports = cross_validate(folds=folds, config=config, on_fold=on_fold)
-        for name in real:
+        names = [n for n in reports if n in real or n.startswith(tuple(f"{c}_" for c in real))]
+        for name in names:
             result = reports[name]
             summary = music_summary(result) if name == "slurp" else {}
             output[name] = {**result.as_dict(), **summary, "folds": folds,

@@ -142,7 +142,7 @@ def test_a_missing_artifact_is_a_clear_error(tmp_path: Path) -> None:
 def test_cross_validation_scores_every_utterance_once(small_data: list[LabeledUtterance]) -> None:
     reports = cross_validate(folds=2, config=TINY, utterances=small_data[:60] + small_data[-20:])
     assert sum(r.utterances for r in reports.values()) == 80
-    assert set(reports) == {"snips", "slurp"}
+    assert set(reports) == {"snips", "snips_addtoplaylist", "slurp"}
     assert set(music_summary(reports["slurp"])) == {"music_intent_accuracy",
                                                     "not_music_started_music"}  # fmt: skip
 
