@@ -125,3 +125,43 @@ def test_strange_text_gets_a_clear_answer(gazetteer_dir: Path, text: str) -> Non
     assert parsed.intent in ("fallback", "play_music")
     if not clean_words(text) or len(text) > 500:
         assert parsed.intent == "fallback"
+
+
+def test_viterbi_keeps_a_name_in_one_kind() -> None:
+    import numpy as np
+
+    from nlu.joint_model import viterbi
+
+    tags = ("O", "B-track", "I-track", "B-album", "I-album")
+    # Per word argmax would give B-track I-album I-album: a name split between two kinds.
+    scores = np.log(np.array([
+        [0.05, 0.6, 0.05, 0.25, 0.05],
+        [0.05, 0.05, 0.4, 0.05, 0.45],
+        [0.05, 0.05, 0.4, 0.05, 0.45],
+    ]))  # fmt: skip
+    assert viterbi(scores, tags) in (["B-track", "I-track", "I-track"],
+                                     ["B-album", "I-album", "I-album"])  # fmt: skip
+    assert viterbi(np.log(np.array([[0.1, 0.1, 0.6, 0.1, 0.1]])), tags) != ["I-track"]
+    assert viterbi(np.zeros((0, 5)), tags) == []
+
+
+def test_a_name_the_catalog_confirmed_beats_the_model_s_kind(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(spans={"genre": "radiohead"})
+    parsed = parser(gazetteer_dir, tagger).parse("play radiohead")
+    assert parsed.slots["artist"].value == "Radiohead"
+    assert "genre" not in parsed.slots
+
+
+def test_a_lone_name_made_of_mood_words_is_a_description(gazetteer_dir: Path) -> None:
+    parsed = parser(gazetteer_dir, ScriptedTagger(spans={"track": "sad"})).parse(
+        "play something sad"
+    )
+    assert parsed.slots["mood"].value == "sad" and "track" not in parsed.slots
+
+
+def test_a_doubtful_other_domain_does_not_silence_a_described_request(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(intent="out_of_scope:other", probability=0.7)
+    parsed = parser(gazetteer_dir, tagger).parse("play some relaxing jazz")
+    assert parsed.intent == "play_music" and parsed.slots["genre"].value == "jazz"
+    sure = ScriptedTagger(intent="out_of_scope:other", probability=0.97)
+    assert parser(gazetteer_dir, sure).parse("play some relaxing jazz").intent == "out_of_scope"
