@@ -48,6 +48,7 @@ INTENT_MIN = 0.6  # for another non-play intent to override the rules' reading
 PLAY_MIN = 0.5  # for a play request the rules could not read
 _POSSESSIVE = re.compile(r"(?<=\w)'s?$")
 _NAMES: tuple[NameKind, ...] = ("artist", "track", "album", "playlist")
+_SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {"track": ("album",), "album": ("track",)}
 _LEXICON_KINDS: tuple[SlotName, ...] = ("genre", "mood", "activity", "era", "sort", "item_type")
 
 
@@ -141,7 +142,8 @@ class TrainedParser(MusicParser):
         named: dict[SlotName, Slot] = dict(confirmed)
         for name_kind, said in names:
             if name_kind in _NAMES and name_kind not in named:
-                named[name_kind] = self._ground(name_kind, said, ruled)
+                grounded_kind, grounded = self._ground(name_kind, said, ruled)
+                named.setdefault(grounded_kind, grounded)
         name_words = {w for slot in named.values() for w in name_key(slot.text).split()}
         slots: dict[SlotName, Slot] = {
             kind: slot
@@ -160,17 +162,23 @@ class TrainedParser(MusicParser):
                     slots[span_kind] = found
         return {**slots, **named}
 
-    def _ground(self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]) -> Slot:
-        """The name as the catalog spells it (with its id) when found, else as said; a
-        possessive is not part of it ("gil parris's" is "gil parris")."""
+    def _ground(
+        self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]
+    ) -> tuple[NameKind, Slot]:
+        """The name's kind and slot: as the catalog spells it (with its id) when found, else
+        as said; a possessive is not part of it ("gil parris's" is "gil parris"). "Play X by
+        Y" reads the same for a track and an album: when the catalog has X only as the other
+        of the two, that is what it is."""
         said = _POSSESSIVE.sub("", said)
         earlier = ruled.get(kind)
-        if earlier is not None and name_key(earlier.text) == name_key(said):
-            return earlier
-        found = self._resolver().resolve(said, (kind,))
-        if found and found[0].score >= ACCEPT_SCORE:
-            return Slot(text=said, value=found[0].value, id=found[0].id)
-        return Slot(text=said, value=said)
+        if earlier is not None and earlier.id and name_key(earlier.text) == name_key(said):
+            return kind, earlier
+        kinds: tuple[NameKind, ...] = (kind, *_SAME_CARRIER.get(kind, ()))
+        found = [c for c in self._resolver().resolve(said, kinds) if c.score >= ACCEPT_SCORE]
+        best = next((c for c in found if c.kind == kind), found[0] if found else None)
+        if best is None:
+            return kind, Slot(text=said, value=said)
+        return best.kind, Slot(text=said, value=best.value, id=best.id)
 
 
 def _lexicon_slot(parser: MusicParser, kind: str, said: str) -> Slot | None:

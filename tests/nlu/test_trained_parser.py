@@ -165,3 +165,11 @@ def test_a_doubtful_other_domain_does_not_silence_a_described_request(gazetteer_
     assert parsed.intent == "play_music" and parsed.slots["genre"].value == "jazz"
     sure = ScriptedTagger(intent="out_of_scope:other", probability=0.97)
     assert parser(gazetteer_dir, sure).parse("play some relaxing jazz").intent == "out_of_scope"
+
+
+def test_the_catalog_tells_a_track_from_an_album(gazetteer_dir: Path) -> None:
+    # "Play X by Y" reads the same for both; the catalog has OK Computer only as an album.
+    tagger = ScriptedTagger(spans={"track": "ok computer", "artist": "radiohead"})
+    parsed = parser(gazetteer_dir, tagger).parse("play ok computer by radiohead")
+    assert parsed.slots["album"].value == "OK Computer" and parsed.slots["album"].id
+    assert "track" not in parsed.slots
