@@ -59,7 +59,9 @@ def train_nlu_model(
     return manifest
 
 
-def ensure_nlu_model(settings: Settings, *, progress: bool = False) -> Manifest | None:
+def ensure_nlu_model(
+    settings: Settings, config: TrainConfig = DEFAULT_CONFIG, *, progress: bool = False
+) -> Manifest | None:
     """Train and promote the NLU model unless the promoted one learned from the current
     corpora and generator; the promoted (or new) manifest, None without the nlp extra."""
     try:
@@ -75,7 +77,7 @@ def ensure_nlu_model(settings: Settings, *, progress: bool = False) -> Manifest 
     from philomath.cli.progress import step_bar
 
     with step_bar("train the NLU model") as bar:
-        return train_nlu_model(settings, progress=bar if progress else None)
+        return train_nlu_model(settings, config, progress=bar if progress else None)
 
 
 def promoted_nlu_model(settings: Settings) -> Path | None:

@@ -167,3 +167,21 @@ def test_nlu_train_registers_promotes_and_parse_loads_it(
     parsed = runner.invoke(main, ["nlu", "parse", "--no-embeddings", "play the daily podcast"])
     assert parsed.exit_code == 0, parsed.output
     assert json.loads(parsed.stdout)["intent"] in ("play_music", "out_of_scope", "fallback")
+
+
+def test_the_pipeline_trains_the_nlu_model_once_per_training_data(
+    small_data: list[LabeledUtterance], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from philomath import nlu_model
+    from philomath.settings import Settings
+
+    monkeypatch.setattr(corpora, "real_corpora", lambda: small_data[:20])
+    settings = Settings(data_dir=tmp_path)
+    first = nlu_model.ensure_nlu_model(settings, TINY)
+    assert first is not None
+    assert nlu_model.ensure_nlu_model(settings, TINY) == first  # same data: not retrained
+    assert nlu_model.promoted_nlu_model(settings) == (
+        tmp_path / "work/nlu-models" / first.name / first.run / "artifact")  # fmt: skip
+    monkeypatch.setattr(nlu_model, "training_data_digest", lambda: "changed")
+    again = nlu_model.ensure_nlu_model(settings, TINY)
+    assert again is not None and again.run != first.run
