@@ -16,8 +16,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from nlu.evaluate import eval_parser
+from nlu.evaluate import TextParser, eval_catalog, eval_parser
 from nlu.parsed import ParsedRequest
+from nlu.rules import RuleParser
 from nlu.training.config import DEFAULT_CONFIG, TrainConfig
 from nlu.training.corpora import real_corpora
 from nlu.training.examples import LabeledUtterance
@@ -94,4 +95,25 @@ def cross_validate(
             parser = eval_parser(gazetteer, trained_model=artifact)
             for utterance in held_out:
                 parsed[report_name(utterance)].append((utterance, parser.parse(utterance.text)))
+    return {corpus: pool(corpus, pairs) for corpus, pairs in sorted(parsed.items())}
+
+
+def baseline_reports(
+    *,
+    rules: bool = False,
+    embeddings: bool = True,
+    utterances: Sequence[LabeledUtterance] | None = None,
+) -> dict[str, CorpusReport]:
+    """The parser without a trained model (rules, gazetteer, prototypes; with ``rules`` the
+    plain ``RuleParser``) on every real utterance: nothing is trained, nothing held out."""
+    data = list(utterances) if utterances is not None else real_corpora()
+    parsed: dict[str, list[tuple[LabeledUtterance, ParsedRequest]]] = defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix="philomath-nlu-baseline-") as tmp:
+        parser: TextParser
+        if rules:
+            parser = RuleParser(sorted({t.genre for t in eval_catalog() if t.genre}))
+        else:
+            parser = eval_parser(Path(tmp) / "gazetteer", embeddings=embeddings)
+        for utterance in data:
+            parsed[report_name(utterance)].append((utterance, parser.parse(utterance.text)))
     return {corpus: pool(corpus, pairs) for corpus, pairs in sorted(parsed.items())}

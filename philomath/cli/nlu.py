@@ -97,7 +97,12 @@ def nlu_train(settings: Settings, epochs: int, seed: int) -> None:
 )
 @click.option("--rules", is_flag=True, help="own: the plain RuleParser (the baseline).")
 @click.option("--no-embeddings", is_flag=True, help="own: gazetteer and rules only.")
-@click.option("--no-model", is_flag=True, help="own: without the trained model.")
+@click.option(
+    "--no-model",
+    is_flag=True,
+    help="Without the trained model (on real corpora: the parser without it on every "
+    "utterance, nothing trained, no folds).",
+)
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
@@ -140,18 +145,22 @@ def nlu_evaluate(
         for error in report.errors[:errors]:
             click.echo("  x " + json.dumps(error, ensure_ascii=False), err=as_json)
     if real:
-        from nlu.training.crossval import cross_validate
+        from nlu.training.crossval import baseline_reports, cross_validate
         from nlu.training.scoring import format_corpus_report, music_summary
 
         config = TrainConfig(epochs=epochs)
-        with fold_bars() as on_fold:
-            reports = cross_validate(folds=folds, config=config, on_fold=on_fold)
+        if no_model or rules:  # nothing trained: every utterance scored once, no folds
+            reports = baseline_reports(rules=rules, embeddings=not no_embeddings)
+        else:
+            with fold_bars() as on_fold:
+                reports = cross_validate(folds=folds, config=config, on_fold=on_fold)
         names = [n for n in reports if n in real or n.startswith(tuple(f"{c}_" for c in real))]
         for name in names:
             result = reports[name]
             summary = music_summary(result) if name == "slurp" else {}
-            output[name] = {**result.as_dict(), **summary, "folds": folds,
-                            "config": config.as_dict()}  # fmt: skip
+            trained = not (no_model or rules)
+            output[name] = {**result.as_dict(), **summary, "folds": folds if trained else None,
+                            "config": config.as_dict() if trained else None}  # fmt: skip
             if not as_json:
                 click.echo(format_corpus_report(result))
             for error in result.errors[:errors]:
