@@ -77,6 +77,8 @@ class TrainedParser(MusicParser):
         if ruled.intent not in ("play_music", "fallback") or ruled.reason in ("empty", "too_long"):
             return ruled  # a control phrase or a setting, matched whole
         words = clean_words(text)
+        if assume_play and words[:1] != ["play"]:
+            words = ["play", *words]  # what the listener said: Alexa's carrier took the verb
         try:
             prediction = self._model.predict(words)
         except JointModelUnavailable:
@@ -93,7 +95,7 @@ class TrainedParser(MusicParser):
         # "i'm feeling blue today": the lexicon's music words outweigh a doubtful "other".
         described = any(k in ("mood", "activity", "genre") for k in ruled.slots)
         doubtful = reason == "other" and described and probability < OTHER_OVER_MUSIC
-        if reason != label and probability >= OUT_OF_SCOPE_MIN and not assume_play and not doubtful:
+        if reason != label and probability >= OUT_OF_SCOPE_MIN and not doubtful:
             return out_of_scope(_reason(reason), probability)
         if label not in ("play_music", "help") and reason == label and probability >= INTENT_MIN:
             return ParsedRequest(intent=cast(Intent, label), confidence=probability)

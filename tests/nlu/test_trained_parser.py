@@ -173,3 +173,12 @@ def test_the_catalog_tells_a_track_from_an_album(gazetteer_dir: Path) -> None:
     parsed = parser(gazetteer_dir, tagger).parse("play ok computer by radiohead")
     assert parsed.slots["album"].value == "OK Computer" and parsed.slots["album"].id
     assert "track" not in parsed.slots
+
+
+def test_alexa_s_play_query_is_read_with_its_verb_and_may_be_out_of_scope(
+    gazetteer_dir: Path,
+) -> None:
+    tagger = ScriptedTagger(intent="out_of_scope:podcast")
+    parsed = parser(gazetteer_dir, tagger).parse("the daily podcast", assume_play=True)
+    assert (parsed.intent, parsed.reason) == ("out_of_scope", "podcast")
+    assert tagger.calls == [("play", "the", "daily", "podcast")]
