@@ -35,7 +35,9 @@ def test_the_test_set_is_large_and_varied() -> None:
     assert len(TEST) >= 600
     tags = {e.tag for e in TEST}
     assert {"unknown_artist", "slip", "out_of_domain", "noise", "description"} <= tags
-    assert len({e.intent for e in TEST}) == len(get_args(Intent))
+    # out_of_scope is scored on real requests (nlu evaluate --corpus slurp|snips); the own
+    # set's other-domain requests are labelled fallback, and an out_of_scope answer counts.
+    assert {e.intent for e in TEST} == set(get_args(Intent)) - {"out_of_scope"}
 
 
 @pytest.mark.parametrize("examples", [TEST, DEV], ids=["test", "dev"])
