@@ -224,7 +224,7 @@ def export_model(dest: Path, model_dir: Path | None = None, *, quantize: bool = 
                 )  # fmt: skip
             if quantize:
                 quantized = Path(tmp) / "int8.onnx"
-                with _root_logger_quiet():
+                with root_logger_quiet():
                     quantize_dynamic(graph, quantized, weight_type=QuantType.QInt8,
                                      per_channel=True, reduce_range=True)  # fmt: skip
                 graph = quantized
@@ -237,7 +237,7 @@ def export_model(dest: Path, model_dir: Path | None = None, *, quantize: bool = 
 
 
 @contextmanager
-def _root_logger_quiet() -> Iterator[None]:
+def root_logger_quiet() -> Iterator[None]:
     """onnxruntime's quantizer logs a line per tensor on the root logger: keep them out of
     the offline job's logs while it runs."""
     root = logging.getLogger()

@@ -81,7 +81,7 @@ def export(
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from nlu.embeddings import default_model_dir
+    from nlu.embeddings import default_model_dir, root_logger_quiet
 
     dest.mkdir(parents=True)
     example = (torch.tensor([[101, 2377, 2242, 19613, 102]]), torch.ones(1, 5, dtype=torch.long))
@@ -99,8 +99,9 @@ def export(
             )  # fmt: skip
         if quantize:
             quantized = Path(tmp) / "int8.onnx"
-            quantize_dynamic(graph, quantized, weight_type=QuantType.QInt8, per_channel=True,
-                             reduce_range=True)  # fmt: skip
+            with root_logger_quiet():  # a line per tensor otherwise
+                quantize_dynamic(graph, quantized, weight_type=QuantType.QInt8,
+                                 per_channel=True, reduce_range=True)  # fmt: skip
             graph = quantized
         shutil.copyfile(graph, dest / GRAPH)
     shutil.copyfile(default_model_dir() / "tokenizer.json", dest / TOKENIZER)
