@@ -161,6 +161,5 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    result: np.ndarray = shifted / shifted.sum()
+    result: np.ndarray = np.exp(_log_softmax(logits))
     return result

@@ -133,29 +133,29 @@ class TrainedParser(MusicParser):
         confirmed: dict[SlotName, Slot] = {
             k: v for k, v in ruled.items() if k in _NAMES and v.id is not None
         }
-        taken = {w for slot in confirmed.values() for w in name_key(slot.text).split()}
-        spans = [(k, said) for k, said in spans if not set(name_key(said).split()) & taken]
+        taken = {w for slot in confirmed.values() for w in _words(slot.text)}
+        spans = [(k, said) for k, said in spans if not set(_words(said)) & taken]
         covered = {w: kind for kind, slot in ruled.items() if kind in _LEXICON_KINDS
-                   for w in name_key(slot.text).split()}  # fmt: skip
+                   for w in _words(slot.text)}  # fmt: skip
         names = [(k, said) for k, said in spans if k in _NAMES]
         kinds_said = any(k == "item_type" for k, _ in spans) or "item_type" in ruled
-        if len(names) == 1 and not kinds_said and set(name_key(names[0][1]).split()) & set(covered):
+        if len(names) == 1 and not kinds_said and set(_words(names[0][1])) & set(covered):
             names = []
         named: dict[SlotName, Slot] = dict(confirmed)
         for name_kind, said in names:
             if name_kind in _NAMES and name_kind not in named:
                 grounded_kind, grounded = self._ground(name_kind, said, ruled)
                 named.setdefault(grounded_kind, grounded)
-        name_words = {w for slot in named.values() for w in name_key(slot.text).split()}
+        name_words = {w for slot in named.values() for w in _words(slot.text)}
         slots: dict[SlotName, Slot] = {
             kind: slot
             for kind, slot in ruled.items()
-            if kind in _LEXICON_KINDS and not set(name_key(slot.text).split()) <= name_words
+            if kind in _LEXICON_KINDS and not set(_words(slot.text)) <= name_words
         }
         for span_kind, said in spans:
             if span_kind not in _LEXICON_KINDS:
                 continue
-            overlap = {covered[w] for w in name_key(said).split() if w in covered}
+            overlap = {covered[w] for w in _words(said) if w in covered}
             if span_kind in slots and span_kind in overlap:  # the same reading: the model's words
                 slots[span_kind] = slots[span_kind].model_copy(update={"text": said})
             elif span_kind not in slots and not overlap:
@@ -202,6 +202,11 @@ def _lexicon_slot(parser: MusicParser, kind: str, said: str) -> Slot | None:
     else:
         value = ITEM_TYPES.get(key) or key
     return Slot(text=said, value=value) if value else None
+
+
+def _words(text: str) -> list[str]:
+    """The matching words of a slot's text (case, accents and punctuation do not count)."""
+    return name_key(text).split()
 
 
 def _reason(reason: str) -> OutOfScopeReason:

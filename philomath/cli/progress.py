@@ -11,18 +11,22 @@ from tqdm import tqdm
 Progress = Callable[[int, int, float], None]  # (step, steps, loss), as nlu.training.joint calls it
 
 
+def _advancer(bar: tqdm) -> Progress:
+    """The training callback that moves ``bar`` and shows the running loss."""
+
+    def advance(step: int, steps: int, loss: float) -> None:
+        bar.total = steps
+        bar.update(step - bar.n)
+        bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+
+    return advance
+
+
 @contextmanager
 def step_bar(description: str) -> Iterator[Progress]:
     """A bar over training steps with the running loss."""
-    bar = tqdm(desc=description, unit="step", file=sys.stderr, disable=None)
-    with bar:
-
-        def advance(step: int, steps: int, loss: float) -> None:
-            bar.total = steps
-            bar.update(step - bar.n)
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-
-        yield advance
+    with tqdm(desc=description, unit="step", file=sys.stderr, disable=None) as bar:
+        yield _advancer(bar)
 
 
 @contextmanager
@@ -35,13 +39,7 @@ def fold_bars() -> Iterator[Callable[[int, int], Progress]]:
             bars.pop().close()
         bar = tqdm(desc=f"fold {fold + 1}/{folds}", unit="step", file=sys.stderr, disable=None)
         bars.append(bar)
-
-        def advance(step: int, steps: int, loss: float) -> None:
-            bar.total = steps
-            bar.update(step - bar.n)
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-
-        return advance
+        return _advancer(bar)
 
     try:
         yield on_fold
