@@ -12,12 +12,16 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from philomath.settings import Settings
-from philomath.wiring import Backends, Online, build_backends
+from philomath.wiring import Backends, Online, build_backends, build_spool
 from playback.vocabulary import MOODS
 from recommender.storage.recommendations import context_key
 from telemetry import Metrics
+
+if TYPE_CHECKING:
+    from listening.events import EventRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +75,11 @@ def batch(
     )
 
 
-def replay_spool(online: Online, stop: threading.Event) -> None:
+def replay_spool(recorder: EventRecorder, stop: threading.Event) -> None:
     """Events spooled while the stream was down go out within seconds of its recovery."""
     while not stop.wait(SPOOL_REPLAY_EVERY_S):
         try:
-            online.listening.events.replay_events()
+            recorder.replay_events()
         except Exception:  # a worker must outlive any one failure; the next tick retries
             logger.exception("spool replay failed")
 
@@ -111,15 +115,25 @@ def warm_cache(settings: Settings) -> dict[str, object]:
 def start_workers(
     online: Online, settings: Settings, stop: threading.Event
 ) -> list[threading.Thread]:
-    """Warm the fallback charts, then start consumer, batch watcher and spool replay threads."""
+    """Warm the fallback charts, then start the background roles beside this process's app."""
     online.router.warm(chart_contexts(online.backends.catalog.genres()))
-    metrics = online.telemetry.metrics  # on the app's /metrics, beside the requests'
+    # On the app's /metrics, beside the requests'.
+    return start_roles(online.backends, settings, stop, online.telemetry.metrics)
+
+
+def start_roles(
+    backends: Backends, settings: Settings, stop: threading.Event, metrics: Metrics
+) -> list[threading.Thread]:
+    """Feedback consumer, incremental batch watcher and spool replay, as threads. Correct
+    beside any number of serving processes of the same data folder: the cache's deletes
+    reach all of them, and the replay reads the spool they all write."""
+    from listening.events import EventRecorder
+
+    recorder = EventRecorder(backends.events, build_spool(settings))
     jobs: dict[str, Callable[[], object]] = {
-        "consumer": lambda: consume(online.backends, stop, metrics),
-        "batch": lambda: batch(
-            online.backends, settings, incremental=True, watch=stop, metrics=metrics
-        ),
-        "spool-replay": lambda: replay_spool(online, stop),
+        "consumer": lambda: consume(backends, stop, metrics),
+        "batch": lambda: batch(backends, settings, incremental=True, watch=stop, metrics=metrics),
+        "spool-replay": lambda: replay_spool(recorder, stop),
     }
     threads = [
         threading.Thread(target=_logged(name, job), name=name, daemon=True)

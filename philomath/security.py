@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets as random_secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,3 +137,17 @@ def media_signing_key(values: Secrets, environ: Mapping[str, str]) -> bytes:
         "process (the local demo only; URLs stop verifying when it restarts)"
     )
     return random_secrets.token_bytes(32)
+
+
+def share_media_key(environ: MutableMapping[str, str]) -> None:
+    """Before several serving processes start: the local demo's made-up media key, made once
+    here and handed to every worker through ``environ``, so a stream URL signed by one
+    verifies in all. In AWS, or with the key set, nothing changes (``media_signing_key``
+    then requires a real key)."""
+    if environ.get("PHILOMATH_MEDIA_SIGNING_KEY") or running_in_aws(environ):
+        return
+    logger.warning(
+        "PHILOMATH_MEDIA_SIGNING_KEY is unset: the serving processes share a random key made "
+        "for this run (the local demo only; URLs stop verifying when it restarts)"
+    )
+    environ["PHILOMATH_MEDIA_SIGNING_KEY"] = random_secrets.token_urlsafe(32)

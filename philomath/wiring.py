@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from listening import Listening
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
+    from playback.spool import EventSpool
     from recommender.serving.router import Router
     from skill.alexa.verification import AlexaRequestVerifier
 
@@ -84,12 +85,18 @@ def build_catalog(settings: Settings, secrets: Secrets | None = None) -> TrackCa
         from playback.postgres_catalog import PostgresTrackCatalog
 
         parts = urlsplit(url)
-        schema = parse_qs(parts.query).get("schema", ["public"])[0]
+        query = parse_qs(parts.query)
+        schema = query.get("schema", ["public"])[0]
+        pool_size = query.get("pool_size", ["8"])[0]
+        if not pool_size.isdigit() or int(pool_size) < 1:
+            raise setting_problem(
+                "catalog_url", f"pool_size must be a whole number >= 1, got {pool_size!r}"
+            )
         dsn = parts._replace(query="").geturl()
         if settings.catalog_password is not None:
             values = secrets or Secrets(settings, lambda: aws_client("secretsmanager", settings))
             dsn = make_conninfo(dsn, password=values.value("catalog_password"))
-        return PostgresTrackCatalog(dsn, schema=schema)
+        return PostgresTrackCatalog(dsn, schema=schema, pool_size=int(pool_size))
     raise _unknown("catalog_url", scheme, "sqlite, postgresql, postgres")
 
 
@@ -130,9 +137,13 @@ def build_cache(settings: Settings) -> Cache:
     scheme = _scheme(url, "cache_url")
     if scheme == "memory":
         from recommender.storage.memory_cache import InProcessCache
+        from recommender.storage.shared_memory_cache import SharedMemoryCache, SqliteDeleteLog
 
         max_items = int(parse_qs(urlsplit(url).query).get("max_items", ["10000"])[0])
-        return InProcessCache(max_items=max_items)
+        # One copy per process; deletes (a changed profile, a rewritten list) reach every
+        # process of this data folder: serving workers, the consumer, the batch.
+        deletes = SqliteDeleteLog(settings.data_dir / "cache-deletes.db")
+        return SharedMemoryCache(InProcessCache(max_items=max_items), deletes)
     if scheme in ("redis", "rediss"):
         import redis
 
@@ -203,6 +214,13 @@ def build_queues(settings: Settings) -> QueueStore:
     raise _unknown("queue_url", scheme, "sqlite, redis, rediss, dynamodb, memory")
 
 
+def build_spool(settings: Settings) -> EventSpool:
+    """Events the stream could not take, on local disk: one file for every process."""
+    from playback.spool import EventSpool
+
+    return EventSpool(settings.data_dir / "spool.db")
+
+
 @dataclass
 class Backends:
     """Every adapter the online path needs, built from one Settings."""
@@ -265,7 +283,6 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     from listening.player import MusicPlayer
     from philomath.observability import build_telemetry, exposition_of, skill_metrics
     from philomath.security import build_security
-    from playback.spool import EventSpool
     from playback.stream_urls import StreamUrls
     from playback.url_signing import UrlSigner
     from recommender.serving.router import Router, RouterConfig, parse_fallback_chain
@@ -293,7 +310,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
-    spool = EventSpool(settings.data_dir / "spool.db")  # events the stream could not take
+    spool = build_spool(settings)
     player = MusicPlayer(catalog, router, stream_urls)
     queues = timed(backends.queues, "queue", telemetry)
     listening = Listening(

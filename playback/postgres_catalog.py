@@ -1,8 +1,8 @@
 """``TrackCatalog`` in PostgreSQL (RDS in production), through psycopg 3.
 
-One connection, opened on first use and guarded by a lock: catalog queries are short index
-lookups, so a pool would buy little. A connection that breaks is dropped and the next call
-reconnects. Every table name is qualified with the configured schema, so tests (and tenants)
+Connections come from a small pool (``postgres_pool``), opened on first use: concurrent
+requests each get their own. A connection that breaks is dropped and the next call opens
+another. Every table name is qualified with the configured schema, so tests (and tenants)
 can each have their own.
 
 Identifiers and artist keys compare with ``COLLATE "C"`` (code-point order) so ordering is
@@ -12,10 +12,8 @@ the same as in the SQLite catalog whatever the database's locale.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -30,6 +28,7 @@ from playback.catalog_rows import (
     track_row,
 )
 from playback.errors import CatalogUnavailable
+from playback.postgres_pool import Connection, ConnectionPool
 
 CONNECT_TIMEOUT_S = 3
 # Rows per executemany call: bounds memory for huge generators; one transaction in all.
@@ -69,11 +68,9 @@ _INDEXES = (
 class PostgresTrackCatalog:
     """Tracks in ``<schema>.tracks``; safe to share between threads."""
 
-    def __init__(self, dsn: str, schema: str = "public") -> None:
-        self._dsn = dsn
+    def __init__(self, dsn: str, schema: str = "public", *, pool_size: int = 8) -> None:
         self._schema = schema
-        self._lock = threading.Lock()
-        self._conn: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._pool = ConnectionPool(dsn, max_size=pool_size, connect_timeout_s=CONNECT_TIMEOUT_S)
         tracks = sql.Identifier(schema, "tracks")
         self._ddl = [sql.SQL(_TABLE).format(tracks=tracks)]
         self._ddl += [sql.SQL(index).format(tracks=tracks) for index in _INDEXES]
@@ -169,25 +166,13 @@ class PostgresTrackCatalog:
         return int(row[0]) if row else 0
 
     def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                conn.close()
+        self._pool.close()
 
     @contextlib.contextmanager
-    def _session(self, what: str) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
-        """The connection, held by this thread for the block; psycopg errors translated."""
-        with self._lock:
-            try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = psycopg.connect(
-                        self._dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
-                    )
-                yield self._conn
-            except psycopg.Error as exc:
-                if self._conn is not None and (self._conn.broken or self._conn.closed):
-                    with contextlib.suppress(psycopg.Error):
-                        self._conn.close()
-                    self._conn = None  # reconnect on the next call
-                raise CatalogUnavailable(f"PostgreSQL {what} failed: {exc}") from exc
+    def _session(self, what: str) -> Iterator[Connection]:
+        """A pooled connection for the block; psycopg errors translated."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise CatalogUnavailable(f"PostgreSQL {what} failed: {exc}") from exc

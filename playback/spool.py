@@ -123,8 +123,10 @@ class SpooledPublisher:
 
     def replay(self) -> int:
         """Publish spooled events, oldest first; how many went out. Never raises for the
-        stream being down (they stay spooled)."""
+        stream being down (they stay spooled). Counts the spool afresh: other processes
+        sharing the file may have spooled events this one does not know of."""
         with self._lock:
+            self._spooled = None
             before = self._pending_locked()
             self._replay_locked(force=True)
             return before - self._pending_locked()

@@ -27,6 +27,15 @@ def serve(
 ) -> None:
     """Serve the HTTP API: POST /alexa, GET /health, GET /v1/users/{id}/recommendations,
     GET /metrics."""
+    host = host or settings.host
+    port = port or settings.port
+    if processes > 1:
+        _serve_processes(settings, host, port, processes, workers)
+    else:
+        _serve_one_process(settings, host, port, workers)
+
+
+def _serve_one_process(settings: Settings, host: str, port: int, workers: bool) -> None:
     import threading
 
     import uvicorn
@@ -34,20 +43,67 @@ def serve(
     from philomath.roles import start_workers
     from philomath.wiring import build_online
 
-    host = host or settings.host
-    port = port or settings.port
-    if processes > 1:
-        _serve_processes(settings, host, port, processes, workers)
-        return
     online = build_online(settings)
     stop = threading.Event()
     if workers:
         start_workers(online, settings, stop)
+    _banner(settings, host, port, 1, workers, empty=online.backends.catalog.count() == 0)
+    try:
+        uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)
+    finally:
+        stop.set()
+        online.close()
+
+
+def _serve_processes(
+    settings: Settings, host: str, port: int, processes: int, workers: bool
+) -> None:
+    """Several uvicorn workers, each building the app from the environment; their metrics
+    merge through PROMETHEUS_MULTIPROC_DIR, whichever worker a scrape reaches. With
+    ``workers``, this supervising process runs the background roles for all of them."""
+    import os
+    import threading
+
+    import uvicorn
+
+    from philomath.observability import build_telemetry, prepare_multiprocess_metrics
+    from philomath.roles import start_roles
+    from philomath.security import share_media_key
+    from philomath.wiring import build_backends
+
+    prepare_multiprocess_metrics(settings)  # before anything here imports prometheus_client
+    os.environ["WEB_CONCURRENCY"] = str(processes)  # what the workers' settings checks read
+    share_media_key(os.environ)
+    stop = threading.Event()
+    backends = build_backends(settings)
+    try:
+        if settings.ensure_schema:
+            backends.ensure_schema()
+        if workers:
+            start_roles(backends, settings, stop, build_telemetry(settings).metrics)
+        _banner(settings, host, port, processes, workers, empty=backends.catalog.count() == 0)
+        uvicorn.run(
+            "philomath.asgi:create_app",
+            factory=True,
+            workers=processes,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        stop.set()
+        backends.close()
+
+
+def _banner(
+    settings: Settings, host: str, port: int, processes: int, workers: bool, *, empty: bool
+) -> None:
     base = f"http://{host}:{port}"
     verification = "on" if settings.verify_alexa_signatures else "OFF (local development only)"
-    empty = online.backends.catalog.count() == 0
     click.echo(
         f"\nPhilomath is serving on {base}"
+        + (f" in {processes} processes" if processes > 1 else "")
         + (" with the feedback consumer and batch watcher" if workers else "")
         + f"\n  Alexa request verification: {verification}\n"
         + (
@@ -61,42 +117,6 @@ def serve(
         f"  .venv/bin/philomath say 'play something relaxing' --user {DEMO_USER} --json "
         f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
         err=True,
-    )
-    try:
-        uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)
-    finally:
-        stop.set()
-        online.close()
-
-
-def _serve_processes(
-    settings: Settings, host: str, port: int, processes: int, workers: bool
-) -> None:
-    """Several uvicorn workers, each building the app from the environment; their metrics
-    merge through PROMETHEUS_MULTIPROC_DIR, whichever worker a scrape reaches."""
-    import uvicorn
-
-    from philomath.observability import prepare_multiprocess_metrics
-
-    if workers:
-        raise click.UsageError(
-            "--workers runs in one process: beside --processes, run `philomath consume` and "
-            "`philomath batch --watch`"
-        )
-    folder = prepare_multiprocess_metrics(settings)
-    click.echo(
-        f"Philomath is serving on http://{host}:{port} with {processes} processes "
-        f"(metrics merged in {folder})",
-        err=True,
-    )
-    uvicorn.run(
-        "philomath.asgi:create_app",
-        factory=True,
-        workers=processes,
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
     )
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable
@@ -29,10 +29,22 @@ class Facets:
     moods: tuple[str, ...]
     explicit: bool
     artist_name: str | None = None
+    # Lower-cased and stripped once, here: ranking compares them for every candidate.
+    genre_key: str = field(init=False, compare=False)
+    mood_keys: frozenset[str] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "genre_key", facet_key(self.genre))
+        object.__setattr__(self, "mood_keys", frozenset(map(facet_key, self.moods)))
 
     @classmethod
     def of(cls, track: Track) -> Facets:
         return cls(track.genre, track.moods, track.explicit, track.artist_name)
+
+
+def facet_key(value: str | None) -> str:
+    """How a genre or mood compares: case and surrounding spaces do not count."""
+    return (value or "").strip().lower()
 
 
 # Known facets by track id; None marks a track the catalog does not have (unavailable).

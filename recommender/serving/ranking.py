@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from recommender.serving.facets import Facets
+from recommender.serving.facets import Facets, facet_key
 from recommender.storage.profiles import UserProfile
 
 # Plays at the head of ``recent_track_ids`` never repeated, in or out of a session.
@@ -89,11 +89,11 @@ class Ranked:
 
 def blocked_genres(session: Session, limit: int, requested: str | None) -> frozenset[str]:
     """Genres skipped ``limit`` times or more in the session, but never the one asked for."""
-    wanted = _norm(requested)
+    wanted = facet_key(requested)
     return frozenset(
         genre
         for genre, n in session.skips_by_genre.items()
-        if n >= limit and _norm(genre) != wanted
+        if n >= limit and facet_key(genre) != wanted
     )
 
 
@@ -127,6 +127,7 @@ def rank(
     scored: list[tuple[bool, float, int, Ranked]] = []
     seen: set[str] = set()
     cut_at = limit if not request.asked else None
+    mood, genre = facet_key(request.mood), facet_key(request.genre)
     for order, candidate in enumerate(candidates):
         if cut_at is not None and len(best) >= cut_at and candidate.base + ceiling < best[0][0]:
             break
@@ -137,7 +138,7 @@ def rank(
         track = facets.get(candidate.track_id) if facets is not None else None
         if facets is not None and (
             track is None
-            or not _allowed(track, profile, request, frozenset() if asked else blocked)
+            or not _allowed(track, profile, mood, genre, frozenset() if asked else blocked)
         ):
             continue
         score = candidate.base
@@ -177,13 +178,18 @@ def _max_boost(
 
 
 def _allowed(
-    track: Facets, profile: UserProfile | None, request: Request, blocked: frozenset[str]
+    track: Facets,
+    profile: UserProfile | None,
+    mood: str,
+    genre: str,
+    blocked: frozenset[str],
 ) -> bool:
+    """``mood`` and ``genre`` are the request's, as ``facet_key``s ("" when not asked)."""
     if track.explicit and profile is not None and not profile.explicit_allowed:
         return False
-    if request.mood and _norm(request.mood) not in {_norm(m) for m in track.moods}:
+    if mood and mood not in track.mood_keys:
         return False
-    if request.genre and _norm(request.genre) != _norm(track.genre):
+    if genre and genre != track.genre_key:
         return False
     return track.genre not in blocked
 
@@ -232,10 +238,6 @@ def interleave(
         base = merged[at].base if at < len(merged) else (merged[-1].base if merged else 1.0)
         merged.insert(at, Candidate(item.track_id, base, item.origin))
     return merged
-
-
-def _norm(value: str | None) -> str:
-    return (value or "").strip().lower()
 
 
 # -- reasons ----------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 from ask_sdk_core.exceptions import SerializationException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.request_envelope import RequestEnvelope
@@ -29,15 +28,14 @@ from skill.alexa.handlers import (
     UnservedRequestHandler,
 )
 from skill.alexa.intent_handlers import INTENT_HANDLERS
-from skill.alexa.interceptors import LogRequest, LogResponse, RecordMetrics, StartTimer
+from skill.alexa.interceptors import LogTurn, RecordMetrics, StartTimer
 from skill.alexa.listener_state import LoadListenerState, SaveListenerState
 from skill.alexa.metrics import LogSkillMetrics, SkillMetrics
+from skill.alexa.serializer import SERIALIZER
 from skill.json_depth import JsonTooDeep, check_depth
 from skill.request_context import bound_request_id
 
 logger = logging.getLogger(__name__)
-
-_SERIALIZER = DefaultSerializer()
 
 
 def build_skill(
@@ -49,9 +47,9 @@ def build_skill(
     metrics = metrics if metrics is not None else LogSkillMetrics()
     actions = Actions(listening)
     builder = CustomSkillBuilder()
-    for interceptor in (StartTimer(), LogRequest(), LoadListenerState(listening.playback)):
+    for interceptor in (StartTimer(), LoadListenerState(listening.playback)):
         builder.add_global_request_interceptor(interceptor)
-    for response_interceptor in (SaveListenerState(), LogResponse(), RecordMetrics(metrics)):
+    for response_interceptor in (SaveListenerState(), LogTurn(), RecordMetrics(metrics)):
         builder.add_global_response_interceptor(response_interceptor)
     builder.add_request_handler(LaunchHandler())
     for intent_handler in INTENT_HANDLERS:
@@ -83,7 +81,7 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     """
     _check_shape(envelope)
     try:
-        request = _SERIALIZER.deserialize(json.dumps(envelope, allow_nan=False), RequestEnvelope)
+        request = SERIALIZER.deserialize(json.dumps(envelope, allow_nan=False), RequestEnvelope)
     except (SerializationException, TypeError, ValueError) as exc:
         raise InvalidEnvelope(f"not a readable Alexa request envelope: {exc}") from exc
     request_id = getattr(request.request, "request_id", None)
@@ -93,7 +91,7 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     )
     with bound_request_id(request_id):
         response = skill.invoke(request_envelope=request, context=None)
-    serialized = _SERIALIZER.serialize(response)
+    serialized = SERIALIZER.serialize(response)
     if not isinstance(serialized, dict):
         raise TypeError("ask-sdk serialized a response envelope to a non-object")
     return serialized

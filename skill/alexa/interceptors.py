@@ -1,4 +1,4 @@
-"""Request and response interceptors: a log line per request and per response, and metrics.
+"""Request and response interceptors: a log line per turn, and metrics.
 
 Listener state has its own interceptors (``listener_state``). When a handler raises, the SDK
 skips response interceptors; the catch-all exception handler then reports the failure
@@ -38,31 +38,21 @@ def intent_name(handler_input: HandlerInput) -> str | None:
     return None
 
 
-class LogRequest(AbstractRequestInterceptor):
-    """Who asked what: request type, intent, hashed listener and device (never raw ids)."""
+class LogTurn(AbstractResponseInterceptor):
+    """One line per turn: who asked (hashed listener and device, never raw ids), what (request
+    type, intent), and what the skill answered (directive types, whether it spoke, whether the
+    session ends). A turn whose handler raised is logged by the catch-all handler instead."""
 
-    def process(self, handler_input: HandlerInput) -> None:
+    def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+        directives = [str(d.object_type) for d in (response.directives or [])] if response else []
         device = context.device_id(handler_input)
         logger.info(
-            "alexa request",
+            "alexa turn",
             extra={
                 "request_type": request_type(handler_input),
                 "alexa_intent": intent_name(handler_input),
                 "user": user_ref(context.user_id(handler_input)),
                 "device": user_ref(device) if device else None,
-            },
-        )
-
-
-class LogResponse(AbstractResponseInterceptor):
-    """What the skill answered: directive types, whether it spoke, whether the session ends."""
-
-    def process(self, handler_input: HandlerInput, response: Response | None) -> None:
-        directives = [str(d.object_type) for d in (response.directives or [])] if response else []
-        logger.info(
-            "alexa response",
-            extra={
-                "request_type": request_type(handler_input),
                 "directives": directives,
                 "speech": bool(response is not None and response.output_speech is not None),
                 "end_session": response.should_end_session if response is not None else None,

@@ -7,13 +7,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ask_sdk_core.response_helper import ResponseFactory
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.directive import Directive
 
 from listening.player import PlayAnswer
 from playback.directives import PlayBehavior, play_directive, stop_directive
-
-_SERIALIZER = DefaultSerializer()
+from skill.alexa.serializer import SERIALIZER
 
 
 def speak(builder: ResponseFactory, text: str) -> ResponseFactory:
@@ -28,7 +26,7 @@ def ask(builder: ResponseFactory, reprompt: str) -> ResponseFactory:
 
 def as_model(directive: dict[str, Any]) -> Directive:
     """A wire-format directive (playback.directives) as the ask-sdk model of its type."""
-    model: Directive = _SERIALIZER.deserialize(json.dumps(directive), Directive)
+    model: Directive = SERIALIZER.deserialize(json.dumps(directive), Directive)
     return model
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,6 +22,7 @@ from recommender.errors import CacheUnavailable
 from recommender.storage.cache import Cache
 from recommender.storage.memory_cache import InProcessCache
 from recommender.storage.redis_cache import RedisCache
+from recommender.storage.shared_memory_cache import SharedMemoryCache, SqliteDeleteLog
 from tests.fakes import FakeClock
 
 
@@ -30,11 +32,14 @@ class Harness:
     advance: Callable[[float], None]  # let this many seconds pass for the cache
 
 
-@pytest.fixture(params=["memory", "redis"])
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    if request.param == "memory":
+@pytest.fixture(params=["memory", "shared-memory", "redis"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    if request.param in ("memory", "shared-memory"):
         clock = FakeClock()
-        cache = InProcessCache(max_items=100, clock=clock)
+        local = InProcessCache(max_items=100, clock=clock)
+        cache: Cache = local
+        if request.param == "shared-memory":
+            cache = SharedMemoryCache(local, SqliteDeleteLog(tmp_path / "deletes.db"), clock=clock)
         yield Harness(cache, clock.advance)
         cache.close()
         return
@@ -264,6 +269,74 @@ def test_in_process_constructor_does_not_read_the_clock() -> None:
         raise AssertionError("the clock was read in the constructor")
 
     InProcessCache(clock=clock)
+
+
+# -- SharedMemoryCache: one copy per process, deletes shared -------------------------------
+
+
+def _process_copies(path: Path, clock: FakeClock, n: int = 2) -> list[SharedMemoryCache]:
+    """What ``n`` processes would hold: each its own LRU and its own handle on the log."""
+    return [
+        SharedMemoryCache(InProcessCache(clock=clock), SqliteDeleteLog(path), clock=clock)
+        for _ in range(n)
+    ]
+
+
+def test_shared_memory_delete_reaches_the_other_processes_copies(tmp_path: Path) -> None:
+    clock = FakeClock()
+    consumer, worker = _process_copies(tmp_path / "deletes.db", clock)
+    worker.set("profile:usr-1", b"old", ttl_s=60)
+    consumer.delete("profile:usr-1")
+    assert worker.get("profile:usr-1") == b"old"  # within the poll interval
+    clock.advance(0.5)
+    assert worker.get("profile:usr-1") is None
+    worker.set("profile:usr-1", b"new", ttl_s=60)
+    clock.advance(0.5)
+    assert worker.get("profile:usr-1") == b"new"  # a delete is applied once, not again
+
+
+def test_shared_memory_sets_stay_in_their_process(tmp_path: Path) -> None:
+    clock = FakeClock()
+    one, two = _process_copies(tmp_path / "deletes.db", clock)
+    one.set("k", b"v", ttl_s=60)
+    clock.advance(1)
+    assert two.get("k") is None
+
+
+def test_shared_memory_a_new_process_does_not_replay_old_deletes(tmp_path: Path) -> None:
+    clock = FakeClock()
+    (old,) = _process_copies(tmp_path / "deletes.db", clock, 1)
+    old.delete("k")
+    (new,) = _process_copies(tmp_path / "deletes.db", clock, 1)
+    new.set("k", b"fresh", ttl_s=60)
+    clock.advance(1)
+    assert new.get("k") == b"fresh"
+
+
+def test_shared_memory_behind_a_trimmed_log_drops_its_whole_copy(tmp_path: Path) -> None:
+    clock, wall = FakeClock(), FakeClock()
+    path = tmp_path / "deletes.db"
+    worker = SharedMemoryCache(InProcessCache(clock=clock), SqliteDeleteLog(path), clock=clock)
+    worker.set("unrelated", b"v", ttl_s=600)
+    writer = SqliteDeleteLog(path, keep_s=10, clock=wall)
+    writer.append("missed")
+    wall.advance(60)
+    writer.append("seen")  # trims "missed" before the worker read it
+    clock.advance(1)
+    assert worker.get("unrelated") is None  # it cannot know what it missed
+
+
+def test_shared_memory_with_an_unreadable_log_drops_its_copy(tmp_path: Path) -> None:
+    clock = FakeClock()
+    path = tmp_path / "deletes.db"
+    worker = SharedMemoryCache(InProcessCache(clock=clock), SqliteDeleteLog(path), clock=clock)
+    worker.set("k", b"v", ttl_s=600)
+    path.unlink()
+    (tmp_path / "deletes.db-wal").unlink(missing_ok=True)
+    path.mkdir()  # now a folder: SQLite cannot open it
+    worker._log.close()  # noqa: SLF001  # reopen on next use, as after a restart of the file
+    clock.advance(1)
+    assert worker.get("k") is None
 
 
 # -- RedisCache ---------------------------------------------------------------------------

@@ -251,7 +251,8 @@ def test_the_catalog_password_comes_from_a_secret_and_stays_out_of_the_url(
     )
     catalog = build_catalog(chosen, Secrets(chosen, factory))
     assert isinstance(catalog, PostgresTrackCatalog)
-    assert "password=s3cr3t-pw" in catalog._dsn and "s3cr3t" not in chosen.catalog_url
+    dsn = catalog._pool._dsn  # noqa: SLF001  # what it connects with
+    assert "password=s3cr3t-pw" in dsn and "s3cr3t" not in chosen.catalog_url
     catalog.ensure_schema()
     assert catalog.count() == 0 and client.reads == 1
     catalog.close()
