@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from ask_sdk_core.skill import CustomSkill
 from fastapi import FastAPI, Request
@@ -26,21 +26,19 @@ from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
 from skill.api.media import media_router
-from skill.api.observability import Exposition, metrics_router, request_observer
+from skill.api.observability import Exposition, RequestObserver, metrics_router
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
 from skill.api.recommendations import recommendations_router
 from skill.api.security.auth import ApiAuth, Authenticator, TokenAuthenticator
 from skill.api.security.depth_guard import JsonDepthGuard
 from skill.api.security.rate_limit import RateLimiter
-from skill.request_context import bound_request_id
 from telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["PROBLEM_JSON", "create_app", "problem"]
 
-REQUEST_ID_HEADER = "X-Request-Id"
 MAX_ALEXA_BODY_BYTES = 256 * 1024  # Alexa envelopes are a few KiB
 
 # Raises VerificationFailed when the request did not come from Alexa (headers, raw body).
@@ -73,20 +71,9 @@ def create_app(
     )
     auth = ApiAuth(authenticator or TokenAuthenticator({}), rate_limiter)
     install_problem_handlers(app)
-    observe = request_observer(telemetry or Telemetry())
-    # Inside tag_request (added below, so outside this), before any route parses a body.
+    # Inside RequestObserver (added below, so outside this), before any route parses a body.
     app.add_middleware(JsonDepthGuard)
-
-    @app.middleware("http")
-    async def tag_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # A caller's id is kept (bounded) so logs join up across services; else a fresh one.
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")[:64] or None
-        with bound_request_id(incoming) as bound:
-            response = await observe(request, call_next)
-        response.headers[REQUEST_ID_HEADER] = bound
-        return response
+    app.add_middleware(RequestObserver, telemetry=telemetry or Telemetry())
 
     @app.post("/alexa", include_in_schema=False)
     async def alexa(request: Request) -> Response:

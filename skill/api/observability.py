@@ -4,45 +4,73 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, MutableMapping
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from skill.request_context import bound_request_id
 from telemetry import Telemetry
 
 Exposition = Callable[[], tuple[bytes, str]]  # the text format and its content type
-CallNext = Callable[[Request], Awaitable[Response]]
-Observer = Callable[[Request, CallNext], Awaitable[Response]]
 
+REQUEST_ID_HEADER = "X-Request-Id"
 # Paths no route matched share one label: a scanner cannot grow the series without bound.
 UNMATCHED = "unmatched"
 
 
-def request_observer(telemetry: Telemetry) -> Observer:
-    """Runs the rest of the app for a request inside its ``total`` stage and counts it."""
+class RequestObserver:
+    """ASGI middleware, outermost: binds the request id (the caller's ``X-Request-Id``,
+    bounded, so logs join up across services; else a fresh one) for every log line, sends it
+    back in the answer's headers, and observes the request as the ``total`` stage and a
+    ``philomath_http_*`` observation by route template.
 
-    async def observe(request: Request, call_next: CallNext) -> Response:
+    Plain ASGI rather than ``@app.middleware("http")``: that wrapper runs every request
+    through an extra task and memory streams, which cost more than a whole bare request."""
+
+    def __init__(self, app: ASGIApp, telemetry: Telemetry) -> None:
+        self.app = app
+        self.telemetry = telemetry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")[:64] or None
         started = time.perf_counter()
         status = 500  # what the client gets when the app raises
-        try:
-            with telemetry.stage("total", {"http.method": request.method}):
-                response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            telemetry.metrics.http_request(
-                route_of(request), request.method, status, time.perf_counter() - started
-            )
+        with bound_request_id(incoming) as bound:
 
-    return observe
+            async def tagged(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    MutableHeaders(scope=message).append(REQUEST_ID_HEADER, bound)
+                await send(message)
+
+            try:
+                with self.telemetry.stage("total", {"http.method": scope["method"]}):
+                    await self.app(scope, receive, tagged)
+            finally:
+                self.telemetry.metrics.http_request(
+                    route_of(scope), scope["method"], status, time.perf_counter() - started
+                )
 
 
-def route_of(request: Request) -> str:
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def route_of(scope: MutableMapping[str, Any]) -> str:
     """The matched route's template (``/v1/users/{user_id}/recommendations``), never the raw
     path, which holds ids."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) else UNMATCHED
 
 

@@ -16,14 +16,15 @@ do, a podcast, an audiobook, the volume, a playlist edit, with its ``reason``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlu.parsed import OutOfScopeReason
 
@@ -146,15 +147,32 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), headers=exc.headers)
 
-    @app.middleware("http")
-    async def last_resort(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Anything unexpected: the traceback to the log, a generic 503 to the client.
+    app.add_middleware(LastResort)
+
+
+class LastResort:
+    """ASGI middleware: anything unexpected below it goes to the log with its traceback, and
+    the client gets a generic 503 problem (unless the answer had already started)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            return await call_next(request)
+            await self.app(scope, receive, watched)
         except Exception:
-            logger.error(
-                "unhandled error on %s %s", request.method, request.url.path, exc_info=True
-            )
-            return problem(503, "Service unavailable", "an unexpected error occurred")
+            logger.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=True)
+            if started:
+                raise
+            answer = problem(503, "Service unavailable", "an unexpected error occurred")
+            await answer(scope, receive, send)
