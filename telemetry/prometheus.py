@@ -9,6 +9,7 @@ values to files there, and ``exposition`` merges them all, whichever process is 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,19 +77,27 @@ class PrometheusMetrics:
             names.MODEL_TRAINED, "When the served model was trained.", "mostrecent"
         )
 
+        # The request path's series, each child looked up once: ``labels()`` costs more
+        # than the observation, a dozen times a request. Their label values are bounded
+        # (route templates, stages, status codes), so the caches are too.
+        self._http_requests_of = functools.cache(self._http_requests.labels)
+        self._http_duration_of = functools.cache(self._http_duration.labels)
+        self._stage_duration_of = functools.cache(self._stage_duration.labels)
+        self._cache_lookups_of = functools.cache(self._cache_lookups.labels)
+
     # -- Metrics ----------------------------------------------------------------------------
 
     def http_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self._http_requests.labels(route, method, str(status)).inc()
-        self._http_duration.labels(route, method).observe(seconds)
+        self._http_requests_of(route, method, str(status)).inc()
+        self._http_duration_of(route, method).observe(seconds)
 
     def stage(self, stage: Stage, seconds: float, *, failed: bool) -> None:
-        self._stage_duration.labels(stage).observe(seconds)
+        self._stage_duration_of(stage).observe(seconds)
         if failed:
             self._stage_errors.labels(stage).inc()
 
     def cache_lookup(self, *, hit: bool) -> None:
-        self._cache_lookups.labels("hit" if hit else "miss").inc()
+        self._cache_lookups_of("hit" if hit else "miss").inc()
 
     def degraded_answer(self, causes: Iterable[str]) -> None:
         for cause in causes:

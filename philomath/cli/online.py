@@ -40,6 +40,7 @@ def _serve_one_process(settings: Settings, host: str, port: int, workers: bool) 
 
     import uvicorn
 
+    from philomath.asgi import freeze_startup_heap
     from philomath.roles import start_workers
     from philomath.wiring import build_online
 
@@ -47,6 +48,7 @@ def _serve_one_process(settings: Settings, host: str, port: int, workers: bool) 
     stop = threading.Event()
     if workers:
         start_workers(online, settings, stop)
+    freeze_startup_heap()
     _banner(settings, host, port, 1, workers, empty=online.backends.catalog.count() == 0)
     try:
         uvicorn.run(online.app, host=host, port=port, log_config=None, access_log=False)

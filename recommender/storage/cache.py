@@ -39,6 +39,13 @@ def profile_key(user_id: str) -> str:
     return f"profile:{user_id}"
 
 
+LOCK_PREFIX = "lock:"
+
+
 def lock_key(key: str) -> str:
     """The lock that one loader of ``key`` holds while the others wait for its result."""
-    return f"lock:{key}"
+    return f"{LOCK_PREFIX}{key}"
+
+
+def is_lock_key(key: str) -> bool:
+    return key.startswith(LOCK_PREFIX)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from playback.sqlite_connection import SqliteConnections
 from recommender.errors import CacheUnavailable
+from recommender.storage.cache import is_lock_key
 from recommender.storage.memory_cache import InProcessCache
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ class SharedMemoryCache:
 
     def delete(self, key: str) -> None:
         self._local.delete(key)
+        if is_lock_key(key):
+            return  # taken with add(), so in this process alone: no other copy holds it
         self._log.append(key)  # CacheUnavailable reaches the caller, as any adapter's would
 
     def close(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,7 +25,7 @@ def ask(builder: ResponseFactory, reprompt: str) -> ResponseFactory:
 
 def as_model(directive: dict[str, Any]) -> Directive:
     """A wire-format directive (playback.directives) as the ask-sdk model of its type."""
-    model: Directive = SERIALIZER.deserialize(json.dumps(directive), Directive)
+    model: Directive = SERIALIZER.from_object(directive, Directive)
     return model
 
 

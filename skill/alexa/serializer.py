@@ -36,5 +36,10 @@ class EnvelopeSerializer(DefaultSerializer):
             return _BASE._DefaultSerializer__deserialize_datetime(self, payload, obj_type)
         return parsed.date() if obj_type is date else parsed
 
+    def from_object(self, payload: Any, obj_type: Any) -> Any:
+        """``deserialize`` of a value already in JSON's shape (dicts, lists, strings,
+        numbers): the same model, without writing it out as text to parse it again."""
+        return _BASE._DefaultSerializer__deserialize(self, payload, obj_type)
+
 
 SERIALIZER = EnvelopeSerializer()  # stateless but for its class cache: one per process

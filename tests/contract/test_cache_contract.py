@@ -19,7 +19,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from recommender.errors import CacheUnavailable
-from recommender.storage.cache import Cache
+from recommender.storage.cache import Cache, list_key, lock_key
 from recommender.storage.memory_cache import InProcessCache
 from recommender.storage.redis_cache import RedisCache
 from recommender.storage.shared_memory_cache import SharedMemoryCache, SqliteDeleteLog
@@ -293,6 +293,17 @@ def test_shared_memory_delete_reaches_the_other_processes_copies(tmp_path: Path)
     worker.set("profile:usr-1", b"new", ttl_s=60)
     clock.advance(0.5)
     assert worker.get("profile:usr-1") == b"new"  # a delete is applied once, not again
+
+
+def test_shared_memory_releasing_a_load_lock_writes_nothing_to_the_log(tmp_path: Path) -> None:
+    clock = FakeClock()
+    path = tmp_path / "deletes.db"
+    (worker,) = _process_copies(path, clock, 1)
+    lock = lock_key(list_key("snap", "usr-1", "all"))
+    assert worker.add(lock, b"1", ttl_s=5)
+    worker.delete(lock)
+    assert worker.add(lock, b"1", ttl_s=5)  # released here
+    assert SqliteDeleteLog(path).head() == 0  # a miss costs no write to the shared file
 
 
 def test_shared_memory_sets_stay_in_their_process(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -36,3 +37,13 @@ def test_timestamps_parse_as_the_sdk_parses_them(stamp: str) -> None:
     ours, theirs = getattr(EnvelopeSerializer(), method), getattr(DefaultSerializer(), method)
     assert ours(stamp, datetime) == theirs(stamp, datetime)
     assert ours(stamp, date) == theirs(stamp, datetime).date()
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "malformed" not in n])
+def test_from_object_builds_what_deserialize_builds_from_text(name: str) -> None:
+    text = envelope_text(name)
+    try:
+        from_text = EnvelopeSerializer().deserialize(text, RequestEnvelope)
+    except Exception:  # noqa: BLE001  # refused envelopes are the test above's
+        return
+    assert EnvelopeSerializer().from_object(json.loads(text), RequestEnvelope) == from_text
