@@ -9,23 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import Online, build_online
 from skill.dialog import DIALOGS_DIR, replay_file
 
 
 @pytest.fixture(scope="module")
-def online(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Online]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("dialogs"),
-        users=30,
-        tracks=300,
-        events=3_000,
-        log_level="WARNING",
-    )
-    run_offline(settings, progress=False)
-    built = build_online(settings)
+def online(tiny_pipeline: Path) -> Iterator[Online]:
+    built = build_online(Settings(data_dir=tiny_pipeline, log_level="WARNING"))
     yield built
     built.close()
 

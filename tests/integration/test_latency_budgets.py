@@ -20,12 +20,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import uvicorn
 from pydantic import SecretStr
 
-from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import Online, build_online
 from skill.alexa.envelopes import intent_request, search_request
@@ -56,17 +56,13 @@ def p95_ms(samples: list[float]) -> float:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, StageRecorder]]:
+def served(tiny_pipeline: Path) -> Iterator[tuple[int, StageRecorder]]:
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("budgets"),
-        users=40,
-        tracks=400,
-        events=4_000,
+        data_dir=tiny_pipeline,
         log_level="WARNING",
         verify_alexa_signatures=False,
         api_tokens=SecretStr(json.dumps({f"token-{i}": _user(i) for i in range(CLIENTS)})),
     )
-    run_offline(settings, progress=False)
     recorder = StageRecorder()
     online = build_online(settings, Telemetry(metrics=recorder))
     with _uvicorn(online) as port:

@@ -20,9 +20,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from philomath.offline import run_offline
-from philomath.settings import Settings
-
 TOKEN, USER = "processes-token", "usr-0000001"
 FETCHES = 24  # over fresh connections, so the kernel spreads them over both workers
 
@@ -43,12 +40,8 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("processes")
-    run_offline(
-        Settings(data_dir=data_dir, users=30, tracks=300, events=3_000, log_level="WARNING"),
-        progress=False,
-    )
+def base(tiny_pipeline: Path) -> Iterator[str]:
+    data_dir = tiny_pipeline
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHILOMATH_")} | {
