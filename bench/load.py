@@ -13,6 +13,7 @@ Scenarios, each run against Philomath and then the bare app with the same reques
   alexa-mix   40% PlayMusic, 20% free text (PlayRequestIntent), 20% PlaybackController Next,
               20% AudioPlayer events (started, nearly finished, finished)
   rest-recs   GET /v1/users/me/recommendations with each listener's bearer token
+``--save FILE`` keeps the figures as JSON beside the table (``bench/capacity.py --load-json``).
 ``--rate`` paces each connection so that all of them together offer that many requests per
 second (0: as fast as answers come). A 5xx, a socket error or a timeout is an error; so is a
 4xx, since every request sent is valid.
@@ -349,6 +350,7 @@ def main() -> None:
         "--scenarios", default="alexa-play,alexa-mix,rest-recs", help="comma-separated"
     )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    parser.add_argument("--save", type=Path, help="also write the JSON document to this file")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -387,19 +389,17 @@ def _warmup(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def report(results: dict[str, dict[str, Result]], args: argparse.Namespace) -> None:
+    document = {
+        "settings": {k: v for k, v in vars(args).items() if k not in ("json", "save")},
+        "results": {
+            name: {side: vars(r) | {"per_s": r.per_s} for side, r in sides.items()}
+            for name, sides in results.items()
+        },
+    }
+    if args.save is not None:
+        args.save.write_text(json.dumps(document, indent=2) + "\n")
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "settings": {k: v for k, v in vars(args).items() if k != "json"},
-                    "results": {
-                        name: {side: vars(r) | {"per_s": r.per_s} for side, r in sides.items()}
-                        for name, sides in results.items()
-                    },
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(document, indent=2))
         return
     rate = f"{args.rate:g}/s offered" if args.rate else "closed loop"
     print(f"{args.processes} processes, {args.connections} connections, {args.duration} s, {rate}")
