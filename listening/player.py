@@ -76,8 +76,15 @@ class PlayAnswer:
 
 @dataclass(frozen=True, slots=True)
 class RecommendedTrack:
+    """A playable track. Its stream URL is signed when read: a page shows a third of the
+    candidates it was cut from, and signing was a third of a recommendation's cost."""
+
     track: Track
-    stream_url: str
+    urls: StreamUrls
+
+    @property
+    def stream_url(self) -> str:
+        return self.urls.url_for(self.track.track_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +199,7 @@ class MusicPlayer:
         ``CatalogUnavailable``."""
         found = self._catalog.get_tracks(track_ids)
         urls = self._stream_urls
-        return tuple(RecommendedTrack(found[t], urls.url_for(t)) for t in track_ids if t in found)
+        return tuple(RecommendedTrack(found[t], urls) for t in track_ids if t in found)
 
     def track(self, track_id: str) -> Track | None:
         """One track's metadata, or None. Raises ``CatalogUnavailable``."""

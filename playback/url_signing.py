@@ -49,4 +49,5 @@ class UrlSigner:
 
     def _signature(self, track_id: str, expires: int) -> str:
         message = f"{track_id}\n{expires}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:_SIGNATURE_HEX_CHARS]
+        # hmac.digest: the one-shot C path, several times quicker than hmac.new for a URL.
+        return hmac.digest(self._key, message, hashlib.sha256).hex()[:_SIGNATURE_HEX_CHARS]
