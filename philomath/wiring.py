@@ -283,6 +283,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     from listening.player import MusicPlayer
     from philomath.observability import build_telemetry, exposition_of, skill_metrics
     from philomath.security import build_security
+    from playback.cached_catalog import CachedTrackCatalog
     from playback.stream_urls import StreamUrls
     from playback.url_signing import UrlSigner
     from recommender.serving.router import Router, RouterConfig, parse_fallback_chain
@@ -297,7 +298,8 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     if settings.ensure_schema:  # off in AWS: a cold start must not create tables
         backends.ensure_schema()
     telemetry = telemetry or build_telemetry(settings)
-    catalog = timed(backends.catalog, "catalog", telemetry)
+    # Kept per process: a turn reads the same tracks' metadata two or three times.
+    catalog = timed(CachedTrackCatalog(backends.catalog), "catalog", telemetry)
     router = Router(
         timed(backends.store, "store", telemetry),
         timed(backends.profiles, "profiles", telemetry),
