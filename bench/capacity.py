@@ -260,26 +260,31 @@ def _stream_rows(m: dict[str, float], event_rate: float) -> list[Row]:
 def _batch_rows(args: argparse.Namespace) -> list[Row]:
     if args.pipeline is None:
         return [Row("batch inference and training", "not measured", "pass --pipeline-json")]
-    report = args.pipeline
-    listeners = report["listeners"]
-    recommend_s = report["steps"]["recommend"]
-    train_s = report["steps"]["train"]
+    report = args.pipeline  # `philomath pipeline run --json`
+    listeners = report["user_lists"]
+    recommend_s = report["timings"]["recommend"]
+    train_s = report["timings"]["train"]
     per_s = listeners / recommend_s
-    events = report["events"]
+    events = report["interactions"]
     return [
         Row(
             "batch inference, 5M listeners, on 2 cores",
-            f"{ACTIVE / per_s / 3600:,.1f} h",
-            f"{per_s:,.0f} listeners/s at {listeners:,} listeners (pipeline run --json)",
+            _hours_and_cost(ACTIVE / per_s / 3600, args.usd_per_core_hour),
+            f"{per_s:,.0f} listeners/s, charts included, at {listeners:,} listeners and "
+            f"{report['tracks']:,} tracks (pipeline run --json)",
         ),
         Row(
             "training on the seed's history (linear in events)",
-            f"{train_s * args.seed_events / events / 3600:,.1f} h on 2 cores",
+            _hours_and_cost(train_s * args.seed_events / events / 3600, args.usd_per_core_hour),
             f"{train_s:,.0f} s for {events:,} events; the seed's history assumed "
             f"{args.seed_events:,} events",
         ),
         Row("training and inference on one GPU", "not measured", "no GPU was lent to this work"),
     ]
+
+
+def _hours_and_cost(hours: float, usd_per_core_hour: float) -> str:
+    return f"{hours:,.1f} h on 2 cores, ${hours * 2 * usd_per_core_hour:,.2f}"
 
 
 def main() -> None:
@@ -296,6 +301,9 @@ def main() -> None:
     parser.add_argument("--voice-turns-per-track", type=float, default=0.25)
     parser.add_argument("--store-reads-per-request", type=int, default=2)
     parser.add_argument("--cache-hit", type=float, default=0.8)
+    parser.add_argument(
+        "--usd-per-core-hour", type=float, default=0.045, help="assumed on-demand vCPU price"
+    )
     parser.add_argument("--seed-events", type=int, default=2_000_000_000)
     args = parser.parse_args()
     args.load = json.loads(args.load_json.read_text()) if args.load_json else None
