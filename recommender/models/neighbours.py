@@ -16,6 +16,7 @@ from recommender.models.base import (
     sparse_restore,
     sparse_state,
 )
+from recommender.models.head import keep_columns, popular_head
 from recommender.models.weighting import Weighting
 
 
@@ -53,18 +54,42 @@ def rank_within_rows(order: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64]
 
 class ItemSimilarityModel(ScoringModel):
     """A model that scores ``weighted user row @ similarity``: item-kNN and RP3beta differ
-    only in how ``_fit`` builds the item x item ``similarity``."""
+    only in how ``_fit`` builds the item x item ``similarity``.
+
+    With ``max_items`` set, ``_fit`` learns from the ``max_items`` most popular items only
+    (``head_of``): the similarity has that many rows and columns filled, whatever the
+    catalog's size, and the model ranks those items alone."""
 
     weighting: Weighting
     similarity: sp.csr_matrix
+    max_items: int | None = None
+    items: IntArray = np.zeros(0, dtype=np.int64)  # the learnt head; empty when unlimited
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        weighted = self.weighting.apply(user_items)
-        return np.asarray((weighted @ self.similarity).toarray(), dtype=np.float64)
+    def head_of(self, user_items: sp.csr_matrix) -> sp.csr_matrix:
+        """``user_items`` kept to the popular head (all of it without ``max_items``)."""
+        if self.max_items is None or self.max_items >= user_items.shape[1]:
+            self.items = np.zeros(0, dtype=np.int64)
+            return user_items
+        self.items = popular_head(user_items, self.max_items)
+        return keep_columns(user_items, self.items)
+
+    def _ranked_items(self) -> IntArray | None:
+        return self.items if len(self.items) else None
+
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        product = sp.csr_matrix(self.weighting.apply(user_items) @ self.similarity)
+        # Columns are picked from the sparse product: only its non-zeros are copied.
+        picked = product if columns is None else product[:, columns]
+        return np.asarray(picked.toarray(), dtype=np.float64)
 
     def _state(self) -> Arrays:
-        return {"idf": self.weighting.idf, **sparse_state("similarity", self.similarity)}
+        similarity = sparse_state("similarity", self.similarity)
+        return {"idf": self.weighting.idf, "items": self.items, **similarity}
 
     def _restore(self, arrays: Arrays) -> None:
         self.weighting.idf = arrays["idf"]
         self.similarity = sparse_restore("similarity", arrays)
+        # Artifacts saved before the head existed have no "items": they rank every item.
+        self.items = arrays.get("items", np.zeros(0, dtype=np.int64))

@@ -242,7 +242,7 @@ def run_pipeline(
             store,
             profiles,
             settings=ListSettings(per_user=per_user),
-        ).run_full()
+        ).run_full(progress=progress)
         return {
             "users": batch.users,
             "charts": batch.charts,
