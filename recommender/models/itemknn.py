@@ -12,7 +12,7 @@ from typing import Any
 import scipy.sparse as sp
 
 from recommender.data.sparse import row_normalized
-from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
+from recommender.models.neighbours import ItemSimilarityModel, top_k_product
 from recommender.models.weighting import Scheme, Weighting
 
 
@@ -39,8 +39,7 @@ class ItemKNNModel(ItemSimilarityModel):
         weighted = self.weighting.fit(head).apply(head)
         # Cosine: unit-normalise the item columns, then one sparse product.
         unit_items = row_normalized(sp.csr_matrix(weighted.T), order=2)
-        similarity = sp.csr_matrix(unit_items @ unit_items.T)
-        self.similarity = keep_top_k_per_row(similarity, self.k)
+        self.similarity = top_k_product(unit_items, sp.csr_matrix(unit_items.T), self.k)
 
     def _params(self) -> dict[str, Any]:
         return {

@@ -19,13 +19,41 @@ from recommender.models.base import (
 from recommender.models.head import keep_columns, popular_head
 from recommender.models.weighting import Weighting
 
+# Rows of an items x items product computed at once: their count times the items (a dense
+# row's width) stays under this, so one block's product is a few hundred MB at worst.
+_PRODUCT_CELLS = 20_000_000
 
-def keep_top_k_per_row(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Each row's ``k`` largest entries (ties by lower column); the diagonal is dropped."""
+
+def top_k_product(
+    left: sp.csr_matrix,
+    right: sp.csr_matrix,
+    k: int,
+    column_scale: FloatArray | None = None,
+) -> sp.csr_matrix:
+    """``keep_top_k_per_row(left @ right @ diag(column_scale), k)``, computed a block of rows
+    at a time so that memory holds one block's product, not the whole items x items one
+    (which, over a large catalog's head, can hold most of its items squared)."""
+    n_rows, n_columns = left.shape[0], right.shape[1]
+    scale = None if column_scale is None else sp.diags(column_scale)
+    step = max(1, _PRODUCT_CELLS // max(n_columns, 1))
+    blocks = []
+    for start in range(0, n_rows, step):
+        product = sp.csr_matrix(left[start : start + step] @ right)
+        if scale is not None:
+            product = sp.csr_matrix(product @ scale)
+        blocks.append(keep_top_k_per_row(product, k, first_row=start))
+    if not blocks:
+        return sp.csr_matrix((n_rows, n_columns))
+    return sp.csr_matrix(sp.vstack(blocks, format="csr"))
+
+
+def keep_top_k_per_row(similarity: sp.csr_matrix, k: int, *, first_row: int = 0) -> sp.csr_matrix:
+    """Each row's ``k`` largest entries (ties by lower column); the diagonal is dropped (row
+    i of ``similarity`` being item ``first_row + i``, for a block of a larger matrix)."""
     if k <= 0:
         raise ValueError("k must be positive")
     entries = sp.coo_matrix(similarity)
-    off_diagonal = (entries.row != entries.col) & (entries.data != 0)
+    off_diagonal = (entries.row + first_row != entries.col) & (entries.data != 0)
     matrix = sp.csr_matrix(
         (entries.data[off_diagonal], (entries.row[off_diagonal], entries.col[off_diagonal])),
         shape=entries.shape,

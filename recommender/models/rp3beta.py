@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data.sparse import row_normalized
-from recommender.models.neighbours import ItemSimilarityModel, keep_top_k_per_row
+from recommender.models.neighbours import ItemSimilarityModel, top_k_product
 from recommender.models.weighting import Scheme, Weighting
 
 
@@ -45,8 +45,9 @@ class RP3BetaModel(ItemSimilarityModel):
         user_to_item = row_normalized(weighted, order=1).power(self.alpha)
         item_to_user = row_normalized(sp.csr_matrix(weighted.T), order=1).power(self.alpha)
         users_per_item = np.maximum(np.bincount(user_items.indices, minlength=weighted.shape[1]), 1)
-        walk = sp.csr_matrix(item_to_user @ user_to_item @ sp.diags(users_per_item**-self.beta))
-        self.similarity = row_normalized(keep_top_k_per_row(walk, self.k), order=1)
+        lift = users_per_item**-self.beta
+        walk = top_k_product(item_to_user, user_to_item, self.k, column_scale=lift)
+        self.similarity = row_normalized(walk, order=1)
 
     def _params(self) -> dict[str, Any]:
         return {
