@@ -43,18 +43,6 @@ def popular_head(user_items: sp.csr_matrix, max_items: int) -> IntArray:
     return np.sort(order[:max_items]).astype(np.int64)
 
 
-def keep_columns(user_items: sp.csr_matrix, items: IntArray) -> sp.csr_matrix:
-    """``user_items`` with only the entries of ``items``' columns; the shape is kept, so
-    indices still mean the same users and items."""
-    kept = np.zeros(user_items.shape[1], dtype=bool)
-    kept[items] = True
-    mask = kept[user_items.indices]
-    rows = np.repeat(np.arange(user_items.shape[0]), np.diff(user_items.indptr))
-    return sp.csr_matrix(
-        (user_items.data[mask], (rows[mask], user_items.indices[mask])), shape=user_items.shape
-    )
-
-
 def candidate_items(user_items: sp.csr_matrix) -> IntArray | None:
     """The items evaluation and batch inference rank among: all (None) for a catalog up to
     ``LARGE_CATALOG_ITEMS``, else the ``CANDIDATE_ITEMS`` most-listened."""

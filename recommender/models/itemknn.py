@@ -2,7 +2,7 @@
 
 A user's score for item j is the sum, over the items i the user has, of ``w_ui * sim(i, j)``
 where ``w`` is the weighted input and ``sim(i, .)`` keeps i's ``k`` nearest neighbours. With
-``max_items`` only the most popular items are learnt and ranked (``neighbours.head_of``).
+``max_items`` only the most popular items are learnt and ranked (``neighbours``).
 """
 
 from __future__ import annotations
@@ -34,12 +34,11 @@ class ItemKNNModel(ItemSimilarityModel):
         self.weighting = Weighting(weighting, tf_power)
         self.similarity = sp.csr_matrix((0, 0))
 
-    def _fit(self, user_items: sp.csr_matrix) -> None:
-        head = self.head_of(user_items)
-        weighted = self.weighting.fit(head).apply(head)
+    def _similarity(self, user_items: sp.csr_matrix) -> sp.csr_matrix:
+        weighted = self.weighting.fit(user_items).apply(user_items)
         # Cosine: unit-normalise the item columns, then one sparse product.
         unit_items = row_normalized(sp.csr_matrix(weighted.T), order=2)
-        self.similarity = top_k_product(unit_items, sp.csr_matrix(unit_items.T), self.k)
+        return top_k_product(unit_items, sp.csr_matrix(unit_items.T), self.k)
 
     def _params(self) -> dict[str, Any]:
         return {

@@ -4,7 +4,7 @@ each target item's probability divided by ``popularity ** beta`` to lift the lon
 ``W = P_iu @ P_ui`` with both transition matrices raised element-wise to ``alpha``; column j
 is divided by ``users(j) ** beta``; each row keeps its ``k`` largest entries and is
 L1-normalised. A user's scores are ``weighted user row @ W``. With ``max_items`` only the
-most popular items are learnt and ranked (``neighbours.head_of``).
+most popular items are learnt and ranked (``neighbours``).
 """
 
 from __future__ import annotations
@@ -39,15 +39,14 @@ class RP3BetaModel(ItemSimilarityModel):
         self.weighting = Weighting(weighting, tf_power)
         self.similarity = sp.csr_matrix((0, 0))
 
-    def _fit(self, user_items: sp.csr_matrix) -> None:
-        user_items = self.head_of(user_items)
+    def _similarity(self, user_items: sp.csr_matrix) -> sp.csr_matrix:
         weighted = abs(self.weighting.fit(user_items).apply(user_items))
         user_to_item = row_normalized(weighted, order=1).power(self.alpha)
         item_to_user = row_normalized(sp.csr_matrix(weighted.T), order=1).power(self.alpha)
         users_per_item = np.maximum(np.bincount(user_items.indices, minlength=weighted.shape[1]), 1)
         lift = users_per_item**-self.beta
         walk = top_k_product(item_to_user, user_to_item, self.k, column_scale=lift)
-        self.similarity = row_normalized(walk, order=1)
+        return row_normalized(walk, order=1)
 
     def _params(self) -> dict[str, Any]:
         return {

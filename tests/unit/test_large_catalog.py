@@ -14,6 +14,8 @@ import scipy.sparse as sp
 import recommender.data.content_features as content_module
 import recommender.models.base as base_module
 import recommender.models.neighbours as neighbours_module
+from playback.catalog import Track
+from recommender.batch.lists import ListSettings, newest
 from recommender.batch.promoted_model import ModelLists
 from recommender.data.content_features import most_similar
 from recommender.data.interactions import ItemSets
@@ -25,7 +27,6 @@ from recommender.models.head import (
     LARGE_CATALOG_ITEMS,
     NEIGHBOUR_ITEMS,
     candidate_items,
-    keep_columns,
     neighbour_items,
     popular_head,
 )
@@ -72,15 +73,6 @@ def test_the_head_is_the_most_played_items_ties_by_lower_index_ascending() -> No
     assert popular_head(data, 10).tolist() == list(range(6))
 
 
-def test_keep_columns_keeps_the_shape_and_only_those_items() -> None:
-    data = plays()
-    kept = keep_columns(data, np.array([0, 2, 5]))
-    assert kept.shape == data.shape
-    assert set(np.unique(kept.indices).tolist()) <= {0, 2, 5}
-    dense, original = kept.toarray(), data.toarray()
-    np.testing.assert_array_equal(dense[:, [0, 2, 5]], original[:, [0, 2, 5]])
-
-
 @pytest.mark.parametrize("model_class", [ItemKNNModel, RP3BetaModel])
 def test_an_item_item_model_on_the_head_is_the_model_of_the_head_alone(
     model_class: type[ItemKNNModel] | type[RP3BetaModel], tmp_path: Path
@@ -90,9 +82,9 @@ def test_an_item_item_model_on_the_head_is_the_model_of_the_head_alone(
     users = np.arange(data.shape[0])
     on_head = model_class(max_items=15).fit(data)
     ids, scores = on_head.recommend(users, data, n=8)
-    want_ids, want_scores = (
-        model_class().fit(keep_columns(data, head)).recommend(users, data, n=8, items=head)
-    )
+    compact = sp.csr_matrix(data[:, head])  # the head as a catalog of its own
+    want_ids, want_scores = model_class().fit(compact).recommend(users, compact, n=8)
+    want_ids = np.where(want_ids >= 0, head[want_ids], -1)
     assert set(ids[ids >= 0].tolist()) <= set(head.tolist())
     np.testing.assert_array_equal(ids, want_ids)
     np.testing.assert_allclose(scores, want_scores)
@@ -222,7 +214,23 @@ def test_a_similarity_in_blocks_of_rows_equals_the_whole_product(
     items = sp.csr_matrix(plays().T)
     users = sp.csr_matrix(plays())
     scale = np.linspace(0.5, 2.0, users.shape[1])
-    whole = neighbours_module.keep_top_k_per_row(sp.csr_matrix(items @ users @ sp.diags(scale)), 5)
+    whole = neighbours_module.top_k_product(items, users, 5, column_scale=scale)
     monkeypatch.setattr(neighbours_module, "_PRODUCT_CELLS", 100)  # one item row per block
     blocked = neighbours_module.top_k_product(items, users, 5, column_scale=scale)
     assert (blocked != whole).nnz == 0 and blocked.nnz == whole.nnz
+    # Each row keeps its 5 largest off-diagonal entries of the product.
+    product = (items @ users).toarray() * scale
+    np.fill_diagonal(product, 0.0)
+    kept = whole.toarray()
+    for row in range(len(product)):
+        assert np.count_nonzero(kept[row]) == min(5, np.count_nonzero(product[row]))
+        fifth = np.sort(product[row])[::-1][4]
+        assert kept[row][kept[row] > 0].min() >= fifth
+
+
+def test_new_lists_choose_among_the_most_recently_released_unplayed_tracks() -> None:
+    years = [2001, None, 2020, 2019, 2020, 1999]
+    cold = [Track(f"t{i}", f"T{i}", "a", "A", release_year=year) for i, year in enumerate(years)]
+    kept = newest(cold, ListSettings(new_candidates=3))
+    assert [t.track_id for t in kept] == ["t2", "t3", "t4"]  # 2020, 2020, 2019: catalog order
+    assert newest(cold, ListSettings(new_candidates=6)) == cold
