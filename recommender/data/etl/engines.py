@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 EngineName = Literal["duckdb", "pyspark"]
 # DuckDB's own default is 80% of the machine's memory, which its cached tables of 20 million
-# events fill (9.9 GB peak on the 24 GB machine, BENCHMARKS.md); beyond this they spill.
-DUCKDB_MEMORY_LIMIT = "2GB"
+# events fill (9.9 GB peak on the 24 GB machine, BENCHMARKS.md); beyond this they spill (1 GB
+# rather than 2 takes another 1.1 GB off the ETL's peak at that scale).
+DUCKDB_MEMORY_LIMIT = "1GB"
 ENGINES: tuple[EngineName, ...] = ("duckdb", "pyspark")
 
 
