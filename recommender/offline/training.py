@@ -352,6 +352,7 @@ def train(
         registered,
         satisfaction is not None,
         promoted=promoted is not None,
+        evaluated_on=describe_scope(len(users), len(split.test_users()), items),
     )
     timings["report"] = _since(step)
     timings["total"] = _since(started)
@@ -393,6 +394,17 @@ def evaluation_scope(split: Split, seed: int) -> tuple[IntArray, IntArray | None
             extra={"sampled": len(users), "listeners": len(held_out), "seed": seed},
         )
     return users, candidate_items(split.train)
+
+
+def describe_scope(evaluated: int, held_out: int, items: IntArray | None) -> str:
+    """What the report says of ``evaluation_scope``: whose figures, among which tracks."""
+    listeners = (
+        f"all {held_out:,} held-out listeners"
+        if evaluated == held_out
+        else f"a seeded sample of {evaluated:,} of the {held_out:,} held-out listeners"
+    )
+    among = "every track" if items is None else f"the {len(items):,} most-listened tracks"
+    return f"{listeners}, each model ranking {among}"
 
 
 def load_training_data(unified_dir: Path) -> TrainingData:
@@ -438,6 +450,7 @@ def write_training_report(
     satisfaction: bool,
     *,
     promoted: bool = True,
+    evaluated_on: str = "",
 ) -> Path:
     """``<reports_dir>/<run>.html``, copied to ``latest.html``."""
     best = registered[chosen]
@@ -447,6 +460,7 @@ def write_training_report(
             f"{best.name} run {best.run}"
         ),
         "selected by": f"{SELECT_BY} on a {HOLDOUT_FRACTION:.0%} per-listener holdout",
+        **({"evaluated on": evaluated_on} if evaluated_on else {}),
         "data": ", ".join(f"{key} {value:,}" for key, value in data.rows.items()),
         "data fingerprint": data.digest,
         "code version": best.code_version,

@@ -38,6 +38,7 @@ from recommender.models.zoo import load_model
 from recommender.offline.training import (
     CANDIDATES,
     TrainingData,
+    describe_scope,
     evaluation_scope,
     fitting_candidates,
 )
@@ -234,3 +235,13 @@ def test_new_lists_choose_among_the_most_recently_released_unplayed_tracks() -> 
     kept = newest(cold, ListSettings(new_candidates=3))
     assert [t.track_id for t in kept] == ["t2", "t3", "t4"]  # 2020, 2020, 2019: catalog order
     assert newest(cold, ListSettings(new_candidates=6)) == cold
+
+
+def test_the_report_says_whose_figures_among_which_tracks() -> None:
+    assert describe_scope(1_987, 1_987, None) == (
+        "all 1,987 held-out listeners, each model ranking every track"
+    )
+    assert describe_scope(5_000, 49_729, np.arange(50_000)) == (
+        "a seeded sample of 5,000 of the 49,729 held-out listeners, "
+        "each model ranking the 50,000 most-listened tracks"
+    )
