@@ -191,7 +191,8 @@ def evaluate_trained_model(settings: Settings) -> dict[str, Any]:
     What it measures: the chosen candidate (by its registry manifest's label) and the
     popularity baseline, each refitted on the training part of the same per-listener holdout
     (``HOLDOUT_FRACTION`` of each listener's tracks, split with ``settings.seed`` as the train
-    step does) and scored on the held-out tracks by ``evaluation.protocol.evaluate_split``:
+    step does, on the same listeners and candidate tracks: ``training.evaluation_scope``)
+    and scored on the held-out tracks by ``evaluation.protocol.evaluate_split``:
     precision, recall, NDCG, MAP at k = 1, 5, 10, 20, coverage, novelty, popularity bias, per
     segment, and listener satisfaction where the generator's truth is there. The registered
     artifact itself is not scored: it learned from every play, the held-out ones included.
@@ -217,6 +218,7 @@ def evaluate_trained_model(settings: Settings) -> dict[str, Any]:
         SELECT_BY,
         K,
         data_fingerprint,
+        evaluation_scope,
         load_training_data,
     )
 
@@ -240,12 +242,15 @@ def evaluate_trained_model(settings: Settings) -> dict[str, Any]:
     if satisfaction is not None:
         measures, notes = {"satisfaction": satisfaction.per_user}, []
     labels = list(dict.fromkeys((manifest.label, BASELINE)))
+    users, items = evaluation_scope(split, settings.seed)
     results = evaluate_split(
         split,
         {label: _builder(by_label[label].build, data, split.train) for label in labels},
         seed=settings.seed,
         k=K,
         measures=measures,
+        users=users,
+        items=items,
     )
     measured = results[0].metrics
     facts = {

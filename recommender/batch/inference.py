@@ -29,6 +29,7 @@ scores are 2-4 KB of the 400 KB item limit, checked before writing).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from tqdm import tqdm
 
 from playback.catalog import Track
 from recommender.batch.lists import ListBuilder, ListSettings
@@ -105,7 +107,10 @@ class BatchInference:
         self._clock = clock
         self._user_index = {str(u): i for i, u in enumerate(interactions.user_ids)}
 
-    def run_full(self) -> BatchReport:
+    def run_full(self, *, progress: bool = False) -> BatchReport:
+        """Every listener's lists and every chart into a new snapshot, then published;
+        listeners are taken ``_USER_BATCH`` at a time and their lists streamed to the store,
+        so memory does not grow with the listeners (``progress``: a bar on stderr)."""
         started = self._clock()
         snapshot = new_snapshot_id(self._model.version, started)
         builder = ListBuilder(self._model, self._plays, self._tracks, self._settings, started)
@@ -118,7 +123,9 @@ class BatchInference:
         charts = self._store.put_lists(
             builder.charts(profiles, self._profiles.popularity_counts(days)), snapshot=snapshot
         )
-        lists = self._store.put_lists(self._all_user_lists(builder, profiles), snapshot=snapshot)
+        lists = self._store.put_lists(
+            self._all_user_lists(builder, profiles, progress), snapshot=snapshot
+        )
         before = self._store.snapshot_pointer()
         self._store.publish_snapshot(snapshot)
         if before.previous not in (None, before.current, snapshot):
@@ -158,12 +165,22 @@ class BatchInference:
         return report
 
     def _all_user_lists(
-        self, builder: ListBuilder, profiles: dict[str, UserProfile]
+        self, builder: ListBuilder, profiles: dict[str, UserProfile], progress: bool
     ) -> Iterator[RecommendationList]:
         total = len(self._plays.user_ids)
-        for start in range(0, total, _USER_BATCH):
-            users = np.arange(start, min(start + _USER_BATCH, total), dtype=np.int64)
-            yield from builder.user_lists(users, profiles)
+        with tqdm(
+            total=total,
+            desc="recommend",
+            unit="user",
+            disable=not progress,
+            file=sys.stderr,
+            leave=False,
+            mininterval=0.5,
+        ) as bar:
+            for start in range(0, total, _USER_BATCH):
+                users = np.arange(start, min(start + _USER_BATCH, total), dtype=np.int64)
+                yield from builder.user_lists(users, profiles)
+                bar.update(len(users))
 
     def _read_profiles(self, user_ids: Sequence[str]) -> dict[str, UserProfile]:
         found: dict[str, UserProfile] = {}

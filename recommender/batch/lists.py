@@ -6,7 +6,8 @@ No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` rea
 - Per listener (``user_lists``): ``all`` (the model's top-n without what they heard or
   disliked, explicit tracks kept from restricted listeners); one list per leading context
   (their best-liked genres and moods by learnt affinity, else what they stated); and ``new``:
-  tracks nobody has played yet, by content similarity to what they play (``content``).
+  tracks nobody has played yet, by content similarity to what they play (``content``); of a
+  large catalog's unplayed tracks, the ``new_candidates`` most recently released.
 - Charts (``charts``, under ``POPULAR_USER``): ``all``, every mood and genre, per region
   (``region:<cc>``) and age group (``age:<decade>s``) with enough listeners, and
   ``trending`` from the live popularity counters. Whatever model is promoted, the charts come
@@ -16,6 +17,7 @@ No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` rea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -45,6 +47,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 CONTENT_VERSION = "content.v1"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class ListSettings:
     genres_per_user: int = 2
     moods_per_user: int = 1
     new_per_user: int = 10
+    # Unplayed tracks the new lists choose from, the most recently released first: every
+    # listener is compared with each of them, so a large catalog's many are capped.
+    new_candidates: int = 20_000
     min_cohort_users: int = 5  # a region or age group needs this many listeners for a chart
     trending_min_events: int = 1_000
 
@@ -78,7 +84,7 @@ class ListBuilder:
         played = np.bincount(interactions.track_idx, minlength=len(vocab)) > 0
         known = {t for t, ok in zip(vocab, played, strict=True) if ok}
         # Cold: in the catalog, never played (unknown to the model or scored 0 by it).
-        self.cold_tracks = [t for t in tracks if t.track_id not in known]
+        self.cold_tracks = newest([t for t in tracks if t.track_id not in known], settings)
         self._all_tracks = list(tracks)
 
     # -- shared arrays ------------------------------------------------------------------------
@@ -114,12 +120,29 @@ class ListBuilder:
         return {str(t): i for i, t in enumerate(self.plays.track_ids)}
 
     @cached_property
-    def _cold_vectors(self) -> tuple[FloatArray, IntArray]:
-        """(content vectors of every catalog track, rows of the cold ones)."""
+    def _cold_vectors(self) -> tuple[FloatArray, FloatArray]:
+        """(content vectors of every catalog track, those of the cold ones)."""
         vectors = content.track_vectors(self._all_tracks)
-        row_of = {t.track_id: i for i, t in enumerate(self._all_tracks)}
+        row_of = self._catalog_row_of
         cold_rows = np.array([row_of[t.track_id] for t in self.cold_tracks], dtype=np.int64)
-        return vectors, cold_rows
+        return vectors, vectors[cold_rows]
+
+    @cached_property
+    def _cold_index(self) -> tuple[dict[str, int], list[int]]:
+        """(cold track id -> its row among the cold tracks, rows of the explicit ones)."""
+        index = {t.track_id: i for i, t in enumerate(self.cold_tracks)}
+        return index, [i for i, t in enumerate(self.cold_tracks) if t.explicit]
+
+    @cached_property
+    def _catalog_row_of(self) -> dict[str, int]:
+        """Track id -> its row in the catalog (and in ``_cold_vectors``' first array)."""
+        return {t.track_id: i for i, t in enumerate(self._all_tracks)}
+
+    @cached_property
+    def _vocab_catalog_rows(self) -> IntArray:
+        """Each model track index's catalog row, -1 for tracks no longer in the catalog."""
+        row_of = self._catalog_row_of
+        return np.array([row_of.get(str(t), -1) for t in self.plays.track_ids], dtype=np.int64)
 
     # -- charts -------------------------------------------------------------------------------
 
@@ -248,11 +271,8 @@ class ListBuilder:
     ) -> Iterator[RecommendationList]:
         if not self.cold_tracks or self.settings.new_per_user <= 0:
             return
-        vectors, cold_rows = self._cold_vectors
-        row_of = {t.track_id: i for i, t in enumerate(self._all_tracks)}
-        vocab_rows = np.array(
-            [row_of.get(str(t), -1) for t in self.plays.track_ids], dtype=np.int64
-        )
+        vectors, cold_vectors = self._cold_vectors
+        row_of, vocab_rows = self._catalog_row_of, self._vocab_catalog_rows
         plays = self.seen.take(users)
         rows = np.repeat(np.arange(len(users)), plays.lengths())
         catalog_rows = vocab_rows[plays.indices]
@@ -272,8 +292,7 @@ class ListBuilder:
             np.concatenate([weights[keep], np.full(len(liked_rows), 2.0)]),
             len(users),
         )
-        cold_index = {t.track_id: i for i, t in enumerate(self.cold_tracks)}
-        explicit_cold = [i for i, t in enumerate(self.cold_tracks) if t.explicit]
+        cold_index, explicit_cold = self._cold_index
         blocked: list[list[int]] = []
         for row, profile in enumerate(owned):
             heard = (
@@ -281,9 +300,7 @@ class ListBuilder:
             )
             mine = [cold_index[t] for t in heard if t in cold_index]
             blocked.append(mine + ([] if allowed[row] else explicit_cold))
-        best, sims = content.most_similar(
-            taste, vectors[cold_rows], self.settings.new_per_user, blocked
-        )
+        best, sims = content.most_similar(taste, cold_vectors, self.settings.new_per_user, blocked)
         for row, user_id in enumerate(ids_of):
             valid = best[row] >= 0
             picked = tuple(self.cold_tracks[i].track_id for i in best[row][valid])
@@ -314,6 +331,20 @@ class ListBuilder:
 def _rounded(scores: FloatArray) -> tuple[float, ...]:
     """Six decimals are plenty for ranking and keep stored lists small and stable."""
     return tuple(np.round(scores, 6).tolist())
+
+
+def newest(cold: Sequence[Track], settings: ListSettings) -> list[Track]:
+    """The ``settings.new_candidates`` most recently released of ``cold`` (ties by catalog
+    order), in catalog order; all of them when there are no more."""
+    if len(cold) <= settings.new_candidates:
+        return list(cold)
+    by_release = sorted(range(len(cold)), key=lambda i: (-(cold[i].release_year or 0), i))
+    kept = sorted(by_release[: settings.new_candidates])
+    logger.info(
+        "new lists choose among the most recently released unplayed tracks",
+        extra={"unplayed": len(cold), "kept": len(kept)},
+    )
+    return [cold[i] for i in kept]
 
 
 def leading_contexts(profile: UserProfile | None, settings: ListSettings) -> list[str]:

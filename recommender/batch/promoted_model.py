@@ -13,7 +13,8 @@ enough that ``n`` survive.
 (``registry.ModelRegistry``), checked against its manifest's digest and against the play
 history's id vocabularies (a model's indices mean the ids it was trained with). When nothing
 is promoted it serves ``popularity.v1``, fitted on the spot from the play history (a tenth of
-a second; it needs no artifact).
+a second; it needs no artifact). On a large catalog the promoted model ranks the tracks it
+was evaluated on, the most-listened (``models.head.candidate_items``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from recommender.data.interactions import Interactions, ItemSets
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import RecommenderError
 from recommender.models.base import Recommender, in_sorted
+from recommender.models.head import candidate_items
 from recommender.models.popularity import PopularityModel
 from recommender.models.registry import ModelRegistry, vocabulary_digest
 from recommender.models.zoo import load_model
@@ -44,12 +46,19 @@ class ModelDataMismatch(RecommenderError):
 
 class ModelLists:
     """``model`` over ``user_items``, the users x items matrix it scores from (rows by user
-    index, columns by track index): top-n per user as batch inference asks for it."""
+    index, columns by track index): top-n per user as batch inference asks for it, among
+    ``candidates`` when given (a large catalog's most-listened tracks, as in evaluation)."""
 
-    def __init__(self, model: Recommender, user_items: sp.csr_matrix) -> None:
+    def __init__(
+        self,
+        model: Recommender,
+        user_items: sp.csr_matrix,
+        candidates: IntArray | None = None,
+    ) -> None:
         self.model = model
         self.version = model.version
         self._user_items = user_items
+        self._candidates = candidates
 
     def top(
         self,
@@ -71,6 +80,8 @@ class ModelLists:
         excluded = rows * width + exclude.indices
         extra = np.sort(excluded[~in_sorted(excluded, played_rows * width + played.indices)])
         longest = int(np.bincount(extra // width, minlength=1).max())
+        if self._candidates is not None:
+            items = self._candidates if items is None else np.intersect1d(items, self._candidates)
         ids, scores = self.model.recommend(
             users,
             played,
@@ -125,6 +136,7 @@ def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLi
     manifest = registry.promoted()
     if manifest is None:
         return ModelLists(PopularityModel(interactions).fit(user_items), user_items)
+    candidates = candidate_items(user_items)
     expected = manifest.data.vocabulary
     found = vocabulary_digest(interactions.user_ids.tolist(), interactions.track_ids.tolist())
     if expected and expected != found:
@@ -133,4 +145,4 @@ def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLi
             "listeners or tracks than the unified tables hold now: retrain (philomath train) "
             "or promote a model trained on this data"
         )
-    return ModelLists(load_model(registry.artifact(manifest)), user_items)
+    return ModelLists(load_model(registry.artifact(manifest)), user_items, candidates)

@@ -41,6 +41,7 @@ TAG_WEIGHT = 1.0
 AUDIO_WEIGHT = 0.6
 AUDIO_FEATURES: tuple[str, ...] = ("energy", "valence", "tempo", "acousticness", "danceability")
 _TEMPO_MAX_BPM = 250.0
+_CELLS_PER_STEP = 4_000_000  # taste rows x candidates compared at once (32 MB of float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +141,27 @@ def most_similar(
 ) -> tuple[IntArray, FloatArray]:
     """Per taste row, the ``n`` candidate rows of highest cosine, best first, padded with
     -1 / NaN; ``blocked[i]`` are candidate rows never given to taste row i. Zero-taste rows
-    (nothing played) get nothing: similarity to nothing is no reason."""
+    (nothing played) get nothing: similarity to nothing is no reason. Rows are taken a few at
+    a time, so memory stays bounded however many candidates (a large catalog's unplayed
+    tracks) there are."""
     ids = np.full((len(taste), n), -1, dtype=np.int64)
     scores = np.full((len(taste), n), np.nan)
     if not len(candidates) or n <= 0:
         return ids, scores
+    step = max(1, _CELLS_PER_STEP // len(candidates))
+    for start in range(0, len(taste), step):
+        rows = slice(start, min(start + step, len(taste)))
+        ids[rows], scores[rows] = _most_similar_rows(
+            taste[rows], candidates, n, blocked[rows] if len(blocked) else ()
+        )
+    return ids, scores
+
+
+def _most_similar_rows(
+    taste: FloatArray, candidates: FloatArray, n: int, blocked: Sequence[Sequence[int]]
+) -> tuple[IntArray, FloatArray]:
+    ids = np.full((len(taste), n), -1, dtype=np.int64)
+    scores = np.full((len(taste), n), np.nan)
     sims = taste @ candidates.T
     sims[~taste.any(axis=1)] = -np.inf
     for row, blocked_rows in enumerate(blocked):

@@ -1,9 +1,11 @@
 """Fit and evaluate several models on one split, the same way for all of them.
 
 Every model is built fresh by its factory (``seed -> Recommender``), fitted on ``split.train``
-and asked for the top ``max(k, *cutoffs)`` of every test user with the user's training items
-excluded; its result holds the ranking metrics at ``k`` and at every cutoff (``ndcg@5``...),
-catalog measures at ``k``, per-segment means at ``k`` and wall-clock times.
+and asked for the top ``max(k, *cutoffs)`` of every test user (or of ``users``, a seeded
+sample from ``sample_users`` on a large data set) with the user's training items excluded,
+among every item (or among ``items``, the candidates a large catalog's retrieval keeps); its
+result holds the ranking metrics at ``k`` and at every cutoff (``ndcg@5``...), catalog
+measures at ``k``, per-segment means at ``k`` and wall-clock times.
 
 ``measures`` add figures computed from the same recommendations: each takes the evaluated
 users (rows of the split) and their top ids, and returns one value per user (NaN where it
@@ -71,9 +73,13 @@ def evaluate_split(
     segment_rule: SegmentRule | None = None,
     cutoffs: Sequence[int] = CUTOFFS,
     measures: Mapping[str, UserMeasure] | None = None,
+    users: IntArray | None = None,
+    items: IntArray | None = None,
 ) -> list[ModelResult]:
-    """Fit every model on ``split.train`` and measure it on ``split.test``, in order."""
-    users = split.test_users()
+    """Fit every model on ``split.train`` and measure it on ``split.test``, in order: on
+    ``users`` (rows with held-out items; all of them when None), ranking ``items`` (every
+    item when None)."""
+    users = split.test_users() if users is None else users
     truth = split.test[users]
     history = split.train[users]
     segment = segment_users(split.train, users, segment_rule or SegmentRule())
@@ -84,7 +90,9 @@ def evaluate_split(
         started = time.perf_counter()
         model.fit(split.train)
         fitted = time.perf_counter()
-        ids, _ = model.recommend(users, history, n=max([k, *extra]), filter_already_liked=True)
+        ids, _ = model.recommend(
+            users, history, n=max([k, *extra]), filter_already_liked=True, items=items
+        )
         done = time.perf_counter()
         top = ids[:, :k]
         per_user = ranking_metrics(top, truth, k)
@@ -115,6 +123,15 @@ def evaluate_split(
             ModelResult(label, model.version, fitted - started, done - fitted, metrics, segments)
         )
     return results
+
+
+def sample_users(users: IntArray, max_users: int, seed: int) -> IntArray:
+    """At most ``max_users`` of ``users``, drawn without replacement from ``seed``, ascending;
+    all of them, unchanged, when there are no more than that."""
+    if len(users) <= max_users:
+        return users
+    drawn = np.random.default_rng(seed).choice(len(users), size=max_users, replace=False)
+    return np.sort(users[drawn])
 
 
 def _other_cutoff(key: str, k: int) -> bool:

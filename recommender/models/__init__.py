@@ -8,7 +8,8 @@
 - The models: ``popularity`` (the popularity family: most popular, trending, the charts'
   play-count model ``popularity.v1``, popularity within the listener's genres and moods),
   ``content``, ``itemknn``, ``ials``, ``ease``, ``rp3beta``, ``blend`` (blend, hybrid);
-  ``weighting`` and ``neighbours`` are their shared parts.
+  ``weighting`` and ``neighbours`` are their shared parts, ``head`` what changes for a large
+  catalog (its popular head, candidate items).
 - ``zoo``: every model class by versioned name, and ``load_model`` for any saved model.
 - ``registry``: the model registry of trained artifacts (manifests, promotion, rollback).
   Not the track catalog, which is ``playback.catalog``.

@@ -20,7 +20,9 @@ it back and recommends exactly as before.
 from the matrix), ``_scores`` (dense scores for a batch of users), ``_params`` (constructor
 keyword arguments, JSON) and ``_state``/``_restore`` (arrays saved in ``model.npz``). A model
 whose scores are the same for every user (the popularity family's charts) also defines
-``_shared_scores``: it is ranked once, not once per user.
+``_shared_scores``: it is ranked once, not once per user. ``_scores`` is asked for the
+allowed items' columns only (``items``, ``filter_items``, and ``_ranked_items`` for a model
+that ranks a catalog's popular head alone), so a narrow candidate set costs its own width.
 
 Each subclass that sets ``version`` joins the model zoo's table when its class is defined
 (``model_class``, ``load_model``); ``recommender.models.zoo`` imports every model module, so
@@ -130,18 +132,28 @@ class ScoringModel(ABC):
         if shared is not None:
             liked = rows if filter_already_liked else sp.csr_matrix(rows.shape)
             return top_n_shared(np.where(allowed, shared, -np.inf), liked, n)
-        left_out = np.flatnonzero(~allowed)
-        batch = max(1, _CELLS_PER_BATCH // n_items)
+        ranked = self._ranked_items()
+        if ranked is not None:
+            allowed &= _positions(ranked, n_items) >= 0
+        # Only the allowed items are scored: a context's tracks, or a large catalog's
+        # candidates, cost their own width, not the catalog's.
+        columns = None if allowed.all() else np.flatnonzero(allowed).astype(np.int64)
+        width = n_items if columns is None else len(columns)
+        if not width:
+            return ids, scores
+        position = np.arange(n_items) if columns is None else _positions(columns, n_items)
+        batch = max(1, _CELLS_PER_BATCH // width)
         for start in range(0, len(users), batch):
             stop = min(len(users), start + batch)
             block = rows[start:stop]
-            dense = np.asarray(self._scores(users[start:stop], block), dtype=np.float64)
-            if len(left_out):
-                dense[:, left_out] = -np.inf
+            dense = np.asarray(self._scores(users[start:stop], block, columns), dtype=np.float64)
             if filter_already_liked:
                 liked_rows = np.repeat(np.arange(stop - start), np.diff(block.indptr))
-                dense[liked_rows, block.indices] = -np.inf
-            ids[start:stop], scores[start:stop] = top_n(dense, n)
+                liked_at = position[block.indices]
+                kept = liked_at >= 0
+                dense[liked_rows[kept], liked_at[kept]] = -np.inf
+            best, scores[start:stop] = top_n(dense, n)
+            ids[start:stop] = best if columns is None else np.where(best >= 0, columns[best], -1)
         return ids, scores
 
     def save(self, path: Path) -> None:
@@ -178,12 +190,20 @@ class ScoringModel(ABC):
         """Scores the same for every user (a chart), or None for a personal model."""
         return None
 
+    def _ranked_items(self) -> IntArray | None:
+        """The only items the model ever ranks (ascending), or None for all of them: a
+        model fitted on a catalog's popular head is then scored on the head alone."""
+        return None
+
     @abstractmethod
     def _fit(self, user_items: sp.csr_matrix) -> None: ...
 
     @abstractmethod
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        """Dense (users x items) scores; -inf marks items the model never recommends."""
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        """Dense scores, users x ``columns`` (ascending item indices; every item when None);
+        -inf marks items the model never recommends."""
 
     @abstractmethod
     def _params(self) -> dict[str, Any]: ...
@@ -243,6 +263,23 @@ def aligned_times(matrix: sp.csr_matrix, times: sp.csr_matrix) -> npt.NDArray[np
     if pattern.multiply(matrix).nnz != matrix.nnz:
         raise ValueError("times must give a time for every stored user_items entry")
     return values
+
+
+def _positions(columns: IntArray, n_items: int) -> IntArray:
+    """Each item's position among ``columns``, -1 for items not among them."""
+    position = np.full(n_items, -1, dtype=np.int64)
+    position[columns] = np.arange(len(columns))
+    return position
+
+
+def located(sorted_items: IntArray, wanted: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Where each of ``wanted`` sits in ``sorted_items`` (ascending), and whether it is there
+    at all (where it is not, its position means nothing)."""
+    if not len(sorted_items):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_items, wanted), len(sorted_items) - 1)
+    found: npt.NDArray[np.bool_] = sorted_items[at] == wanted
+    return at.astype(np.int64), found
 
 
 def top_n(scores: FloatArray, n: int) -> tuple[IntArray, FloatArray]:

@@ -21,6 +21,7 @@ from recommender.models.base import (
     IntArray,
     ScoringModel,
     load_model,
+    located,
     read_meta,
 )
 
@@ -39,17 +40,38 @@ class BlendModel(ScoringModel):
         for component in self.components:
             component.fit(user_items)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        total = np.zeros(user_items.shape, dtype=np.float64)
-        ranked = np.zeros(user_items.shape, dtype=bool)
+    def _ranked_items(self) -> IntArray | None:
+        """What any component ranks: all items unless every component keeps to its own."""
+        ranked = [component._ranked_items() for component in self.components]
+        if any(items is None for items in ranked):
+            return None
+        return np.unique(np.concatenate([items for items in ranked if items is not None]))
+
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        # Each user's scale is their best score over every item a component ranks, whatever
+        # ``columns`` asks for: a context's tracks then keep the order they have in the whole.
+        scaled = self._ranked_items()
+        width = user_items.shape[1] if scaled is None else len(scaled)
+        total = np.zeros((user_items.shape[0], width), dtype=np.float64)
+        ranked = np.zeros(total.shape, dtype=bool)
         for component, weight in zip(self.components, self.weights, strict=True):
-            scores = component._scores(user_ids, user_items)
+            scores = component._scores(user_ids, user_items, scaled)
             finite = np.isfinite(scores)
             top = np.max(np.where(finite, np.abs(scores), 0.0), axis=1, keepdims=True)
             scale = np.divide(weight, top, out=np.zeros_like(top), where=top > 0)
             total += np.where(finite, scores, 0.0) * scale
             ranked |= finite
-        return np.where(ranked, total, -np.inf)
+        blended = np.where(ranked, total, -np.inf)
+        if scaled is None:
+            return blended if columns is None else blended[:, columns]
+        if columns is None:  # every item asked for (this blend a component of another)
+            every = np.full((user_items.shape[0], user_items.shape[1]), -np.inf)
+            every[:, scaled] = blended
+            return every
+        at, found = located(scaled, columns)
+        return np.where(found[None, :], blended[:, at], -np.inf)
 
     def save(self, path: Path) -> None:
         """``meta.json`` with the weights, one sub-directory per component."""

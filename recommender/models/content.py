@@ -56,10 +56,13 @@ class ContentModel(ScoringModel):
         self.weighting.fit(user_items)
         self.vectors = item_vectors(self.features)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
         taste = sp.csr_matrix(unit_rows(self.weighting.apply(user_items) @ self.vectors))
-        scores = np.asarray((taste @ self.vectors.T).todense(), dtype=np.float64)
-        has_content = np.diff(self.vectors.indptr) > 0
+        vectors = self.vectors if columns is None else self.vectors[columns]
+        scores = np.asarray((taste @ vectors.T).todense(), dtype=np.float64)
+        has_content = np.diff(vectors.indptr) > 0
         has_taste = np.diff(taste.indptr) > 0
         ranked: FloatArray = np.where(has_taste[:, None] & has_content[None, :], scores, -np.inf)
         return ranked

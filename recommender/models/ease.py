@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel
+from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel, located
 from recommender.models.weighting import Scheme, Weighting
 
 
@@ -50,11 +50,20 @@ class EASEModel(ScoringModel):
         # float32 halves the memory and the scoring work; the benchmark figures use it.
         self.weights = weights.astype(np.float32)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        n_items = self._require_fitted()
+    def _ranked_items(self) -> IntArray:
+        return self.items
+
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        wanted = np.arange(self._require_fitted()) if columns is None else columns
         weighted = self.weighting.apply(user_items)[:, self.items].astype(np.float32)
-        scores = np.full((user_items.shape[0], n_items), -np.inf)
-        scores[:, self.items] = weighted @ self.weights
+        scores = np.full((user_items.shape[0], len(wanted)), -np.inf)
+        if np.array_equal(wanted, self.items):  # the usual ask: the learnt items, in order
+            scores[:] = weighted @ self.weights
+            return scores
+        at, learnt = located(self.items, wanted)
+        scores[:, learnt] = weighted @ self.weights[:, at[learnt]]
         return scores
 
     def _params(self) -> dict[str, Any]:

@@ -57,12 +57,15 @@ class IALSModel(ScoringModel):
         self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
         if len(user_ids) and (user_ids.min() < 0 or user_ids.max() >= len(self.user_factors)):
             raise ValueError(f"iALS knows users 0..{len(self.user_factors) - 1} only")
         # float64: float32 sums differ in the last bits between batch shapes.
         users = self.user_factors[user_ids].astype(np.float64)
-        scores: FloatArray = users @ self.item_factors.T.astype(np.float64)
+        items = self.item_factors if columns is None else self.item_factors[columns]
+        scores: FloatArray = users @ items.T.astype(np.float64)
         return scores
 
     def _params(self) -> dict[str, Any]:

@@ -79,8 +79,11 @@ class MostPopularModel(ScoringModel):
     def _shared_scores(self) -> FloatArray:
         return self.item_scores
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
-        return np.tile(self.item_scores, (len(user_ids), 1))
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        shared = self.item_scores if columns is None else self.item_scores[columns]
+        return np.tile(shared, (len(user_ids), 1))
 
     def _params(self) -> dict[str, Any]:
         return {}
@@ -198,11 +201,15 @@ class FacetPopularityModel(ScoringModel):
         self.item_scores = np.where(counts > 0, counts, -np.inf).astype(np.float64)
         self.facet_shares = row_normalized(sp.csr_matrix(self.item_facets, dtype=float), order=1)
 
-    def _scores(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
         played = Weighting("binary").apply(user_items)
         profile = row_normalized(sp.csr_matrix(played @ self.facet_shares), order=1)
-        affinity = np.asarray((profile @ self.facet_shares.T).todense(), dtype=np.float64)
-        scores: FloatArray = self.item_scores[None, :] * (affinity + self.prior)
+        shares = self.facet_shares if columns is None else self.facet_shares[columns]
+        popular = self.item_scores if columns is None else self.item_scores[columns]
+        affinity = np.asarray((profile @ shares.T).todense(), dtype=np.float64)
+        scores: FloatArray = popular[None, :] * (affinity + self.prior)
         return scores
 
     def _params(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyarrow as pa
 from tqdm import tqdm
 
 from playback.catalog import TrackCatalog
@@ -152,6 +153,9 @@ def run_pipeline(
 
     def etl() -> dict[str, Any]:
         report = run_etl(raw_dir, work_dir, progress=progress, engine=etl_engine)
+        # The feeds' Arrow buffers are freed now, but the allocator keeps their pages for
+        # reuse: give them back, or the later steps start gigabytes higher at scale.
+        pa.default_memory_pool().release_unused()
         return {**asdict(EtlSummary.of(report)), "unified_digest": tree_digest(unified_dir)}
 
     feeds = tree_digest(raw_dir, skip={_TRUTH_DIR}) if raw_dir.is_dir() else ""
@@ -242,7 +246,7 @@ def run_pipeline(
             store,
             profiles,
             settings=ListSettings(per_user=per_user),
-        ).run_full()
+        ).run_full(progress=progress)
         return {
             "users": batch.users,
             "charts": batch.charts,

@@ -4,7 +4,12 @@ One call (``train``), the ``train`` step of ``philomath pipeline run`` and ``phi
 
 1. Plays from the unified tables (``Interactions.from_unified``), as a users x tracks matrix of
    confidence sums (``data.sparse.user_items_matrix``): the same indices batch inference uses.
-2. A seeded per-user holdout (``HOLDOUT_FRACTION`` of each listener's tracks) for evaluation.
+2. A seeded per-user holdout (``HOLDOUT_FRACTION`` of each listener's tracks) for evaluation,
+   measured on a seeded sample of at most ``EVAL_USERS`` of its listeners (everyone at the
+   embedded default); on a large catalog (``models.head``) every model ranks the most-listened
+   tracks only, item-kNN and RP3beta learn over the popular head, and the candidates whose
+   per-listener scaling scores every track (``large_catalog=False``: blend, hybrid) are
+   skipped, each said in a log line.
 3. Every candidate (``CANDIDATES``: a label and a factory; popularity, trending, per-genre and
    per-mood popularity, content, item-kNN, iALS, RP3beta, pruned EASE, the EASE + iALS
    blend and the EASE + content hybrid) is fitted on the training part and evaluated on the
@@ -32,6 +37,7 @@ with the batch-first contract. Each candidate's model version must be distinct i
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 import time
@@ -51,14 +57,21 @@ from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import DataError
-from recommender.evaluation.protocol import ModelResult, UserMeasure, evaluate_split
+from recommender.evaluation.metrics import IntArray
+from recommender.evaluation.protocol import (
+    ModelResult,
+    UserMeasure,
+    evaluate_split,
+    sample_users,
+)
 from recommender.evaluation.report import EvaluationReport, write_report
 from recommender.evaluation.satisfaction import ListenerSatisfaction
-from recommender.evaluation.splits import holdout_split
+from recommender.evaluation.splits import Split, holdout_split
 from recommender.models.base import Recommender
 from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
+from recommender.models.head import candidate_items, is_large_catalog, neighbour_items
 from recommender.models.ials import IALSModel
 from recommender.models.itemknn import ItemKNNModel
 from recommender.models.popularity import (
@@ -91,6 +104,10 @@ KEEP_RUNS = 3
 # Dense EASE inverts an items x items matrix: 20,000 tracks take minutes and 3 GB, 3,000 a
 # second. EASE candidates keep the most-listened tracks up to this many.
 MAX_EASE_ITEMS = 3_000
+# Listeners evaluated: a seeded sample keeps evaluation's cost flat as listeners grow (the
+# embedded default's 2,000 are all evaluated).
+EVAL_USERS = 5_000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,7 @@ class Candidate:
     label: str
     build: Factory
     description: str = ""
+    large_catalog: bool = True  # False: skipped above models.head.LARGE_CATALOG_ITEMS tracks
 
 
 def ease_min_users(user_items: sp.csr_matrix, max_items: int = MAX_EASE_ITEMS) -> int:
@@ -182,12 +200,20 @@ CANDIDATES: tuple[Candidate, ...] = (
         lambda d, m, s: ContentModel(d.track_features),
         "cosine of genre, moods and audio features with the listener's taste",
     ),
-    Candidate("itemknn", lambda d, m, s: ItemKNNModel(k=100), "cosine item-kNN, k=100"),
+    Candidate(
+        "itemknn",
+        lambda d, m, s: ItemKNNModel(k=100, max_items=neighbour_items(m.shape[1])),
+        "cosine item-kNN, k=100 (on the popular head of a large catalog)",
+    ),
     Candidate("ials", lambda d, m, s: IALSModel(factors=64, seed=s), "iALS, 64 factors"),
-    Candidate("rp3beta", lambda d, m, s: RP3BetaModel(), "RP3beta random walk"),
+    Candidate(
+        "rp3beta",
+        lambda d, m, s: RP3BetaModel(max_items=neighbour_items(m.shape[1])),
+        "RP3beta random walk (on the popular head of a large catalog)",
+    ),
     Candidate("ease", _ease, f"EASE on the {MAX_EASE_ITEMS:,} most-listened tracks at most"),
-    Candidate("blend", _blend, "0.6 EASE (pruned) + 0.4 iALS (32 factors)"),
-    Candidate("hybrid", _hybrid, "0.9 EASE (pruned) + 0.1 content"),
+    Candidate("blend", _blend, "0.6 EASE (pruned) + 0.4 iALS (32 factors)", large_catalog=False),
+    Candidate("hybrid", _hybrid, "0.9 EASE (pruned) + 0.1 content", large_catalog=False),
 )
 
 
@@ -248,11 +274,13 @@ def train(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     data = load_training_data(unified_dir)
+    candidates = fitting_candidates(candidates, data.user_items.shape[1])
     fingerprint = data_fingerprint(data)
     run = new_run_id()
     split = holdout_split(data.user_items, HOLDOUT_FRACTION, seed)
     if not len(split.test_users()):
         raise DataError(f"no listener in {unified_dir} has two tracks: nothing to evaluate on")
+    users, items = evaluation_scope(split, seed)
     measures: dict[str, UserMeasure] = {}
     plays = data.interactions
     satisfaction = (
@@ -270,7 +298,13 @@ def train(
     for candidate in _bar(candidates, "evaluate", progress):
         factory = _keeping(candidate, data, split.train, evaluated)
         results += evaluate_split(
-            split, {candidate.label: factory}, seed=seed, k=K, measures=measures
+            split,
+            {candidate.label: factory},
+            seed=seed,
+            k=K,
+            measures=measures,
+            users=users,
+            items=items,
         )
     timings["evaluate"] = _since(step)
     _check_versions(results)
@@ -318,6 +352,7 @@ def train(
         registered,
         satisfaction is not None,
         promoted=promoted is not None,
+        evaluated_on=describe_scope(len(users), len(split.test_users()), items),
     )
     timings["report"] = _since(step)
     timings["total"] = _since(started)
@@ -333,6 +368,43 @@ def train(
         satisfaction_measured=satisfaction is not None,
         timings=timings,
     )
+
+
+def fitting_candidates(candidates: Sequence[Candidate], n_items: int) -> list[Candidate]:
+    """``candidates`` less those that do not run on a catalog of ``n_items`` (logged)."""
+    if not is_large_catalog(n_items):
+        return list(candidates)
+    skipped = [c.label for c in candidates if not c.large_catalog]
+    if skipped:
+        logger.info(
+            "large catalog: candidates that score every track for every listener skipped",
+            extra={"tracks": n_items, "skipped": skipped},
+        )
+    return [c for c in candidates if c.large_catalog]
+
+
+def evaluation_scope(split: Split, seed: int) -> tuple[IntArray, IntArray | None]:
+    """Who is evaluated (a seeded sample of at most ``EVAL_USERS`` held-out listeners) and
+    among which tracks (all, or a large catalog's most-listened: ``head.candidate_items``)."""
+    held_out = split.test_users()
+    users = sample_users(held_out, EVAL_USERS, seed)
+    if len(users) < len(held_out):
+        logger.info(
+            "evaluating on a seeded sample of listeners",
+            extra={"sampled": len(users), "listeners": len(held_out), "seed": seed},
+        )
+    return users, candidate_items(split.train)
+
+
+def describe_scope(evaluated: int, held_out: int, items: IntArray | None) -> str:
+    """What the report says of ``evaluation_scope``: whose figures, among which tracks."""
+    listeners = (
+        f"all {held_out:,} held-out listeners"
+        if evaluated == held_out
+        else f"a seeded sample of {evaluated:,} of the {held_out:,} held-out listeners"
+    )
+    among = "every track" if items is None else f"the {len(items):,} most-listened tracks"
+    return f"{listeners}, each model ranking {among}"
 
 
 def load_training_data(unified_dir: Path) -> TrainingData:
@@ -378,6 +450,7 @@ def write_training_report(
     satisfaction: bool,
     *,
     promoted: bool = True,
+    evaluated_on: str = "",
 ) -> Path:
     """``<reports_dir>/<run>.html``, copied to ``latest.html``."""
     best = registered[chosen]
@@ -387,6 +460,7 @@ def write_training_report(
             f"{best.name} run {best.run}"
         ),
         "selected by": f"{SELECT_BY} on a {HOLDOUT_FRACTION:.0%} per-listener holdout",
+        **({"evaluated on": evaluated_on} if evaluated_on else {}),
         "data": ", ".join(f"{key} {value:,}" for key, value in data.rows.items()),
         "data fingerprint": data.digest,
         "code version": best.code_version,

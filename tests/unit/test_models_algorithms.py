@@ -12,7 +12,7 @@ from recommender.models.base import top_n
 from recommender.models.blend import BlendModel
 from recommender.models.ease import EASEModel
 from recommender.models.itemknn import ItemKNNModel
-from recommender.models.neighbours import keep_top_k_per_row
+from recommender.models.neighbours import top_k_product
 from recommender.models.popularity import MostPopularModel
 from recommender.models.rp3beta import RP3BetaModel
 from recommender.models.weighting import Weighting
@@ -85,9 +85,9 @@ def test_most_popular_counts_users_not_plays() -> None:
     assert scores[0].tolist() == [3.0, 3.0, 2.0, 2.0, 1.0]
 
 
-def test_keep_top_k_per_row_drops_the_diagonal_and_keeps_the_largest() -> None:
+def test_top_k_product_drops_the_diagonal_and_keeps_the_largest() -> None:
     similarity = sp.csr_matrix(np.array([[9.0, 1.0, 3.0, 2.0], [1.0, 9.0, 0.0, 1.0], [0, 0, 9, 0]]))
-    kept = keep_top_k_per_row(similarity, 2).toarray()
+    kept = top_k_product(similarity, sp.identity(4, format="csr"), 2).toarray()
     assert kept.tolist() == [[0, 0, 3, 2], [1, 0, 0, 1], [0, 0, 0, 0]]
 
 

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 EngineName = Literal["duckdb", "pyspark"]
+# DuckDB's own default is 80% of the machine's memory, which its cached tables of 20 million
+# events fill (9.9 GB peak on the 24 GB machine, BENCHMARKS.md); beyond this they spill (1 GB
+# rather than 2 takes another 1.1 GB off the ETL's peak at that scale).
+DUCKDB_MEMORY_LIMIT = "1GB"
 ENGINES: tuple[EngineName, ...] = ("duckdb", "pyspark")
 
 
@@ -45,6 +49,7 @@ def duckdb_backend(spill_dir: Path | None = None) -> BaseBackend:
     """In-memory DuckDB reading and writing times in UTC."""
     # Cached tables of an in-memory database spill to spill_dir once memory_limit is reached.
     con = ibis.duckdb.connect(**({"temp_directory": str(spill_dir)} if spill_dir else {}))
+    con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     con.raw_sql("SET TimeZone = 'UTC'")
     con.raw_sql("SET enable_progress_bar = false")
     # Ibis 12 writes list lambdas as `x -> ...`, which DuckDB 1.5+ refuses unless asked.
