@@ -20,15 +20,14 @@ backend. On Glue or EMR, pass the job's Spark session::
 
     run_etl(raw_dir, work_dir, engine=spark_backend(spark))
 
-The driver reads the raw files and writes the outputs; the rules run on Spark's executors,
-which read the raw tables staged as Parquet under ``work_dir/tmp/raw``: on a cluster of more
-than one node, ``work_dir`` must be storage every node can read.
+On Spark the executors read the raw files themselves (``spark_feeds.py``) and run the rules;
+the driver gets the unified tables and the quarantined rows to write: on a cluster of more
+than one node, ``raw_dir`` must be storage every node can read.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -40,7 +39,13 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 from tqdm import tqdm
 
-from recommender.data.etl.engines import EngineName, connect, engine_errors, load_table
+from recommender.data.etl.engines import (
+    EngineName,
+    LoadedFeeds,
+    connect,
+    engine_errors,
+    load_feeds,
+)
 from recommender.data.etl.quality import (
     QualityCheck,
     QualityRules,
@@ -49,14 +54,7 @@ from recommender.data.etl.quality import (
     raise_on_failure,
     write_report,
 )
-from recommender.data.etl.raw_feeds import (
-    CSV_COLUMNS,
-    REJECT_SCHEMA,
-    FeedPaths,
-    RawFeeds,
-    check_feeds,
-    read_feeds,
-)
+from recommender.data.etl.raw_feeds import CSV_COLUMNS, REJECT_SCHEMA, FeedPaths, check_feeds
 from recommender.data.etl.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedFeeds, unify_feeds
 from recommender.errors import DataError
 
@@ -105,20 +103,14 @@ def run_etl(
     for folder in (unified_dir, quarantine_dir, work_dir / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     con = connect(engine, spill_dir=work_dir / "tmp") if isinstance(engine, str) else engine
-    staging_dir = work_dir / "tmp" / "raw"  # raw tables handed to Spark
     bar = tqdm(total=4, desc="etl", unit="step", disable=not progress, file=sys.stderr)
     checked: CheckedFeeds | None = None
     try:
         bar.set_postfix_str("read feeds")
-        raw = read_feeds(paths)
+        raw = load_feeds(con, paths, work_dir / "tmp")
         bar.update()
         bar.set_postfix_str(f"check rows on {con.name}")
-        checked = unify_feeds(
-            {
-                feed: load_table(con, f"{feed}_raw", table, staging_dir)
-                for feed, table in raw.tables.items()
-            }
-        )
+        checked = unify_feeds(raw.tables)
         bar.update()
         bar.set_postfix_str("write parquet")
         for name in UNIFIED_SCHEMAS:
@@ -133,7 +125,6 @@ def run_etl(
         bar.close()
         if checked is not None:
             checked.release()
-        shutil.rmtree(staging_dir, ignore_errors=True)
         if isinstance(engine, str) and con.name == "duckdb":
             con.disconnect()  # a local Spark session stays up for the next run in this process
 
@@ -178,7 +169,7 @@ def _write_parquet(con: BaseBackend, checked: CheckedFeeds, name: str, path: Pat
 
 
 def _write_quarantine_and_count(
-    con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, quarantine_dir: Path
+    con: BaseBackend, checked: CheckedFeeds, raw: LoadedFeeds, quarantine_dir: Path
 ) -> _Counts:
     kept: dict[str, int] = {}
     quarantined: dict[str, dict[str, int]] = {}
@@ -199,13 +190,15 @@ def _write_quarantine_and_count(
     return _Counts(kept, quarantined, flagged)
 
 
-def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, feed: str) -> pa.Table:
+def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: LoadedFeeds, feed: str) -> pa.Table:
     """Every row of ``feed`` not kept, with its raw record: checked rows, then rejected lines."""
-    lost = con.to_pyarrow(checked.quarantined(feed))
-    # The raw text of each lost row, looked up here: quarantines are small, feeds are not.
+    # The raw text of each lost row, looked up on the engine: only quarantined rows come back.
     source = raw.tables[feed]
     columns = ["record"] if feed == "users" else list(CSV_COLUMNS[feed])
-    found = lost.join(source.select(["source", "row_no", *columns]), ["source", "row_no"])
+    lost = checked.quarantined(feed)
+    found = con.to_pyarrow(
+        lost.join(source.select("source", "row_no", *columns), ["source", "row_no"])
+    )
     if feed == "users":
         records = found["record"]
     else:
@@ -223,7 +216,7 @@ def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, feed: st
         },
         schema=REJECT_SCHEMA,
     )
-    table = pa.concat_tables([table, raw.rejects[feed]])
+    table = pa.concat_tables([table, raw.rejects(feed)])
     order = pc.sort_indices(
         table, [("source", "ascending"), ("row_no", "ascending"), ("reason", "ascending")]
     )
