@@ -68,24 +68,28 @@ def spark_backend(session: SparkSession) -> BaseBackend:
     return ibis.pyspark.connect(session)
 
 
-def local_spark_session(cores: int = 2) -> SparkSession:
-    """A local Spark: no UI or console progress, few shuffle partitions, UTC.
+def local_spark_session(cores: int = 2, memory: str = "2g") -> SparkSession:
+    """A local Spark: no UI or console progress, few shuffle partitions, UTC, ``memory`` of
+    JVM heap (driver and executors are one JVM locally).
 
-    Returns the running session when there is one, so tests and benchmarks share it.
+    Returns the running session when there is one, so tests and benchmarks share it (its
+    memory is then what it started with).
     """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise DataError("the pyspark engine needs the 'spark' extra: pip install .[spark]") from exc
     require_java()
+    # Python workers (UDFs, mapInPandas) run this interpreter, with this one's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master(f"local[{cores}]")
-        .appName("philomath-etl")
+        .appName("philomath")
+        .config("spark.driver.memory", memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # the ETL draws its own progress bar
         .config("spark.sql.shuffle.partitions", str(cores * 2))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.pyspark.python", sys.executable)  # Python workers: this interpreter
         .getOrCreate()
     )
 
@@ -108,6 +112,7 @@ class LoadedFeeds:
 
     tables: dict[str, ibis.Table]
     rejects: Callable[[str], pa.Table]  # feed -> rows of raw_feeds.REJECT_SCHEMA
+    release: Callable[[], None] = lambda: None  # drops what the engine cached
 
 
 def load_feeds(con: BaseBackend, paths: FeedPaths, staging_dir: Path) -> LoadedFeeds:
@@ -117,18 +122,25 @@ def load_feeds(con: BaseBackend, paths: FeedPaths, staging_dir: Path) -> LoadedF
 
         raw = spark_feeds.read_feeds(con._session, paths)
         for feed, frame in raw.tables.items():
-            frame.createOrReplaceTempView(f"{feed}_raw")
+            # Cached: the rules and the quarantine's record lookup read each table again.
+            frame.cache().createOrReplaceTempView(f"{feed}_raw")
 
         def spark_rejects(feed: str) -> pa.Table:
             return raw.rejects[feed].toArrow().cast(REJECT_SCHEMA)  # few rows
 
-        return LoadedFeeds({feed: con.table(f"{feed}_raw") for feed in raw.tables}, spark_rejects)
+        def release() -> None:
+            for frame in raw.tables.values():
+                frame.unpersist()
+
+        tables = {feed: con.table(f"{feed}_raw") for feed in raw.tables}
+        return LoadedFeeds(tables, spark_rejects, release)
     text = read_feeds(paths)
     tables = {
         feed: load_table(con, f"{feed}_raw", table, staging_dir)
         for feed, table in text.tables.items()
     }
-    return LoadedFeeds(tables, text.rejects.__getitem__)
+    # DuckDB scans the Arrow tables in place: they live until release.
+    return LoadedFeeds(tables, text.rejects.__getitem__, text.tables.clear)
 
 
 def load_table(con: BaseBackend, name: str, table: pa.Table, staging_dir: Path) -> ibis.Table:

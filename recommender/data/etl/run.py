@@ -105,6 +105,7 @@ def run_etl(
     con = connect(engine, spill_dir=work_dir / "tmp") if isinstance(engine, str) else engine
     bar = tqdm(total=4, desc="etl", unit="step", disable=not progress, file=sys.stderr)
     checked: CheckedFeeds | None = None
+    raw: LoadedFeeds | None = None
     try:
         bar.set_postfix_str("read feeds")
         raw = load_feeds(con, paths, work_dir / "tmp")
@@ -125,6 +126,8 @@ def run_etl(
         bar.close()
         if checked is not None:
             checked.release()
+        if raw is not None:
+            raw.release()
         if isinstance(engine, str) and con.name == "duckdb":
             con.disconnect()  # a local Spark session stays up for the next run in this process
 

@@ -7,12 +7,12 @@ numbered in its file, CSV lines split by ``from_csv`` and profile lines parsed b
 Ibis rules (``unify.py``) give the same output on either path
 (``tests/pipeline/test_etl_parity.py``).
 
-Line numbers without a shuffle: a file's splits are read in offset order, one partition each,
-and ``monotonically_increasing_id`` holds the partition index in its upper bits and the row
-within the partition in the lower 33. A file read as one partition (every gzip file, small
-files) is numbered from that alone; a larger one first counts its rows per partition (one
-small aggregate) and adds the rows of the partitions before. Record number = line number, the
-header being 1: pyarrow is called without ``newlines_in_values``, so no value spans lines.
+Line numbers without a shuffle: ``monotonically_increasing_id`` holds the partition index in
+its upper bits and the row within the partition in the lower 33; one small aggregate says
+where each file starts in each partition and how many of its lines earlier partitions hold
+(``_partition_starts``), and a broadcast join turns (partition, row) into the line number.
+Record number = line number, the header being 1: pyarrow is called without
+``newlines_in_values``, so no value spans lines.
 
 Known differences from the pyarrow path, none of which the teams' feeds show: nested JSON
 values in a profile are written back without the spaces ``json.dumps`` puts after ``:`` and
@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 from recommender.data.etl.raw_feeds import (
     CSV_COLUMNS,
@@ -77,41 +78,52 @@ def _numbered_lines(session: SparkSession, paths: FeedPaths, files: Sequence[Pat
     """(source, row_no, line) of every line of ``files``, headers included (row_no 1)."""
     from pyspark.sql import functions as F
 
-    numbered: list[DataFrame] = []
-    for path in files:
-        text = session.read.text(str(path))
-        ids = text.select(F.monotonically_increasing_id().alias("id"), F.col("value"))
-        part = F.shiftright(F.col("id"), _ROW_BITS)
-        row = F.col("id").bitwiseAND((1 << _ROW_BITS) - 1)
-        if text.rdd.getNumPartitions() == 1:
-            row_no = row + 1
-        else:
-            before = _rows_before(session, ids.select(part.alias("part")))
-            ids = ids.join(F.broadcast(before), part == F.col("part"))
-            row_no = F.col("rows_before") + row + 1
-        numbered.append(
-            ids.select(
-                F.lit(paths.source(path)).alias("source"),
-                row_no.cast("bigint").alias("row_no"),
-                F.col("value").alias("line"),
-            )
-        )
-    result = numbered[0]
-    for more in numbered[1:]:
-        result = result.unionByName(more)
-    return result
-
-
-def _rows_before(session: SparkSession, parts: DataFrame) -> DataFrame:
-    """(part, rows_before): per partition of one file, the rows of the partitions before it."""
-    counts = sorted(
-        (int(r["part"]), int(r["count"])) for r in parts.groupBy("part").count().collect()
+    text = session.read.text([str(path) for path in files]).select(
+        F.col("_metadata.file_path").alias("file"),
+        F.monotonically_increasing_id().alias("id"),
+        F.col("value").alias("line"),
     )
-    before, total = [], 0
-    for part, count in counts:
-        before.append((part, total))
-        total += count
-    return session.createDataFrame(before, "part bigint, rows_before bigint")
+    lines = text.select(
+        "file",
+        F.shiftright("id", _ROW_BITS).alias("part"),
+        F.col("id").bitwiseAND((1 << _ROW_BITS) - 1).alias("row"),
+        "line",
+    )
+    starts = _partition_starts(session, paths, lines)
+    return lines.join(F.broadcast(starts), ["file", "part"]).select(
+        "source",
+        (F.col("rows_before") + F.col("row") - F.col("first_row") + 1).alias("row_no"),
+        "line",
+    )
+
+
+def _partition_starts(session: SparkSession, paths: FeedPaths, lines: DataFrame) -> DataFrame:
+    """(file, part, source, first_row, rows_before): where each file's lines start in each
+    partition holding some, and how many lines of that file the partitions before hold.
+
+    A partition may hold several small files, one after the other, and a large file spans
+    partitions in offset order (Spark splits a file into equal parts and a shorter last one,
+    and sorts splits by size, stably). One aggregate over the lines; the result is small."""
+    from pyspark.sql import functions as F
+
+    spans = lines.groupBy("file", "part").agg(
+        F.min("row").alias("first_row"), F.count("*").alias("rows")
+    )
+    found: dict[str, list[tuple[int, int, int]]] = {}
+    for r in spans.collect():
+        found.setdefault(r["file"], []).append(
+            (int(r["part"]), int(r["first_row"]), int(r["rows"]))
+        )
+    starts: list[tuple[str, int, str, int, int]] = []
+    for file, parts in found.items():
+        source = paths.source(Path(unquote(urlparse(file).path)))
+        before = 0
+        for part, first_row, rows in sorted(parts):
+            starts.append((file, part, source, first_row, before))
+            before += rows
+    return session.createDataFrame(
+        starts, "file string, part bigint, source string, first_row bigint, rows_before bigint"
+    )
 
 
 def _split_csv(lines: DataFrame, columns: Sequence[str]) -> tuple[DataFrame, DataFrame]:
