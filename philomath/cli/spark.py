@@ -53,7 +53,7 @@ def spark_run(
     --no-publish, in a new snapshot of the recommendation store with the charts. Each step
     prints a line when it starts and ends."""
     from recommender.data.etl.engines import local_spark_session
-    from recommender.distributed.als import ALSParams
+    from recommender.distributed.als import SPARK_REGULARIZATION, ALSParams
     from recommender.distributed.job import run_spark_job
 
     params = ALSParams(
@@ -62,7 +62,7 @@ def spark_run(
         alpha=alpha,
         seed=settings.seed,
         blocks=blocks,
-        **({} if regularization is None else {"regularization": regularization}),
+        regularization=SPARK_REGULARIZATION if regularization is None else regularization,
     )
     started = time.perf_counter()
     with clear_errors():

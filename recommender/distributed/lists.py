@@ -81,7 +81,7 @@ def top_lists(
         .select("user_id", "explicit_allowed", "features", "heard")
     )
 
-    def lists_of(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    def lists_of(frames: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
         import pandas as pd
 
         factors, track_ids, explicit = shared.value

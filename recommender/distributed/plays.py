@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from recommender.errors import DataError
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def read_plays(session: SparkSession, unified_dir: Path, weighting: str = "log1p
     )
 
 
-def _weighted(plays: object, weighting: str) -> object:
+def _weighted(plays: Column, weighting: str) -> Column:
     """``models.weighting.Weighting`` of one cell, for the schemes that need no fitting."""
     from pyspark.sql import functions as F
 
