@@ -220,3 +220,20 @@ def test_without_java_the_error_is_one_line(
     with pytest.raises(DataError, match="Spark needs a Java runtime") as caught:
         require_java()
     assert "\n" not in str(caught.value)
+
+
+def test_spark_run_without_java_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from philomath.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PHILOMATH_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["spark", "run", "--no-publish"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [
+        "Error: Spark needs a Java runtime (17 or 21): none on PATH and JAVA_HOME is unset"
+    ]
