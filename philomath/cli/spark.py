@@ -22,8 +22,9 @@ def spark() -> None:
 @click.option(
     "--regularization",
     type=float,
-    default=None,
-    help="Spark's regParam (scaled per row by Spark; default SPARK_REGULARIZATION).",
+    default=0.05,
+    show_default=True,
+    help="Spark's regParam (Spark scales it by each row's rated cells).",
 )
 @click.option("--alpha", type=float, default=2.0, show_default=True)
 @click.option("--blocks", type=int, default=4, show_default=True, help="ALS user/item blocks.")
@@ -39,7 +40,7 @@ def spark_run(
     skip_etl: bool,
     factors: int,
     iterations: int,
-    regularization: float | None,
+    regularization: float,
     alpha: float,
     blocks: int,
     cores: int,
@@ -53,7 +54,7 @@ def spark_run(
     --no-publish, in a new snapshot of the recommendation store with the charts. Each step
     prints a line when it starts and ends."""
     from recommender.data.etl.engines import local_spark_session
-    from recommender.distributed.als import SPARK_REGULARIZATION, ALSParams
+    from recommender.distributed.als import ALSParams
     from recommender.distributed.job import run_spark_job
 
     params = ALSParams(
@@ -62,7 +63,7 @@ def spark_run(
         alpha=alpha,
         seed=settings.seed,
         blocks=blocks,
-        regularization=SPARK_REGULARIZATION if regularization is None else regularization,
+        regularization=regularization,
     )
     started = time.perf_counter()
     with clear_errors():
