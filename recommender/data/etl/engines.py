@@ -65,6 +65,8 @@ def duckdb_backend(spill_dir: Path | None = None) -> BaseBackend:
 def spark_backend(session: SparkSession) -> BaseBackend:
     """Ibis on an existing Spark session (a Glue job's, an EMR step's, or a local one)."""
     session.conf.set("spark.sql.session.timeZone", "UTC")
+    # Parquet timestamps as UTC microseconds, the unified schema's type (not legacy INT96).
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     return ibis.pyspark.connect(session)
 
 
@@ -86,6 +88,7 @@ def local_spark_session(cores: int = 2, memory: str = "2g") -> SparkSession:
         SparkSession.builder.master(f"local[{cores}]")
         .appName("philomath")
         .config("spark.driver.memory", memory)
+        .config("spark.driver.maxResultSize", "2g")  # the exported factors come back whole
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # the ETL draws its own progress bar
         .config("spark.sql.shuffle.partitions", str(cores * 2))

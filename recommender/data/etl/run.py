@@ -21,13 +21,15 @@ backend. On Glue or EMR, pass the job's Spark session::
     run_etl(raw_dir, work_dir, engine=spark_backend(spark))
 
 On Spark the executors read the raw files themselves (``spark_feeds.py``) and run the rules;
-the driver gets the unified tables and the quarantined rows to write: on a cluster of more
-than one node, ``raw_dir`` must be storage every node can read.
+the executors write the unified tables as Parquet parts, which the driver joins into one file
+each, a batch at a time; only quarantined rows and counts are collected. On a cluster of more
+than one node, ``raw_dir`` and ``work_dir`` must be storage every node can read.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ from recommender.data.etl.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedF
 from recommender.errors import DataError
 
 FEEDS = ("artists", "albums", "tracks", "users", "events")
+_MERGE_BATCH_ROWS = 262_144  # rows per batch when joining Spark's parts into one file
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +118,7 @@ def run_etl(
         bar.update()
         bar.set_postfix_str("write parquet")
         for name in UNIFIED_SCHEMAS:
-            _write_parquet(con, checked, name, unified_dir / f"{name}.parquet")
+            _write_parquet(con, checked, name, unified_dir / f"{name}.parquet", work_dir / "tmp")
         bar.update()
         bar.set_postfix_str("quarantine")
         counts = _write_quarantine_and_count(con, checked, raw, quarantine_dir)
@@ -161,14 +164,25 @@ def run_etl(
     return report
 
 
-def _write_parquet(con: BaseBackend, checked: CheckedFeeds, name: str, path: Path) -> None:
+def _write_parquet(
+    con: BaseBackend, checked: CheckedFeeds, name: str, path: Path, tmp_dir: Path
+) -> None:
     """One unified table as a single Parquet file, as downstream readers expect."""
     table = checked.unified(name)
     if con.name == "duckdb":
         con.to_parquet(table, path, compression="zstd")  # streamed by DuckDB itself
-    else:
-        # Spark writes a folder of parts; collect instead (its Arrow path collects anyway).
-        pq.write_table(con.to_pyarrow(table), path, compression="zstd")
+        return
+    # Spark's executors write a folder of parts (in sort order: the table is ordered), joined
+    # here into one file a batch at a time: collecting the table would hold it whole on the
+    # driver (20M plays pass Spark's 1 GB result limit).
+    parts = tmp_dir / f"{name}.parts"
+    con.to_parquet(table, parts, mode="overwrite", compression="zstd")
+    schema = table.schema().to_pyarrow()
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for part in sorted(parts.glob("part-*.parquet")):
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=_MERGE_BATCH_ROWS):
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    shutil.rmtree(parts)
 
 
 def _write_quarantine_and_count(
