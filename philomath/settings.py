@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
     # (the Glue / EMR engine; needs the spark extra and Java).
     etl_engine: Literal["duckdb", "pyspark"] = "duckdb"
+    # JVM heap of the local Spark session `philomath spark run` starts.
+    spark_memory: str = "4g"
     # `pipeline run` trains the NLU intent and slot model (as `philomath nlu train`) when none
     # was trained on the current corpora: minutes, once. Off, serving parses without it until
     # `philomath nlu train` is run (the tests turn it off).

@@ -15,6 +15,8 @@ The folders are the roles, bottom layer first; each may import only the layers n
   Imports: ``models``, ``data``, ``storage``, ``errors``, ``playback``.
 - ``offline/``     the pipeline, training, tuning (the master). Imports every layer above
   except ``serving`` and ``feedback``.
+- ``distributed/`` the offline steps on Apache Spark (ETL, ALS, batch lists) for data beyond
+  one machine. Imports: ``batch``, ``models``, ``data``, ``storage``, ``errors``.
 - ``serving/``     the online router: paths, ranking, list reads, breakers. Imports:
   ``storage``, ``errors``, ``playback``; never numpy (the serving install lacks it).
 - ``feedback/``    the event consumer: play events into profiles and counters. Imports:

@@ -4,6 +4,7 @@
 - ``evaluation``: ``evaluate`` and ``tune`` on the Last.fm protocol
 - ``nlu``: ``nlu parse|evaluate|interaction-model``
 - ``online``: ``serve``, ``consume``, ``batch``
+- ``spark``: ``spark run`` (the distributed path)
 - ``alexa``: ``say``, ``alexa``, ``dialog``, ``skill-package``
 - ``deploy``: ``schema ensure``, ``pipeline ingest|step|evaluate|gate`` (what AWS deployment
   runs)
@@ -19,7 +20,7 @@ from typing import Any
 
 import click
 
-from philomath.cli import alexa, deploy, evaluation, nlu, offline, online
+from philomath.cli import alexa, deploy, evaluation, nlu, offline, online, spark
 from philomath.cli.context import CliState, SettingsProblem
 from philomath.cli.offline import PIPELINE_STEPS
 
@@ -49,6 +50,7 @@ for command in (
     offline.pipeline,
     offline.train,
     offline.models,
+    spark.spark,
     evaluation.evaluate,
     evaluation.tune,
     nlu.nlu,

@@ -43,6 +43,9 @@ def spark() -> Iterator[Any]:
         service_missing(f"pyspark is not installed: {exc}")
     session = local_spark_session(cores=2)
     session.sparkContext.setLogLevel("ERROR")
+    # Splits of a few KB: the catalog files are then read as many partitions, as large
+    # feeds are, which line numbering must follow.
+    session.conf.set("spark.sql.files.maxPartitionBytes", "16384")
     yield session
     session.stop()
 

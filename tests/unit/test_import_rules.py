@@ -45,6 +45,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "recommender.storage",
         *_RECOMMENDER_BASE,
     ),
+    # The distributed path (Spark): the offline steps, so the offline room's imports.
+    "recommender.distributed": (
+        "recommender.batch",
+        "recommender.models",
+        "recommender.data",
+        "recommender.storage",
+        *_RECOMMENDER_BASE,
+    ),
     "recommender.serving": ("recommender.storage", *_RECOMMENDER_BASE),
     "recommender.feedback": ("recommender.storage", *_RECOMMENDER_BASE),
     "listening": (

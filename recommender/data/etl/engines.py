@@ -10,10 +10,19 @@ the same Ibis code (``unify.py``). On Glue or EMR, hand the job's own session ov
 
 ``spark_backend`` sets the session's time zone to UTC, which the ETL needs (event and sign-up
 times are UTC instants). ``run_etl(..., engine="pyspark")`` starts a local Spark instead.
+
+``load_feeds`` hands the raw feeds to the engine: DuckDB scans pyarrow's text tables in place;
+Spark reads the files with its own readers on the executors (``spark_feeds.py``), so no feed
+row passes through the driver.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
+from recommender.data.etl.raw_feeds import REJECT_SCHEMA, FeedPaths, read_feeds
 from recommender.errors import DataError
 
 if TYPE_CHECKING:
@@ -60,21 +70,30 @@ def duckdb_backend(spill_dir: Path | None = None) -> BaseBackend:
 def spark_backend(session: SparkSession) -> BaseBackend:
     """Ibis on an existing Spark session (a Glue job's, an EMR step's, or a local one)."""
     session.conf.set("spark.sql.session.timeZone", "UTC")
+    # Parquet timestamps as UTC microseconds, the unified schema's type (not legacy INT96).
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     return ibis.pyspark.connect(session)
 
 
-def local_spark_session(cores: int = 2) -> SparkSession:
-    """A local Spark: no UI or console progress, few shuffle partitions, UTC.
+def local_spark_session(cores: int = 2, memory: str = "2g") -> SparkSession:
+    """A local Spark: no UI or console progress, few shuffle partitions, UTC, ``memory`` of
+    JVM heap (driver and executors are one JVM locally).
 
-    Returns the running session when there is one, so tests and benchmarks share it.
+    Returns the running session when there is one, so tests and benchmarks share it (its
+    memory is then what it started with).
     """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise DataError("the pyspark engine needs the 'spark' extra: pip install .[spark]") from exc
+    require_java()
+    # Python workers (UDFs, mapInPandas) run this interpreter, with this one's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
         SparkSession.builder.master(f"local[{cores}]")
-        .appName("philomath-etl")
+        .appName("philomath")
+        .config("spark.driver.memory", memory)
+        .config("spark.driver.maxResultSize", "2g")  # the exported factors come back whole
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # the ETL draws its own progress bar
         .config("spark.sql.shuffle.partitions", str(cores * 2))
@@ -83,13 +102,62 @@ def local_spark_session(cores: int = 2) -> SparkSession:
     )
 
 
+def require_java() -> None:
+    """Fail in one line, before Spark prints a page of its own, when no Java runtime is there."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return
+    if shutil.which("java") is None:
+        raise DataError(
+            "Spark needs a Java runtime (17 or 21): none on PATH and JAVA_HOME is "
+            f"{'unset' if not home else repr(home) + ' without bin/java'}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFeeds:
+    """The raw feeds on an engine: text tables per feed, and a feed's rejected lines."""
+
+    tables: dict[str, ibis.Table]
+    rejects: Callable[[str], pa.Table]  # feed -> rows of raw_feeds.REJECT_SCHEMA
+    release: Callable[[], None] = lambda: None  # drops what the engine cached
+
+
+def load_feeds(con: BaseBackend, paths: FeedPaths, staging_dir: Path) -> LoadedFeeds:
+    """The raw feeds as Ibis tables on ``con``; call ``raw_feeds.check_feeds`` first."""
+    if con.name == "pyspark":
+        from recommender.data.etl import spark_feeds
+
+        raw = spark_feeds.read_feeds(con._session, paths)
+        for feed, frame in raw.tables.items():
+            # Cached: the rules and the quarantine's record lookup read each table again.
+            frame.cache().createOrReplaceTempView(f"{feed}_raw")
+
+        def spark_rejects(feed: str) -> pa.Table:
+            return raw.rejects[feed].toArrow().cast(REJECT_SCHEMA)  # few rows
+
+        def release() -> None:
+            for frame in raw.tables.values():
+                frame.unpersist()
+
+        tables = {feed: con.table(f"{feed}_raw") for feed in raw.tables}
+        return LoadedFeeds(tables, spark_rejects, release)
+    text = read_feeds(paths)
+    tables = {
+        feed: load_table(con, f"{feed}_raw", table, staging_dir)
+        for feed, table in text.tables.items()
+    }
+    # DuckDB scans the Arrow tables in place: they live until release.
+    return LoadedFeeds(tables, text.rejects.__getitem__, text.tables.clear)
+
+
 def load_table(con: BaseBackend, name: str, table: pa.Table, staging_dir: Path) -> ibis.Table:
     """A pyarrow table as an Ibis table on ``con``.
 
     DuckDB scans the Arrow memory in place. Spark reads it from a Parquet file staged under
     ``staging_dir``: shipping rows from the driver (``createDataFrame``) needs many times
     their size in driver heap. On a cluster, ``staging_dir`` must be storage every executor
-    can read.
+    can read. The ETL's feeds do not come this way to Spark (``load_feeds``).
     """
     if con.name == "pyspark":
         staging_dir.mkdir(parents=True, exist_ok=True)

@@ -20,9 +20,10 @@ backend. On Glue or EMR, pass the job's Spark session::
 
     run_etl(raw_dir, work_dir, engine=spark_backend(spark))
 
-The driver reads the raw files and writes the outputs; the rules run on Spark's executors,
-which read the raw tables staged as Parquet under ``work_dir/tmp/raw``: on a cluster of more
-than one node, ``work_dir`` must be storage every node can read.
+On Spark the executors read the raw files themselves (``spark_feeds.py``) and run the rules;
+the executors write the unified tables as Parquet parts, which the driver joins into one file
+each, a batch at a time; only quarantined rows and counts are collected. On a cluster of more
+than one node, ``raw_dir`` and ``work_dir`` must be storage every node can read.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 from tqdm import tqdm
 
-from recommender.data.etl.engines import EngineName, connect, engine_errors, load_table
+from recommender.data.etl.engines import (
+    EngineName,
+    LoadedFeeds,
+    connect,
+    engine_errors,
+    load_feeds,
+)
 from recommender.data.etl.quality import (
     QualityCheck,
     QualityRules,
@@ -49,18 +56,12 @@ from recommender.data.etl.quality import (
     raise_on_failure,
     write_report,
 )
-from recommender.data.etl.raw_feeds import (
-    CSV_COLUMNS,
-    REJECT_SCHEMA,
-    FeedPaths,
-    RawFeeds,
-    check_feeds,
-    read_feeds,
-)
+from recommender.data.etl.raw_feeds import CSV_COLUMNS, REJECT_SCHEMA, FeedPaths, check_feeds
 from recommender.data.etl.unify import UNIFIED_SCHEMAS, UNIFIED_SOURCE, CheckedFeeds, unify_feeds
 from recommender.errors import DataError
 
 FEEDS = ("artists", "albums", "tracks", "users", "events")
+_MERGE_BATCH_ROWS = 262_144  # rows per batch when joining Spark's parts into one file
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,24 +106,19 @@ def run_etl(
     for folder in (unified_dir, quarantine_dir, work_dir / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     con = connect(engine, spill_dir=work_dir / "tmp") if isinstance(engine, str) else engine
-    staging_dir = work_dir / "tmp" / "raw"  # raw tables handed to Spark
     bar = tqdm(total=4, desc="etl", unit="step", disable=not progress, file=sys.stderr)
     checked: CheckedFeeds | None = None
+    raw: LoadedFeeds | None = None
     try:
         bar.set_postfix_str("read feeds")
-        raw = read_feeds(paths)
+        raw = load_feeds(con, paths, work_dir / "tmp")
         bar.update()
         bar.set_postfix_str(f"check rows on {con.name}")
-        checked = unify_feeds(
-            {
-                feed: load_table(con, f"{feed}_raw", table, staging_dir)
-                for feed, table in raw.tables.items()
-            }
-        )
+        checked = unify_feeds(raw.tables)
         bar.update()
         bar.set_postfix_str("write parquet")
         for name in UNIFIED_SCHEMAS:
-            _write_parquet(con, checked, name, unified_dir / f"{name}.parquet")
+            _write_parquet(con, checked, name, unified_dir / f"{name}.parquet", work_dir / "tmp")
         bar.update()
         bar.set_postfix_str("quarantine")
         counts = _write_quarantine_and_count(con, checked, raw, quarantine_dir)
@@ -133,7 +129,8 @@ def run_etl(
         bar.close()
         if checked is not None:
             checked.release()
-        shutil.rmtree(staging_dir, ignore_errors=True)
+        if raw is not None:
+            raw.release()
         if isinstance(engine, str) and con.name == "duckdb":
             con.disconnect()  # a local Spark session stays up for the next run in this process
 
@@ -167,18 +164,29 @@ def run_etl(
     return report
 
 
-def _write_parquet(con: BaseBackend, checked: CheckedFeeds, name: str, path: Path) -> None:
+def _write_parquet(
+    con: BaseBackend, checked: CheckedFeeds, name: str, path: Path, tmp_dir: Path
+) -> None:
     """One unified table as a single Parquet file, as downstream readers expect."""
     table = checked.unified(name)
     if con.name == "duckdb":
         con.to_parquet(table, path, compression="zstd")  # streamed by DuckDB itself
-    else:
-        # Spark writes a folder of parts; collect instead (its Arrow path collects anyway).
-        pq.write_table(con.to_pyarrow(table), path, compression="zstd")
+        return
+    # Spark's executors write a folder of parts (in sort order: the table is ordered), joined
+    # here into one file a batch at a time: collecting the table would hold it whole on the
+    # driver (20M plays pass Spark's 1 GB result limit).
+    parts = tmp_dir / f"{name}.parts"
+    con.to_parquet(table, parts, mode="overwrite", compression="zstd")
+    schema = table.schema().to_pyarrow()
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for part in sorted(parts.glob("part-*.parquet")):
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=_MERGE_BATCH_ROWS):
+                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    shutil.rmtree(parts)
 
 
 def _write_quarantine_and_count(
-    con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, quarantine_dir: Path
+    con: BaseBackend, checked: CheckedFeeds, raw: LoadedFeeds, quarantine_dir: Path
 ) -> _Counts:
     kept: dict[str, int] = {}
     quarantined: dict[str, dict[str, int]] = {}
@@ -199,25 +207,15 @@ def _write_quarantine_and_count(
     return _Counts(kept, quarantined, flagged)
 
 
-def _rows_of(table: pa.Table, lost: pa.Table) -> pa.Table:
-    """The rows of ``table`` whose (source, row_no) ``lost`` holds. A filter on one integer
-    key per row: joining the whole feed instead hashes every row of it (20 million events
-    took over 10 GB)."""
-
-    def keys(rows: pa.Table) -> pa.ChunkedArray:
-        file = pc.index_in(rows["source"], value_set=pc.unique(lost["source"]))
-        return pc.add(pc.multiply(file.cast(pa.int64()), 1 << 32), rows["row_no"])
-
-    return table.filter(pc.fill_null(pc.is_in(keys(table), value_set=keys(lost)), False))
-
-
-def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, feed: str) -> pa.Table:
+def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: LoadedFeeds, feed: str) -> pa.Table:
     """Every row of ``feed`` not kept, with its raw record: checked rows, then rejected lines."""
-    lost = con.to_pyarrow(checked.quarantined(feed))
-    # The raw text of each lost row, looked up here: quarantines are small, feeds are not.
+    # The raw text of each lost row, looked up on the engine: only quarantined rows come back.
+    source = raw.tables[feed]
     columns = ["record"] if feed == "users" else list(CSV_COLUMNS[feed])
-    source = _rows_of(raw.tables[feed].select(["source", "row_no", *columns]), lost)
-    found = lost.join(source, ["source", "row_no"])
+    lost = checked.quarantined(feed)
+    found = con.to_pyarrow(
+        lost.join(source.select("source", "row_no", *columns), ["source", "row_no"])
+    )
     if feed == "users":
         records = found["record"]
     else:
@@ -235,7 +233,7 @@ def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: RawFeeds, feed: st
         },
         schema=REJECT_SCHEMA,
     )
-    table = pa.concat_tables([table, raw.rejects[feed]])
+    table = pa.concat_tables([table, raw.rejects(feed)])
     order = pc.sort_indices(
         table, [("source", "ascending"), ("row_no", "ascending"), ("reason", "ascending")]
     )
