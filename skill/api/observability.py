@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skill.request_context import bound_request_id
@@ -39,7 +39,7 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")[:64] or None
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")[:64] or None
         started = time.perf_counter()
         status = 500  # what the client gets when the app raises
         with bound_request_id(incoming) as bound:
@@ -58,13 +58,6 @@ class RequestObserver:
                 self.telemetry.metrics.http_request(
                     route_of(scope), scope["method"], status, time.perf_counter() - started
                 )
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
 
 
 def route_of(scope: MutableMapping[str, Any]) -> str:

@@ -5,7 +5,6 @@ event the listener caused was applied exactly once."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from recommender.errors import ProfileStoreUnavailable
 from recommender.storage.profiles import ProfileStore, UserProfile
 from skill.alexa.envelopes import intent_request
 from tests.integration.feedback_stack import Stack, known_listener, production_settings, start_stack
+from tests.services import free_port
 
 NEWCOMER = "amzn1.ask.account.fault-test-newcomer"
 
@@ -65,10 +65,7 @@ class RedisServer:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = RedisServer(port, tmp_path)
+    server = RedisServer(free_port(), tmp_path)
     server.start()
     yield server
     server.stop()

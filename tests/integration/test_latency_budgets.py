@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -31,6 +30,7 @@ from philomath.wiring import Online, build_online
 from skill.alexa.envelopes import intent_request, search_request
 from telemetry import Telemetry
 from telemetry.ports import NullMetrics, Stage
+from tests.services import free_port
 
 CLIENTS = 8
 ROUNDS = 2  # each client sends its requests twice: the second time finds them cached
@@ -76,9 +76,7 @@ def _user(index: int) -> str:
 
 @contextlib.contextmanager
 def _uvicorn(online: Online) -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     config = uvicorn.Config(
         online.app, host="127.0.0.1", port=port, log_config=None, access_log=False
     )

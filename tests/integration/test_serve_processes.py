@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.services import free_port
+
 TOKEN, USER = "processes-token", "usr-0000001"
 FETCHES = 24  # over fresh connections, so the kernel spreads them over both workers
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -42,7 +37,7 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def base(tiny_pipeline: Path) -> Iterator[str]:
     data_dir = tiny_pipeline
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PHILOMATH_")} | {
         "PHILOMATH_DATA_DIR": str(data_dir),
