@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     # was trained on the current corpora: minutes, once. Off, serving parses without it until
     # `philomath nlu train` is run (the tests turn it off).
     nlu_train: bool = True
+    # The promotion gate (recommender.offline.promotion): a trained model replaces the one in
+    # service only if its NDCG@10 on the same held-out split is at least this fraction above
+    # (0.01: 1% better), and its listener satisfaction and catalog coverage fall at most these
+    # fractions below the in-service model's. Fractions between 0 and 1.
+    promotion_margin: float = Field(default=0.01, ge=0, le=1)
+    promotion_satisfaction_tolerance: float = Field(default=0.02, ge=0, le=1)
+    promotion_coverage_tolerance: float = Field(default=0.10, ge=0, le=1)
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)
