@@ -35,6 +35,11 @@ COVERAGE = "coverage"
 NO_CHAMPION = "no model in service"
 
 
+def _check_fraction(what: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{what} must be between 0 and 1 (a fraction), not {value}")
+
+
 @dataclass(frozen=True, slots=True)
 class Guardrail:
     """``metric`` (higher is better) may fall at most ``tolerance`` (relative) below the
@@ -182,10 +187,10 @@ def decide(
         return verdict(
             True,
             f"same configuration as the model in service ({champion.label}, {champion.version})"
-            ", refitted on the newer plays",
+            ", refitted on this run's plays",
         )
     needed = theirs * (1 + policy.margin)
-    checks = [Check(policy.metric, mine, theirs, needed, mine >= needed, "primary")]
+    checks = [Check(policy.metric, mine, theirs, needed, _reaches(mine, needed), "primary")]
     checks += [_guardrail(g, challenger.metrics, champion.metrics) for g in policy.guardrails]
     failed = [c for c in checks if not c.passed]
     passed = [c for c in checks if c.champion is not None]
@@ -206,19 +211,19 @@ def _guardrail(
     if theirs is None:  # not measured in service (e.g. no generator truth): nothing to hold
         return Check(guardrail.metric, mine, None, None, True, "guardrail")
     needed = theirs * (1 - guardrail.tolerance)
-    passed = mine is not None and mine >= needed
+    passed = mine is not None and _reaches(mine, needed)
     return Check(guardrail.metric, mine, theirs, needed, passed, "guardrail")
+
+
+def _reaches(value: float, needed: float) -> bool:
+    """``value >= needed``, a bar met to the last bits of float rounding included."""
+    return value >= needed or math.isclose(value, needed, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def _value(metrics: Mapping[str, float | None], name: str) -> float | None:
     """The figure, None when absent or not measurable (NaN)."""
     value = metrics.get(name)
     return None if value is None or math.isnan(value) else float(value)
-
-
-def _check_fraction(what: str, value: float) -> None:
-    if not 0 <= value <= 1:
-        raise ValueError(f"{what} must be between 0 and 1 (a fraction), not {value}")
 
 
 def _f(value: float | None) -> str:
