@@ -65,7 +65,9 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 def test_a_model_the_gate_keeps_out_leaves_the_model_in_service_serving(world: World) -> None:
     first = world.run(candidates=BETTER)
-    assert first.promotion["promoted"] is True and first.promotion["reason"] == "no model in service"
+    assert (
+        first.promotion["promoted"] is True and first.promotion["reason"] == "no model in service"
+    )
     assert first.model_version == "itemknn.v1"
 
     worse = world.run(candidates=WORSE)  # other candidates: only the train step reruns

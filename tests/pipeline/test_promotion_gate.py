@@ -17,7 +17,13 @@ from recommender.models.itemknn import ItemKNNModel
 from recommender.models.popularity import TrendingModel
 from recommender.models.registry import ModelRegistry
 from recommender.offline.promotion import NO_CHAMPION
-from recommender.offline.training import CANDIDATES, Candidate, TrainingReport, train
+from recommender.offline.training import (
+    CANDIDATES,
+    Candidate,
+    TrainingReport,
+    load_training_data,
+    train,
+)
 
 POPULARITY = tuple(c for c in CANDIDATES if c.label == "popularity")
 ITEMKNN = tuple(c for c in CANDIDATES if c.label == "itemknn")
@@ -33,7 +39,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _train(
-    world: tuple[Path, Path], models: Path, candidates: Sequence[Candidate], **options: bool
+    world: tuple[Path, Path],
+    models: Path,
+    candidates: Sequence[Candidate],
+    *,
+    promote: bool = True,
+    gate: bool = True,
 ) -> TrainingReport:
     raw, work = world
     return train(
@@ -42,8 +53,9 @@ def _train(
         models.parent / "reports",
         truth_dir=raw,
         candidates=candidates,
+        promote=promote,
+        gate=gate,
         progress=False,
-        **options,
     )
 
 
@@ -102,12 +114,13 @@ def test_a_worse_model_is_registered_not_promoted_and_the_report_says_why(
 def test_a_model_from_no_candidate_is_rebuilt_from_its_manifest(
     world: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    raw, work = world
+    _, work = world
     models = tmp_path / "models"
     registry = ModelRegistry(models)
     data = _train(world, models, POPULARITY, promote=False).data
+    plays = load_training_data(work / "unified")
     # An item-kNN registered by hand (as `philomath spark run` registers its ALS): no label.
-    hand = ItemKNNModel(k=50).fit(_matrix(work))
+    hand = ItemKNNModel(k=50).fit(plays.user_items)
     registry.register(hand.version, "r-hand", hand.save, data=data, label="by-hand")
     registry.promote(hand.version, "r-hand")
     report = _train(world, models, POPULARITY)
@@ -116,7 +129,7 @@ def test_a_model_from_no_candidate_is_rebuilt_from_its_manifest(
     assert report.promotion.checks[0].champion is not None
 
     # One that needs side data its parameters do not hold cannot be measured: a person decides.
-    trending = TrendingModel(_play_times(work), half_life_days=7.0).fit(_matrix(work))
+    trending = TrendingModel(plays.play_times, half_life_days=7.0).fit(plays.user_items)
     registry.register(trending.version, "r-trend", trending.save, data=data, label="by-hand")
     registry.promote(trending.version, "r-trend")
     report = _train(world, models, POPULARITY)
@@ -124,15 +137,3 @@ def test_a_model_from_no_candidate_is_rebuilt_from_its_manifest(
     assert "could not be measured" in report.promotion.reason
     assert "trending model needs event times" in report.promotion.reason
     assert registry.promoted_ref() == "trending.v1/r-trend"
-
-
-def _matrix(work: Path) -> object:
-    from recommender.offline.training import load_training_data
-
-    return load_training_data(work / "unified").user_items
-
-
-def _play_times(work: Path) -> object:
-    from recommender.offline.training import load_training_data
-
-    return load_training_data(work / "unified").play_times
