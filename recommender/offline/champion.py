@@ -112,5 +112,5 @@ def gate_decision(
         policy,
         in_service=champion.ref if champion else None,
         champion_problem=champion.problem if champion else "",
-        champion_how=champion.how if champion else "",
+        measured_as=champion.how if champion else "",
     )

@@ -122,7 +122,7 @@ class PromotionDecision:
     reason: str
     challenger: str = ""  # label of the run's best candidate
     in_service: str | None = None  # name/run of the model in service, None if none
-    champion: str = ""  # how the in-service model was measured
+    measured_as: str = ""  # how the in-service model was measured on the split
     policy: str = ""  # the rule applied (PromotionPolicy.describe)
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
@@ -133,7 +133,7 @@ class PromotionDecision:
             "reason": self.reason,
             "challenger": self.challenger,
             "in_service": self.in_service,
-            "champion": self.champion,
+            "measured_as": self.measured_as,
             "policy": self.policy,
             "checks": [
                 {
@@ -156,7 +156,7 @@ def decide(
     *,
     in_service: str | None,
     champion_problem: str = "",
-    champion_how: str = "",
+    measured_as: str = "",
 ) -> PromotionDecision:
     """The gate's verdict for ``challenger`` against ``champion``; see the module docstring.
 
@@ -166,7 +166,7 @@ def decide(
 
     def verdict(promote: bool, reason: str, checks: tuple[Check, ...] = ()) -> PromotionDecision:
         return PromotionDecision(
-            promote, reason, challenger.label, in_service, champion_how, policy.describe(), checks
+            promote, reason, challenger.label, in_service, measured_as, policy.describe(), checks
         )
 
     if in_service is None:

@@ -497,7 +497,7 @@ def write_training_report(
     best = registered[chosen]
     gate = {
         "in service": promotion.in_service or "nothing",
-        **({"in service measured as": promotion.champion} if promotion.champion else {}),
+        **({"in service measured as": promotion.measured_as} if promotion.measured_as else {}),
         **({"promotion rule": promotion.policy} if promotion.in_service else {}),
         "promotion decision": promotion.reason,
     }
@@ -515,6 +515,12 @@ def write_training_report(
         "registered": ", ".join(f"{m.name}" for m in registered.values()),
     }
     notes = [] if satisfaction else ["No generator truth: listener satisfaction not measured."]
+    if promotion.measured_as:
+        notes.append(
+            "The model in service is compared by its configuration fitted on this run's "
+            "training part, not by its artifact: that learned from most of these held-out "
+            "plays, and its indices are those of its own data."
+        )
     report = EvaluationReport(
         title="Philomath training report",
         results=results,

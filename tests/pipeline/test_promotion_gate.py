@@ -72,7 +72,7 @@ def test_a_worse_model_is_registered_not_promoted_and_the_report_says_why(
     assert better.chosen == "itemknn" and better.promoted is not None
     assert better.promotion.in_service == f"mostpopular.v1/{first.run}"
     assert better.promotion.reason.startswith("itemknn beats the model in service: ndcg@10")
-    assert "among this run's candidates" in better.promotion.champion
+    assert "among this run's candidates" in better.promotion.measured_as
     assert registry.promoted_ref() == f"itemknn.v1/{better.run}"
 
     # A worse one: popularity alone, against item-kNN's configuration refitted on this split.
@@ -82,7 +82,7 @@ def test_a_worse_model_is_registered_not_promoted_and_the_report_says_why(
     assert registry.get("mostpopular.v1", worse.run).label == "popularity"  # registered
     reason = worse.promotion.reason
     assert reason.startswith("popularity is not promoted: ndcg@10")
-    assert "refitted on this split" in worse.promotion.champion
+    assert "refitted on this split" in worse.promotion.measured_as
     summary = json.loads(json.dumps(worse.summary()))
     assert summary["promoted"] is False and summary["promotion"]["reason"] == reason
     primary = summary["promotion"]["checks"][0]
@@ -125,7 +125,7 @@ def test_a_model_from_no_candidate_is_rebuilt_from_its_manifest(
     registry.promote(hand.version, "r-hand")
     report = _train(world, models, POPULARITY)
     assert not report.promotion.promote
-    assert report.promotion.champion.startswith("itemknn.v1 rebuilt from its manifest's")
+    assert report.promotion.measured_as.startswith("itemknn.v1 rebuilt from its manifest's")
     assert report.promotion.checks[0].champion is not None
 
     # One that needs side data its parameters do not hold cannot be measured: a person decides.
