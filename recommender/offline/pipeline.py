@@ -240,7 +240,6 @@ def run_pipeline(
         return {
             "run": report.run,
             "chosen": best.name,
-            "promoted": report.promoted is not None,
             "promotion": report.promotion.as_dict(),
             "report_path": report.report_path,
             "interactions": best.data.rows.get("interactions", 0),
