@@ -96,21 +96,27 @@ def gate_decision(
     champion: Champion | None,
     policy: PromotionPolicy,
     *,
+    in_service: str | None,
     promote: bool = True,
     gate: bool = True,
 ) -> PromotionDecision:
     """Whether training promotes ``best`` (its best candidate's figures): the gate's verdict
-    against ``champion`` (None: nothing in service), unless told not to promote or to skip
-    the gate."""
+    against ``champion``, the model in service (``in_service``, its ``name/run``; None when
+    nothing is promoted) measured on the split, unless told not to promote or to skip the
+    gate."""
     if not promote:
-        return PromotionDecision(False, "told not to promote (--no-promote)", best.label)
+        return PromotionDecision(
+            False, "told not to promote (--no-promote)", best.label, in_service
+        )
     if not gate:
-        return PromotionDecision(True, "promoted without the gate (--no-gate)", best.label)
+        return PromotionDecision(
+            True, "promoted without the gate (--no-gate)", best.label, in_service
+        )
     return decide(
         Contender(best.label, best.version, best.metrics),
         champion.contender if champion else None,
         policy,
-        in_service=champion.ref if champion else None,
+        in_service=in_service,
         champion_problem=champion.problem if champion else "",
         measured_as=champion.how if champion else "",
     )

@@ -329,16 +329,22 @@ def train(
 
     step = time.perf_counter()
     registry = ModelRegistry(models_dir)
-    in_service = registry.promoted() if promote and gate else None
+    in_service = registry.promoted()
     champion = (
         measure_champion(
             in_service, results, (*candidates, *CANDIDATES), data, split.train, seed, measure
         )
-        if in_service is not None
+        if in_service is not None and promote and gate
         else None
     )
-    best_result = next(r for r in results if r.label == chosen)
-    decision = gate_decision(best_result, champion, policy, promote=promote, gate=gate)
+    decision = gate_decision(
+        next(r for r in results if r.label == chosen),
+        champion,
+        policy,
+        in_service=f"{in_service.name}/{in_service.run}" if in_service else None,
+        promote=promote,
+        gate=gate,
+    )
     timings["gate"] = _since(step)
     logger.info(
         "promotion gate: %s",
@@ -498,7 +504,7 @@ def write_training_report(
     gate = {
         "in service": promotion.in_service or "nothing",
         **({"in service measured as": promotion.measured_as} if promotion.measured_as else {}),
-        **({"promotion rule": promotion.policy} if promotion.in_service else {}),
+        **({"promotion rule": promotion.policy} if promotion.measured_as else {}),
         "promotion decision": promotion.reason,
     }
     facts = {

@@ -132,9 +132,10 @@ def test_a_champion_that_could_not_be_measured_leaves_it_to_a_person() -> None:
 def test_no_promote_and_no_gate_bypass_the_rule() -> None:
     worse = ModelResult("popularity", "mostpopular.v1", 0.0, 0.0, {"ndcg@10": 0.01})
     champion = Champion(IN_SERVICE, "its configuration", CHAMPION)
-    assert gate_decision(worse, champion, POLICY).promote is False
-    assert gate_decision(worse, champion, POLICY, gate=False).promote is True
-    told = gate_decision(worse, champion, POLICY, promote=False, gate=False)
+    assert gate_decision(worse, champion, POLICY, in_service=IN_SERVICE).promote is False
+    forced = gate_decision(worse, champion, POLICY, in_service=IN_SERVICE, gate=False)
+    assert forced.promote and forced.in_service == IN_SERVICE and "--no-gate" in forced.reason
+    told = gate_decision(worse, None, POLICY, in_service=None, promote=False, gate=False)
     assert not told.promote and "--no-promote" in told.reason
 
 
