@@ -13,7 +13,7 @@ spaCy gazetteer, fuzzy catalog lookup and sentence embeddings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nlu.candidates import NameKind, NameResolver, NoCatalog
@@ -34,6 +34,13 @@ from nlu.parsed import AlexaSlot, Intent, ParsedRequest, Slot, SlotName, fallbac
 from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
 from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
+from nlu.time_of_day import (
+    TimeExpressions,
+    routine_name,
+    routine_slots,
+    take_leading,
+    take_trailing,
+)
 from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, canonical_mood, phrase_key
 
 # Re-exported: the skill and the interaction model import these from here.
@@ -63,6 +70,8 @@ ALEXA_INTENTS: dict[str, Intent] = {
 # fmt: on
 _STRONG = tuple(sorted(STRONG_PLAY_VERBS, key=len, reverse=True))
 _WEAK = tuple(sorted(WEAK_PLAY_VERBS, key=len, reverse=True))
+_VERBS = (*_STRONG, *_WEAK)
+_NAME_KINDS: frozenset[SlotName] = frozenset(("artist", "track", "album", "playlist"))
 # PlayMusicIntent's name slots, by the slot name the interaction model gives them.
 _NAME_SLOTS: dict[str, NameKind] = {
     "Artist": "artist", "Track": "track", "Album": "album", "Playlist": "playlist",
@@ -111,18 +120,25 @@ class RuleParser:
         control = self._controls.get(control_key(words)) or setting_intent(words)
         if control is not None:
             return ParsedRequest(intent=control, confidence=0.95)
+        times = TimeExpressions()
+        take_leading(words, times, _VERBS, keep=self._names_words)
         request = tuple(words)
         verb = _take_verb(words)
         if assume_play and verb != "strong":
             verb = "strong"
+        routine = routine_name(words)
+        if routine is not None:
+            slots = {**times.slots(), **routine_slots(routine)}
+            return ParsedRequest(intent="play_music", confidence=0.9, slots=slots)
+        take_trailing(words, times, keep=self._names_words)
         utterance = Utterance(request, tuple(words), verb)
         if not words:
-            return ParsedRequest(intent="play_music", confidence=0.8)
+            return ParsedRequest(intent="play_music", confidence=0.8, slots=times.slots())
         keys = utterance.keys
         reading = read_play(
             utterance.words, keys, self._matches(keys), verb=verb, resolver=self._resolver()
         )
-        return self._conclude(utterance, reading)
+        return _with_slots(self._conclude(utterance, reading), times)
 
     def from_alexa_slots(
         self, intent_name: str, slots: Mapping[str, str | AlexaSlot | None]
@@ -152,6 +168,19 @@ class RuleParser:
     def _resolver(self) -> NameResolver:
         """Where names are looked up: here nowhere, names stay as said."""
         return NoCatalog()
+
+    def _names_words(self, words: Sequence[str], start: int, end: int) -> bool:
+        """Whether a catalog name takes the time expression ``words[start:end]``: a longer
+        name over it ("play tonight tonight"), or a name that is all the request says ("play
+        tonight" with a track "Tonight"). The lexicon alone names nothing."""
+        whole = start == 0 and end == len(words)
+        return any(
+            m.kind in _NAME_KINDS
+            and m.start < end
+            and start < m.end
+            and (whole or m.start < start or m.end > end)
+            for m in self._matches(match_keys(list(words)))
+        )
 
     def _conclude(self, utterance: Utterance, reading: Reading) -> ParsedRequest:
         """The request a reading makes. Without a play verb, only lexicon words, catalog
@@ -238,6 +267,14 @@ def play_request(reading: Reading, verb: Verb) -> ParsedRequest:
         slots=reading.slots,
         alternatives=reading.alternatives,
     )
+
+
+def _with_slots(parsed: ParsedRequest, times: TimeExpressions) -> ParsedRequest:
+    """``parsed`` with the time expressions said around it, when it is a play request."""
+    found = times.slots()
+    if not found or parsed.intent != "play_music":
+        return parsed
+    return parsed.model_copy(update={"slots": {**parsed.slots, **found}})
 
 
 def _as_alexa_slot(value: str | AlexaSlot | None) -> AlexaSlot | None:

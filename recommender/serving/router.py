@@ -53,6 +53,7 @@ from recommender.storage.recommendations import (
     RecommendationReader,
     age_context,
     context_key,
+    part_context,
     region_context,
 )
 from telemetry import Telemetry
@@ -97,6 +98,9 @@ class RecommendationRequest:
     n: int = 10
     exclude: frozenset[str] = field(default_factory=frozenset)
     named: Named | None = None  # an artist or track asked for by name: the artist path
+    # The part of the day the music is for (said, a routine's, or the listener's clock):
+    # the personalized path reads their ``part:<part>`` list first when they have one.
+    part_of_day: str | None = None
 
     @property
     def context(self) -> str:
@@ -333,9 +337,18 @@ class Router:
         self, request: RecommendationRequest, snapshot: str
     ) -> tuple[list[RecommendationList], Causes, bool]:
         """(the listener's list for the context or else their overall one, then their new
-        tracks; degraded; whether the overall list stands in for the context)."""
-        own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
+        tracks; degraded; whether the overall list stands in for the context). With a part
+        of the day and no mood or genre, their list for that part comes first."""
+        degraded: Causes = frozenset()
+        own: RecommendationList | None = None
+        if request.part_of_day and request.context == "all":
+            own, degraded = self._reader.read_list(
+                snapshot, request.user_id, part_context(request.part_of_day)
+            )
         narrowed = False
+        if own is None:
+            own, failed = self._reader.read_list(snapshot, request.user_id, request.context)
+            degraded |= failed
         if own is None and request.context != "all":
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed
