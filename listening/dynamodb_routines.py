@@ -28,9 +28,7 @@ class DynamoDBRoutineStore:
         try:
             yield
         except (ClientError, BotoCoreError) as exc:
-            raise RoutinesUnavailable(
-                f"DynamoDB {what} on {self._table!r} failed: {exc}"
-            ) from exc
+            raise RoutinesUnavailable(f"DynamoDB {what} on {self._table!r} failed: {exc}") from exc
 
     def ensure_schema(self) -> None:
         with self._translated("ensure_schema"):
@@ -66,7 +64,7 @@ class DynamoDBRoutineStore:
                 },
             )
 
-    def list(self, user_id: str) -> list[Routine]:
+    def for_listener(self, user_id: str) -> list[Routine]:
         try:
             found = [decode_routine(item["body"]["S"]) for item in self._items(user_id)]
         except (ValidationError, KeyError) as exc:

@@ -21,7 +21,7 @@ class MemoryRoutineStore:
         with self._lock:
             self._routines[(routine.user_id, routine.routine_id)] = routine
 
-    def list(self, user_id: str) -> list[Routine]:
+    def for_listener(self, user_id: str) -> list[Routine]:
         with self._lock:
             mine = [r for (user, _), r in self._routines.items() if user == user_id]
         return sorted(mine, key=lambda r: (r.created_at, r.routine_id))

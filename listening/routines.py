@@ -110,7 +110,7 @@ class RoutineStore(Protocol):
     def add(self, routine: Routine) -> None:
         """Store a routine (its id is new)."""
 
-    def list(self, user_id: str) -> list[Routine]:
+    def for_listener(self, user_id: str) -> list[Routine]:
         """The listener's routines, oldest first."""
 
     def delete(self, user_id: str, routine_id: str) -> bool:

@@ -38,7 +38,7 @@ class SqliteRoutineStore:
                 (routine.user_id, routine.routine_id, routine.created_at, encode_routine(routine)),
             )
 
-    def list(self, user_id: str) -> list[Routine]:
+    def for_listener(self, user_id: str) -> list[Routine]:
         with self._db.reading("routines list") as conn:
             rows = conn.execute(
                 "SELECT body FROM routines WHERE user_id = ? ORDER BY created_at, routine_id",

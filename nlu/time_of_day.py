@@ -103,9 +103,7 @@ def _never_named(words: Sequence[str], start: int, end: int) -> bool:
     return False
 
 
-def take_trailing(
-    words: list[str], found: TimeExpressions, keep: NamedSpan = _never_named
-) -> None:
+def take_trailing(words: list[str], found: TimeExpressions, keep: NamedSpan = _never_named) -> None:
     """Remove time expressions from the end of ``words``, in place, into ``found``, unless
     ``keep`` says the catalog names those words."""
     while words:
@@ -165,7 +163,10 @@ def routine_slots(name: str) -> dict[SlotName, Slot]:
 def part_of_word(word: str) -> PartOfDay | None:
     """The part of the day a routine name or a slot value names ("bedtime" -> night)."""
     key = word.strip().lower()
-    return key if key in PARTS_OF_DAY else _PART_WORDS.get(key)  # type: ignore[return-value]
+    for part in PARTS_OF_DAY:
+        if part == key:
+            return part
+    return _PART_WORDS.get(key)
 
 
 def without_phrases(words: list[str], phrases: Sequence[str]) -> list[str]:

@@ -6,7 +6,8 @@ zone of their profile's country, UTC when it has none). A listener with at least
 it (context ``part:<part>``): the model's ``candidates`` best tracks for them, re-ranked by
 how much more they play the tracks' artists, genres and moods in that part than all day:
 
-    score(t) = (1 - rank(t) / candidates) + weight * sum over t's facets f of (share_part(f) - share_all(f))
+    score(t) = (1 - rank(t) / candidates)
+               + weight * sum over t's facets f of (share_part(f) - share_all(f))
 
 where ``share_*(f)`` is the fraction of their plays (in the part, all day) with facet ``f``.
 A part with no contrast to the rest of the day re-ranks nothing, and parts without enough

@@ -28,7 +28,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from playback.catalog import Track
+from playback.day_parts import PartOfDay, timezone_of
 from playback.vocabulary import MOODS
+from recommender.batch.charts import chart_contexts, chart_model, top_per_context
 from recommender.batch.day_parts import (
     PartSettings,
     eligible_parts,
@@ -36,7 +38,6 @@ from recommender.batch.day_parts import (
     local_parts,
     part_rerank,
 )
-from recommender.batch.charts import chart_contexts, chart_model, top_per_context
 from recommender.batch.promoted_model import ModelLists
 from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
@@ -51,7 +52,6 @@ from recommender.storage.recommendations import (
     part_context,
     region_context,
 )
-from playback.day_parts import timezone_of
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -267,7 +267,7 @@ class ListBuilder:
         """``part:<part>`` lists of the listeners with enough plays in a part of the day."""
         settings = self.settings.day_parts
         indptr, order = self._plays_by_user
-        wanted: list[tuple[int, IntArray, IntArray, list[str]]] = []
+        wanted: list[tuple[int, IntArray, IntArray, list[PartOfDay]]] = []
         for row, user in enumerate(users.tolist()):
             plays = order[indptr[user] : indptr[user + 1]]
             profile = owned[row]

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from playback.catalog import TrackCatalog
+from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
 from recommender.errors import StoreUnavailable
 from recommender.serving import ranking
@@ -101,6 +102,8 @@ class RecommendationRequest:
     # The part of the day the music is for (said, a routine's, or the listener's clock):
     # the personalized path reads their ``part:<part>`` list first when they have one.
     part_of_day: str | None = None
+    at: float | None = None  # when the listener asked (unix s): their clock's part of day
+    timezone: str | None = None  # theirs (a routine's), else their profile country's
 
     @property
     def context(self) -> str:
@@ -170,6 +173,9 @@ class Router:
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
             return self._artist_path(request, request.named, profile, session, causes)
+        if request.part_of_day is None and request.at is not None:
+            zone = timezone_of(request.timezone, profile.country if profile else None)
+            request = replace(request, part_of_day=local_part(request.at, zone))
         known = (
             profile is not None and profile.play_count >= self._config.min_plays_for_personalized
         )
