@@ -36,6 +36,8 @@ from nlu.reading import Reading, Verb, read_play
 from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
 from nlu.time_of_day import (
     TimeExpressions,
+    part_of_word,
+    recurrence_of,
     routine_name,
     routine_slots,
     take_leading,
@@ -152,6 +154,10 @@ class RuleParser:
             return self.parse(query, assume_play=True)
         if intent_name == "PlayMusicIntent":
             return self._play_music_slots(slots)
+        if intent_name == "PlayRoutineIntent":
+            name = _slot_text(slots.get("Routine"))
+            said = " ".join(clean_words(name)) if name else ""
+            return ParsedRequest(intent="play_music", confidence=0.9, slots=routine_slots(said))
         if intent_name == "AMAZON.FallbackIntent":
             return fallback("alexa_fallback")
         intent = ALEXA_INTENTS.get(intent_name)
@@ -225,6 +231,12 @@ class RuleParser:
         if name == "Era":
             value = era_of(" ".join(clean_words(said)))
             return ("era", Slot(text=text, value=value)) if value else None
+        if name == "PartOfDay":
+            value = part_of_word(" ".join(clean_words(said))) or part_of_word(text)
+            return ("part_of_day", Slot(text=text, value=value)) if value else None
+        if name == "Recurrence":
+            value = recurrence_of(said) or recurrence_of(text)
+            return ("recurrence", Slot(text=text, value=value)) if value else None
         kind_of_name = _NAME_SLOTS.get(name)
         if kind_of_name is None:
             return None

@@ -56,7 +56,7 @@ _PHRASES: dict[str, tuple[PartOfDay | None, Recurrence | None]] = {
     "this afternoon": ("afternoon", None), "in the afternoon": ("afternoon", None),
     "in the afternoons": ("afternoon", None), "every afternoon": ("afternoon", "daily"),
     "each afternoon": ("afternoon", "daily"),
-    "this evening": ("evening", None), "in the evening": ("evening", None),
+    "this night": ("night", None), "this evening": ("evening", None), "in the evening": ("evening", None),
     "in the evenings": ("evening", None), "tomorrow evening": ("evening", None),
     "every evening": ("evening", "daily"), "each evening": ("evening", "daily"),
     "every day": (None, "daily"), "each day": (None, "daily"), "daily": (None, "daily"),
@@ -64,7 +64,8 @@ _PHRASES: dict[str, tuple[PartOfDay | None, Recurrence | None]] = {
     "on weekdays": (None, "weekdays"), "every weekday": (None, "weekdays"),
     "on weekends": (None, "weekends"), "every weekend": (None, "weekends"),
     "on the weekend": (None, "weekends"), "at the weekend": (None, "weekends"),
-    "at weekends": (None, "weekends"),
+    "at weekends": (None, "weekends"), "weekdays": (None, "weekdays"),
+    "weekends": (None, "weekends"),
 }  # fmt: skip
 _LONGEST_FIRST = sorted(_PHRASES, key=lambda p: len(p.split()), reverse=True)
 _ROUTINE_WORDS = frozenset(("routine", "routines"))
@@ -158,6 +159,23 @@ def routine_slots(name: str) -> dict[SlotName, Slot]:
     if part is not None:
         slots["part_of_day"] = Slot(text=name, value=part)
     return slots
+
+
+def part_words() -> dict[str, PartOfDay]:
+    """Words for each part of the day (the Alexa slot type's synonyms)."""
+    return dict(_PART_WORDS)
+
+
+def recurrence_words() -> dict[str, Recurrence]:
+    """Phrases for each recurrence alone ("every day" -> daily), and the values themselves."""
+    words = {phrase: r for phrase, (part, r) in _PHRASES.items() if r and part is None}
+    return {**{r: r for r in RECURRENCES}, **words}
+
+
+def recurrence_of(phrase: str) -> Recurrence | None:
+    """The recurrence a phrase says ("every day", "weekdays"), or None."""
+    key = " ".join(phrase.lower().split())
+    return recurrence_words().get(key) or (_PHRASES.get(key, (None, None))[1])
 
 
 def part_of_word(word: str) -> PartOfDay | None:
