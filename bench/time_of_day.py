@@ -117,7 +117,8 @@ def evaluate(
     for part in PARTS_OF_DAY:
         who = [u for u in users if (u, part_context(part)) in lists and held.get((u, part))]
         if not who:
-            results.append(PartResult(part, 0, 0, *([float("nan")] * 4), (np.nan, np.nan)))
+            nan = float("nan")
+            results.append(PartResult(part, 0, 0, nan, nan, nan, nan, (nan, nan)))
             continue
         truth = _matrix([held[(u, part)] for u in who], len(tracks))
         scores = {}

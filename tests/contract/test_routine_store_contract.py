@@ -11,7 +11,7 @@ import pytest
 
 from listening.dynamodb_routines import DynamoDBRoutineStore
 from listening.memory_routines import MemoryRoutineStore
-from listening.routines import Routine, RoutinesUnavailable, RoutineStore, find_routine
+from listening.routines import Routine, RoutineStore, RoutinesUnavailable, find_routine
 from listening.sqlite_routines import SqliteRoutineStore
 
 

@@ -79,13 +79,9 @@ def test_a_routine_is_declared_listed_started_and_deleted(stack: Stack) -> None:
     assert answer["speech"].startswith("Starting your Meditation routine.")
     assert answer["parsed"]["slots"]["routine"] == "meditation"
 
-    gone = stack.client.delete(
-        f"/v1/users/me/routines/{body['id']}", headers=bearer(KNOWN_TOKEN)
-    )
+    gone = stack.client.delete(f"/v1/users/me/routines/{body['id']}", headers=bearer(KNOWN_TOKEN))
     assert gone.status_code == 204
-    again = stack.client.delete(
-        f"/v1/users/me/routines/{body['id']}", headers=bearer(KNOWN_TOKEN)
-    )
+    again = stack.client.delete(f"/v1/users/me/routines/{body['id']}", headers=bearer(KNOWN_TOKEN))
     assert_problem(again, 404)
     assert_problem(
         stack.client.post(f"/v1/users/me/routines/{body['id']}/play", headers=bearer(KNOWN_TOKEN)),
