@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from nlu.candidates import NameKind, NameResolver, NoCatalog
 from nlu.lexicon import (
     CONTROL_PHRASES,
+    MUSIC_NOUNS,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
     SORT_SYNONYMS,
@@ -41,6 +42,7 @@ from nlu.time_of_day import (
     routine_name,
     routine_slots,
     take_leading,
+    take_modifiers,
     take_trailing,
 )
 from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, canonical_mood, phrase_key
@@ -100,6 +102,10 @@ class RuleParser:
     def __init__(self, genres: Iterable[str]) -> None:
         self._lexicon = LexiconVocabulary(genres)
         self._controls = control_table()
+        # Words a part of the day may describe ("night music", "late night jazz").
+        self._music_heads = MUSIC_NOUNS | frozenset(
+            word for genre in genres for word in clean_words(genre)
+        )
 
     def canonical_genre(self, text: str) -> str | None:
         """The catalog's spelling of the genre ``text`` names, or None."""
@@ -133,6 +139,7 @@ class RuleParser:
             slots = {**times.slots(), **routine_slots(routine)}
             return ParsedRequest(intent="play_music", confidence=0.9, slots=slots)
         take_trailing(words, times, keep=self._names_words)
+        take_modifiers(words, times, self._music_heads, keep=self._names_words)
         utterance = Utterance(request, tuple(words), verb)
         if not words:
             return ParsedRequest(intent="play_music", confidence=0.8, slots=times.slots())

@@ -44,6 +44,10 @@ _PHRASES: dict[str, tuple[PartOfDay | None, Recurrence | None]] = {
     "at night": ("night", None), "late at night": ("night", None),
     "in the night": ("night", None), "during the night": ("night", None),
     "at midnight": ("night", None), "late night": ("night", None),
+    "all night": ("night", None), "all night long": ("night", None),
+    "for tonight": ("night", None), "for the night": ("night", None),
+    "for the evening": ("evening", None), "for this evening": ("evening", None),
+    "for the morning": ("morning", None), "for this morning": ("morning", None),
     "before bed": ("night", None), "before going to bed": ("night", None),
     "before i go to bed": ("night", None), "before sleep": ("night", None),
     "at bedtime": ("night", None), "every night": ("night", "daily"),
@@ -137,6 +141,36 @@ def take_leading(
             return
         del words[:n]
         found.add(phrase)
+
+
+# Parts of the day said as a kind of music ("night music", "late night jazz"). "Morning
+# music" is the vocabulary's activity ``morning`` and stays one.
+_MODIFIERS: dict[str, PartOfDay] = {
+    "late night": "night", "night": "night", "nighttime": "night", "evening": "evening",
+    "afternoon": "afternoon",
+}  # fmt: skip
+
+
+def take_modifiers(
+    words: list[str],
+    found: TimeExpressions,
+    heads: frozenset[str],
+    keep: NamedSpan = _never_named,
+) -> None:
+    """Remove a part of the day said before a music noun or a genre in ``heads`` ("play
+    some late night jazz", "evening music"), unless the catalog names those words."""
+    for phrase in sorted(_MODIFIERS, key=lambda p: len(p.split()), reverse=True):
+        parts = phrase.split()
+        n = len(parts)
+        for start in range(len(words) - n):
+            if words[start : start + n] != parts or words[start + n] not in heads:
+                continue
+            if keep(words, start, start + n):
+                return
+            del words[start : start + n]
+            if found.part_of_day is None:
+                found.part_of_day, found.said["part_of_day"] = _MODIFIERS[phrase], phrase
+            return
 
 
 def routine_name(words: Sequence[str]) -> str | None:

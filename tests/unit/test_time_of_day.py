@@ -26,7 +26,7 @@ from recommender.storage.profiles import UserProfile
 from recommender.storage.recommendations import part_context
 from tests.unit.router_fakes import DictProfiles, DictStore, SwitchCache, rlist
 
-PARSER = RuleParser(["pop", "rock", "jazz", "classical", "hip-hop"])
+PARSER = RuleParser(["pop", "rock", "jazz", "classical", "hip-hop", "dance"])
 
 
 def slots(parsed: ParsedRequest) -> dict[str, str]:
@@ -53,6 +53,11 @@ def slots(parsed: ParsedRequest) -> dict[str, str]:
         ("play tonight", {"part_of_day": "night"}),
         ("play jazz every afternoon", {"genre": "jazz", "part_of_day": "afternoon",
                                        "recurrence": "daily"}),
+        ("play some late night jazz", {"genre": "jazz", "part_of_day": "night"}),
+        ("play night music", {"part_of_day": "night"}),
+        ("play some evening songs", {"part_of_day": "evening"}),
+        ("play something for the evening", {"part_of_day": "evening"}),
+        ("play music to dance all night", {"genre": "dance", "part_of_day": "night"}),
     ],
 )  # fmt: skip
 def test_time_expressions_fill_their_slots_and_never_a_name(
