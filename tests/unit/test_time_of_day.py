@@ -157,3 +157,49 @@ def test_router_reads_the_part_list_first_and_falls_back_to_the_all_day_list() -
     assert router.recommend(RecommendationRequest("owl", at=noon, n=2)).track_ids == (
         "d1", "d2",
     )  # fmt: skip
+
+
+def test_batch_writes_part_lists_only_where_the_listener_plays_enough() -> None:
+    from recommender.batch.charts import chart_model
+    from recommender.batch.lists import ListBuilder, ListSettings
+    from recommender.batch.promoted_model import ModelLists
+    from recommender.data.interactions import Interactions
+    from recommender.data.sparse import user_items_matrix
+
+    # Tracks 0-5 ambient by artist a, 6-11 rock by artist b. "owl" plays ambient at night
+    # (23:00 UTC) and rock in the afternoon; "other" plays mostly rock, so the charts (the
+    # model here) rank rock first.
+    tracks = [_track(f"t{i:02d}", "a" if i < 6 else "b", "ambient" if i < 6 else "rock")
+              for i in range(12)]  # fmt: skip
+    night, afternoon = 23 * 3600.0, 14 * 3600.0
+    plays = [("owl", t, night + 60 * t) for t in (0, 1, 2)]
+    plays += [("owl", t, afternoon + 60 * t) for t in (6, 7, 8, 6, 7, 8)]
+    plays += [("other", t, afternoon + 60 * t) for t in (6, 7, 8, 9, 10, 11) * 3]
+    plays += [("other", t, afternoon + 60 * t) for t in (3, 4, 5)]
+    users = ["other", "owl"]
+    log = Interactions(
+        user_ids=np.array(users),
+        track_ids=np.array([t.track_id for t in tracks]),
+        user_idx=np.array([users.index(u) for u, _, _ in plays], dtype=np.int64),
+        track_idx=np.array([t for _, t, _ in plays], dtype=np.int64),
+        confidence=np.ones(len(plays)),
+        event_time=np.array([at for _, _, at in plays]),
+        end_reason=np.zeros(len(plays), dtype=np.int8),
+    )
+    model = ModelLists(chart_model(log), user_items_matrix(log))
+    settings = ListSettings(
+        per_user=6, new_per_user=0,
+        day_parts=PartSettings(min_plays=3, min_share=0.1, candidates=12, weight=2.0),
+    )  # fmt: skip
+    builder = ListBuilder(model, log, tracks, settings, generated_at=0.0)
+    owl = np.array([users.index("owl")], dtype=np.int64)
+    lists = {x.context: x.track_ids for x in builder.user_lists(owl, {})}
+    assert set(lists) >= {"all", part_context("night"), part_context("afternoon")}
+    assert part_context("morning") not in lists
+    assert lists["all"][0] in {"t09", "t10", "t11"}  # all day: the rock the model ranks first
+    assert lists[part_context("night")][0] in {"t03", "t04", "t05"}  # at night: ambient
+    # A listener in Tokyo: 23:00 UTC is 08:00 there and 14:00 UTC is 23:00, so the same plays
+    # are morning and night plays.
+    tokyo = {"owl": UserProfile("owl", country="JP")}
+    shifted = {x.context for x in builder.user_lists(owl, tokyo)}
+    assert shifted == {"all", part_context("morning"), part_context("night")}
