@@ -252,15 +252,14 @@ class Backends:
     routines: RoutineStore
 
     def ensure_schema(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.events, self.queues):
+        ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
+        for port in ports:
             port.ensure_schema()
-        self.routines.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
-        for port in ports:
+        for port in (*ports, self.routines):
             port.close()
-        self.routines.close()
 
 
 def build_backends(settings: Settings) -> Backends:

@@ -40,13 +40,13 @@ _UNAVAILABLE = ("Routines unavailable", "try again shortly")
 
 
 def routines_router(
-    listening: Listening, store: RoutineStore, parser: RequestParser, auth: ApiAuth
+    listening: Listening, routines: RoutineStore, parser: RequestParser, auth: ApiAuth
 ) -> APIRouter:
     router = APIRouter(prefix="/v1/users/{user_id}/routines", tags=["routines"])
 
     def mine(listener: str) -> list[Routine]:
         try:
-            return store.for_listener(listener)
+            return routines.for_listener(listener)
         except RoutinesUnavailable as exc:
             raise ApiProblem(503, *_UNAVAILABLE) from exc
 
@@ -70,7 +70,7 @@ def routines_router(
             at=body.at, repeat=body.repeat, timezone=body.timezone, created_at=time.time(),
         )  # fmt: skip
         try:
-            store.add(routine)
+            routines.add(routine)
         except RoutinesUnavailable as exc:
             raise ApiProblem(503, *_UNAVAILABLE) from exc
         return RoutineOut.of(routine)
@@ -88,7 +88,7 @@ def routines_router(
         """Delete a routine."""
         listener = auth.authorize(credentials, user_id, PLAY)
         try:
-            deleted = store.delete(listener, routine_id)
+            deleted = routines.delete(listener, routine_id)
         except RoutinesUnavailable as exc:
             raise ApiProblem(503, *_UNAVAILABLE) from exc
         if not deleted:
