@@ -102,8 +102,7 @@ def create_app(
     app.include_router(play_router(listening, parser, auth))
     app.include_router(devices_router(listening, auth))
     app.include_router(events_router(listening, auth))
-    if listening.routines is not None:
-        app.include_router(routines_router(listening, listening.routines, parser, auth))
+    app.include_router(routines_router(listening, parser, auth))
     if media_signer is not None:
         app.include_router(media_router(media_signer))
     if metrics_exposition is not None:

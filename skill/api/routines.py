@@ -39,12 +39,18 @@ RoutineId = Annotated[str, PathParam(min_length=1, max_length=64)]
 _UNAVAILABLE = ("Routines unavailable", "try again shortly")
 
 
-def routines_router(
-    listening: Listening, routines: RoutineStore, parser: RequestParser, auth: ApiAuth
-) -> APIRouter:
+def routines_router(listening: Listening, parser: RequestParser, auth: ApiAuth) -> APIRouter:
+    """The routes on ``listening.routines``; without a store (an app built without one) every
+    route answers 503."""
     router = APIRouter(prefix="/v1/users/{user_id}/routines", tags=["routines"])
 
+    def store() -> RoutineStore:
+        if listening.routines is None:
+            raise ApiProblem(503, "Routines unavailable", "this deployment keeps no routines")
+        return listening.routines
+
     def mine(listener: str) -> list[Routine]:
+        routines = store()
         try:
             return routines.for_listener(listener)
         except RoutinesUnavailable as exc:
@@ -54,11 +60,14 @@ def routines_router(
         "",
         status_code=201,
         response_model=RoutineOut,
-        responses=problem_responses(401, 403, 422, 429, 503, typed={422: OUT_OF_SCOPE_RESPONSE}),
+        responses=problem_responses(
+            400, 401, 403, 422, 429, 503, typed={422: OUT_OF_SCOPE_RESPONSE}
+        ),
     )
     def declare(user_id: UserId, body: RoutineIn, credentials: Credentials) -> RoutineOut:
         """Declare a routine; 201 with its ``id``."""
         listener = auth.authorize(credentials, user_id, PLAY)
+        routines = store()
         mood, genre, activity = _what_to_play(body, parser)
         if len(mine(listener)) >= MAX_ROUTINES_PER_LISTENER:
             raise ApiProblem(
@@ -75,18 +84,23 @@ def routines_router(
             raise ApiProblem(503, *_UNAVAILABLE) from exc
         return RoutineOut.of(routine)
 
-    @router.get("", response_model=RoutinesOut, responses=problem_responses(401, 403, 429, 503))
+    @router.get(
+        "", response_model=RoutinesOut, responses=problem_responses(401, 403, 422, 429, 503)
+    )
     def list_routines(user_id: UserId, credentials: Credentials) -> RoutinesOut:
         """The listener's routines, oldest first."""
         listener = auth.authorize(credentials, user_id, PLAY)
         return RoutinesOut(routines=[RoutineOut.of(r) for r in mine(listener)])
 
     @router.delete(
-        "/{routine_id}", status_code=204, responses=problem_responses(401, 403, 404, 429, 503)
+        "/{routine_id}",
+        status_code=204,
+        responses=problem_responses(401, 403, 404, 422, 429, 503),
     )
     def delete(user_id: UserId, routine_id: RoutineId, credentials: Credentials) -> Response:
         """Delete a routine."""
         listener = auth.authorize(credentials, user_id, PLAY)
+        routines = store()
         try:
             deleted = routines.delete(listener, routine_id)
         except RoutinesUnavailable as exc:
@@ -98,7 +112,7 @@ def routines_router(
     @router.post(
         "/{routine_id}/play",
         response_model=PlayAnswerOut,
-        responses=problem_responses(401, 403, 404, 422, 429, 503),
+        responses=problem_responses(400, 401, 403, 404, 422, 429, 503),
     )
     def play(
         user_id: UserId,
