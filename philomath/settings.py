@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     events_url: str = ""
     queue_url: str = ""  # per-device play queues
     queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
+    routines_url: str = ""  # declared routines: sqlite:///path (default) or dynamodb://table
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -183,6 +184,7 @@ class Settings(BaseSettings):
         self.profiles_url = self.profiles_url or f"sqlite:///{data / 'profiles.db'}"
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
+        self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
         return self
 
     @property

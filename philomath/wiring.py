@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from listening.routines import RoutineStore
 from philomath.errors import ConfigurationError as ConfigurationError  # re-exported
 from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings
@@ -185,6 +186,23 @@ def build_events(settings: Settings) -> EventStream:
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
 
 
+def build_routines(settings: Settings) -> RoutineStore:
+    """Declared routines: ``sqlite:///path`` (default) or ``dynamodb://table``."""
+    url = settings.routines_url
+    scheme = _scheme(url, "routines_url")
+    if scheme == "sqlite":
+        from listening.sqlite_routines import SqliteRoutineStore
+
+        return SqliteRoutineStore(_sqlite_path(url, "routines_url"))
+    if scheme == "dynamodb":
+        from listening.dynamodb_routines import DynamoDBRoutineStore
+
+        return DynamoDBRoutineStore(
+            aws_client("dynamodb", settings), _aws_name(url, "routines_url")
+        )
+    raise _unknown("routines_url", scheme, "sqlite, dynamodb")
+
+
 def build_queues(settings: Settings) -> QueueStore:
     """Per-device play queues: ``sqlite:///path`` (default), ``redis://``, ``dynamodb://``,
     ``memory://`` (one process only)."""
@@ -231,14 +249,16 @@ class Backends:
     cache: Cache
     events: EventStream
     queues: QueueStore
+    routines: RoutineStore
 
     def ensure_schema(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.events, self.queues):
+        ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
+        for port in ports:
             port.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
-        for port in ports:
+        for port in (*ports, self.routines):
             port.close()
 
 
@@ -250,6 +270,7 @@ def build_backends(settings: Settings) -> Backends:
         cache=build_cache(settings),
         events=build_events(settings),
         queues=build_queues(settings),
+        routines=build_routines(settings),
     )
 
 
@@ -313,10 +334,13 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
     spool = build_spool(settings)
-    player = MusicPlayer(catalog, router, stream_urls)
+    player = MusicPlayer(catalog, router, stream_urls, backends.routines)
     queues = timed(backends.queues, "queue", telemetry)
     listening = Listening(
-        player, DevicePlayback(player, queues), EventRecorder(backends.events, spool)
+        player,
+        DevicePlayback(player, queues),
+        EventRecorder(backends.events, spool),
+        routines=backends.routines,
     )
     skill = build_skill(listening, parser, metrics=skill_metrics(telemetry))
     skill_ids = parse_skill_ids(settings.alexa_skill_id)

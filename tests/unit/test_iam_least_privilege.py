@@ -32,6 +32,7 @@ ADAPTER_MODULES = (
     "recommender.storage.dynamodb_table",
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
+    "listening.dynamodb_routines",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port).
 PORTS = {
@@ -52,6 +53,12 @@ PORTS = {
         "playback.dynamodb_queue",
         "DynamoDBQueueStore",
         {"store", "queues"},
+    ),
+    "PHILOMATH_ROUTINES_URL": (
+        "dynamodb",
+        "listening.dynamodb_routines",
+        "DynamoDBRoutineStore",
+        {"routines"},
     ),
     "PHILOMATH_EVENTS_URL": (
         "kinesis",
