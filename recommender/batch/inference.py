@@ -9,6 +9,10 @@ changed (``ProfileStore.changed_users``) from their current profiles (new plays 
 leave their lists, leading contexts follow their affinities), rewrites their lists in the
 current snapshot (each list is one item, replaced whole), deletes those lists from the cache,
 then clears the marks it handled (a listener changed again meanwhile keeps their mark).
+A marked listener the model never saw (a voice listener in no team feed) is **folded in**:
+their lists are computed from their live history (``fold_in``) into the same snapshot; one
+whose history holds nothing the model knows, or whose model ranks the same for everyone,
+stays on the charts, counted by reason (``BatchReport.folded`` and ``left_on_charts``).
 
 Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
 incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
@@ -32,8 +36,9 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -42,6 +47,7 @@ import numpy as np
 from tqdm import tqdm
 
 from playback.catalog import Track
+from recommender.batch.fold_in import FoldIn, Folded
 from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import (
     ModelLists,
@@ -76,6 +82,8 @@ class BatchReport:
     lists: int  # listener lists written (all, contexts, new)
     charts: int  # chart lists written
     seconds: float
+    folded: int = 0  # of ``users``: listeners unknown to the model, folded in from history
+    left_on_charts: Mapping[str, int] = field(default_factory=dict)  # reason -> listeners
 
     @property
     def users_per_second(self) -> float:
@@ -106,6 +114,7 @@ class BatchInference:
         self._settings = settings or ListSettings()
         self._clock = clock
         self._user_index = {str(u): i for i, u in enumerate(interactions.user_ids)}
+        self._track_index = {str(t): i for i, t in enumerate(interactions.track_ids)}
 
     def run_full(self, *, progress: bool = False) -> BatchReport:
         """Every listener's lists and every chart into a new snapshot, then published;
@@ -151,18 +160,37 @@ class BatchInference:
         known = sorted(
             {self._user_index[m.user_id] for m in marks if m.user_id in self._user_index}
         )
+        unknown = sorted({m.user_id for m in marks if m.user_id not in self._user_index})
         written: list[RecommendationList] = []
         if known:
-            users = np.asarray(known, dtype=np.int64)
-            written = list(builder.user_lists(users, profiles))
+            written = list(builder.user_lists(np.asarray(known, dtype=np.int64), profiles))
+        folded = self._fold_in(unknown, profiles)
+        if folded.user_ids:
+            written += builder.folded_lists(folded.user_ids, folded.rows, profiles)
+        if written:
             self._store.put_lists(written, snapshot=snapshot)
             self._invalidate(snapshot, written)
         self._profiles.clear_changed(marks)
+        left = Counter(folded.left.values())
+        left["no_profile"] = sum(1 for user_id in unknown if user_id not in profiles)
         report = BatchReport(
-            "incremental", snapshot, len(known), len(written), 0, self._clock() - started
+            "incremental",
+            snapshot,
+            len(known) + len(folded.user_ids),
+            len(written),
+            0,
+            self._clock() - started,
+            folded=len(folded.user_ids),
+            left_on_charts={reason: n for reason, n in sorted(left.items()) if n},
         )
         logger.info("incremental batch run written", extra=_report_extra(report))
         return report
+
+    def _fold_in(self, user_ids: Sequence[str], profiles: Mapping[str, UserProfile]) -> Folded:
+        """Rows for the listeners of ``user_ids`` the model can fold in (those with a
+        profile; ``fold_in`` says why the others stay on the charts)."""
+        fold = FoldIn(self._track_index, personal=self._model.model.supports_fold_in)
+        return fold.rows([profiles[u] for u in user_ids if u in profiles])
 
     def _all_user_lists(
         self, builder: ListBuilder, profiles: dict[str, UserProfile], progress: bool
@@ -270,6 +298,7 @@ def run_batch(
 
     def published(report: BatchReport) -> BatchReport:
         metrics.batch_published(report.mode, report.seconds, time.time())
+        metrics.batch_listeners(report.folded, report.left_on_charts)
         return report
 
     batch, promoted = build()
@@ -298,6 +327,8 @@ def _report_extra(report: BatchReport) -> dict[str, object]:
         "lists": report.lists,
         "charts": report.charts,
         "seconds": round(report.seconds, 3),
+        "folded": report.folded,
+        "left_on_charts": dict(report.left_on_charts),
     }
 
 
