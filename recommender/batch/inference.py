@@ -189,7 +189,7 @@ class BatchInference:
     def _fold_in(self, user_ids: Sequence[str], profiles: Mapping[str, UserProfile]) -> Folded:
         """Rows for the listeners of ``user_ids`` the model can fold in (those with a
         profile; ``fold_in`` says why the others stay on the charts)."""
-        fold = FoldIn(self._track_index, personal=self._model.model.supports_fold_in)
+        fold = FoldIn(self._track_index, personal=self._model.folds_in)
         return fold.rows([profiles[u] for u in user_ids if u in profiles])
 
     def _all_user_lists(

@@ -61,8 +61,10 @@ class ModelLists:
         self._candidates = candidates
 
     @property
-    def n_items(self) -> int:
-        return int(self._user_items.shape[1])
+    def folds_in(self) -> bool:
+        """Whether the model scores listeners it never saw from a history (``fold_in``);
+        a model outside ``ScoringModel`` that does not say is taken not to."""
+        return bool(getattr(self.model, "supports_fold_in", False))
 
     def top(
         self,
@@ -78,7 +80,7 @@ class ModelLists:
         ``folded`` (one history row per user, ``users`` then ignored), the listeners are
         ones the model never saw, scored from those rows (``Recommender.fold_in``)."""
         if folded is not None:
-            if not self.model.supports_fold_in:
+            if not self.folds_in:
                 raise FoldInUnsupported(f"{self.version} cannot fold listeners in")
             users = np.full(folded.shape[0], FOLDED_USER, dtype=np.int64)
         played = self._user_items[users] if folded is None else sp.csr_matrix(folded)

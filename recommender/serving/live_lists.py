@@ -149,7 +149,7 @@ class LiveLists:
 
     def _compute(self, model: LiveModel, profile: UserProfile) -> RecommendationList | str:
         index = model.index
-        folded = FoldIn(index, personal=model.lists.model.supports_fold_in).rows([profile])
+        folded = FoldIn(index, personal=model.lists.folds_in).rows([profile])
         if profile.user_id in folded.left:
             return folded.left[profile.user_id]
         rows = folded.rows
