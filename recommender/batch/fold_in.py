@@ -36,7 +36,7 @@ _REJECTING = frozenset({"skipped", "disliked"})
 
 # Why a listener stays on the charts: the model cannot fold anyone in, or their history
 # holds no track the model knows (a new listener's first plays may all be new tracks).
-LeftOnCharts = Literal["model_not_personal", "no_history"]
+LeftOnCharts = Literal["model_not_personal", "no_history", "no_profile"]
 
 
 @dataclass(frozen=True, slots=True)

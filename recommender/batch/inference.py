@@ -47,7 +47,7 @@ import numpy as np
 from tqdm import tqdm
 
 from playback.catalog import Track
-from recommender.batch.fold_in import FoldIn, Folded
+from recommender.batch.fold_in import Folded, FoldIn
 from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import (
     ModelLists,
@@ -171,7 +171,7 @@ class BatchInference:
             self._store.put_lists(written, snapshot=snapshot)
             self._invalidate(snapshot, written)
         self._profiles.clear_changed(marks)
-        left = Counter(folded.left.values())
+        left = Counter[str](folded.left.values())
         left["no_profile"] = sum(1 for user_id in unknown if user_id not in profiles)
         report = BatchReport(
             "incremental",

@@ -111,9 +111,7 @@ class LiveLists:
         self._lock = threading.Lock()
         self._model: LiveModel | None = None
         self._checked_at = float("-inf")
-        self._lists: OrderedDict[str, tuple[tuple[object, ...], RecommendationList]] = (
-            OrderedDict()
-        )
+        self._lists: OrderedDict[str, tuple[tuple[object, ...], RecommendationList]] = OrderedDict()
 
     def warm(self) -> bool:
         """Load the promoted model now rather than on the first request; whether one is."""
@@ -190,7 +188,8 @@ class LiveLists:
             self._lists.clear()
         return loaded
 
-    def _none(self, outcome: str) -> None:
+    def _none(self, outcome: str) -> RecommendationList | None:
+        """None, the charts' cue, counted by why."""
         self._metrics.live_list(outcome)
         return None
 

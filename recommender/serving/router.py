@@ -6,6 +6,10 @@ what the listener's region and age group play); a request for what is popular ta
 **popular** path (the chart, re-ranked by the listener's affinities); everything else is
 **personalized** (the listener's stored list for the context, or their overall list narrowed
 to it, with new tracks found by content similarity slotted in, then adjusted to the session).
+A listener with no stored list yet (one the model never saw, before the next batch run) gets
+one computed at request time by ``live`` (``live_lists.LiveLists``: the promoted model folds
+their history in), treated as their overall list; without it, or when it cannot, the charts
+answer.
 A request naming an artist or a track takes the **artist** path: the artist's catalog
 tracks (``named``), ranked by the same rules with the tracks that fit what was named first; it
 has no fallback chain (nobody asking for one artist wants another's tracks), and the catalog
@@ -32,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 from playback.catalog import TrackCatalog
 from playback.errors import CatalogUnavailable
@@ -74,6 +78,12 @@ def parse_fallback_chain(text: str) -> tuple[Step, ...]:
     if unknown:
         raise ValueError(f"unknown fallback steps {unknown}; known: {', '.join(STEPS)}")
     return steps  # type: ignore[return-value]
+
+
+class LiveLister(Protocol):
+    """Computes a listener's overall list at request time (``live_lists.LiveLists``)."""
+
+    def list_for(self, profile: UserProfile) -> RecommendationList | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +146,10 @@ class Router:
         config: RouterConfig | None = None,
         clock: Callable[[], float] = time.time,
         telemetry: Telemetry | None = None,
+        live: LiveLister | None = None,
     ) -> None:
         config = config or RouterConfig()
+        self._live = live
         self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
@@ -293,7 +305,7 @@ class Router:
         )
         cohort: frozenset[str] = frozenset()
         if step == "personalized":
-            lists, degraded, narrowed = self._personal_lists(request, snapshot)
+            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile)
         elif step == "memory":
             chart = self._reader.last_chart(request.context)
             if chart is None:  # any chart beats silence, even one of another context
@@ -330,16 +342,20 @@ class Router:
         return _Step(candidates, lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(
-        self, request: RecommendationRequest, snapshot: str
+        self, request: RecommendationRequest, snapshot: str, profile: UserProfile | None
     ) -> tuple[list[RecommendationList], Causes, bool]:
-        """(the listener's list for the context or else their overall one, then their new
-        tracks; degraded; whether the overall list stands in for the context)."""
+        """(the listener's list for the context or else their overall one, stored or else
+        computed live, then their new tracks; degraded; whether the overall list stands in
+        for the context)."""
         own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
         narrowed = False
         if own is None and request.context != "all":
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed
             narrowed = own is not None
+        if own is None and self._live is not None and profile is not None:
+            live = self._live.list_for(profile)
+            return ([live] if live else []), degraded, live is not None and request.context != "all"
         if own is None:
             return [], degraded, False
         new, failed = self._reader.read_list(snapshot, request.user_id, NEW_TRACKS_CONTEXT)
@@ -415,6 +431,7 @@ def cohort_contexts(profile: UserProfile) -> list[str]:
 
 
 __all__: Sequence[str] = (
+    "LiveLister",
     "Recommendation",
     "RecommendationRequest",
     "Router",

@@ -19,7 +19,8 @@ from recommender.storage.cache import list_key
 from recommender.storage.memory_cache import InProcessCache
 from recommender.storage.profiles import ProfileChange, RecentEvent, UserProfile
 from recommender.storage.recommendations import NEW_TRACKS_CONTEXT
-from tests.unit.test_batch import _batch, _interactions, _popularity, world  # noqa: F401 (a fixture)
+from tests.unit.test_batch import _batch, _interactions, _popularity
+from tests.unit.test_batch import world as world  # noqa: F401 (the fixture, by its name)
 
 JAZZ = {f"t{i:02d}" for i in range(10)}
 
@@ -88,9 +89,7 @@ def test_an_incremental_run_folds_in_a_listener_no_feed_knows(world) -> None:  #
     snapshot = batch.run_full().snapshot
     assert store.get_list("alexa-new") is None
     cache.set(list_key(snapshot, "alexa-new", "all"), b"stale", 60)
-    listener = replace(
-        _listener("alexa-new", ["t01", "t02", "t03"]), genre_affinity={"jazz": 0.5}
-    )
+    listener = replace(_listener("alexa-new", ["t01", "t02", "t03"]), genre_affinity={"jazz": 0.5})
     _mark(world, listener)
 
     report = batch.run_incremental()
