@@ -35,8 +35,8 @@ from pathlib import Path
 from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import build_backends, build_live_lists
+from recommender.batch.live_lists import LiveLists
 from recommender.data.interactions import Interactions
-from recommender.serving.live_lists import LiveLists
 from recommender.serving.router import RecommendationRequest, Router
 from recommender.storage.profiles import RecentEvent, UserProfile
 from telemetry import Telemetry

@@ -343,8 +343,8 @@ def build_live_lists(settings: Settings, telemetry: Telemetry) -> LiveLister | N
     if settings.live_min_tracks == 0:
         return None
     try:
+        from recommender.batch.live_lists import LiveLists, promoted_live_model
         from recommender.batch.promoted_model import promoted_ref
-        from recommender.serving.live_lists import LiveLists, promoted_live_model
     except ImportError:
         logger.info("live lists off: the model libraries are not installed")
         return None

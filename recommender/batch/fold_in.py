@@ -14,7 +14,7 @@ tracks they started, newest first), ``liked_track_ids`` and ``disliked_track_ids
 input, ``models.base.history_rows``) and says why a listener cannot be folded in
 (``LeftOnCharts``): the model ranks the same for everyone, or none of the kept tracks is
 one the model knows. Both batch inference (``run_incremental``) and the router's live path
-(``serving.live_lists``) use it, so the two agree on what a history is.
+(``batch.live_lists``) use it, so the two agree on what a history is.
 """
 
 from __future__ import annotations

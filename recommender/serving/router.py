@@ -7,9 +7,10 @@ what the listener's region and age group play); a request for what is popular ta
 **personalized** (the listener's stored list for the context, or their overall list narrowed
 to it, with new tracks found by content similarity slotted in, then adjusted to the session).
 A listener with no stored list yet (one the model never saw, before the next batch run) gets
-one computed at request time by ``live`` (``live_lists.LiveLists``: the promoted model folds
-their history in), treated as their overall list; without it, or when it cannot, the charts
-answer.
+one computed at request time by ``live`` (``batch.live_lists.LiveLists``: the promoted model
+folds their history in; built only where the model libraries are installed, since serving
+never imports numpy), treated as their overall list; without it, or when it cannot, the
+charts answer.
 A request naming an artist or a track takes the **artist** path: the artist's catalog
 tracks (``named``), ranked by the same rules with the tracks that fit what was named first; it
 has no fallback chain (nobody asking for one artist wants another's tracks), and the catalog
@@ -81,7 +82,7 @@ def parse_fallback_chain(text: str) -> tuple[Step, ...]:
 
 
 class LiveLister(Protocol):
-    """Computes a listener's overall list at request time (``live_lists.LiveLists``)."""
+    """Computes a listener's overall list at request time (``batch.live_lists.LiveLists``)."""
 
     def list_for(self, profile: UserProfile) -> RecommendationList | None: ...
 

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 import scipy.sparse as sp
 
+from recommender.batch.live_lists import LiveLists, LiveModel
 from recommender.batch.promoted_model import ModelLists
 from recommender.data.sparse import user_items_matrix
 from recommender.models.ease import EASEModel
-from recommender.serving.live_lists import LiveLists, LiveModel
 from recommender.serving.router import RecommendationRequest, Router
 from recommender.storage.profiles import UserProfile
 from recommender.storage.recommendations import POPULAR_USER

@@ -17,6 +17,10 @@ request: no promoted model, a model that ranks the same for everyone, too short 
 a failure to load or score each count (``Metrics.live_list``) and answer None, and the
 router serves the charts.
 
+It lives with batch inference, not in ``serving``: it needs the model libraries (numpy,
+scipy), which a serving-only install (the Lambda) lacks; there the wiring leaves it out and
+new listeners get their lists from the next incremental batch run instead.
+
 Cost per serving process: the model's arrays (EASE: learnt items squared as float32; item-kNN
 and RP3beta: their similarity entries; iALS: items x factors) and the vocabulary, plus
 ``cache_size`` lists of ``per_user`` ids; see BENCHMARKS.md for measured figures.
