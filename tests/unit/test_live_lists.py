@@ -17,6 +17,7 @@ from recommender.serving.router import RecommendationRequest, Router
 from recommender.storage.profiles import UserProfile
 from recommender.storage.recommendations import POPULAR_USER
 from telemetry import NullMetrics
+from telemetry.prometheus import PrometheusMetrics
 from tests.unit.router_fakes import DictCatalog, DictProfiles, DictStore, SwitchCache, rlist, track
 from tests.unit.test_batch import TRACKS, _interactions, _popularity
 from tests.unit.test_batch_fold_in import JAZZ, _listener
@@ -135,3 +136,19 @@ def test_the_router_serves_a_live_list_on_the_personalized_path() -> None:
     without = Router(store, DictProfiles(voice), SwitchCache(), catalog=catalog)  # type: ignore[arg-type]
     charts = without.recommend(RecommendationRequest("alexa-x", n=3))
     assert charts.path == "popular" and charts.model_version != "ease.v1"
+
+
+def test_the_counts_reach_prometheus() -> None:
+    metrics = PrometheusMetrics()
+    live = LiveLists(Loader(_model()), lambda: "ease.v1/r1", metrics=metrics)
+    live.list_for(_listener("a", ["t01", "t02"]))
+    live.list_for(_listener("b", ["new-1"]))
+    metrics.batch_listeners(3, {"no_history": 2})
+
+    def count(name: str, outcome: str) -> float:
+        return metrics.registry.get_sample_value(name, {"outcome": outcome}) or 0.0
+
+    assert count("philomath_live_lists_total", "served") == 1
+    assert count("philomath_live_lists_total", "no_history") == 1
+    assert count("philomath_batch_unknown_listeners_total", "folded") == 3
+    assert count("philomath_batch_unknown_listeners_total", "no_history") == 2
