@@ -12,7 +12,10 @@ then clears the marks it handled (a listener changed again meanwhile keeps their
 A marked listener the model never saw (a voice listener in no team feed) is **folded in**:
 their lists are computed from their live history (``fold_in``) into the same snapshot; one
 whose history holds nothing the model knows, or whose model ranks the same for everyone,
-stays on the charts, counted by reason (``BatchReport.folded`` and ``left_on_charts``).
+stays on the charts, counted by reason (``BatchReport.folded`` and ``left_on_charts``). A
+full run folds in the marked ones too before it clears their marks (no feed lists them); one
+whose mark an earlier run cleared is listed again at their next play, by the next
+incremental run (meanwhile the router's live path computes their list at request time).
 
 Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
 incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
@@ -47,7 +50,7 @@ import numpy as np
 from tqdm import tqdm
 
 from playback.catalog import Track
-from recommender.batch.fold_in import Folded, FoldIn
+from recommender.batch.fold_in import FoldIn
 from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import (
     ModelLists,
@@ -88,6 +91,12 @@ class BatchReport:
     @property
     def users_per_second(self) -> float:
         return self.users / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unknown:
+    folded: int
+    reasons: Mapping[str, int]
 
 
 class BatchInference:
@@ -135,16 +144,26 @@ class BatchInference:
         lists = self._store.put_lists(
             self._all_user_lists(builder, profiles, progress), snapshot=snapshot
         )
+        # Listeners changed before this run began: their lists are as fresh as can be now,
+        # once those the model never saw are folded in too (no feed lists them).
+        marks = [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
+        unknown = sorted({m.user_id for m in marks if m.user_id not in self._user_index})
+        folded, left = self._unknown_lists(builder, unknown)
+        lists += self._store.put_lists(folded, snapshot=snapshot)
         before = self._store.snapshot_pointer()
         self._store.publish_snapshot(snapshot)
         if before.previous not in (None, before.current, snapshot):
             self._store.drop_snapshot(before.previous)  # keep current and previous only
-        # Lists of listeners changed before this run began are as fresh as can be now.
-        self._profiles.clear_changed(
-            [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
-        )
+        self._profiles.clear_changed(marks)
         report = BatchReport(
-            "full", snapshot, len(user_ids), lists, charts, self._clock() - started
+            "full",
+            snapshot,
+            len(user_ids) + left.folded,
+            lists,
+            charts,
+            self._clock() - started,
+            folded=left.folded,
+            left_on_charts=left.reasons,
         )
         logger.info("batch run published", extra=_report_extra(report))
         return report
@@ -164,33 +183,40 @@ class BatchInference:
         written: list[RecommendationList] = []
         if known:
             written = list(builder.user_lists(np.asarray(known, dtype=np.int64), profiles))
-        folded = self._fold_in(unknown, profiles)
-        if folded.user_ids:
-            written += builder.folded_lists(folded.user_ids, folded.rows, profiles)
+        folded, left = self._unknown_lists(builder, unknown)
+        written += folded
         if written:
             self._store.put_lists(written, snapshot=snapshot)
             self._invalidate(snapshot, written)
         self._profiles.clear_changed(marks)
-        left = Counter[str](folded.left.values())
-        left["no_profile"] = sum(1 for user_id in unknown if user_id not in profiles)
         report = BatchReport(
             "incremental",
             snapshot,
-            len(known) + len(folded.user_ids),
+            len(known) + left.folded,
             len(written),
             0,
             self._clock() - started,
-            folded=len(folded.user_ids),
-            left_on_charts={reason: n for reason, n in sorted(left.items()) if n},
+            folded=left.folded,
+            left_on_charts=left.reasons,
         )
         logger.info("incremental batch run written", extra=_report_extra(report))
         return report
 
-    def _fold_in(self, user_ids: Sequence[str], profiles: Mapping[str, UserProfile]) -> Folded:
-        """Rows for the listeners of ``user_ids`` the model can fold in (those with a
-        profile; ``fold_in`` says why the others stay on the charts)."""
+    def _unknown_lists(
+        self, builder: ListBuilder, user_ids: Sequence[str]
+    ) -> tuple[list[RecommendationList], _Unknown]:
+        """The lists of listeners the model never saw, folded in from the history their
+        profiles keep, and how many were, or why not (``fold_in.LeftOnCharts``)."""
+        profiles = self._read_profiles(user_ids)
         fold = FoldIn(self._track_index, personal=self._model.folds_in)
-        return fold.rows([profiles[u] for u in user_ids if u in profiles])
+        folded = fold.rows([profiles[u] for u in user_ids if u in profiles])
+        lists = []
+        if folded.user_ids:
+            lists = list(builder.folded_lists(folded.user_ids, folded.rows, profiles))
+        left = Counter[str](folded.left.values())
+        left["no_profile"] = sum(1 for user_id in user_ids if user_id not in profiles)
+        reasons = {reason: n for reason, n in sorted(left.items()) if n}
+        return lists, _Unknown(len(folded.user_ids), reasons)
 
     def _all_user_lists(
         self, builder: ListBuilder, profiles: dict[str, UserProfile], progress: bool

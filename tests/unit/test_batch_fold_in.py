@@ -107,6 +107,21 @@ def test_an_incremental_run_folds_in_a_listener_no_feed_knows(world) -> None:  #
     assert profiles.changed_users() == []
 
 
+def test_a_full_run_folds_in_marked_listeners_before_clearing_their_marks(world) -> None:  # type: ignore[no-untyped-def]
+    store, profiles = world
+    batch = _batch(world, model=_ease())
+    batch.run_full()
+    _mark(world, _listener("alexa-new", ["t01", "t02", "t03"]))
+    _mark(world, _listener("alexa-unknown-tracks", ["brand-new-track"]))
+
+    report = batch.run_full()
+
+    assert (report.users, report.folded, report.left_on_charts) == (9, 1, {"no_history": 1})
+    overall = store.get_list("alexa-new")  # in the snapshot just published
+    assert overall is not None and overall.model_version == "ease.v1"
+    assert profiles.changed_users() == []
+
+
 def test_skips_change_a_folded_listeners_list(world) -> None:  # type: ignore[no-untyped-def]
     store, _ = world
     batch = _batch(world, model=_ease())
