@@ -268,9 +268,8 @@ class ListBuilder:
                 yield self._list(ids_of[row], key, c_ids[i], c_scores[i], self.model.version)
         yield from self._new_lists(listeners.seen, ids_of, owned, allowed)
 
-    def _exclusions(self, heard: ItemSets, owned: Sequence[UserProfile | None]) -> ItemSets:
-        """What each listener heard (``heard``, recent plays) or disliked, as track indices."""
-        base = heard
+    def _exclusions(self, base: ItemSets, owned: Sequence[UserProfile | None]) -> ItemSets:
+        """What each listener heard (``base``, recent plays) or disliked, as track indices."""
         extra_rows: list[int] = []
         extra_items: list[int] = []
         for row, profile in enumerate(owned):
