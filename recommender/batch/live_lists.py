@@ -118,8 +118,13 @@ class LiveLists:
         self._lists: OrderedDict[str, tuple[tuple[object, ...], RecommendationList]] = OrderedDict()
 
     def warm(self) -> bool:
-        """Load the promoted model now rather than on the first request; whether one is."""
-        return self._current() is not None
+        """Load the promoted model now rather than on the first request; whether one is
+        (a failure is logged: the first requests then try again, after ``refresh_s``)."""
+        try:
+            return self._current() is not None
+        except Exception:  # as in ``list_for``: never fatal to the process
+            logger.warning("live lists' model could not be loaded", exc_info=True)
+            return False
 
     def list_for(self, profile: UserProfile) -> RecommendationList | None:
         """The listener's overall list from the model, or None (counted, and logged once

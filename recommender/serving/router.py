@@ -86,6 +86,10 @@ class LiveLister(Protocol):
 
     def list_for(self, profile: UserProfile) -> RecommendationList | None: ...
 
+    def warm(self) -> bool:
+        """Load what it needs now, not at the first request; whether it can answer."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RouterConfig:
@@ -221,7 +225,10 @@ class Router:
         return self._current_snapshot()[0]
 
     def warm(self, contexts: Sequence[str] = ("all",)) -> int:
-        """Read these charts now so the in-memory fallback holds them; how many were read."""
+        """Read these charts now so the in-memory fallback holds them, and load the live
+        lists' model; how many charts were read."""
+        if self._live is not None:
+            self._live.warm()
         snapshot, _ = self._current_snapshot()
         return sum(
             self._reader.read_list(snapshot, POPULAR_USER, context)[0] is not None

@@ -116,6 +116,8 @@ def test_a_failure_never_reaches_the_request() -> None:
 
     outcomes = Outcomes()
     live = LiveLists(broken, lambda: "x", metrics=outcomes)
+    assert not live.warm()
+    live = LiveLists(broken, lambda: "x", metrics=outcomes)
     assert live.list_for(_listener("a", ["t01", "t02"])) is None
     assert outcomes.seen == ["failed"]
 
@@ -132,6 +134,11 @@ def test_the_router_serves_a_live_list_on_the_personalized_path() -> None:
     assert set(answer.track_ids) <= JAZZ and not answer.degraded
     narrowed = router.recommend(RecommendationRequest("alexa-x", genre="jazz", n=2))
     assert narrowed.path == "personalized" and set(narrowed.track_ids) <= JAZZ
+
+    loader = Loader(_model())
+    warmed = Router(store, DictProfiles(voice), SwitchCache(), live=LiveLists(loader, str))
+    warmed.warm()
+    assert loader.loads == 1  # at start, not at the first request
 
     without = Router(store, DictProfiles(voice), SwitchCache(), catalog=catalog)  # type: ignore[arg-type]
     charts = without.recommend(RecommendationRequest("alexa-x", n=3))
