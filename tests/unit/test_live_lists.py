@@ -136,7 +136,7 @@ def test_the_router_serves_a_live_list_on_the_personalized_path() -> None:
     assert narrowed.path == "personalized" and set(narrowed.track_ids) <= JAZZ
 
     loader = Loader(_model())
-    warmed = Router(store, DictProfiles(voice), SwitchCache(), live=LiveLists(loader, str))
+    warmed = Router(store, DictProfiles(voice), SwitchCache(), live=LiveLists(loader, lambda: "r1"))
     warmed.warm()
     assert loader.loads == 1  # at start, not at the first request
 
