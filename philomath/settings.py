@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # What fills a list its own path left short, in order (recommender.serving.router's steps).
     fallback_chain: str = "popular,memory"
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
+    # A listener with no stored list yet (unknown to the model until the next batch run) is
+    # served a list computed at request time once their history holds this many tracks the
+    # model knows (recommender.batch.live_lists); 0 turns that off: the charts answer.
+    live_min_tracks: int = Field(default=2, ge=0)
     # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
     # (the Glue / EMR engine; needs the spark extra and Java).
     etl_engine: Literal["duckdb", "pyspark"] = "duckdb"

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
-    from recommender.serving.router import Router
+    from recommender.serving.router import LiveLister, Router
     from skill.alexa.verification import AlexaRequestVerifier
 
 
@@ -329,6 +329,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         catalog=catalog,  # candidates' facets; the artist path's tracks
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
         telemetry=telemetry,
+        live=build_live_lists(settings, telemetry),
     )
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
@@ -357,6 +358,28 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         metrics_exposition=exposition_of(telemetry),
     )
     return Online(backends, router, listening, parser, skill, app, skill_ids, security, telemetry)
+
+
+def build_live_lists(settings: Settings, telemetry: Telemetry) -> LiveLister | None:
+    """Lists computed at request time from the promoted model, for listeners batch has not
+    listed yet; None when ``PHILOMATH_LIVE_MIN_TRACKS`` is 0 or the model libraries (the
+    training extra) are not installed, as in the Lambda package: the charts answer them."""
+    if settings.live_min_tracks == 0:
+        return None
+    try:
+        from recommender.batch.live_lists import LiveLists, promoted_live_model
+        from recommender.batch.promoted_model import promoted_ref
+    except ImportError:
+        logger.info("live lists off: the model libraries are not installed")
+        return None
+    models, unified = settings.models_dir, settings.work_dir / "unified"
+    return LiveLists(
+        lambda: promoted_live_model(models, unified),
+        lambda: promoted_ref(models),
+        min_tracks=settings.live_min_tracks,
+        per_user=settings.recommendations_per_user,
+        metrics=telemetry.metrics,
+    )
 
 
 def _verifier(settings: Settings, skill_ids: frozenset[str]) -> AlexaRequestVerifier | None:

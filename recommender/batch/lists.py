@@ -41,6 +41,7 @@ from recommender.batch.day_parts import (
 from recommender.batch.promoted_model import ModelLists
 from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
+from recommender.models.base import FOLDED_USER
 from recommender.storage.profiles import TrackCounts, UserProfile
 from recommender.storage.recommendations import (
     NEW_TRACKS_CONTEXT,
@@ -225,10 +226,28 @@ class ListBuilder:
         self, users: IntArray, profiles: Mapping[str, UserProfile]
     ) -> Iterator[RecommendationList]:
         """Every list of ``users`` (indices into the listener vocabulary)."""
-        n = self.settings.per_user
         ids_of = [str(self.plays.user_ids[u]) for u in users]
+        yield from self._lists(_Listeners(ids_of, users, self.seen.take(users)), profiles)
+
+    def folded_lists(
+        self, user_ids: Sequence[str], rows: sp.csr_matrix, profiles: Mapping[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        """Every list of listeners the model never saw, from their history ``rows`` (one
+        each, over the model's tracks: ``fold_in.FoldIn``); the same lists as
+        ``user_lists``, their history standing in for the play history."""
+        rows = sp.csr_matrix(rows)
+        rows.sort_indices()
+        heard = ItemSets(rows.indptr.astype(np.int64), rows.indices.astype(np.int64))
+        users = np.full(len(user_ids), FOLDED_USER, dtype=np.int64)
+        yield from self._lists(_Listeners(list(user_ids), users, heard, rows), profiles)
+
+    def _lists(
+        self, listeners: _Listeners, profiles: Mapping[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        n = self.settings.per_user
+        ids_of, users = listeners.ids, listeners.users
         owned = [profiles.get(user_id) for user_id in ids_of]
-        exclude = self._exclusions(users, owned)
+        exclude = self._exclusions(listeners.seen, owned)
         allowed = np.array([p is None or p.explicit_allowed for p in owned], dtype=bool)
         bans = {True: self.unavailable, False: self.restricted_ban}
         ids = np.full((len(users), n), -1, dtype=np.int64)
@@ -237,7 +256,7 @@ class ListBuilder:
             rows = np.flatnonzero(allowed == flag)
             if len(rows):
                 ids[rows], scores[rows] = self.model.top(
-                    users[rows], n, exclude.take(rows), banned=ban
+                    users[rows], n, exclude.take(rows), banned=ban, folded=listeners.rows_of(rows)
                 )
         for row, user_id in enumerate(ids_of):
             yield self._list(user_id, "all", ids[row], scores[row], self.model.version)
@@ -249,12 +268,18 @@ class ListBuilder:
         for (key, flag), rows_list in sorted(groups.items()):
             rows = np.asarray(rows_list, dtype=np.int64)
             c_ids, c_scores = self.model.top(
-                users[rows], n, exclude.take(rows), items=self.contexts[key], banned=bans[flag]
+                users[rows],
+                n,
+                exclude.take(rows),
+                items=self.contexts[key],
+                banned=bans[flag],
+                folded=listeners.rows_of(rows),
             )
             for i, row in enumerate(rows_list):
                 yield self._list(ids_of[row], key, c_ids[i], c_scores[i], self.model.version)
-        yield from self._part_lists(users, ids_of, owned, exclude, allowed)
-        yield from self._new_lists(users, ids_of, owned, allowed)
+        if listeners.folded is None:  # part lists need the play log's times
+            yield from self._part_lists(users, ids_of, owned, exclude, allowed)
+        yield from self._new_lists(listeners.seen, ids_of, owned, allowed)
 
     def _part_lists(
         self,
@@ -306,9 +331,8 @@ class ListBuilder:
     def _facets(self) -> sp.csr_matrix:
         return facet_matrix(self._vocab_tracks)
 
-    def _exclusions(self, users: IntArray, owned: Sequence[UserProfile | None]) -> ItemSets:
-        """What each listener heard (history, recent plays) or disliked, as track indices."""
-        base = self.seen.take(users)
+    def _exclusions(self, base: ItemSets, owned: Sequence[UserProfile | None]) -> ItemSets:
+        """What each listener heard (``base``, recent plays) or disliked, as track indices."""
         extra_rows: list[int] = []
         extra_items: list[int] = []
         for row, profile in enumerate(owned):
@@ -321,13 +345,13 @@ class ListBuilder:
                     extra_items.append(index)
         if not extra_rows:
             return base
-        rows = np.concatenate([np.repeat(np.arange(len(users)), base.lengths()), extra_rows])
+        rows = np.concatenate([np.repeat(np.arange(len(owned)), base.lengths()), extra_rows])
         items = np.concatenate([base.indices, extra_items])
-        return ItemSets.from_pairs(rows, items, len(users))
+        return ItemSets.from_pairs(rows, items, len(owned))
 
     def _new_lists(
         self,
-        users: IntArray,
+        plays: ItemSets,
         ids_of: Sequence[str],
         owned: Sequence[UserProfile | None],
         allowed: BoolArray,
@@ -336,8 +360,7 @@ class ListBuilder:
             return
         vectors, cold_vectors = self._cold_vectors
         row_of, vocab_rows = self._catalog_row_of, self._vocab_catalog_rows
-        plays = self.seen.take(users)
-        rows = np.repeat(np.arange(len(users)), plays.lengths())
+        rows = np.repeat(np.arange(len(ids_of)), plays.lengths())
         catalog_rows = vocab_rows[plays.indices]
         weights = np.ones(len(rows))
         keep = catalog_rows >= 0
@@ -353,7 +376,7 @@ class ListBuilder:
             np.concatenate([rows[keep], liked_rows]).astype(np.int64),
             np.concatenate([catalog_rows[keep], liked_items]).astype(np.int64),
             np.concatenate([weights[keep], np.full(len(liked_rows), 2.0)]),
-            len(users),
+            len(ids_of),
         )
         cold_index, explicit_cold = self._cold_index
         blocked: list[list[int]] = []
@@ -389,6 +412,20 @@ class ListBuilder:
             scores=_rounded(scores[valid]),
             generated_at=self.generated_at,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Listeners:
+    """A batch of listeners to list: known to the model (``users`` index its listeners) or
+    folded in (``folded``: their history rows, ``users`` all ``FOLDED_USER``)."""
+
+    ids: list[str]
+    users: IntArray
+    seen: ItemSets  # what each has heard, as track indices
+    folded: sp.csr_matrix | None = None
+
+    def rows_of(self, rows: IntArray) -> sp.csr_matrix | None:
+        return None if self.folded is None else sp.csr_matrix(self.folded[rows])
 
 
 def _rounded(scores: FloatArray) -> tuple[float, ...]:
