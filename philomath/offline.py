@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from philomath.settings import Settings
 from philomath.wiring import build_backends
@@ -185,25 +185,30 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
     raise RuntimeError(f"the pipeline finished without reaching step {step!r}")
 
 
-def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
-    """The gate between training and batch inference: is the model the last ``train`` step
-    chose the registry's promoted one? (Not when the promotion gate kept the model in service,
-    nor after a rollback or a pin since.) With the reason."""
+GateOutcome = Literal["promoted", "kept", "overridden"]
+
+
+def trained_model_promoted(settings: Settings) -> tuple[GateOutcome, str]:
+    """The gate between training and batch inference, with the reason: ``promoted`` when the
+    model the last ``train`` step chose is the registry's promoted one; ``kept`` when the
+    promotion gate kept the model in service (a normal outcome: nothing new to publish);
+    ``overridden`` otherwise (no train step finished, or a rollback or pin since, which batch
+    inference must not overwrite)."""
     from recommender.models.registry import ModelRegistry
     from recommender.offline.pipeline import STATE_FILE
     from recommender.offline.pipeline_state import PipelineState
 
     record = PipelineState(settings.work_dir / STATE_FILE).record("train")
     if record is None:
-        return False, "no train step has finished"
+        return "overridden", "no train step has finished"
     trained = f"{record.outputs['chosen']}/{record.outputs['run']}"
     promoted = ModelRegistry(settings.models_dir).promoted_ref()
     promotion = record.outputs.get("promotion") or {}
     if promoted != trained and promotion.get("promoted") is False:
-        return False, f"trained {trained}, not promoted: {promotion.get('reason', '')}"
+        return "kept", f"trained {trained}, not promoted: {promotion.get('reason', '')}"
     if promoted != trained:
-        return False, f"trained {trained} but {promoted or 'nothing'} is promoted"
-    return True, f"{trained} is promoted"
+        return "overridden", f"trained {trained} but {promoted or 'nothing'} is promoted"
+    return "promoted", f"{trained} is promoted"
 
 
 def evaluate_trained_model(settings: Settings) -> dict[str, Any]:

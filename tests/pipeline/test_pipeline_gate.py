@@ -83,10 +83,10 @@ def test_a_model_the_gate_keeps_out_leaves_the_model_in_service_serving(world: W
     registry = ModelRegistry(world.work / "models")
     assert registry.get("mostpopular.v1", worse.training_run).fitted_on == "all plays"
 
-    # Step Functions' gate before batch inference says why it stops there.
+    # Step Functions' gate before batch inference says why it stops there, as a success.
     settings = Settings(data_dir=world.root)
-    passed, reason = trained_model_promoted(settings)
-    assert not passed
+    outcome, reason = trained_model_promoted(settings)
+    assert outcome == "kept"
     assert reason.startswith(f"trained mostpopular.v1/{worse.training_run}, not promoted: ")
 
     # The same run again skips every step, and still reports the last decision.
