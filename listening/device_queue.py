@@ -245,8 +245,8 @@ class DevicePlayback:
         answer = self._player.replay(new_token(queue.track_at(position)), path="queue")
         if answer.track is None or answer.token is None:
             return Move(answer, queue)
-        answer = replace(answer, served=queue.served_at(position))
-        return Move(answer, q.playing(queue, position, answer.token))
+        moved = q.playing(queue, position, answer.token)
+        return Move(replace(answer, served=queue.served_at(position)), moved)
 
     def resume(self, queue: DeviceQueue) -> Move:
         """The current play again, same token, from where it stopped."""
@@ -262,8 +262,8 @@ class DevicePlayback:
         answer = self._player.replay(current.token if current else None, fresh_token=True)
         if current is None or answer.token is None:
             return Move(answer, queue)
-        answer = replace(answer, served=queue.served_at(current.position))
-        return Move(answer, q.playing(queue, current.position, answer.token))
+        moved = q.playing(queue, current.position, answer.token)
+        return Move(replace(answer, served=queue.served_at(current.position)), moved)
 
     def shuffled(self, queue: DeviceQueue, on: bool) -> DeviceQueue:
         return q.with_shuffle(queue, on, self._rng)
