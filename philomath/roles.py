@@ -51,6 +51,7 @@ def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None =
         backends.cache,
         stop=stop,
         metrics=metrics,
+        archive=backends.listen_archive,
     )
 
 
