@@ -4,6 +4,7 @@ and renamed over it, so a crash leaves the old partition or the new one."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Sequence
@@ -71,5 +72,6 @@ class LocalListenArchive:
                 os.fsync(handle.fileno())
             tmp.replace(path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise ArchiveUnavailable(f"cannot write the listen partition {path}") from exc
