@@ -76,6 +76,7 @@ class TriggerState:
             raise RecommenderError(f"{path} is not a retrain state: {exc}") from exc
 
     def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"ran_at": self.ran_at, "plays": dict(self.plays)}, indent=1))
         os.replace(tmp, path)
