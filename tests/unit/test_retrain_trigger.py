@@ -101,3 +101,37 @@ def test_a_broken_state_file_is_an_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / STATE_FILE).write_text("{not json")
     with pytest.raises(RecommenderError, match=STATE_FILE):
         RetrainTrigger(None, tmp_path, min_plays=1, every_h=1).check()
+
+
+def test_the_serve_role_starts_a_retrain_process_only_when_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import threading
+
+    from philomath import roles
+    from philomath.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, retrain_check_s=0.01, retrain_min_plays=2)
+    started: list[list[str]] = []
+    stop = threading.Event()
+
+    def child(command: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+        started.append(command)
+        # What the child does: run the pipeline and record the plays it started from.
+        TriggerState(1.0e12, {"shard=0/1.csv": 1}).save(tmp_path / "work" / STATE_FILE)
+        stop.set()
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", child)
+    TriggerState(1.0e12, {}).save(tmp_path / "work" / STATE_FILE)  # ran "now": not due
+    LocalListenArchive(tmp_path / "raw/live/listens").write_page("0", "1", [_row(1)])
+    role = threading.Thread(target=roles.retrain_trigger, args=(settings, stop))
+    role.start()
+    stop.wait(0.3)
+    assert started == []  # one play of two: checked, not due
+    LocalListenArchive(tmp_path / "raw/live/listens").write_page("0", "2", [_row(2)])
+    role.join(timeout=30)
+    assert not role.is_alive()
+    (command,) = started
+    assert command[1:] == ["-m", "philomath", "retrain", "--if-due", "--json"]
