@@ -16,7 +16,7 @@ def test_recommendation_pages_name_their_impression_and_each_item_s_position(
     client: TestClient,
 ) -> None:
     auth = bearer(KNOWN_TOKEN)
-    query = {"limit": 2, "mood": "relaxing"}
+    query: dict[str, str | int] = {"limit": 2, "mood": "relaxing"}
     first = client.get(f"{ME}/recommendations", params=query, headers=auth).json()
     served = [item["served"] for item in first["items"]]
     assert [s["position"] for s in served] == [0, 1]
