@@ -28,7 +28,6 @@ from philomath.logging_config import configure_logging
 from philomath.settings import Settings, settings_problems
 from philomath.wiring import ConfigurationError, build_backends
 from playback.events import StreamRecord, parse_record
-from recommender.errors import ArchiveUnavailable
 from recommender.feedback.consumer import SINGLE_SHARD, TRANSIENT_ERRORS, FeedbackConsumer
 
 logger = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ def apply_batch(consumer: FeedbackConsumer, event: dict[str, Any]) -> dict[str, 
         done = next((i for i, r in enumerate(records) if r.event.user_id in failed), len(records))
         try:
             consumer.archive_page(kinesis_shard(event), records[:done])
-        except (ArchiveUnavailable, *TRANSIENT_ERRORS):
+        except TRANSIENT_ERRORS:  # the archive (ArchiveUnavailable) or the catalog
             logger.error("archiving the batch's plays failed; Lambda retries it", exc_info=True)
             failed = {record.event.user_id for record in records}
     return {
