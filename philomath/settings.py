@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
     | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream``, ``redis://host/db`` |
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
+    | ``PHILOMATH_LISTEN_ARCHIVE_URL`` | ``file:path``, ``s3://bucket/prefix``, ``none`` |
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
