@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from recommender.evaluation.protocol import ModelFactory
     from recommender.offline.pipeline import PipelineReport
+    from recommender.offline.promotion import PromotionPolicy
     from recommender.offline.retrain_trigger import Outcome
     from recommender.offline.training import Factory, TrainingData, TrainingReport
 
@@ -87,6 +88,7 @@ def _run_offline(
             destination=_destination(settings),
             seed=settings.seed,
             etl_engine=settings.etl_engine,
+            policy=promotion_policy(settings),
         )
     finally:
         backends.close()
@@ -147,10 +149,11 @@ def retrain_if_due(
 
 
 def run_training(
-    settings: Settings, *, promote: bool = True, progress: bool = True
+    settings: Settings, *, promote: bool = True, gate: bool = True, progress: bool = True
 ) -> TrainingReport:
     """Train every candidate on the pipeline's unified tables, register them, promote the
-    best; raises ``DataError`` when the ETL has not run."""
+    best if it passes the promotion gate (``gate=False``: unconditionally); raises
+    ``DataError`` when the ETL has not run."""
     from recommender.offline.training import train
 
     return train(
@@ -160,7 +163,20 @@ def run_training(
         truth_dir=settings.raw_dir,
         seed=settings.seed,
         promote=promote,
+        gate=gate,
+        policy=promotion_policy(settings),
         progress=progress,
+    )
+
+
+def promotion_policy(settings: Settings) -> PromotionPolicy:
+    """The promotion gate's rule from the ``PHILOMATH_PROMOTION_*`` settings."""
+    from recommender.offline.promotion import PromotionPolicy
+
+    return PromotionPolicy.of(
+        settings.promotion_margin,
+        settings.promotion_satisfaction_tolerance,
+        settings.promotion_coverage_tolerance,
     )
 
 
@@ -221,6 +237,7 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
             seed=settings.seed,
             etl_engine=settings.etl_engine,
             halt_after=step,
+            policy=promotion_policy(settings),
         )
     except PipelineHalted as halted:
         return halted.outputs
@@ -231,7 +248,8 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
 
 def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
     """The gate between training and batch inference: is the model the last ``train`` step
-    chose the registry's promoted one? (Not after a rollback or a pin since.) With the reason."""
+    chose the registry's promoted one? (Not when the promotion gate kept the model in service,
+    nor after a rollback or a pin since.) With the reason."""
     from recommender.models.registry import ModelRegistry
     from recommender.offline.pipeline import STATE_FILE
     from recommender.offline.pipeline_state import PipelineState
@@ -241,6 +259,9 @@ def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
         return False, "no train step has finished"
     trained = f"{record.outputs['chosen']}/{record.outputs['run']}"
     promoted = ModelRegistry(settings.models_dir).promoted_ref()
+    promotion = record.outputs.get("promotion") or {}
+    if promoted != trained and promotion.get("promoted") is False:
+        return False, f"trained {trained}, not promoted: {promotion.get('reason', '')}"
     if promoted != trained:
         return False, f"trained {trained} but {promoted or 'nothing'} is promoted"
     return True, f"{trained} is promoted"

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     retrain_min_plays: int = Field(default=5_000, ge=1)
     retrain_every_h: float = Field(default=24.0, gt=0)
     retrain_check_s: float = Field(default=600.0, ge=0)
+    routines_url: str = ""  # declared routines: sqlite:///path (default) or dynamodb://table
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -112,6 +113,13 @@ class Settings(BaseSettings):
     # was trained on the current corpora: minutes, once. Off, serving parses without it until
     # `philomath nlu train` is run (the tests turn it off).
     nlu_train: bool = True
+    # The promotion gate (recommender.offline.promotion): a trained model replaces the one in
+    # service only if its NDCG@10 on the same held-out split is at least this fraction above
+    # (0.01: 1% better), and its listener satisfaction and catalog coverage fall at most these
+    # fractions below the in-service model's. Fractions between 0 and 1.
+    promotion_margin: float = Field(default=0.01, ge=0, le=1)
+    promotion_satisfaction_tolerance: float = Field(default=0.02, ge=0, le=1)
+    promotion_coverage_tolerance: float = Field(default=0.10, ge=0, le=1)
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)
@@ -187,6 +195,7 @@ class Settings(BaseSettings):
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
         self.listen_archive_url = self.listen_archive_url or f"file:{data / 'raw/live/listens'}"
+        self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
         return self
 
     @property

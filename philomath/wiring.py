@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from listening.routines import RoutineStore
 from philomath.errors import ConfigurationError as ConfigurationError  # re-exported
 from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings
@@ -210,6 +211,23 @@ def build_listen_archive(settings: Settings) -> ListenArchive | None:
     raise _unknown("listen_archive_url", scheme, "file, s3, none")
 
 
+def build_routines(settings: Settings) -> RoutineStore:
+    """Declared routines: ``sqlite:///path`` (default) or ``dynamodb://table``."""
+    url = settings.routines_url
+    scheme = _scheme(url, "routines_url")
+    if scheme == "sqlite":
+        from listening.sqlite_routines import SqliteRoutineStore
+
+        return SqliteRoutineStore(_sqlite_path(url, "routines_url"))
+    if scheme == "dynamodb":
+        from listening.dynamodb_routines import DynamoDBRoutineStore
+
+        return DynamoDBRoutineStore(
+            aws_client("dynamodb", settings), _aws_name(url, "routines_url")
+        )
+    raise _unknown("routines_url", scheme, "sqlite, dynamodb")
+
+
 def build_queues(settings: Settings) -> QueueStore:
     """Per-device play queues: ``sqlite:///path`` (default), ``redis://``, ``dynamodb://``,
     ``memory://`` (one process only)."""
@@ -256,15 +274,17 @@ class Backends:
     cache: Cache
     events: EventStream
     queues: QueueStore
+    routines: RoutineStore
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
 
     def ensure_schema(self) -> None:
-        for port in (self.catalog, self.store, self.profiles, self.events, self.queues):
+        ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
+        for port in ports:
             port.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
-        for port in ports:
+        for port in (*ports, self.routines):
             port.close()
         if self.listen_archive is not None:
             self.listen_archive.close()
@@ -279,6 +299,7 @@ def build_backends(settings: Settings) -> Backends:
         events=build_events(settings),
         queues=build_queues(settings),
         listen_archive=build_listen_archive(settings),
+        routines=build_routines(settings),
     )
 
 
@@ -342,10 +363,13 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
     spool = build_spool(settings)
-    player = MusicPlayer(catalog, router, stream_urls)
+    player = MusicPlayer(catalog, router, stream_urls, backends.routines)
     queues = timed(backends.queues, "queue", telemetry)
     listening = Listening(
-        player, DevicePlayback(player, queues), EventRecorder(backends.events, spool)
+        player,
+        DevicePlayback(player, queues),
+        EventRecorder(backends.events, spool),
+        routines=backends.routines,
     )
     skill = build_skill(listening, parser, metrics=skill_metrics(telemetry))
     skill_ids = parse_skill_ids(settings.alexa_skill_id)

@@ -7,7 +7,8 @@ No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` rea
   disliked, explicit tracks kept from restricted listeners); one list per leading context
   (their best-liked genres and moods by learnt affinity, else what they stated); and ``new``:
   tracks nobody has played yet, by content similarity to what they play (``content``); of a
-  large catalog's unplayed tracks, the ``new_candidates`` most recently released.
+  large catalog's unplayed tracks, the ``new_candidates`` most recently released; and
+  ``part:<part>`` for each part of the day they play enough in (``day_parts``).
 - Charts (``charts``, under ``POPULAR_USER``): ``all``, every mood and genre, per region
   (``region:<cc>``) and age group (``age:<decade>s``) with enough listeners, and
   ``trending`` from the live popularity counters. Whatever model is promoted, the charts come
@@ -19,15 +20,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from playback.catalog import Track
+from playback.day_parts import PartOfDay, timezone_of
 from playback.vocabulary import MOODS
 from recommender.batch.charts import chart_contexts, chart_model, top_per_context
+from recommender.batch.day_parts import (
+    PartSettings,
+    eligible_parts,
+    facet_matrix,
+    local_parts,
+    part_rerank,
+)
 from recommender.batch.promoted_model import ModelLists
 from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
@@ -39,6 +49,7 @@ from recommender.storage.recommendations import (
     RecommendationList,
     age_context,
     context_key,
+    part_context,
     region_context,
 )
 
@@ -61,6 +72,7 @@ class ListSettings:
     new_candidates: int = 20_000
     min_cohort_users: int = 5  # a region or age group needs this many listeners for a chart
     trending_min_events: int = 1_000
+    day_parts: PartSettings = field(default_factory=PartSettings)  # ``part:<part>`` lists
 
 
 class ListBuilder:
@@ -241,7 +253,58 @@ class ListBuilder:
             )
             for i, row in enumerate(rows_list):
                 yield self._list(ids_of[row], key, c_ids[i], c_scores[i], self.model.version)
+        yield from self._part_lists(users, ids_of, owned, exclude, allowed)
         yield from self._new_lists(users, ids_of, owned, allowed)
+
+    def _part_lists(
+        self,
+        users: IntArray,
+        ids_of: Sequence[str],
+        owned: Sequence[UserProfile | None],
+        exclude: ItemSets,
+        allowed: BoolArray,
+    ) -> Iterator[RecommendationList]:
+        """``part:<part>`` lists of the listeners with enough plays in a part of the day."""
+        settings = self.settings.day_parts
+        indptr, order = self._plays_by_user
+        wanted: list[tuple[int, IntArray, IntArray, list[PartOfDay]]] = []
+        for row, user in enumerate(users.tolist()):
+            plays = order[indptr[user] : indptr[user + 1]]
+            profile = owned[row]
+            zone = timezone_of(country=profile.country if profile else None)
+            parts = local_parts(self.plays.event_time[plays], zone)
+            eligible = eligible_parts(parts, settings)
+            if eligible:
+                wanted.append((row, self.plays.track_idx[plays], parts, eligible))
+        bans = {True: self.unavailable, False: self.restricted_ban}
+        for flag in (True, False):
+            group = [w for w in wanted if bool(allowed[w[0]]) == flag]
+            if not group:
+                continue
+            rows = np.asarray([w[0] for w in group], dtype=np.int64)
+            c_ids, _ = self.model.top(
+                users[rows], settings.candidates, exclude.take(rows), banned=bans[flag]
+            )
+            for i, (row, played, parts, eligible) in enumerate(group):
+                for part in eligible:
+                    ids, scores = part_rerank(
+                        c_ids[i], played, parts, part, self._facets, settings,
+                        self.settings.per_user,
+                    )  # fmt: skip
+                    yield self._list(
+                        ids_of[row], part_context(part), ids, scores, self.model.version
+                    )
+
+    @cached_property
+    def _plays_by_user(self) -> tuple[IntArray, IntArray]:
+        """(indptr by listener index, play indices sorted by listener)."""
+        order = np.argsort(self.plays.user_idx, kind="stable").astype(np.int64)
+        counts = np.bincount(self.plays.user_idx, minlength=len(self.plays.user_ids))
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order
+
+    @cached_property
+    def _facets(self) -> sp.csr_matrix:
+        return facet_matrix(self._vocab_tracks)
 
     def _exclusions(self, users: IntArray, owned: Sequence[UserProfile | None]) -> ItemSets:
         """What each listener heard (history, recent plays) or disliked, as track indices."""

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from playback.catalog import TrackCatalog
+from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
 from recommender.errors import StoreUnavailable
 from recommender.serving import ranking
@@ -53,6 +54,7 @@ from recommender.storage.recommendations import (
     RecommendationReader,
     age_context,
     context_key,
+    part_context,
     region_context,
 )
 from telemetry import Telemetry
@@ -97,6 +99,11 @@ class RecommendationRequest:
     n: int = 10
     exclude: frozenset[str] = field(default_factory=frozenset)
     named: Named | None = None  # an artist or track asked for by name: the artist path
+    # The part of the day the music is for (said, a routine's, or the listener's clock):
+    # the personalized path reads their ``part:<part>`` list first when they have one.
+    part_of_day: str | None = None
+    at: float | None = None  # when the listener asked (unix s): their clock's part of day
+    timezone: str | None = None  # theirs (a routine's), else their profile country's
 
     @property
     def context(self) -> str:
@@ -166,6 +173,9 @@ class Router:
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
             return self._artist_path(request, request.named, profile, session, causes)
+        if request.part_of_day is None and request.at is not None:
+            zone = timezone_of(request.timezone, profile.country if profile else None)
+            request = replace(request, part_of_day=local_part(request.at, zone))
         known = (
             profile is not None and profile.play_count >= self._config.min_plays_for_personalized
         )
@@ -333,9 +343,18 @@ class Router:
         self, request: RecommendationRequest, snapshot: str
     ) -> tuple[list[RecommendationList], Causes, bool]:
         """(the listener's list for the context or else their overall one, then their new
-        tracks; degraded; whether the overall list stands in for the context)."""
-        own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
+        tracks; degraded; whether the overall list stands in for the context). With a part
+        of the day and no mood or genre, their list for that part comes first."""
+        degraded: Causes = frozenset()
+        own: RecommendationList | None = None
+        if request.part_of_day and request.context == "all":
+            own, degraded = self._reader.read_list(
+                snapshot, request.user_id, part_context(request.part_of_day)
+            )
         narrowed = False
+        if own is None:
+            own, failed = self._reader.read_list(snapshot, request.user_id, request.context)
+            degraded |= failed
         if own is None and request.context != "all":
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed

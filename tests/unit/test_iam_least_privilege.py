@@ -33,6 +33,7 @@ ADAPTER_MODULES = (
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
     "recommender.storage.s3_listen_archive",
+    "listening.dynamodb_routines",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port).
 PORTS = {
@@ -53,6 +54,12 @@ PORTS = {
         "playback.dynamodb_queue",
         "DynamoDBQueueStore",
         {"store", "queues"},
+    ),
+    "PHILOMATH_ROUTINES_URL": (
+        "dynamodb",
+        "listening.dynamodb_routines",
+        "DynamoDBRoutineStore",
+        {"routines"},
     ),
     "PHILOMATH_EVENTS_URL": (
         "kinesis",
