@@ -115,6 +115,7 @@ def served_context(request: RecommendationRequest) -> dict[str, str]:
         "popular": "true" if request.popular else None,
         "artist": named.artist if named is not None else None,
         "track": named.title if named is not None else None,
+        "part_of_day": request.part_of_day,
     }
     return {key: value[:128] for key, value in facets.items() if value}
 

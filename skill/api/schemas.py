@@ -33,7 +33,7 @@ class ServedIO(BaseModel):
     context: dict[str, str] = Field(
         default_factory=dict,
         max_length=MAX_CONTEXT_KEYS,
-        description="The request's facets (mood, genre, popular, artist, track).",
+        description="The request's facets (mood, genre, popular, artist, track, part_of_day).",
     )
 
     @classmethod
