@@ -32,6 +32,7 @@ ADAPTER_MODULES = (
     "recommender.storage.dynamodb_table",
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
+    "recommender.storage.s3_listen_archive",
     "listening.dynamodb_routines",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port).
@@ -65,6 +66,12 @@ PORTS = {
         "playback.kinesis_stream",
         "KinesisEventStream",
         {"stream", "events"},
+    ),
+    "PHILOMATH_LISTEN_ARCHIVE_URL": (
+        "s3",
+        "recommender.storage.s3_listen_archive",
+        "S3ListenArchive",
+        {"archive", "listen_archive"},
     ),
 }
 # The offline image's commands: the pipeline's steps, `schema ensure`, `batch`.
@@ -126,6 +133,12 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
             used.add("ensure_schema")
         actions = {iam_action(service, op) for m in used for op in operations[m]}
         targets = [table, "FeedbackTable"] if cls == "DynamoDBProfileStore" else [table]
+        if service == "s3":  # objects under the prefix; listing is on the bucket
+            bucket = table.split("/")[0]
+            for action in actions:
+                target = bucket if action == "s3:ListBucket" else f"{table}/*"
+                grants.setdefault(target, set()).add(action)
+            continue
         for target in targets:
             if actions:
                 grants.setdefault(target, set()).update(actions)
@@ -191,6 +204,7 @@ def test_the_derivation_sees_the_calls_it_must() -> None:
     # source scan stopped seeing them, every role would agree with an empty template.
     consumer = needed(*roles()["ConsumerFunction"][:2])
     assert "dynamodb:TransactWriteItems" in consumer["ProfileTable"]
+    assert consumer["FeedsBucket/feeds/live/listens/*"] == {"s3:PutObject"}  # the archive
     skill = needed(*roles()["SkillFunction"][:2])
     assert skill["EventStream"] >= {"kinesis:PutRecords"}
     assert skill["RecommendationTable"] == {"dynamodb:GetItem"}
