@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from recommender.offline.pipeline import PipelineReport
     from recommender.offline.promotion import PromotionPolicy
     from recommender.offline.retrain_trigger import Outcome
-    from recommender.offline.training import Factory, TrainingData, TrainingReport
+    from recommender.offline.training import TrainingReport
+    from recommender.offline.training_data import Factory, TrainingData
 
 logger = logging.getLogger(__name__)
 
