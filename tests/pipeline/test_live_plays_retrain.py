@@ -1,10 +1,12 @@
-"""Live plays reach training: events published to the stream are applied and archived by
-the feedback consumer, the retrain trigger finds them and reruns the resumable pipeline, and
-the unified interactions the model trains on now hold them, once each, however often the
-page is replayed."""
+"""Live plays reach training, the loop closed end to end: events published to the stream are
+applied and archived by the feedback consumer, the retrain trigger finds them and reruns the
+resumable pipeline, the unified interactions the model trains on now hold them, once each,
+however often the page is replayed, and the model trained on them goes through the
+promotion gate, whose decision is in the pipeline's report and the HTML report."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,6 +79,13 @@ def test_archived_live_plays_rerun_the_pipeline_and_reach_the_training_table(
         first.etl.unified_rows["interactions"] + LIVE_PLAYS
     )
     assert retrained.training_run != first.training_run
+    # The model trained on them was gated against the one in service, and the report says so.
+    gate = retrained.promotion
+    assert gate["in_service"] == f"{first.model_version}/{first.model_run}"
+    assert gate["challenger"] and gate["reason"]
+    assert isinstance(gate["promoted"], bool)
+    assert retrained.report_path is not None
+    assert html.escape(gate["reason"]) in retrained.report_path.read_text()
 
     # The consumer crashed before its checkpoint and replays the page: nothing new.
     consume("replay")
