@@ -33,16 +33,25 @@ def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
     return duckdb.connect().execute(sql.replace("{}", f"'{path}'")).fetchall()
 
 
-@pytest.fixture
-def report(tmp_path: Path) -> EtlReport:
-    # The team's feed also sends an event of V1, an id it has no profile of.
-    raw = write_feed(
-        tmp_path / "raw", events=EVENTS + "E20,V1,T1,1783001100000,1000,finished,echo\n"
-    )
+# The team's feed also sends an event of V1, an id it has no profile of.
+TEAM_EVENTS = EVENTS + "E20,V1,T1,1783001100000,1000,finished,echo\n"
+
+
+def write_live_feed(root: Path) -> Path:
+    """The hand-written feed, and live partitions: plays of V1 and V2 (listeners the team's
+    profile feed does not have) and of U1 (one it has)."""
+    raw = write_feed(root, events=TEAM_EVENTS)
     archive = LocalListenArchive(raw / LIVE_LISTENS_DIR)
     archive.write_page("0", "1", [play("L1", "V1", "T1"), play("L2", "U1", "T2", 1)])
     archive.write_page("1", "7", [play("L3", "V1", "T2", 2), play("L4", "V2", "T3", 3)])
-    return run_etl(raw, tmp_path / "work", progress=False, rules=LENIENT)
+    return raw
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> EtlReport:
+    return run_etl(
+        write_live_feed(tmp_path / "raw"), tmp_path / "work", progress=False, rules=LENIENT
+    )
 
 
 def test_live_only_listeners_join_the_users_with_unknown_demographics(report: EtlReport) -> None:
