@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -29,7 +30,7 @@ def play(event_id: str, user: str, track: str, n: int = 0) -> ListenRow:
     return ListenRow(event_id, user, track, T0 + n * 1000, 200_000, "finished", "alexa")
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     return duckdb.connect().execute(sql.replace("{}", f"'{path}'")).fetchall()
 
 

@@ -433,30 +433,21 @@ def with_live_listeners(users: ir.Table, events: ir.Table) -> ir.Table:
     team = users.filter(users.user_id.notnull()).select(team_user=users.user_id)
     plays = events.filter(live_rows(events))
     plays = plays.select("source", "row_no", user_id=clean(plays.user_id))
-    plays = plays.filter(plays.user_id.notnull())
-    plays = plays.mutate(
-        copy=ibis.row_number().over(group_by=plays.user_id, order_by=[plays.source, plays.row_no])
-    )
-    first = plays.filter(plays.copy == 0)
+    first = plays.filter(plays.user_id.notnull() & ~_first_copy_lost(plays, "user_id"))
     new = first.anti_join(team, first.user_id == team.team_user)
-    known = {
-        "source": new.source,
-        "row_no": new.row_no,
-        "user_id": new.user_id,
-        "explicit_allowed": ibis.literal(False),
-        "stated_genres": ibis.literal([], type="array<string>"),
-        "stated_moods": ibis.literal([], type="array<string>"),
-        "live_only": ibis.literal(True),
+    unknown = {
+        "explicit_allowed": False,
+        "live_only": True,
+        "stated_genres": [],
+        "stated_moods": [],
     }
-    schema = users.schema()
+    unknown |= {name: False for name in users.columns if name.startswith("flag_")}
     listeners = new.select(
         **{
-            name: known[name].cast(dtype)
-            if name in known
-            else ibis.literal(False)
-            if name.startswith("flag_")
-            else ibis.null(dtype)
-            for name, dtype in schema.items()
+            name: new[name].cast(dtype)
+            if name in ("source", "row_no", "user_id")
+            else ibis.literal(unknown.get(name), type=dtype)
+            for name, dtype in users.schema().items()
         }
     )
     return users.union(listeners)
