@@ -253,7 +253,8 @@ def _pipeline_summary(report: Any) -> str:
     return "\n".join(
         [
             f"catalog      {report.tracks:,} tracks",
-            f"profiles     {report.profiles:,} listeners",
+            f"profiles     {report.profiles:,} listeners "
+            f"({etl.live_only_users:,} only from live plays)",
             f"history      {report.interactions:,} plays",
             f"quarantined  {etl.quarantined_total:,} rows ({quarantined}); see {etl.report_path}",
             f"model        {report.model_version} run {report.model_run} (promoted)",

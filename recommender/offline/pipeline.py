@@ -79,6 +79,7 @@ class EtlSummary:
     quarantined: dict[str, dict[str, int]]  # feed -> reason -> rows
     quarantined_total: int
     report_path: Path
+    live_only_users: int = 0  # unified listeners only live plays introduced
 
     @classmethod
     def of(cls, report: EtlReport) -> EtlSummary:
@@ -88,6 +89,7 @@ class EtlSummary:
             {feed: dict(reasons) for feed, reasons in report.quarantined.items()},
             report.quarantined_total,
             report.report_path,
+            report.live_only_users,
         )
 
     @classmethod
@@ -98,6 +100,7 @@ class EtlSummary:
             outputs["quarantined"],
             int(outputs["quarantined_total"]),
             Path(outputs["report_path"]),
+            int(outputs.get("live_only_users", 0)),  # absent from runs before it was counted
         )
 
 

@@ -53,10 +53,17 @@ class UserProfile:
     recent_events: tuple[RecentEvent, ...] = field(default_factory=tuple)  # newest first
 
 
+# What a feed states about a listener, None when it does not know.
+_DEMOGRAPHICS = ("country", "birth_year", "gender", "signed_up_at")
+
+
 def with_live_feedback(feed: UserProfile, stored: UserProfile | None) -> UserProfile:
     """``feed``, a profile recomputed from the teams' feeds, keeping what only live feedback
     knows and no feed carries: likes, dislikes ("never play this again") and the recent
-    session events. Counts and affinities come from the feed, the history of record."""
+    session events. Counts and affinities come from the feed, the history of record.
+
+    A demographic the feed does not know (None: a listener only live plays introduced, or a
+    value the ETL nulled) keeps the stored one rather than wiping it."""
     if stored is None:
         return feed
     return replace(
@@ -64,6 +71,7 @@ def with_live_feedback(feed: UserProfile, stored: UserProfile | None) -> UserPro
         liked_track_ids=stored.liked_track_ids,
         disliked_track_ids=stored.disliked_track_ids,
         recent_events=stored.recent_events,
+        **{name: getattr(stored, name) for name in _DEMOGRAPHICS if getattr(feed, name) is None},
     )
 
 

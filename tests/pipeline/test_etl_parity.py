@@ -1,8 +1,9 @@
 """The same ETL on DuckDB and on Spark gives the same unified tables, quarantine and report.
 
 Two feeds: a generated one (dirty the way the teams' hand-overs are) and the hand-written one
-whose every broken row is known. Spark runs locally in one session for the whole module.
-Without Java or pyspark the Spark half is skipped locally and fails under
+whose every broken row is known, with live partitions (listeners only live plays
+introduced). Spark runs locally in one session for the whole module. Without Java or pyspark
+the Spark half is skipped locally and fails under
 ``PHILOMATH_REQUIRE_SERVICES=1`` (CI), like the other services.
 """
 
@@ -25,7 +26,7 @@ from recommender.data.etl.run import FEEDS, EtlReport, run_etl
 from recommender.data.etl.unify import UNIFIED_ORDER
 from recommender.data.generator.feeds import generate_feeds
 from recommender.errors import DataError
-from tests.pipeline.test_etl_quarantine import write_feed
+from tests.pipeline.test_etl_live_listeners import write_live_feed
 from tests.services import service_missing
 
 LENIENT = QualityRules(max_quarantined_share=1.0)  # the hand-written feed is mostly broken
@@ -57,7 +58,7 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     generate_feeds(
         generated, users=50, tracks=300, events=3_000, seed=5, dirty_rate=0.08, progress=False
     )
-    return {"generated": generated, "broken": write_feed(tmp_path_factory.mktemp("broken"))}
+    return {"generated": generated, "broken": write_live_feed(tmp_path_factory.mktemp("broken"))}
 
 
 def _run(feed: Path, work: Path, engine: Any) -> EtlReport:
@@ -123,6 +124,7 @@ def test_reports_match_and_are_not_trivial(both: tuple[EtlReport, EtlReport]) ->
     assert duck.raw_rows == spark_run.raw_rows
     assert duck.quarantined == spark_run.quarantined
     assert duck.flagged == spark_run.flagged
+    assert duck.live_only_users == spark_run.live_only_users
     assert [c.passed for c in duck.checks] == [c.passed for c in spark_run.checks]
     written = [json.loads(r.report_path.read_text()) for r in both]
     assert [w.pop("engine") for w in written] == ["duckdb", "pyspark"]

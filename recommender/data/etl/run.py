@@ -5,7 +5,8 @@ Output under ``work_dir``::
     unified/users.parquet, tracks.parquet, interactions.parquet
     quarantine/<feed>.parquet   every row not kept: reason, source (its file), row_no (its line
                                 in that file), record (the row as written), detail
-    quality_report.json         row counts, quarantine counts per reason, flags, checks
+    quality_report.json         row counts, quarantine counts per reason, flags, checks, and
+                                live_only_users: listeners only live plays introduced
 
 Nothing is dropped silently: a row is either in a unified table or in quarantine with a
 reason (duplicates included). Values that are wrong but do not cost the row (an energy of
@@ -72,6 +73,7 @@ class EtlReport:
     unified_rows: dict[str, int]  # users, tracks, interactions
     quarantined: dict[str, dict[str, int]]  # feed -> reason -> rows
     flagged: dict[str, dict[str, int]]  # feed -> flag -> kept rows with a value nulled
+    live_only_users: int  # unified users known only from live plays (in no feed's rows)
     checks: tuple[QualityCheck, ...]
     unified_dir: Path
     quarantine_dir: Path
@@ -88,6 +90,7 @@ class _Counts:
     kept: dict[str, int]
     quarantined: dict[str, dict[str, int]]
     flagged: dict[str, dict[str, int]]
+    live_only_users: int
 
 
 def run_etl(
@@ -134,7 +137,13 @@ def run_etl(
         if isinstance(engine, str) and con.name == "duckdb":
             con.disconnect()  # a local Spark session stays up for the next run in this process
 
-    raw_rows = {feed: counts.kept[feed] + sum(counts.quarantined[feed].values()) for feed in FEEDS}
+    # Live-only listeners are kept users that no feed row wrote: not raw rows.
+    raw_rows = {
+        feed: counts.kept[feed]
+        - (counts.live_only_users if feed == "users" else 0)
+        + sum(counts.quarantined[feed].values())
+        for feed in FEEDS
+    }
     unified_rows = {name: counts.kept[feed] for name, feed in UNIFIED_SOURCE.items()}
     checks = evaluate(raw_rows, unified_rows, counts.quarantined, rules or QualityRules())
     report = EtlReport(
@@ -142,6 +151,7 @@ def run_etl(
         unified_rows=unified_rows,
         quarantined=counts.quarantined,
         flagged=counts.flagged,
+        live_only_users=counts.live_only_users,
         checks=checks,
         unified_dir=unified_dir,
         quarantine_dir=quarantine_dir,
@@ -155,6 +165,7 @@ def run_etl(
             "unified_rows": unified_rows,
             "quarantined": counts.quarantined,
             "flagged": counts.flagged,
+            "live_only_users": counts.live_only_users,
             "checks": checks_as_json(checks),
             "quarantine_dir": str(quarantine_dir),
             "engine": con.name,
@@ -191,6 +202,7 @@ def _write_quarantine_and_count(
     kept: dict[str, int] = {}
     quarantined: dict[str, dict[str, int]] = {}
     flagged: dict[str, dict[str, int]] = {}
+    live_only_users = 0
     for feed in FEEDS:
         table = _quarantine(con, checked, raw, feed)
         pq.write_table(table, quarantine_dir / f"{feed}.parquet", compression="zstd")
@@ -202,9 +214,10 @@ def _write_quarantine_and_count(
         )
         [counts] = con.to_pyarrow(checked.kept_counts(feed)).to_pylist()
         kept[feed] = int(counts.pop("rows"))
+        live_only_users += int(counts.pop("live_only", 0) or 0)
         if counts:  # the feed has flags
             flagged[feed] = {flag: int(n) for flag, n in counts.items() if n}
-    return _Counts(kept, quarantined, flagged)
+    return _Counts(kept, quarantined, flagged, live_only_users)
 
 
 def _quarantine(con: BaseBackend, checked: CheckedFeeds, raw: LoadedFeeds, feed: str) -> pa.Table:

@@ -10,7 +10,9 @@ range or an ISO time becomes NULL, flagged); deduplication (the first copy of an
 missing values imputed where a safe default exists (an unknown explicit marker counts as
 explicit) and flagged; normalization (genres and mood words to canonical forms, audio
 features range-checked, moods derived from the features); play counts into confidence
-weights; and referential checks (a track's artist, an event's user and track).
+weights; and referential checks (a track's artist, an event's user and track). Listeners of
+the archived live plays whom the team's profile feed does not have join the users with
+unknown demographics (``with_live_listeners``).
 
 Run them on Spark by passing an Ibis PySpark backend as ``engine`` to ``etl.run_etl`` (see
 ``engines.py``), or call ``unify_feeds`` on tables of your own Spark session.
@@ -26,6 +28,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from playback.vocabulary import MOOD_REGIONS, MOOD_SYNONYMS, MOODS, region_contains
+from recommender.storage.listen_archive import LIVE_LISTENS_DIR
 
 # Audio features and the range a real value lies in; anything else becomes NULL (flagged).
 FEATURE_RANGES: dict[str, tuple[float, float]] = {
@@ -126,12 +129,15 @@ class CheckedFeeds:
         return checked.filter(checked.reason.notnull()).select("source", "row_no", "reason")
 
     def kept_counts(self, feed: str) -> ir.Table:
-        """One row: ``rows`` kept, and per flag (``flag_`` dropped) how many kept rows carry it."""
+        """One row: ``rows`` kept, per flag (``flag_`` dropped) how many kept rows carry it,
+        and for users ``live_only``: how many of the rows no feed line wrote."""
         checked = self.tables[feed]
         kept = checked.filter(checked.reason.isnull())
         flags = [name for name in checked.columns if name.startswith("flag_")]
+        live_only = {"live_only": kept.live_only.cast("int64").sum()} if feed == "users" else {}
         return kept.aggregate(
             rows=kept.count(),
+            **live_only,
             **{flag.removeprefix("flag_"): kept[flag].cast("int64").sum() for flag in flags},
         )
 
@@ -145,7 +151,7 @@ def unify_feeds(raw: Mapping[str, ir.Table]) -> CheckedFeeds:
     artists = check_artists(raw["artists"]).cache()
     albums = check_albums(raw["albums"]).cache()
     tracks = check_tracks(raw["tracks"], artists, albums).cache()
-    users = check_users(raw["users"]).cache()
+    users = with_live_listeners(check_users(raw["users"]), raw["events"]).cache()
     events = check_events(raw["events"], users, tracks).cache()
     return CheckedFeeds(
         {"artists": artists, "albums": albums, "tracks": tracks, "users": users, "events": events}
@@ -227,6 +233,11 @@ def mood_conditions(features: Mapping[str, ir.FloatingValue]) -> dict[str, ir.Bo
 
 def _present(values: ir.ArrayValue) -> ir.ArrayValue:
     return values.filter(lambda value: value.notnull())
+
+
+def live_rows(table: ir.Table) -> ir.BooleanValue:
+    """Rows read from the archived live partitions (``raw_feeds.FeedPaths.live_listens``)."""
+    return table.source.startswith(LIVE_LISTENS_DIR + "/")
 
 
 def _first_copy_lost(table: ir.Table, key: str) -> ir.BooleanValue:
@@ -399,6 +410,7 @@ def check_users(raw: ir.Table) -> ir.Table:
         flag_birth_year_invalid=typed.birth_year_text.notnull() & typed.birth_year.isnull(),
         flag_signup_ts_invalid=typed.signup_text.notnull() & typed.signed_up_at.isnull(),
         flag_explicit_filter_missing=typed.parsed & typed.explicit_filter.isnull(),
+        live_only=ibis.literal(False),
         reason=ibis.cases(
             (~typed.parsed, "unparseable_json"),
             (typed.user_id.isnull(), "missing_user_id"),
@@ -406,6 +418,39 @@ def check_users(raw: ir.Table) -> ir.Table:
             else_=ibis.null(dt.string),
         ),
     )
+
+
+def with_live_listeners(users: ir.Table, events: ir.Table) -> ir.Table:
+    """``users`` (checked profiles) and a kept row, ``live_only``, for each listener of the
+    live partitions whom the team's profile feed does not have.
+
+    Voice listeners are new people: the skill mints their ids, so the identity store, not the
+    team's feed, is their source of truth, and the team never sends their profiles. They are
+    listeners with unknown demographics: explicit hidden (the safe default), no stated
+    preferences, no flags (nothing the team wrote was wrong). Each row points at the
+    listener's first live play (``source``, ``row_no``).
+    """
+    team = users.filter(users.user_id.notnull()).select(team_user=users.user_id)
+    plays = events.filter(live_rows(events))
+    plays = plays.select("source", "row_no", user_id=clean(plays.user_id))
+    first = plays.filter(plays.user_id.notnull() & ~_first_copy_lost(plays, "user_id"))
+    new = first.anti_join(team, first.user_id == team.team_user)
+    unknown = {
+        "explicit_allowed": False,
+        "live_only": True,
+        "stated_genres": [],
+        "stated_moods": [],
+    }
+    unknown |= {name: False for name in users.columns if name.startswith("flag_")}
+    listeners = new.select(
+        **{
+            name: new[name].cast(dtype)
+            if name in ("source", "row_no", "user_id")
+            else ibis.literal(unknown.get(name), type=dtype)
+            for name, dtype in users.schema().items()
+        }
+    )
+    return users.union(listeners)
 
 
 def check_events(raw: ir.Table, users: ir.Table, tracks: ir.Table) -> ir.Table:
@@ -421,7 +466,9 @@ def check_events(raw: ir.Table, users: ir.Table, tracks: ir.Table) -> ir.Table:
     )
     numbers = texts.mutate(ts=as_integer(texts.ts_text), ms_played=as_integer(texts.ms_text))
     typed = numbers.mutate(ts=within(numbers.ts, *EVENT_MS)).drop("ts_text", "ms_text")
-    kept_users = users.filter(users.reason.isnull()).select(known_user=users.user_id)
+    kept_users = users.filter(users.reason.isnull()).select(
+        known_user=users.user_id, live_only=users.live_only
+    )
     lost_users = (
         users.filter(users.reason.notnull() & users.user_id.notnull())
         .select(lost_user=users.user_id)
@@ -448,12 +495,14 @@ def check_events(raw: ir.Table, users: ir.Table, tracks: ir.Table) -> ir.Table:
             (e.end_reason.isnull(), "missing_end_reason"),
             (~e.end_reason.isin(END_REASONS), "invalid_end_reason"),
             (e.known_user.isnull() & e.lost_user.notnull(), "user_quarantined"),
-            (e.known_user.isnull(), "unknown_user"),
+            # A listener only live plays introduced is not the team's: its events for that
+            # id are of someone it has no profile of, as before.
+            (e.known_user.isnull() | (e.live_only & ~live_rows(e)), "unknown_user"),
             (e.known_track.isnull() & e.lost_track.notnull(), "track_quarantined"),
             (e.known_track.isnull(), "unknown_track"),
             else_=ibis.null(dt.string),
         )
-    ).drop("known_user", "lost_user", "known_track", "lost_track")
+    ).drop("known_user", "live_only", "lost_user", "known_track", "lost_track")
     # Duplicates: among otherwise good rows, the earliest copy of an event_id is kept.
     copy = ibis.row_number().over(
         group_by=[e.event_id, e.reason.isnull()], order_by=[e.ts, e.source, e.row_no]
