@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
     | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream``, ``redis://host/db`` |
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
+    | ``PHILOMATH_IDENTITY_URL`` | ``sqlite:///path``, ``dynamodb://table``, ``memory://`` |
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     events_url: str = ""
     queue_url: str = ""  # per-device play queues
     queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
+    identity_url: str = ""  # Alexa caller -> listener mappings (listening.identity)
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -176,6 +178,7 @@ class Settings(BaseSettings):
         self.profiles_url = self.profiles_url or f"sqlite:///{data / 'profiles.db'}"
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
+        self.identity_url = self.identity_url or f"sqlite:///{data / 'identity.db'}"
         return self
 
     @property

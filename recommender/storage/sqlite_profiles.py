@@ -21,8 +21,8 @@ from recommender.errors import ProfileStoreUnavailable
 from recommender.storage.profile_json import dump_profile, load_profile
 from recommender.storage.profiles import (
     COUNTER_FIELDS,
-    ChangedUser,
     TOMBSTONE_TTL_S,
+    ChangedUser,
     ProfileUpdate,
     TrackCounts,
     UserProfile,
