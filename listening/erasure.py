@@ -63,9 +63,7 @@ class Erasure:
             try:
                 deleted.append((name, forgetter.forget(user_id)))
             except Exception as exc:  # any adapter's error: the caller answers a retry
-                logger.error(
-                    "erasure failed", exc_info=True, extra={"user": user_ref(user_id)}
-                )
+                logger.error("erasure failed", exc_info=True, extra={"user": user_ref(user_id)})
                 raise ErasureFailed(name) from exc
         logger.info(
             "listener forgotten", extra={"user": user_ref(user_id), "deleted": dict(deleted)}

@@ -25,13 +25,31 @@ from skill.http_app import create_app
 from tests.fakes import World
 
 
+class SeenKeysCache(InProcessCache):
+    """The in-process cache, remembering every key ever set, so a test can ask which
+    live entries name a listener."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        self.seen.add(key)
+        super().set(key, value, ttl_s)
+
+    def live_keys_naming(self, needle: str) -> list[str]:
+        """Keys naming ``needle`` whose entry holds data (a cached miss is empty: it says
+        only that nothing was found, and expires within the router's ``miss_ttl_s``)."""
+        return sorted(k for k in self.seen if needle in k and self.get(k))
+
+
 @dataclass
 class IdentityWorld:
     world: World
     identity: SqliteIdentityStore
     resolver: ListenerResolver
     erasure: Erasure
-    cache: InProcessCache
+    cache: SeenKeysCache
     listening: Listening
     skill: CustomSkill
     app: FastAPI
@@ -49,7 +67,7 @@ def build_identity_world(
 ) -> IdentityWorld:
     identity = SqliteIdentityStore(directory / "identity.db")
     identity.ensure_schema()
-    cache = InProcessCache()
+    cache = SeenKeysCache()
     router = Router(world.store, world.profiles, cache, catalog=world.catalog)
     player = MusicPlayer(world.catalog, router, world.stream_urls)
     listening = Listening(player, DevicePlayback(player, world.queues), world.recorder)
@@ -65,7 +83,5 @@ def build_identity_world(
     skill = build_skill(
         listening, world.parser, metrics=world.metrics, resolver=resolver, erasure=erasure
     )
-    app = create_app(
-        listening, world.parser, skill, authenticator=authenticator, erasure=erasure
-    )
+    app = create_app(listening, world.parser, skill, authenticator=authenticator, erasure=erasure)
     return IdentityWorld(world, identity, resolver, erasure, cache, listening, skill, app)

@@ -111,4 +111,3 @@ def test_sqlite_on_an_unusable_path_raises_identity_unavailable(
 def test_unreachable_dynamodb_raises_identity_unavailable(unreachable_dynamodb: Any) -> None:
     with pytest.raises(IdentityUnavailable):
         DynamoDBIdentityStore(unreachable_dynamodb, "identities").listener(ACCOUNT, NO_PERSON)
-
