@@ -30,18 +30,27 @@ def require_recommendations(online: Online, settings: Settings) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="Listener id.")
+@click.option(
+    "--user", "user_id", default=DEMO_USER, show_default=True,
+    help="Alexa user id (unlinked, Philomath mints a listener for it).",
+)  # fmt: skip
+@click.option(
+    "--token", default=None,
+    help="Access token of a linked account (an API token): the request speaks for its listener.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the request envelope instead.")
 @pass_settings
-def say(settings: Settings, text: str, user_id: str, as_json: bool) -> None:
+def say(settings: Settings, text: str, user_id: str, token: str | None, as_json: bool) -> None:
     """Say TEXT to the skill as Alexa would deliver it, and show what Alexa would say and play."""
     from philomath.wiring import build_online
     from skill.alexa import handle_envelope
-    from skill.alexa.envelopes import utterance_request
+    from skill.alexa.envelopes import linked, utterance_request
 
     online = build_online(settings)
     try:
         envelope = utterance_request(text, online.parser, user_id=user_id)
+        if token:
+            envelope = linked(envelope, token)
         if as_json:
             click.echo(json.dumps(envelope))
             return
