@@ -76,10 +76,10 @@ class CachedLists:
     cached profile: the store names each list it deleted, so each cached key is known."""
 
     def __init__(self, store: RecommendationStore, cache: Cache) -> None:
-        self._store, self._cache = store, cache
+        self._lists, self._cache = store, cache
 
     def forget(self, user_id: str) -> int:
-        lists = self._store.forget(user_id)
+        lists = self._lists.forget(user_id)
         for key in [profile_key(user_id), *(list_key(s, user_id, c) for s, c in lists)]:
             self._cache.delete(key)
         return len(lists)

@@ -133,7 +133,7 @@ class ListenerResolver:
         cache_size: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._store = store
+        self._identity = store
         self._verify = verify_token
         self._ttl_s, self._size, self._clock = cache_ttl_s, cache_size, clock
         self._cache: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
@@ -149,9 +149,9 @@ class ListenerResolver:
         key = (account_key(caller.user_id), person_key(caller.person_id))
         listener = self._cached(key)
         if listener is None:
-            listener = self._store.listener(*key)
+            listener = self._identity.listener(*key)
             if listener is None:
-                listener = self._store.claim(*key, new_listener_id())
+                listener = self._identity.claim(*key, new_listener_id())
                 logger.info("new listener", extra={"user": user_ref(listener)})
             self._remember(key, listener)
         return Listener(listener)
@@ -165,7 +165,7 @@ class ListenerResolver:
         """Every listener this Alexa account speaks as: the minted ones (the account's and
         its persons'), and the linked one when a token that verifies comes with it. Mints
         nothing."""
-        listeners = self._store.listeners_of(account_key(caller.user_id))
+        listeners = self._identity.listeners_of(account_key(caller.user_id))
         if caller.access_token:
             try:
                 listeners.append(self.linked_listener(caller.access_token))
@@ -178,7 +178,7 @@ class ListenerResolver:
         with self._lock:
             for key in [k for k, (listener, _) in self._cache.items() if listener == user_id]:
                 del self._cache[key]
-        return self._store.forget(user_id)
+        return self._identity.forget(user_id)
 
     def _cached(self, key: tuple[str, str]) -> str | None:
         with self._lock:
