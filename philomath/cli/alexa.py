@@ -113,7 +113,7 @@ def dialog(settings: Settings, file: Path, user_id: str | None) -> None:
 @configured
 def skill_package(check: bool) -> None:
     """Copy interaction_models/ into skill-package/ for `ask deploy` (orphans removed)."""
-    from skill.skill_package import MODELS_DIR, stale_models, sync_models
+    from skill.skill_package import MODELS_DIR, package_problems, stale_models, sync_models
 
     if check:
         stale = stale_models()
@@ -121,6 +121,9 @@ def skill_package(check: bool) -> None:
             raise click.ClickException(
                 f"skill package stale for {', '.join(stale)}: run philomath skill-package"
             )
+        problems = package_problems()
+        if problems:
+            raise click.ClickException("skill package: " + "; ".join(problems))
         return
     for name in sync_models():
         click.echo(f"updated {MODELS_DIR / name}")
