@@ -87,7 +87,7 @@ def alexa(settings: Settings) -> None:
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--user", "user_id", default=None, help="Replace the dialog's listener.")
+@click.option("--user", "user_id", default=None, help="Replace the dialog's Alexa user id.")
 @pass_settings
 def dialog(settings: Settings, file: Path, user_id: str | None) -> None:
     """Replay a multi-turn session (FILE, JSON) like the ASK simulator: what Alexa would say

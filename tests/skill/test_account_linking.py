@@ -149,3 +149,18 @@ def test_skill_disabled_mints_nobody_and_forgets_the_accounts_listeners(
     for listener in listeners:
         assert listener is not None
         assert linked.world.queues.load(queue_key(listener, DEVICE)) is None
+
+
+def test_an_unreachable_identity_store_gets_a_polite_answer_and_plays_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    broken = build_identity_world(world, TokenAuthenticator({}), tmp_path)
+    broken.identity.close()  # it reopens on next use: on a file that is no database now
+    for path in tmp_path.glob("identity.db*"):
+        path.unlink()
+    (tmp_path / "identity.db").write_bytes(b"this is not a SQLite database\n" * 200)
+    response = run(broken, load_envelope("play_music_mood_resolved"))
+    assert "went wrong" in ssml(response)
+    assert "directives" not in response
+    assert world.published() == []
+    broken.close()
