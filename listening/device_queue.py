@@ -140,9 +140,14 @@ class DevicePlayback:
 
     # -- what front doors call -------------------------------------------------------------
 
-    def play(self, state: ListenerState, parsed: ParsedRequest) -> PlayAnswer:
-        """A play request: a new queue on the device (settings carry over)."""
-        move = self.start(state.key, state.user_id, parsed, state.device_id, old=state.queue)
+    def play(
+        self, state: ListenerState, parsed: ParsedRequest, *, now: float | None = None
+    ) -> PlayAnswer:
+        """A play request: a new queue on the device (settings carry over). ``now``: when
+        the listener asked (see ``MusicPlayer.play``)."""
+        move = self.start(
+            state.key, state.user_id, parsed, state.device_id, old=state.queue, now=now
+        )
         state.update(move.queue)
         return move.answer
 
@@ -191,9 +196,10 @@ class DevicePlayback:
         *,
         old: DeviceQueue | None = None,
         exclude: frozenset[str] = frozenset(),
+        now: float | None = None,
     ) -> Move:
         """A new queue for a play request; loop and shuffle settings carry over."""
-        answer = self._player.play(user_id, parsed, device_id, exclude=exclude)
+        answer = self._player.play(user_id, parsed, device_id, exclude=exclude, now=now)
         if answer.track is None or answer.token is None:
             return Move(answer, old)
         fresh = q.new_queue(

@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from listening.candidates import candidates_for
-from nlu.parsed import ParsedRequest, SlotName
+from listening.routines import Routine, RoutineStore, RoutinesUnavailable, find_routine
+from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback.catalog import Track, TrackCatalog
 from playback.directives import new_token, track_id_of
 from playback.errors import PlaybackError
@@ -41,6 +42,10 @@ BACKEND_DOWN_SPEECH = "Sorry, I can't reach the music library right now. Please 
 NOTHING_TO_RESUME_SPEECH = "There's nothing to resume. Try asking me to play something."
 NOTHING_TO_PLAY_SPEECH = "Sorry, I don't have anything to play for that yet."
 NOT_FOUND_SPEECH = "I couldn't find {name}; here is something close."
+NO_ROUTINE_SPEECH = (
+    "You don't have a routine called {name} yet. You can set one up in the Philomath app."
+)
+ROUTINE_SPEECH = "Starting your {name} routine. "
 
 # Slots that name music in the catalog; what a request names that the catalog lacks is one
 # of these (``PlayAnswer.not_found``). Playlists and albums alone are not played by name.
@@ -112,10 +117,17 @@ def named_in(parsed: ParsedRequest) -> Named | None:
 class MusicPlayer:
     """Turns play requests into tracks, and track ids into playable tracks."""
 
-    def __init__(self, catalog: TrackCatalog, router: Router, stream_urls: StreamUrls) -> None:
+    def __init__(
+        self,
+        catalog: TrackCatalog,
+        router: Router,
+        stream_urls: StreamUrls,
+        routines: RoutineStore | None = None,
+    ) -> None:
         self._catalog = catalog
         self._router = router
         self._stream_urls = stream_urls
+        self._routines = routines
 
     def play(
         self,
@@ -124,19 +136,25 @@ class MusicPlayer:
         device_id: str | None = None,
         *,
         exclude: frozenset[str] = frozenset(),
+        now: float | None = None,
     ) -> PlayAnswer:
         """The track for a ``play_music`` request (``device_id`` is for logs); ``exclude``
-        holds tracks not to pick (the one just skipped, those already queued)."""
+        holds tracks not to pick (the one just skipped, those already queued). ``now``
+        (unix seconds, from the front door: the Alexa request's timestamp) is when the
+        listener asked: on their clock, its part of the day picks their list for that part
+        when the request says no mood or genre."""
         if parsed.intent != "play_music":
             raise ValueError(f"play() needs a play_music request, got {parsed.intent}")
         try:
+            if "routine" in parsed.slots:
+                return self._play_routine(user_id, parsed, exclude, now)
             named = named_in(parsed)
             if named is not None:
                 return self._play_named(user_id, parsed, named, exclude)
             if parsed.slot_value("playlist") or parsed.slot_value("album"):
                 return PlayAnswer("Sorry, I can't play albums or playlists by name yet.")
-            return self._play_recommended(user_id, parsed, exclude)
-        except (PlaybackError, RecommenderError):
+            return self._play_recommended(user_id, parsed, exclude, now)
+        except (PlaybackError, RecommenderError, RoutinesUnavailable):
             logger.error(
                 "backend failed while choosing a track",
                 exc_info=True,
@@ -249,10 +267,48 @@ class MusicPlayer:
             if not any(_same(said, t.title if slot == "track" else t.album_title) for t in others)
         )
 
-    def _play_recommended(
-        self, user_id: str, parsed: ParsedRequest, exclude: frozenset[str]
+    def _play_routine(
+        self, user_id: str, parsed: ParsedRequest, exclude: frozenset[str], now: float | None
     ) -> PlayAnswer:
-        request = self._request(user_id, parsed, exclude)
+        """ "Play my meditation routine": the listener's routine of that name (or id), else a
+        routine named after a part of the day ("my night routine") plays their list for it."""
+        asked = parsed.slots["routine"]
+        routine = self._routine(user_id, asked)
+        if routine is not None:
+            answer = self._play_recommended(
+                user_id, routine_request(routine), exclude, now, timezone=routine.timezone
+            )
+            name = routine.name
+        elif "part_of_day" in parsed.slots:
+            general = {k: v for k, v in parsed.slots.items() if k != "routine"}
+            answer = self._play_recommended(
+                user_id, parsed.model_copy(update={"slots": general}), exclude, now
+            )
+            name = asked.value
+        else:
+            return PlayAnswer(NO_ROUTINE_SPEECH.format(name=asked.value or "that"))
+        if answer.track is None:
+            return answer
+        return replace(answer, speech=ROUTINE_SPEECH.format(name=name) + answer.speech)
+
+    def _routine(self, user_id: str, asked: Slot) -> Routine | None:
+        if self._routines is None:
+            return None
+        mine = self._routines.for_listener(user_id)
+        if asked.id is not None:
+            return next((r for r in mine if r.routine_id == asked.id), None)
+        return find_routine(mine, asked.value) if asked.value else None
+
+    def _play_recommended(
+        self,
+        user_id: str,
+        parsed: ParsedRequest,
+        exclude: frozenset[str],
+        now: float | None = None,
+        *,
+        timezone: str | None = None,
+    ) -> PlayAnswer:
+        request = replace(self._request(user_id, parsed, exclude), at=now, timezone=timezone)
         answer = self._first_playable(request)
         wanted = request.mood or request.genre
         if answer.track is None and wanted:
@@ -271,6 +327,7 @@ class MusicPlayer:
             user_id=user_id,
             mood=parsed.slot_value("mood"),
             genre=parsed.slot_value("genre"),
+            part_of_day=parsed.slot_value("part_of_day"),
             popular=parsed.slot_value("sort") == "popular",
             n=candidates_for(TRACKS_PER_PLAY),
             exclude=exclude,
@@ -320,6 +377,18 @@ class MusicPlayer:
             degraded=degraded,
             upcoming=upcoming,
         )
+
+
+def routine_request(routine: Routine) -> ParsedRequest:
+    """The play request a routine makes: its mood, genre and activity, at its part of the
+    day, under its name and id (kept in a device queue for refills)."""
+    values: dict[SlotName, str | None] = {
+        "mood": routine.mood, "genre": routine.genre, "activity": routine.activity,
+        "part_of_day": routine.part_of_day,
+    }  # fmt: skip
+    slots = {k: Slot(text=v, value=v) for k, v in values.items() if v}
+    slots["routine"] = Slot(text=routine.name, value=routine.key, id=routine.routine_id)
+    return ParsedRequest(intent="play_music", confidence=1.0, slots=slots)
 
 
 def _same(said: str, have: str | None) -> bool:

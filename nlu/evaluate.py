@@ -25,7 +25,7 @@ from nlu.text import name_key
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 SLOTS = ("artist", "track", "album", "playlist", "genre", "mood", "activity", "era", "sort",
-         "item_type")  # fmt: skip
+         "item_type", "part_of_day", "recurrence", "routine")  # fmt: skip
 
 
 class TextParser(Protocol):

@@ -21,6 +21,8 @@ from typing import Any
 
 from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS
 from nlu.parsed import Intent
+from nlu.time_of_day import part_words, recurrence_words
+from playback.day_parts import PARTS_OF_DAY
 from playback.vocabulary import (
     ACTIVITY_SYNONYMS,
     GENRES,
@@ -101,6 +103,11 @@ _WRITTEN_PLAY_MUSIC_SAMPLES = (
     "play the album {Album} by {Artist}",
     "play my {Playlist} playlist",
     "play the playlist {Playlist}",
+    "play {Mood} music in the {PartOfDay}",
+    "play some {Genre} in the {PartOfDay}",
+    "play something {Mood} this {PartOfDay}",
+    "play {Mood} music every {PartOfDay}",
+    "play {Activity} music {Recurrence}",
 )
 # Carrier phrases real people use around music names, drawn from the Snips 2017 (PlayMusic)
 # and SLURP devel (play_music) training corpora in nlu/training/corpora: each utterance with
@@ -189,6 +196,16 @@ PLAY_MUSIC_SLOTS: tuple[tuple[str, str], ...] = (
     ("Track", "AMAZON.MusicRecording"),
     ("Album", "AMAZON.MusicAlbum"),
     ("Playlist", "AMAZON.MusicPlaylist"),
+    ("PartOfDay", "PART_OF_DAY"),
+    ("Recurrence", "RECURRENCE"),
+)
+# "play my night routine", "start my meditation routine": the routine's name is open (the
+# listener named it), so its custom type only lists the parts of the day as examples.
+PLAY_ROUTINE_SAMPLES = (
+    "play my {Routine} routine",
+    "start my {Routine} routine",
+    "put on my {Routine} routine",
+    "my {Routine} routine",
 )
 
 # Carrier phrases for free text; distinct from PlayMusicIntent's so the two never collide.
@@ -222,6 +239,11 @@ def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str,
             "slots": [{"name": "Query", "type": "AMAZON.SearchQuery"}],
             "samples": list(PLAY_REQUEST_SAMPLES),
         },
+        {
+            "name": "PlayRoutineIntent",
+            "slots": [{"name": "Routine", "type": "ROUTINE"}],
+            "samples": list(PLAY_ROUTINE_SAMPLES),
+        },
     ]
     for name, intent in _CUSTOM_CONTROL_INTENTS.items():
         phrases = (*CONTROL_PHRASES[intent], *CORPUS_CONTROL_CARRIERS.get(intent, ()))
@@ -239,6 +261,9 @@ def build_interaction_model(genres: Iterable[str] = DEFAULT_GENRES) -> dict[str,
                     _table_type("ACTIVITY", ACTIVITY_SYNONYMS),
                     _table_type("SORT", SORT_SYNONYMS),
                     _table_type("ERA", _era_words()),
+                    _table_type("PART_OF_DAY", {**{p: p for p in PARTS_OF_DAY}, **part_words()}),
+                    _table_type("RECURRENCE", recurrence_words()),
+                    _table_type("ROUTINE", {p: p for p in PARTS_OF_DAY}),
                 ],
             }
         }

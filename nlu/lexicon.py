@@ -140,7 +140,7 @@ FILLER = MUSIC_NOUNS | frozenset((
     "some", "any", "a", "an", "the", "me", "my", "of", "on", "in", "i", "am", "i'm", "im",
     "good", "great", "nice", "little", "bit", "kind", "sort", "is", "are", "it", "this",
     "more", "really", "very", "just", "few", "lot", "lots", "type", "style", "vibes", "vibe",
-    "get", "us", "our", "be", "today", "tonight", "evening", "afternoon", "night",
+    "get", "us", "our", "be", "today",
     "background", "and", "or", "please", "again", "also", "too", "maybe", "cool", "nice",
     "awesome", "ones", "one", "that's", "thats", "all", "whole", "totally", "super", "pretty",
     "from", "by", "off", "out", "up", "you", "your", "we", "what's", "whats", "mostly",

@@ -50,6 +50,9 @@ SlotName = Literal[
     "era",
     "sort",
     "item_type",
+    "part_of_day",  # morning, afternoon, evening or night (nlu.time_of_day)
+    "recurrence",  # daily, weekdays or weekends
+    "routine",  # the name of a routine asked for ("my morning routine": "morning")
 ]
 
 

@@ -13,12 +13,13 @@ spaCy gazetteer, fuzzy catalog lookup and sentence embeddings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nlu.candidates import NameKind, NameResolver, NoCatalog
 from nlu.lexicon import (
     CONTROL_PHRASES,
+    MUSIC_NOUNS,
     POLITE_PREFIXES,
     POLITE_SUFFIXES,
     SORT_SYNONYMS,
@@ -34,6 +35,16 @@ from nlu.parsed import AlexaSlot, Intent, ParsedRequest, Slot, SlotName, fallbac
 from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
 from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
+from nlu.time_of_day import (
+    TimeExpressions,
+    part_of_word,
+    recurrence_of,
+    routine_name,
+    routine_slots,
+    take_leading,
+    take_modifiers,
+    take_trailing,
+)
 from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, canonical_mood, phrase_key
 
 # Re-exported: the skill and the interaction model import these from here.
@@ -63,6 +74,8 @@ ALEXA_INTENTS: dict[str, Intent] = {
 # fmt: on
 _STRONG = tuple(sorted(STRONG_PLAY_VERBS, key=len, reverse=True))
 _WEAK = tuple(sorted(WEAK_PLAY_VERBS, key=len, reverse=True))
+_VERBS = (*_STRONG, *_WEAK)
+_NAME_KINDS: frozenset[SlotName] = frozenset(("artist", "track", "album", "playlist"))
 # PlayMusicIntent's name slots, by the slot name the interaction model gives them.
 _NAME_SLOTS: dict[str, NameKind] = {
     "Artist": "artist", "Track": "track", "Album": "album", "Playlist": "playlist",
@@ -89,6 +102,10 @@ class RuleParser:
     def __init__(self, genres: Iterable[str]) -> None:
         self._lexicon = LexiconVocabulary(genres)
         self._controls = control_table()
+        # Words a part of the day may describe ("night music", "late night jazz").
+        self._music_heads = MUSIC_NOUNS | frozenset(
+            word for genre in genres for word in clean_words(genre)
+        )
 
     def canonical_genre(self, text: str) -> str | None:
         """The catalog's spelling of the genre ``text`` names, or None."""
@@ -111,18 +128,26 @@ class RuleParser:
         control = self._controls.get(control_key(words)) or setting_intent(words)
         if control is not None:
             return ParsedRequest(intent=control, confidence=0.95)
+        times = TimeExpressions()
+        take_leading(words, times, _VERBS, keep=self._names_words)
         request = tuple(words)
         verb = _take_verb(words)
         if assume_play and verb != "strong":
             verb = "strong"
+        routine = routine_name(words)
+        if routine is not None:
+            slots = {**times.slots(), **routine_slots(routine)}
+            return ParsedRequest(intent="play_music", confidence=0.9, slots=slots)
+        take_trailing(words, times, keep=self._names_words)
+        take_modifiers(words, times, self._music_heads, keep=self._names_words)
         utterance = Utterance(request, tuple(words), verb)
         if not words:
-            return ParsedRequest(intent="play_music", confidence=0.8)
+            return ParsedRequest(intent="play_music", confidence=0.8, slots=times.slots())
         keys = utterance.keys
         reading = read_play(
             utterance.words, keys, self._matches(keys), verb=verb, resolver=self._resolver()
         )
-        return self._conclude(utterance, reading)
+        return _with_slots(self._conclude(utterance, reading), times)
 
     def from_alexa_slots(
         self, intent_name: str, slots: Mapping[str, str | AlexaSlot | None]
@@ -136,6 +161,10 @@ class RuleParser:
             return self.parse(query, assume_play=True)
         if intent_name == "PlayMusicIntent":
             return self._play_music_slots(slots)
+        if intent_name == "PlayRoutineIntent":
+            name = _slot_text(slots.get("Routine"))
+            said = " ".join(clean_words(name)) if name else ""
+            return ParsedRequest(intent="play_music", confidence=0.9, slots=routine_slots(said))
         if intent_name == "AMAZON.FallbackIntent":
             return fallback("alexa_fallback")
         intent = ALEXA_INTENTS.get(intent_name)
@@ -152,6 +181,19 @@ class RuleParser:
     def _resolver(self) -> NameResolver:
         """Where names are looked up: here nowhere, names stay as said."""
         return NoCatalog()
+
+    def _names_words(self, words: Sequence[str], start: int, end: int) -> bool:
+        """Whether a catalog name takes the time expression ``words[start:end]``: a longer
+        name over it ("play tonight tonight"), or a name that is all the request says ("play
+        tonight" with a track "Tonight"). The lexicon alone names nothing."""
+        whole = start == 0 and end == len(words)
+        return any(
+            m.kind in _NAME_KINDS
+            and m.start < end
+            and start < m.end
+            and (whole or m.start < start or m.end > end)
+            for m in self._matches(match_keys(list(words)))
+        )
 
     def _conclude(self, utterance: Utterance, reading: Reading) -> ParsedRequest:
         """The request a reading makes. Without a play verb, only lexicon words, catalog
@@ -196,6 +238,12 @@ class RuleParser:
         if name == "Era":
             value = era_of(" ".join(clean_words(said)))
             return ("era", Slot(text=text, value=value)) if value else None
+        if name == "PartOfDay":
+            value = part_of_word(" ".join(clean_words(said))) or part_of_word(text)
+            return ("part_of_day", Slot(text=text, value=value)) if value else None
+        if name == "Recurrence":
+            value = recurrence_of(said) or recurrence_of(text)
+            return ("recurrence", Slot(text=text, value=value)) if value else None
         kind_of_name = _NAME_SLOTS.get(name)
         if kind_of_name is None:
             return None
@@ -238,6 +286,14 @@ def play_request(reading: Reading, verb: Verb) -> ParsedRequest:
         slots=reading.slots,
         alternatives=reading.alternatives,
     )
+
+
+def _with_slots(parsed: ParsedRequest, times: TimeExpressions) -> ParsedRequest:
+    """``parsed`` with the time expressions said around it, when it is a play request."""
+    found = times.slots()
+    if not found or parsed.intent != "play_music":
+        return parsed
+    return parsed.model_copy(update={"slots": {**parsed.slots, **found}})
 
 
 def _as_alexa_slot(value: str | AlexaSlot | None) -> AlexaSlot | None:

@@ -37,6 +37,7 @@ from nlu.parsed import (
 )
 from nlu.parser import MusicParser
 from nlu.text import MAX_TEXT_CHARS, clean_words, name_key
+from nlu.time_of_day import without_phrases
 from nlu.training.examples import tagged_spans
 from playback.vocabulary import ACTIVITY_SYNONYMS, canonical_mood, phrase_key
 
@@ -50,6 +51,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s?$")
 _NAMES: tuple[NameKind, ...] = ("artist", "track", "album", "playlist")
 _SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {"track": ("album",), "album": ("track",)}
 _LEXICON_KINDS: tuple[SlotName, ...] = ("genre", "mood", "activity", "era", "sort", "item_type")
+_TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
 
 
 class TrainedParser(MusicParser):
@@ -76,7 +78,12 @@ class TrainedParser(MusicParser):
             return ruled
         if ruled.intent not in ("play_music", "fallback") or ruled.reason in ("empty", "too_long"):
             return ruled  # a control phrase or a setting, matched whole
-        words = clean_words(text)
+        if "routine" in ruled.slots:
+            return ruled  # "play my night routine": the rules know routines exactly
+        # Time expressions the rules took out stay out of the model's spans ("at night" is
+        # never an artist), and come back as the rules' slots.
+        times = {k: v for k, v in ruled.slots.items() if k in _TIME_SLOTS}
+        words = without_phrases(clean_words(text), [slot.text for slot in times.values()])
         if assume_play and words[:1] != ["play"]:
             words = ["play", *words]  # what the listener said: Alexa's carrier took the verb
         try:
@@ -85,7 +92,10 @@ class TrainedParser(MusicParser):
             logger.warning("the trained NLU model is unavailable; rules only", exc_info=True)
             self._model = None
             return ruled
-        return self._combine(ruled, prediction, words, assume_play=assume_play)
+        combined = self._combine(ruled, prediction, words, assume_play=assume_play)
+        if not times or combined.intent != "play_music":
+            return combined
+        return combined.model_copy(update={"slots": {**combined.slots, **times}})
 
     def _combine(
         self, ruled: ParsedRequest, prediction: Prediction, words: list[str], *, assume_play: bool

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from philomath.settings import Settings
 from philomath.wiring import build_backends
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from recommender.evaluation.protocol import ModelFactory
     from recommender.offline.pipeline import PipelineReport
+    from recommender.offline.promotion import PromotionPolicy
     from recommender.offline.training import Factory, TrainingData, TrainingReport
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def run_offline(
             destination=_destination(settings),
             seed=settings.seed,
             etl_engine=settings.etl_engine,
+            policy=promotion_policy(settings),
         )
     finally:
         backends.close()
@@ -86,10 +88,11 @@ def run_offline(
 
 
 def run_training(
-    settings: Settings, *, promote: bool = True, progress: bool = True
+    settings: Settings, *, promote: bool = True, gate: bool = True, progress: bool = True
 ) -> TrainingReport:
     """Train every candidate on the pipeline's unified tables, register them, promote the
-    best; raises ``DataError`` when the ETL has not run."""
+    best if it passes the promotion gate (``gate=False``: unconditionally); raises
+    ``DataError`` when the ETL has not run."""
     from recommender.offline.training import train
 
     return train(
@@ -99,7 +102,20 @@ def run_training(
         truth_dir=settings.raw_dir,
         seed=settings.seed,
         promote=promote,
+        gate=gate,
+        policy=promotion_policy(settings),
         progress=progress,
+    )
+
+
+def promotion_policy(settings: Settings) -> PromotionPolicy:
+    """The promotion gate's rule from the ``PHILOMATH_PROMOTION_*`` settings."""
+    from recommender.offline.promotion import PromotionPolicy
+
+    return PromotionPolicy.of(
+        settings.promotion_margin,
+        settings.promotion_satisfaction_tolerance,
+        settings.promotion_coverage_tolerance,
     )
 
 
@@ -160,6 +176,7 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
             seed=settings.seed,
             etl_engine=settings.etl_engine,
             halt_after=step,
+            policy=promotion_policy(settings),
         )
     except PipelineHalted as halted:
         return halted.outputs
@@ -168,21 +185,30 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
     raise RuntimeError(f"the pipeline finished without reaching step {step!r}")
 
 
-def trained_model_promoted(settings: Settings) -> tuple[bool, str]:
-    """The gate between training and batch inference: is the model the last ``train`` step
-    chose the registry's promoted one? (Not after a rollback or a pin since.) With the reason."""
+GateOutcome = Literal["promoted", "kept", "overridden"]
+
+
+def trained_model_promoted(settings: Settings) -> tuple[GateOutcome, str]:
+    """The gate between training and batch inference, with the reason: ``promoted`` when the
+    model the last ``train`` step chose is the registry's promoted one; ``kept`` when the
+    promotion gate kept the model in service (a normal outcome: nothing new to publish);
+    ``overridden`` otherwise (no train step finished, or a rollback or pin since, which batch
+    inference must not overwrite)."""
     from recommender.models.registry import ModelRegistry
     from recommender.offline.pipeline import STATE_FILE
     from recommender.offline.pipeline_state import PipelineState
 
     record = PipelineState(settings.work_dir / STATE_FILE).record("train")
     if record is None:
-        return False, "no train step has finished"
+        return "overridden", "no train step has finished"
     trained = f"{record.outputs['chosen']}/{record.outputs['run']}"
     promoted = ModelRegistry(settings.models_dir).promoted_ref()
+    promotion = record.outputs.get("promotion") or {}
+    if promoted != trained and promotion.get("promoted") is False:
+        return "kept", f"trained {trained}, not promoted: {promotion.get('reason', '')}"
     if promoted != trained:
-        return False, f"trained {trained} but {promoted or 'nothing'} is promoted"
-    return True, f"{trained} is promoted"
+        return "overridden", f"trained {trained} but {promoted or 'nothing'} is promoted"
+    return "promoted", f"{trained} is promoted"
 
 
 def evaluate_trained_model(settings: Settings) -> dict[str, Any]:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     queue_url: str = ""  # per-device play queues
     queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
     identity_url: str = ""  # Alexa caller -> listener mappings (listening.identity)
+    routines_url: str = ""  # declared routines: sqlite:///path (default) or dynamodb://table
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -95,6 +96,10 @@ class Settings(BaseSettings):
     # What fills a list its own path left short, in order (recommender.serving.router's steps).
     fallback_chain: str = "popular,memory"
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
+    # A listener with no stored list yet (unknown to the model until the next batch run) is
+    # served a list computed at request time once their history holds this many tracks the
+    # model knows (recommender.batch.live_lists); 0 turns that off: the charts answer.
+    live_min_tracks: int = Field(default=2, ge=0)
     # Where the offline ETL runs its Ibis rules: embedded DuckDB, or a local Spark session
     # (the Glue / EMR engine; needs the spark extra and Java).
     etl_engine: Literal["duckdb", "pyspark"] = "duckdb"
@@ -104,6 +109,13 @@ class Settings(BaseSettings):
     # was trained on the current corpora: minutes, once. Off, serving parses without it until
     # `philomath nlu train` is run (the tests turn it off).
     nlu_train: bool = True
+    # The promotion gate (recommender.offline.promotion): a trained model replaces the one in
+    # service only if its NDCG@10 on the same held-out split is at least this fraction above
+    # (0.01: 1% better), and its listener satisfaction and catalog coverage fall at most these
+    # fractions below the in-service model's. Fractions between 0 and 1.
+    promotion_margin: float = Field(default=0.01, ge=0, le=1)
+    promotion_satisfaction_tolerance: float = Field(default=0.02, ge=0, le=1)
+    promotion_coverage_tolerance: float = Field(default=0.10, ge=0, le=1)
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)
@@ -179,6 +191,7 @@ class Settings(BaseSettings):
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
         self.identity_url = self.identity_url or f"sqlite:///{data / 'identity.db'}"
+        self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
         return self
 
     @property

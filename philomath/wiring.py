@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from listening.routines import RoutineStore
 from philomath.errors import ConfigurationError as ConfigurationError  # re-exported
 from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
-    from recommender.serving.router import Router
+    from recommender.serving.router import LiveLister, Router
     from skill.alexa.verification import AlexaRequestVerifier
 
 
@@ -187,6 +188,23 @@ def build_events(settings: Settings) -> EventStream:
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
 
 
+def build_routines(settings: Settings) -> RoutineStore:
+    """Declared routines: ``sqlite:///path`` (default) or ``dynamodb://table``."""
+    url = settings.routines_url
+    scheme = _scheme(url, "routines_url")
+    if scheme == "sqlite":
+        from listening.sqlite_routines import SqliteRoutineStore
+
+        return SqliteRoutineStore(_sqlite_path(url, "routines_url"))
+    if scheme == "dynamodb":
+        from listening.dynamodb_routines import DynamoDBRoutineStore
+
+        return DynamoDBRoutineStore(
+            aws_client("dynamodb", settings), _aws_name(url, "routines_url")
+        )
+    raise _unknown("routines_url", scheme, "sqlite, dynamodb")
+
+
 def build_queues(settings: Settings) -> QueueStore:
     """Per-device play queues: ``sqlite:///path`` (default), ``redis://``, ``dynamodb://``,
     ``memory://`` (one process only)."""
@@ -250,6 +268,7 @@ def erasure_forgetters(
         ("profiles", backends.profiles),
         ("lists", CachedLists(backends.store, backends.cache)),
         ("queues", backends.queues),
+        ("routines", backends.routines),
         ("identity", resolver),
     ]
 
@@ -271,16 +290,17 @@ class Backends:
     cache: Cache
     events: EventStream
     queues: QueueStore
+    routines: RoutineStore
     identity: IdentityStore
 
     def ensure_schema(self) -> None:
-        ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.identity)
-        for port in ports:
+        ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
+        for port in (*ports, self.identity):
             port.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
-        for port in (*ports, self.identity):
+        for port in (*ports, self.routines, self.identity):
             port.close()
 
 
@@ -292,6 +312,7 @@ def build_backends(settings: Settings) -> Backends:
         cache=build_cache(settings),
         events=build_events(settings),
         queues=build_queues(settings),
+        routines=build_routines(settings),
         identity=build_identity(settings),
     )
 
@@ -354,15 +375,19 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         catalog=catalog,  # candidates' facets; the artist path's tracks
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
         telemetry=telemetry,
+        live=build_live_lists(settings, telemetry),
     )
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)
     stream_urls = StreamUrls(settings.stream_base_url, signer)
     spool = build_spool(settings)
-    player = MusicPlayer(catalog, router, stream_urls)
+    player = MusicPlayer(catalog, router, stream_urls, backends.routines)
     queues = timed(backends.queues, "queue", telemetry)
     listening = Listening(
-        player, DevicePlayback(player, queues), EventRecorder(backends.events, spool)
+        player,
+        DevicePlayback(player, queues),
+        EventRecorder(backends.events, spool),
+        routines=backends.routines,
     )
     # A linked account's token is checked as the API checks bearer tokens: one listener id.
     resolver = ListenerResolver(backends.identity, token_verifier(security.authenticator))
@@ -386,6 +411,28 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     )
     return Online(
         backends, router, listening, parser, skill, app, skill_ids, security, telemetry, erasure
+    )
+
+
+def build_live_lists(settings: Settings, telemetry: Telemetry) -> LiveLister | None:
+    """Lists computed at request time from the promoted model, for listeners batch has not
+    listed yet; None when ``PHILOMATH_LIVE_MIN_TRACKS`` is 0 or the model libraries (the
+    training extra) are not installed, as in the Lambda package: the charts answer them."""
+    if settings.live_min_tracks == 0:
+        return None
+    try:
+        from recommender.batch.live_lists import LiveLists, promoted_live_model
+        from recommender.batch.promoted_model import promoted_ref
+    except ImportError:
+        logger.info("live lists off: the model libraries are not installed")
+        return None
+    models, unified = settings.models_dir, settings.work_dir / "unified"
+    return LiveLists(
+        lambda: promoted_live_model(models, unified),
+        lambda: promoted_ref(models),
+        min_tracks=settings.live_min_tracks,
+        per_user=settings.recommendations_per_user,
+        metrics=telemetry.metrics,
     )
 
 

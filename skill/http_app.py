@@ -32,6 +32,7 @@ from skill.api.observability import Exposition, RequestObserver, metrics_router
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
 from skill.api.recommendations import recommendations_router
+from skill.api.routines import routines_router
 from skill.api.security.auth import ApiAuth, Authenticator, TokenAuthenticator
 from skill.api.security.depth_guard import JsonDepthGuard
 from skill.api.security.rate_limit import RateLimiter
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(events_router(listening, auth))
     if erasure is not None:
         app.include_router(account_router(erasure, auth))
+    app.include_router(routines_router(listening, parser, auth))
     if media_signer is not None:
         app.include_router(media_router(media_signer))
     if metrics_exposition is not None:

@@ -30,6 +30,10 @@ PLAY_EVENTS = "philomath_play_events_total"  # kind (started, finished, skipped,
 BATCH_LAST_SUCCESS = "philomath_batch_last_success_timestamp_seconds"  # mode
 BATCH_DURATION = "philomath_batch_duration_seconds"  # mode
 MODEL_TRAINED = "philomath_model_trained_timestamp_seconds"
+# Listeners the model never saw: folded in by a batch run, or left on the charts and why.
+BATCH_LISTENERS = "philomath_batch_unknown_listeners_total"  # outcome: folded | <reason>
+# Lists the router computed at request time (outcome: served), or why it did not.
+LIVE_LISTS = "philomath_live_lists_total"  # outcome
 
 LABELS: dict[str, tuple[str, ...]] = {
     HTTP_REQUESTS: ("route", "method", "status"),
@@ -46,6 +50,8 @@ LABELS: dict[str, tuple[str, ...]] = {
     BATCH_LAST_SUCCESS: ("mode",),
     BATCH_DURATION: ("mode",),
     MODEL_TRAINED: (),
+    BATCH_LISTENERS: ("outcome",),
+    LIVE_LISTS: ("outcome",),
 }
 
 # Request latency: fine around the 200 ms budget, which is a bucket bound (the latency SLO

@@ -45,6 +45,14 @@ class Metrics(Protocol):
     def model_trained(self, at: float) -> None:
         """When the model batch inference serves was trained (epoch seconds)."""
 
+    def batch_listeners(self, folded: int, left_on_charts: Mapping[str, int]) -> None:
+        """Listeners unknown to the model a batch run folded in from their live history,
+        and those it left on the charts, by reason."""
+
+    def live_list(self, outcome: str) -> None:
+        """One list the router computed at request time (``served``), or why it served the
+        charts instead (``no_history``, ``model_not_personal``, ``failed``...)."""
+
 
 class Tracer(Protocol):
     def span(
@@ -80,6 +88,12 @@ class NullMetrics:
         pass
 
     def model_trained(self, at: float) -> None:
+        pass
+
+    def batch_listeners(self, folded: int, left_on_charts: Mapping[str, int]) -> None:
+        pass
+
+    def live_list(self, outcome: str) -> None:
         pass
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -76,6 +76,12 @@ class PrometheusMetrics:
         self._model_trained = self._gauge(
             names.MODEL_TRAINED, "When the served model was trained.", "mostrecent"
         )
+        self._batch_listeners = self._counter(
+            names.BATCH_LISTENERS, "Listeners unknown to the model: folded in, or not and why."
+        )
+        self._live_lists = self._counter(
+            names.LIVE_LISTS, "Lists computed at request time, or why the charts answered."
+        )
 
         # The request path's series, each child looked up once: ``labels()`` costs more
         # than the observation, a dozen times a request. Their label values are bounded
@@ -122,6 +128,15 @@ class PrometheusMetrics:
 
     def model_trained(self, at: float) -> None:
         self._model_trained.set(at)
+
+    def batch_listeners(self, folded: int, left_on_charts: Mapping[str, int]) -> None:
+        if folded:
+            self._batch_listeners.labels("folded").inc(folded)
+        for reason, count in left_on_charts.items():
+            self._batch_listeners.labels(reason).inc(count)
+
+    def live_list(self, outcome: str) -> None:
+        self._live_lists.labels(outcome).inc()
 
     # -- exposition -------------------------------------------------------------------------
 

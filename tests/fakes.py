@@ -18,6 +18,7 @@ from ask_sdk_core.skill import CustomSkill
 from listening import Listening
 from listening.device_queue import DevicePlayback
 from listening.events import EventRecorder
+from listening.memory_routines import MemoryRoutineStore
 from listening.player import MusicPlayer
 from nlu.rules import RuleParser
 from playback.catalog import Artist, Track, TrackCatalog
@@ -117,13 +118,15 @@ def build_world(directory: Path) -> World:
     profiles.put_many([UserProfile(KNOWN_USER, play_count=42)])
     router = Router(store, profiles, InProcessCache(), catalog=catalog)
     stream_urls = StreamUrls(STREAM_BASE, UrlSigner(SIGNING_KEY))
-    player = MusicPlayer(catalog, router, stream_urls)
+    routines = MemoryRoutineStore()
+    player = MusicPlayer(catalog, router, stream_urls, routines)
     queues = SqliteQueueStore(directory / "queues.db")
     queues.ensure_schema()
     listening = Listening(
         player,
         DevicePlayback(player, queues),
         EventRecorder(events, EventSpool(directory / "spool.db")),
+        routines=routines,
     )
     parser = RuleParser(catalog.genres())
     metrics = MemorySkillMetrics()

@@ -69,14 +69,19 @@ def build_identity_world(
     identity.ensure_schema()
     cache = SeenKeysCache()
     router = Router(world.store, world.profiles, cache, catalog=world.catalog)
-    player = MusicPlayer(world.catalog, router, world.stream_urls)
-    listening = Listening(player, DevicePlayback(player, world.queues), world.recorder)
+    routines = world.listening.routines
+    assert routines is not None
+    player = MusicPlayer(world.catalog, router, world.stream_urls, routines)
+    listening = Listening(
+        player, DevicePlayback(player, world.queues), world.recorder, routines=routines
+    )
     resolver = ListenerResolver(identity, token_verifier(authenticator))
     erasure = Erasure(
         [
             ("profiles", world.profiles),
             ("lists", CachedLists(world.store, cache)),
             ("queues", world.queues),
+            ("routines", routines),
             ("identity", resolver),
         ]
     )

@@ -84,14 +84,19 @@ def pipeline_evaluate(settings: Settings) -> None:
         echo_json(evaluate_trained_model(settings))
 
 
+# Exit codes of `pipeline gate`, read by the state machine's `promoted` choice.
+GATE_EXIT_CODES = {"promoted": 0, "overridden": 1, "kept": 3}
+
+
 @click.command("gate")
 @pass_settings
 def pipeline_gate(settings: Settings) -> None:
-    """Exit 0 when the model the last train step chose is promoted, 1 otherwise (a rollback
-    or pin since): batch inference must not overwrite what an operator chose."""
+    """Exit 0 when the model the last train step chose is promoted; 3 when the promotion
+    gate kept the model in service (nothing new to publish); 1 otherwise (no train step, or a
+    rollback or pin since): batch inference must not overwrite what an operator chose."""
     from philomath.offline import trained_model_promoted
 
-    passed, reason = trained_model_promoted(settings)
+    outcome, reason = trained_model_promoted(settings)
     click.echo(reason)
-    if not passed:
-        raise SystemExit(1)
+    if outcome != "promoted":
+        raise SystemExit(GATE_EXIT_CODES[outcome])

@@ -88,7 +88,8 @@ def pipeline_run(
 ) -> None:
     """Generate feeds if needed, then ETL, catalog, profiles, train (register and promote the
     best model, HTML report) and recommendations for every user. Steps whose inputs did not
-    change since they last finished are skipped, so a failed run resumes where it stopped."""
+    change since they last finished are skipped, so a failed run resumes where it stopped.
+    A trained model replaces the one in service only if it passes the promotion gate."""
     from philomath.offline import run_offline
 
     if engine is not None:
@@ -107,23 +108,31 @@ def pipeline_run(
 
 @click.command()
 @click.option("--no-promote", is_flag=True, help="Register every model but promote none.")
+@click.option(
+    "--no-gate",
+    is_flag=True,
+    help="Promote the best model without comparing it with the model in service.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the training summary as JSON.")
 @pass_settings
-def train(settings: Settings, no_promote: bool, as_json: bool) -> None:
+def train(settings: Settings, no_promote: bool, no_gate: bool, as_json: bool) -> None:
     """Train and evaluate every candidate on the pipeline's unified tables, register them all,
-    promote the best (NDCG@10 on held-out plays) and write an HTML report. Needs the ETL's
-    output (philomath pipeline run); run `philomath batch` afterwards to serve the new model."""
+    and promote the best (NDCG@10 on held-out plays) if it beats the model in service on the
+    same split (PHILOMATH_PROMOTION_MARGIN, satisfaction and coverage guardrails); write an
+    HTML report with the gate's decision. Needs the ETL's output (philomath pipeline run);
+    run `philomath batch` afterwards to serve a newly promoted model."""
     from philomath.offline import run_training
 
     with clear_errors():
-        report = run_training(settings, promote=not no_promote)
+        report = run_training(settings, promote=not no_promote, gate=not no_gate)
     if as_json:
         click.echo(json.dumps(report.summary(), indent=2))
         return
     click.echo(_training_table(report.summary()))
     best = report.best
-    action = "promoted" if report.promoted else "best (not promoted)"
-    click.echo(f"{action}: {best.name} run {best.run}\nreport: {report.report_path}")
+    action = "promoted" if report.promoted else "registered, not promoted"
+    click.echo(f"{action}: {best.name} run {best.run} ({report.promotion.reason})")
+    click.echo(f"report: {report.report_path}")
     if report.promoted:
         click.echo(SERVE_HINT, err=True)
 
@@ -209,6 +218,7 @@ def _pipeline_summary(report: Any) -> str:
             f"history      {report.interactions:,} plays",
             f"quarantined  {etl.quarantined_total:,} rows ({quarantined}); see {etl.report_path}",
             f"model        {report.model_version} run {report.model_run} (promoted)",
+            f"gate         {_gate_line(report.promotion)}",
             f"held out     {figures or 'not evaluated'}",
             f"report       {report.report_path}",
             f"written      {report.user_lists:,} listener lists, {report.charts} charts",
@@ -216,6 +226,13 @@ def _pipeline_summary(report: Any) -> str:
             + (f"; skipped {', '.join(report.skipped)}" if report.skipped else ""),
         ]
     )
+
+
+def _gate_line(promotion: dict[str, Any]) -> str:
+    if not promotion:
+        return "not recorded (trained before the promotion gate)"
+    verdict = "promoted" if promotion.get("promoted") else "not promoted"
+    return f"{promotion.get('challenger', '')} {verdict}: {promotion.get('reason', '')}"
 
 
 def _training_table(summary: dict[str, Any]) -> str:

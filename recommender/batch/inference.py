@@ -9,6 +9,13 @@ changed (``ProfileStore.changed_users``) from their current profiles (new plays 
 leave their lists, leading contexts follow their affinities), rewrites their lists in the
 current snapshot (each list is one item, replaced whole), deletes those lists from the cache,
 then clears the marks it handled (a listener changed again meanwhile keeps their mark).
+A marked listener the model never saw (a voice listener in no team feed) is **folded in**:
+their lists are computed from their live history (``fold_in``) into the same snapshot; one
+whose history holds nothing the model knows, or whose model ranks the same for everyone,
+stays on the charts, counted by reason (``BatchReport.folded`` and ``left_on_charts``). A
+full run folds in the marked ones too before it clears their marks (no feed lists them); one
+whose mark an earlier run cleared is listed again at their next play, by the next
+incremental run (meanwhile the router's live path computes their list at request time).
 
 Triggers: ``philomath batch`` runs a full run (schedule it, e.g. daily); ``--watch`` runs
 incremental runs as marks accumulate (the profile-drift threshold: ``min_changed`` listeners
@@ -32,8 +39,9 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -42,6 +50,7 @@ import numpy as np
 from tqdm import tqdm
 
 from playback.catalog import Track
+from recommender.batch.fold_in import FoldIn
 from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import (
     ModelLists,
@@ -76,10 +85,18 @@ class BatchReport:
     lists: int  # listener lists written (all, contexts, new)
     charts: int  # chart lists written
     seconds: float
+    folded: int = 0  # of ``users``: listeners unknown to the model, folded in from history
+    left_on_charts: Mapping[str, int] = field(default_factory=dict)  # reason -> listeners
 
     @property
     def users_per_second(self) -> float:
         return self.users / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Unknown:
+    folded: int
+    reasons: Mapping[str, int]
 
 
 class BatchInference:
@@ -106,6 +123,7 @@ class BatchInference:
         self._settings = settings or ListSettings()
         self._clock = clock
         self._user_index = {str(u): i for i, u in enumerate(interactions.user_ids)}
+        self._track_index = {str(t): i for i, t in enumerate(interactions.track_ids)}
 
     def run_full(self, *, progress: bool = False) -> BatchReport:
         """Every listener's lists and every chart into a new snapshot, then published;
@@ -126,16 +144,26 @@ class BatchInference:
         lists = self._store.put_lists(
             self._all_user_lists(builder, profiles, progress), snapshot=snapshot
         )
+        # Listeners changed before this run began: their lists are as fresh as can be now,
+        # once those the model never saw are folded in too (no feed lists them).
+        marks = [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
+        unknown = sorted({m.user_id for m in marks if m.user_id not in self._user_index})
+        folded, left = self._unknown_lists(builder, unknown)
+        lists += self._store.put_lists(folded, snapshot=snapshot)
         before = self._store.snapshot_pointer()
         self._store.publish_snapshot(snapshot)
         if before.previous not in (None, before.current, snapshot):
             self._store.drop_snapshot(before.previous)  # keep current and previous only
-        # Lists of listeners changed before this run began are as fresh as can be now.
-        self._profiles.clear_changed(
-            [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
-        )
+        self._profiles.clear_changed(marks)
         report = BatchReport(
-            "full", snapshot, len(user_ids), lists, charts, self._clock() - started
+            "full",
+            snapshot,
+            len(user_ids) + left.folded,
+            lists,
+            charts,
+            self._clock() - started,
+            folded=left.folded,
+            left_on_charts=left.reasons,
         )
         logger.info("batch run published", extra=_report_extra(report))
         return report
@@ -151,18 +179,44 @@ class BatchInference:
         known = sorted(
             {self._user_index[m.user_id] for m in marks if m.user_id in self._user_index}
         )
+        unknown = sorted({m.user_id for m in marks if m.user_id not in self._user_index})
         written: list[RecommendationList] = []
         if known:
-            users = np.asarray(known, dtype=np.int64)
-            written = list(builder.user_lists(users, profiles))
+            written = list(builder.user_lists(np.asarray(known, dtype=np.int64), profiles))
+        folded, left = self._unknown_lists(builder, unknown)
+        written += folded
+        if written:
             self._store.put_lists(written, snapshot=snapshot)
             self._invalidate(snapshot, written)
         self._profiles.clear_changed(marks)
         report = BatchReport(
-            "incremental", snapshot, len(known), len(written), 0, self._clock() - started
+            "incremental",
+            snapshot,
+            len(known) + left.folded,
+            len(written),
+            0,
+            self._clock() - started,
+            folded=left.folded,
+            left_on_charts=left.reasons,
         )
         logger.info("incremental batch run written", extra=_report_extra(report))
         return report
+
+    def _unknown_lists(
+        self, builder: ListBuilder, user_ids: Sequence[str]
+    ) -> tuple[list[RecommendationList], _Unknown]:
+        """The lists of listeners the model never saw, folded in from the history their
+        profiles keep, and how many were, or why not (``fold_in.LeftOnCharts``)."""
+        profiles = self._read_profiles(user_ids)
+        fold = FoldIn(self._track_index, personal=self._model.folds_in)
+        folded = fold.rows([profiles[u] for u in user_ids if u in profiles])
+        lists = []
+        if folded.user_ids:
+            lists = list(builder.folded_lists(folded.user_ids, folded.rows, profiles))
+        left = Counter[str](folded.left.values())
+        left["no_profile"] = sum(1 for user_id in user_ids if user_id not in profiles)
+        reasons = {reason: n for reason, n in sorted(left.items()) if n}
+        return lists, _Unknown(len(folded.user_ids), reasons)
 
     def _all_user_lists(
         self, builder: ListBuilder, profiles: dict[str, UserProfile], progress: bool
@@ -270,6 +324,7 @@ def run_batch(
 
     def published(report: BatchReport) -> BatchReport:
         metrics.batch_published(report.mode, report.seconds, time.time())
+        metrics.batch_listeners(report.folded, report.left_on_charts)
         return report
 
     batch, promoted = build()
@@ -298,6 +353,8 @@ def _report_extra(report: BatchReport) -> dict[str, object]:
         "lists": report.lists,
         "charts": report.charts,
         "seconds": round(report.seconds, 3),
+        "folded": report.folded,
+        "left_on_charts": dict(report.left_on_charts),
     }
 
 

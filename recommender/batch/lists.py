@@ -7,7 +7,8 @@ No I/O: ``ListBuilder`` turns arrays into ``RecommendationList``s; ``batch`` rea
   disliked, explicit tracks kept from restricted listeners); one list per leading context
   (their best-liked genres and moods by learnt affinity, else what they stated); and ``new``:
   tracks nobody has played yet, by content similarity to what they play (``content``); of a
-  large catalog's unplayed tracks, the ``new_candidates`` most recently released.
+  large catalog's unplayed tracks, the ``new_candidates`` most recently released; and
+  ``part:<part>`` for each part of the day they play enough in (``day_parts``).
 - Charts (``charts``, under ``POPULAR_USER``): ``all``, every mood and genre, per region
   (``region:<cc>``) and age group (``age:<decade>s``) with enough listeners, and
   ``trending`` from the live popularity counters. Whatever model is promoted, the charts come
@@ -19,18 +20,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from playback.catalog import Track
+from playback.day_parts import PartOfDay, timezone_of
 from playback.vocabulary import MOODS
 from recommender.batch.charts import chart_contexts, chart_model, top_per_context
+from recommender.batch.day_parts import (
+    PartSettings,
+    eligible_parts,
+    facet_matrix,
+    local_parts,
+    part_rerank,
+)
 from recommender.batch.promoted_model import ModelLists
 from recommender.data import content_features as content
 from recommender.data.interactions import Interactions, ItemSets
+from recommender.models.base import FOLDED_USER
 from recommender.storage.profiles import TrackCounts, UserProfile
 from recommender.storage.recommendations import (
     NEW_TRACKS_CONTEXT,
@@ -39,6 +50,7 @@ from recommender.storage.recommendations import (
     RecommendationList,
     age_context,
     context_key,
+    part_context,
     region_context,
 )
 
@@ -61,6 +73,7 @@ class ListSettings:
     new_candidates: int = 20_000
     min_cohort_users: int = 5  # a region or age group needs this many listeners for a chart
     trending_min_events: int = 1_000
+    day_parts: PartSettings = field(default_factory=PartSettings)  # ``part:<part>`` lists
 
 
 class ListBuilder:
@@ -213,10 +226,28 @@ class ListBuilder:
         self, users: IntArray, profiles: Mapping[str, UserProfile]
     ) -> Iterator[RecommendationList]:
         """Every list of ``users`` (indices into the listener vocabulary)."""
-        n = self.settings.per_user
         ids_of = [str(self.plays.user_ids[u]) for u in users]
+        yield from self._lists(_Listeners(ids_of, users, self.seen.take(users)), profiles)
+
+    def folded_lists(
+        self, user_ids: Sequence[str], rows: sp.csr_matrix, profiles: Mapping[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        """Every list of listeners the model never saw, from their history ``rows`` (one
+        each, over the model's tracks: ``fold_in.FoldIn``); the same lists as
+        ``user_lists``, their history standing in for the play history."""
+        rows = sp.csr_matrix(rows)
+        rows.sort_indices()
+        heard = ItemSets(rows.indptr.astype(np.int64), rows.indices.astype(np.int64))
+        users = np.full(len(user_ids), FOLDED_USER, dtype=np.int64)
+        yield from self._lists(_Listeners(list(user_ids), users, heard, rows), profiles)
+
+    def _lists(
+        self, listeners: _Listeners, profiles: Mapping[str, UserProfile]
+    ) -> Iterator[RecommendationList]:
+        n = self.settings.per_user
+        ids_of, users = listeners.ids, listeners.users
         owned = [profiles.get(user_id) for user_id in ids_of]
-        exclude = self._exclusions(users, owned)
+        exclude = self._exclusions(listeners.seen, owned)
         allowed = np.array([p is None or p.explicit_allowed for p in owned], dtype=bool)
         bans = {True: self.unavailable, False: self.restricted_ban}
         ids = np.full((len(users), n), -1, dtype=np.int64)
@@ -225,7 +256,7 @@ class ListBuilder:
             rows = np.flatnonzero(allowed == flag)
             if len(rows):
                 ids[rows], scores[rows] = self.model.top(
-                    users[rows], n, exclude.take(rows), banned=ban
+                    users[rows], n, exclude.take(rows), banned=ban, folded=listeners.rows_of(rows)
                 )
         for row, user_id in enumerate(ids_of):
             yield self._list(user_id, "all", ids[row], scores[row], self.model.version)
@@ -237,15 +268,71 @@ class ListBuilder:
         for (key, flag), rows_list in sorted(groups.items()):
             rows = np.asarray(rows_list, dtype=np.int64)
             c_ids, c_scores = self.model.top(
-                users[rows], n, exclude.take(rows), items=self.contexts[key], banned=bans[flag]
+                users[rows],
+                n,
+                exclude.take(rows),
+                items=self.contexts[key],
+                banned=bans[flag],
+                folded=listeners.rows_of(rows),
             )
             for i, row in enumerate(rows_list):
                 yield self._list(ids_of[row], key, c_ids[i], c_scores[i], self.model.version)
-        yield from self._new_lists(users, ids_of, owned, allowed)
+        if listeners.folded is None:  # part lists need the play log's times
+            yield from self._part_lists(users, ids_of, owned, exclude, allowed)
+        yield from self._new_lists(listeners.seen, ids_of, owned, allowed)
 
-    def _exclusions(self, users: IntArray, owned: Sequence[UserProfile | None]) -> ItemSets:
-        """What each listener heard (history, recent plays) or disliked, as track indices."""
-        base = self.seen.take(users)
+    def _part_lists(
+        self,
+        users: IntArray,
+        ids_of: Sequence[str],
+        owned: Sequence[UserProfile | None],
+        exclude: ItemSets,
+        allowed: BoolArray,
+    ) -> Iterator[RecommendationList]:
+        """``part:<part>`` lists of the listeners with enough plays in a part of the day."""
+        settings = self.settings.day_parts
+        indptr, order = self._plays_by_user
+        wanted: list[tuple[int, IntArray, IntArray, list[PartOfDay]]] = []
+        for row, user in enumerate(users.tolist()):
+            plays = order[indptr[user] : indptr[user + 1]]
+            profile = owned[row]
+            zone = timezone_of(country=profile.country if profile else None)
+            parts = local_parts(self.plays.event_time[plays], zone)
+            eligible = eligible_parts(parts, settings)
+            if eligible:
+                wanted.append((row, self.plays.track_idx[plays], parts, eligible))
+        bans = {True: self.unavailable, False: self.restricted_ban}
+        for flag in (True, False):
+            group = [w for w in wanted if bool(allowed[w[0]]) == flag]
+            if not group:
+                continue
+            rows = np.asarray([w[0] for w in group], dtype=np.int64)
+            c_ids, _ = self.model.top(
+                users[rows], settings.candidates, exclude.take(rows), banned=bans[flag]
+            )
+            for i, (row, played, parts, eligible) in enumerate(group):
+                for part in eligible:
+                    ids, scores = part_rerank(
+                        c_ids[i], played, parts, part, self._facets, settings,
+                        self.settings.per_user,
+                    )  # fmt: skip
+                    yield self._list(
+                        ids_of[row], part_context(part), ids, scores, self.model.version
+                    )
+
+    @cached_property
+    def _plays_by_user(self) -> tuple[IntArray, IntArray]:
+        """(indptr by listener index, play indices sorted by listener)."""
+        order = np.argsort(self.plays.user_idx, kind="stable").astype(np.int64)
+        counts = np.bincount(self.plays.user_idx, minlength=len(self.plays.user_ids))
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order
+
+    @cached_property
+    def _facets(self) -> sp.csr_matrix:
+        return facet_matrix(self._vocab_tracks)
+
+    def _exclusions(self, base: ItemSets, owned: Sequence[UserProfile | None]) -> ItemSets:
+        """What each listener heard (``base``, recent plays) or disliked, as track indices."""
         extra_rows: list[int] = []
         extra_items: list[int] = []
         for row, profile in enumerate(owned):
@@ -258,13 +345,13 @@ class ListBuilder:
                     extra_items.append(index)
         if not extra_rows:
             return base
-        rows = np.concatenate([np.repeat(np.arange(len(users)), base.lengths()), extra_rows])
+        rows = np.concatenate([np.repeat(np.arange(len(owned)), base.lengths()), extra_rows])
         items = np.concatenate([base.indices, extra_items])
-        return ItemSets.from_pairs(rows, items, len(users))
+        return ItemSets.from_pairs(rows, items, len(owned))
 
     def _new_lists(
         self,
-        users: IntArray,
+        plays: ItemSets,
         ids_of: Sequence[str],
         owned: Sequence[UserProfile | None],
         allowed: BoolArray,
@@ -273,8 +360,7 @@ class ListBuilder:
             return
         vectors, cold_vectors = self._cold_vectors
         row_of, vocab_rows = self._catalog_row_of, self._vocab_catalog_rows
-        plays = self.seen.take(users)
-        rows = np.repeat(np.arange(len(users)), plays.lengths())
+        rows = np.repeat(np.arange(len(ids_of)), plays.lengths())
         catalog_rows = vocab_rows[plays.indices]
         weights = np.ones(len(rows))
         keep = catalog_rows >= 0
@@ -290,7 +376,7 @@ class ListBuilder:
             np.concatenate([rows[keep], liked_rows]).astype(np.int64),
             np.concatenate([catalog_rows[keep], liked_items]).astype(np.int64),
             np.concatenate([weights[keep], np.full(len(liked_rows), 2.0)]),
-            len(users),
+            len(ids_of),
         )
         cold_index, explicit_cold = self._cold_index
         blocked: list[list[int]] = []
@@ -326,6 +412,20 @@ class ListBuilder:
             scores=_rounded(scores[valid]),
             generated_at=self.generated_at,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Listeners:
+    """A batch of listeners to list: known to the model (``users`` index its listeners) or
+    folded in (``folded``: their history rows, ``users`` all ``FOLDED_USER``)."""
+
+    ids: list[str]
+    users: IntArray
+    seen: ItemSets  # what each has heard, as track indices
+    folded: sp.csr_matrix | None = None
+
+    def rows_of(self, rows: IntArray) -> sp.csr_matrix | None:
+        return None if self.folded is None else sp.csr_matrix(self.folded[rows])
 
 
 def _rounded(scores: FloatArray) -> tuple[float, ...]:

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from recommender.data.interactions import Interactions, ItemSets
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import RecommenderError
-from recommender.models.base import Recommender, in_sorted
+from recommender.models.base import FOLDED_USER, FoldInUnsupported, Recommender, in_sorted
 from recommender.models.head import candidate_items
 from recommender.models.popularity import PopularityModel
 from recommender.models.registry import ModelRegistry, vocabulary_digest
@@ -60,6 +60,12 @@ class ModelLists:
         self._user_items = user_items
         self._candidates = candidates
 
+    @property
+    def folds_in(self) -> bool:
+        """Whether the model scores listeners it never saw from a history (``fold_in``);
+        a model outside ``ScoringModel`` that does not say is taken not to."""
+        return bool(getattr(self.model, "supports_fold_in", False))
+
     def top(
         self,
         users: IntArray,
@@ -68,9 +74,16 @@ class ModelLists:
         *,
         items: IntArray | None = None,
         banned: IntArray | None = None,
+        folded: sp.csr_matrix | None = None,
     ) -> tuple[IntArray, FloatArray]:
-        """(ids, scores), one row per user, best first, padded with -1 / NaN."""
-        played = self._user_items[users]
+        """(ids, scores), one row per user, best first, padded with -1 / NaN. With
+        ``folded`` (one history row per user, ``users`` then ignored), the listeners are
+        ones the model never saw, scored from those rows (``Recommender.fold_in``)."""
+        if folded is not None:
+            if not self.folds_in:
+                raise FoldInUnsupported(f"{self.version} cannot fold listeners in")
+            users = np.full(folded.shape[0], FOLDED_USER, dtype=np.int64)
+        played = self._user_items[users] if folded is None else sp.csr_matrix(folded)
         played.sort_indices()
         # The model leaves out what each listener played; the rest of ``exclude`` is filtered
         # here, from a list deep enough that n survive even if all of it ranks on top.

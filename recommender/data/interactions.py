@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from duckdb import DuckDBPyConnection
 
 from recommender.data.etl.sql import connect, sql_string
 from recommender.data.etl.unified import table_sql
@@ -91,8 +92,7 @@ class Interactions:
         reasons = ", ".join(sql_string(reason) for reason in END_REASONS)
         con = connect()
         try:
-            user_ids = con.execute(f"SELECT user_id FROM {users} ORDER BY user_id").fetchnumpy()
-            track_ids = con.execute(f"SELECT track_id FROM {tracks} ORDER BY track_id").fetchnumpy()
+            user_ids, track_ids = _vocabularies(con, users, tracks)
             data = con.execute(f"""
                 WITH u AS (SELECT user_id, row_number() OVER (ORDER BY user_id) - 1 AS ui
                            FROM {users}),
@@ -106,11 +106,31 @@ class Interactions:
         finally:
             con.close()
         return cls(
-            user_ids=np.asarray(user_ids["user_id"], dtype=np.str_),
-            track_ids=np.asarray(track_ids["track_id"], dtype=np.str_),
+            user_ids=user_ids,
+            track_ids=track_ids,
             user_idx=np.asarray(data["ui"], dtype=np.int64),
             track_idx=np.asarray(data["ti"], dtype=np.int64),
             confidence=np.asarray(data["confidence"], dtype=np.float64),
             event_time=np.asarray(data["event_time"], dtype=np.float64),
             end_reason=np.asarray(data["reason"], dtype=np.int8),
         )
+
+
+def id_vocabularies(unified_dir: Path) -> tuple[StrArray, StrArray]:
+    """The sorted listener and track ids of the unified tables (a model's row and column
+    indices) without reading the plays: what serving needs to fold a listener in."""
+    con = connect()
+    try:
+        users, tracks = (table_sql(unified_dir, name) for name in ("users", "tracks"))
+        return _vocabularies(con, users, tracks)
+    finally:
+        con.close()
+
+
+def _vocabularies(con: DuckDBPyConnection, users: str, tracks: str) -> tuple[StrArray, StrArray]:
+    user_ids = con.execute(f"SELECT user_id FROM {users} ORDER BY user_id").fetchnumpy()
+    track_ids = con.execute(f"SELECT track_id FROM {tracks} ORDER BY track_id").fetchnumpy()
+    return (
+        np.asarray(user_ids["user_id"], dtype=np.str_),
+        np.asarray(track_ids["track_id"], dtype=np.str_),
+    )

@@ -24,6 +24,14 @@ whose scores are the same for every user (the popularity family's charts) also d
 allowed items' columns only (``items``, ``filter_items``, and ``_ranked_items`` for a model
 that ranks a catalog's popular head alone), so a narrow candidate set costs its own width.
 
+**Fold-in**: a listener the model never saw is scored from their history alone
+(``fold_in``: one row per listener, item indices with weights, e.g. from ``history_rows``).
+Item-based models (EASE, item-kNN, RP3beta, content, the genre and mood charts) score any
+row that way already; iALS solves the listener's factors from the row in closed form; a
+chart model (the same list for everyone) says ``supports_fold_in`` is False: a history
+changes nothing in its answer. Inside ``recommend``, ``FOLDED_USER`` as a user id marks
+such a row.
+
 Each subclass that sets ``version`` joins the model zoo's table when its class is defined
 (``model_class``, ``load_model``); ``recommender.models.zoo`` imports every model module, so
 import that to have them all.
@@ -33,6 +41,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
@@ -44,6 +53,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 Arrays = dict[str, npt.NDArray[Any]]
 
+# The user id of a row that stands for a listener unseen at fit time (``fold_in``).
+FOLDED_USER = -1
 _CELLS_PER_BATCH = 8_000_000  # users x items scored per vectorised step (64 MB of float64)
 
 # The model zoo's table: versioned name -> class, filled by ``ScoringModel.__init_subclass__``.
@@ -52,6 +63,10 @@ _CLASSES_BY_VERSION: dict[str, type[ScoringModel]] = {}
 
 class NotFittedError(RuntimeError):
     """``recommend`` or ``save`` was called before ``fit`` or ``load``."""
+
+
+class FoldInUnsupported(ValueError):
+    """``fold_in`` was asked of a model whose answer does not depend on a history."""
 
 
 @runtime_checkable
@@ -67,6 +82,19 @@ class Recommender(Protocol):
         self,
         user_ids: npt.ArrayLike,
         user_items: sp.csr_matrix,
+        n: int = 10,
+        filter_already_liked: bool = True,
+        *,
+        filter_items: npt.ArrayLike | None = None,
+        items: npt.ArrayLike | None = None,
+    ) -> tuple[IntArray, FloatArray]: ...
+
+    @property
+    def supports_fold_in(self) -> bool: ...
+
+    def fold_in(
+        self,
+        histories: sp.csr_matrix,
         n: int = 10,
         filter_already_liked: bool = True,
         *,
@@ -156,6 +184,29 @@ class ScoringModel(ABC):
             ids[start:stop] = best if columns is None else np.where(best >= 0, columns[best], -1)
         return ids, scores
 
+    @property
+    def supports_fold_in(self) -> bool:
+        """Whether ``fold_in`` scores a listener by their history (False: a chart model)."""
+        return self._shared_scores() is None
+
+    def fold_in(
+        self,
+        histories: sp.csr_matrix,
+        n: int = 10,
+        filter_already_liked: bool = True,
+        *,
+        filter_items: npt.ArrayLike | None = None,
+        items: npt.ArrayLike | None = None,
+    ) -> tuple[IntArray, FloatArray]:
+        """``recommend`` for listeners the model never saw: one row of ``histories`` each
+        (items x weights, e.g. from ``history_rows``), scored from that row alone."""
+        if not self.supports_fold_in:
+            raise FoldInUnsupported(f"{self.version} ranks the same for everyone: no fold-in")
+        users = np.full(histories.shape[0], FOLDED_USER, dtype=np.int64)
+        return self.recommend(
+            users, histories, n, filter_already_liked, filter_items=filter_items, items=items
+        )
+
     def save(self, path: Path) -> None:
         """Write ``meta.json`` (name, version, parameters) and ``model.npz`` into ``path``."""
         n_items = self._require_fitted()
@@ -235,6 +286,30 @@ def load_model(path: Path) -> ScoringModel:
 def known_versions() -> dict[str, type[ScoringModel]]:
     """Versioned name -> class of every model imported so far."""
     return dict(_CLASSES_BY_VERSION)
+
+
+def history_rows(
+    histories: Sequence[tuple[npt.ArrayLike, npt.ArrayLike | None]], n_items: int
+) -> sp.csr_matrix:
+    """One users x items row per history: (item indices, weights or None for 1 each); an item
+    given twice adds up. The rows ``fold_in`` takes."""
+    indptr, indices, data = [0], [], []
+    for items, weights in histories:
+        at = np.asarray(items, dtype=np.int64).reshape(-1)
+        if len(at) and (at.min() < 0 or at.max() >= n_items):
+            raise ValueError(f"history items must be in 0..{n_items - 1}")
+        values = np.ones(len(at)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if values.shape != at.shape:
+            raise ValueError("give one weight per history item")
+        indices.append(at)
+        data.append(values)
+        indptr.append(indptr[-1] + len(at))
+    parts = (
+        np.concatenate([np.zeros(0), *data]),
+        np.concatenate([np.zeros(0, dtype=np.int64), *indices]),
+        np.asarray(indptr, dtype=np.int64),
+    )
+    return as_user_items(sp.csr_matrix(parts, shape=(len(histories), n_items)))
 
 
 def _qualified(cls: type) -> str:

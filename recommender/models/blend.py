@@ -40,6 +40,11 @@ class BlendModel(ScoringModel):
         for component in self.components:
             component.fit(user_items)
 
+    @property
+    def supports_fold_in(self) -> bool:
+        """Personal as soon as one component is: a chart component just adds its chart."""
+        return any(component.supports_fold_in for component in self.components)
+
     def _ranked_items(self) -> IntArray | None:
         """What any component ranks: all items unless every component keeps to its own."""
         ranked = [component._ranked_items() for component in self.components]

@@ -2,7 +2,11 @@
 
 Confidence is ``1 + alpha * w`` with ``w`` the weighted input (``log1p`` of plays by default:
 raw Last.fm counts reach 300,000 and would drown everything else). Factor models are
-transductive: ``recommend`` serves the users the model was fitted on, by row index.
+transductive: ``recommend`` serves the users the model was fitted on, by row index. A
+listener it never saw (``FOLDED_USER``, ``fold_in``) gets factors solved from their row in
+closed form, with the item factors fixed: the least-squares step ``implicit``'s
+``recalculate_user`` takes, ``(Y'Y + Y'(C - I)Y + reg I) x = Y'C p``, C the row's
+confidences.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from recommender.models.base import Arrays, FloatArray, IntArray, ScoringModel
+from recommender.models.base import FOLDED_USER, Arrays, FloatArray, IntArray, ScoringModel
 from recommender.models.weighting import Scheme, Weighting
 
 
@@ -39,6 +43,7 @@ class IALSModel(ScoringModel):
         self.weighting = Weighting(weighting)
         self.user_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
         self.item_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
+        self._gram: FloatArray | None = None
 
     def _fit(self, user_items: sp.csr_matrix) -> None:
         weighted = self.weighting.fit(user_items).apply(user_items).astype(np.float32)
@@ -56,17 +61,35 @@ class IALSModel(ScoringModel):
             als.fit(weighted, show_progress=False)
         self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
+        self._gram = None
 
     def _scores(
         self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
     ) -> FloatArray:
-        if len(user_ids) and (user_ids.min() < 0 or user_ids.max() >= len(self.user_factors)):
+        folded = user_ids == FOLDED_USER
+        known = user_ids[~folded]
+        if len(known) and (known.min() < 0 or known.max() >= len(self.user_factors)):
             raise ValueError(f"iALS knows users 0..{len(self.user_factors) - 1} only")
         # float64: float32 sums differ in the last bits between batch shapes.
-        users = self.user_factors[user_ids].astype(np.float64)
+        users = self.user_factors[np.where(folded, 0, user_ids)].astype(np.float64)
+        for row in np.flatnonzero(folded):
+            users[row] = self._folded_factors(user_items[row])
         items = self.item_factors if columns is None else self.item_factors[columns]
         scores: FloatArray = users @ items.T.astype(np.float64)
         return scores
+
+    def _folded_factors(self, row: sp.csr_matrix) -> FloatArray:
+        """A new listener's factors from their one-row history, the item factors fixed."""
+        items = self.item_factors.astype(np.float64)
+        if self._gram is None:  # Y'Y, the same for every listener: once per loaded model
+            self._gram = items.T @ items
+        confidence = self.alpha * self.weighting.apply(row).data
+        picked = items[row.indices]
+        lhs = self._gram + (picked.T * (confidence - 1.0)) @ picked
+        lhs[np.diag_indices_from(lhs)] += self.regularization
+        rhs = picked.T @ confidence
+        factors: FloatArray = np.linalg.solve(lhs, rhs)
+        return factors
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -85,3 +108,4 @@ class IALSModel(ScoringModel):
     def _restore(self, arrays: Arrays) -> None:
         self.user_factors = arrays["user_factors"]
         self.item_factors = arrays["item_factors"]
+        self._gram = None

@@ -8,13 +8,18 @@ Steps (``STEPS``), each skipped when it already ran on the same inputs (``pipeli
   the unified tables' digest and the destination. Profiles are refreshed, not replaced: what
   listeners said live (likes, dislikes, recent events) is kept
   (``profiles.with_live_feedback``).
-- ``train``: candidates evaluated, all registered, the best promoted, an HTML report written
+- ``train``: candidates evaluated, all registered, the best promoted if it passes the
+  promotion gate against the model in service (``promotion``), an HTML report written
   (``training.train``); inputs: the unified tables, the generator's truth (evaluation only),
-  the seed and the candidates.
+  the seed and the candidates. A model the gate keeps out is registered and the step still
+  finishes; its decision and reason are in the outputs and ``PipelineReport.promotion``.
 - ``recommend``: a full batch-inference run (``batch.BatchInference``) of the promoted model
   into a new store snapshot, published at once; inputs: the unified tables, the promoted
   model (so a ``philomath models promote`` or ``rollback`` reruns it), the list length and
-  the destination.
+  the destination. When the gate kept a model in service that was trained on other
+  listeners or tracks than the new tables hold, it cannot index them: the lists it
+  published are kept (the outputs' ``kept`` says why) until a model trained on these
+  tables is promoted.
 
 A step is also rerun when its outputs are gone (an emptied catalog, a store whose snapshot
 moved, a registry without the trained runs). ``force`` reruns every step; ``from_step`` reruns
@@ -26,6 +31,7 @@ It takes its ports as arguments and never reads settings or builds adapters: the
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -38,7 +44,11 @@ from tqdm import tqdm
 from playback.catalog import TrackCatalog
 from recommender.batch.inference import BatchInference
 from recommender.batch.lists import ListSettings
-from recommender.batch.promoted_model import load_promoted_model, promoted_ref
+from recommender.batch.promoted_model import (
+    ModelDataMismatch,
+    load_promoted_model,
+    promoted_ref,
+)
 from recommender.data.digests import file_digest, fingerprint, tree_digest
 from recommender.data.etl import unified
 from recommender.data.etl.engines import EngineName
@@ -47,6 +57,7 @@ from recommender.data.interactions import Interactions
 from recommender.evaluation.satisfaction import TRUTH_FILE
 from recommender.models.registry import ModelRegistry, RegistryError
 from recommender.offline.pipeline_state import PipelineState, StepRunner
+from recommender.offline.promotion import DEFAULT_POLICY, PromotionPolicy
 from recommender.offline.training import CANDIDATES, Candidate, train
 from recommender.storage.profiles import ProfileStore, UserProfile
 from recommender.storage.recommendations import RecommendationStore
@@ -56,6 +67,7 @@ T = TypeVar("T")
 STEPS: tuple[str, ...] = ("etl", "catalog", "profiles", "train", "recommend")
 STATE_FILE = "pipeline_state.json"
 _TRUTH_DIR = TRUTH_FILE.parts[0]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,9 @@ class PipelineReport:
     skipped: tuple[str, ...] = ()  # steps whose inputs had not changed
     lists_written: int = 0  # listener lists: overall, leading contexts, new tracks
     snapshot: str = ""  # the batch-inference snapshot the run published
+    # The last train step's promotion gate: promoted (bool), reason, challenger, in_service,
+    # checks with the figures (promotion.PromotionDecision.as_dict)
+    promotion: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -132,6 +147,7 @@ def run_pipeline(
     candidates: tuple[Candidate, ...] = CANDIDATES,
     etl_engine: EngineName = "duckdb",
     halt_after: str | None = None,
+    policy: PromotionPolicy = DEFAULT_POLICY,
 ) -> PipelineReport:
     """Run the steps that are not done yet; see the module docstring.
 
@@ -140,7 +156,8 @@ def run_pipeline(
     the ETL on DuckDB or a local Spark session (same outputs, so not a reason to rerun).
     Raises ``DataError`` when the feeds fail their quality checks, ``ValueError`` for an
     unknown ``from_step``; ``PipelineHalted`` (with that step's outputs) once ``halt_after``
-    is done, which is how Step Functions runs one step per task.
+    is done, which is how Step Functions runs one step per task. ``policy`` is the promotion
+    gate's rule (not an input of the train step: a new rule applies from the next training).
     """
     for step in (from_step, halt_after):
         if step is not None and step not in STEPS:
@@ -216,12 +233,14 @@ def run_pipeline(
             truth_dir=raw_dir,
             candidates=candidates,
             seed=seed,
+            policy=policy,
             progress=progress,
         )
         best = report.best
         return {
             "run": report.run,
             "chosen": best.name,
+            "promotion": report.promotion.as_dict(),
             "report_path": report.report_path,
             "interactions": best.data.rows.get("interactions", 0),
             "summary": report.summary(),
@@ -239,8 +258,13 @@ def run_pipeline(
     def recommend() -> dict[str, Any]:
         store.ensure_schema()
         plays = Interactions.from_unified(unified_dir)
+        serving = promoted_ref(models_dir)
+        try:
+            model = load_promoted_model(models_dir, plays)
+        except ModelDataMismatch as exc:
+            return _kept_lists(state, serving, exc)
         batch = BatchInference(
-            load_promoted_model(models_dir, plays),
+            model,
             plays,
             list(unified.tracks(unified_dir)),
             store,
@@ -252,6 +276,7 @@ def run_pipeline(
             "charts": batch.charts,
             "lists": batch.lists,
             "snapshot": batch.snapshot,
+            "model": serving,
         }
 
     recommend_out = runner.run(
@@ -282,7 +307,24 @@ def run_pipeline(
         skipped=tuple(runner.skipped),
         lists_written=int(recommend_out["lists"]),
         snapshot=str(recommend_out["snapshot"]),
+        promotion=dict(train_out.get("promotion") or {}),
     )
+
+
+def _kept_lists(state: PipelineState, serving: str, mismatch: ModelDataMismatch) -> dict[str, Any]:
+    """The recommend step's outputs when the model in service cannot index the new tables:
+    those of its last run, whose lists stay published, if that run served this same model
+    (the promotion gate kept it); otherwise ``mismatch`` is raised, as nothing serves."""
+    last = state.record("recommend")
+    if last is None or last.outputs.get("model") != serving:
+        raise mismatch
+    kept = (
+        f"{serving} is in service but was trained on other listeners or tracks than the "
+        f"unified tables hold now: its lists of snapshot {last.outputs['snapshot']} stay "
+        "published until a model trained on these tables is promoted"
+    )
+    logger.warning("recommend: %s", kept)
+    return {**last.outputs, "kept": kept}
 
 
 def _unified_digest(unified_dir: Path) -> str:

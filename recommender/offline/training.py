@@ -20,13 +20,20 @@ One call (``train``), the ``train`` step of ``philomath pipeline run`` and ``phi
 4. The best candidate by ``SELECT_BY`` (NDCG@10 on held-out plays) is chosen. Satisfaction is
    deliberately not the criterion: it is the generator's secret, which no production system
    has; it stays an independent check that the choice made on observable plays is good.
-5. The best candidate is refitted on all plays; every candidate is registered
+5. The promotion gate: the model in service, measured on the same split, listeners and
+   tracks as the candidates (its configuration refitted on this run's training part:
+   ``champion``), is compared with the best candidate (``promotion.decide``: the primary
+   metric by a relative margin, satisfaction and coverage as guardrails, all in
+   ``promotion.PromotionPolicy``). Nothing in service: the best one is promoted.
+6. The best candidate is refitted on all plays; every candidate is registered
    (``registry.ModelRegistry``) with its held-out metrics, the data fingerprint and the code
    version, the others as fitted for evaluation (their manifest's ``fitted_on`` says so:
    refitting all of them would double the training time for models nobody serves); the best
-   one is promoted. Each model keeps its ``KEEP_RUNS`` latest runs and any run a rollback can
-   still reach.
-6. An HTML report (``evaluation.report``) goes to ``<reports>/<run>.html`` and ``latest.html``.
+   one is promoted when the gate says so (``TrainingReport.promotion`` holds its decision
+   and the reason, with the figures, either way; ``gate=False`` promotes it unconditionally).
+   Each model keeps its ``KEEP_RUNS`` latest runs and any run a rollback can still reach.
+7. An HTML report (``evaluation.report``) goes to ``<reports>/<run>.html`` and ``latest.html``;
+   its facts say what the gate decided and why.
 
 To add a candidate, append a ``Candidate`` to ``CANDIDATES`` (or pass your own list): its
 factory gets the ``TrainingData`` (plays, the full matrix, the unified tables' folder, track
@@ -89,6 +96,8 @@ from recommender.models.registry import (
     vocabulary_digest,
 )
 from recommender.models.rp3beta import RP3BetaModel
+from recommender.offline.champion import gate_decision, measure_champion
+from recommender.offline.promotion import DEFAULT_POLICY, PromotionDecision, PromotionPolicy
 
 HOLDOUT_FRACTION = 0.2
 ALL_PLAYS = "all plays"
@@ -226,10 +235,11 @@ class TrainingReport:
     chosen: str  # the best candidate's label
     select_by: str
     registered: dict[str, Manifest]  # label -> manifest
-    promoted: Manifest | None  # None when the run was told not to promote
+    promoted: Manifest | None  # None when not promoted (told not to, or the gate refused)
     report_path: Path
     data: DataFingerprint
     satisfaction_measured: bool
+    promotion: PromotionDecision  # the gate's decision and its reason
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -243,6 +253,7 @@ class TrainingReport:
             "select_by": self.select_by,
             "chosen": {"label": self.chosen, "name": self.best.name, "run": self.best.run},
             "promoted": self.promoted is not None,
+            "promotion": self.promotion.as_dict(),
             "report": str(self.report_path),
             "data_digest": self.data.digest,
             "candidates": {
@@ -262,13 +273,16 @@ def train(
     candidates: Sequence[Candidate] = CANDIDATES,
     seed: int = 0,
     promote: bool = True,
+    gate: bool = True,
+    policy: PromotionPolicy = DEFAULT_POLICY,
     progress: bool = True,
 ) -> TrainingReport:
-    """Train, evaluate, register and (by default) promote; see the module docstring.
+    """Train, evaluate, register and promote what passes the gate; see the module docstring.
 
     ``truth_dir`` is the raw feeds' folder: its ``_truth/truth.npz``, when present, adds
-    listener satisfaction to the evaluation. Raises ``DataError`` without unified tables or
-    without a listener to evaluate on.
+    listener satisfaction to the evaluation. ``promote=False`` promotes nothing;
+    ``gate=False`` promotes the best candidate without comparing it with the model in
+    service. Raises ``DataError`` without unified tables or without a listener to evaluate on.
     """
     _check_candidates(candidates)
     timings: dict[str, float] = {}
@@ -295,20 +309,52 @@ def train(
     results: list[ModelResult] = []
     evaluated: dict[str, Recommender] = {}  # label -> the model fitted on the holdout's train
     step = time.perf_counter()
-    for candidate in _bar(candidates, "evaluate", progress):
-        factory = _keeping(candidate, data, split.train, evaluated)
-        results += evaluate_split(
+
+    def measure(label: str, factory: Callable[[int], Recommender]) -> ModelResult:
+        return evaluate_split(
             split,
-            {candidate.label: factory},
+            {label: factory},
             seed=seed,
             k=K,
             measures=measures,
             users=users,
             items=items,
-        )
+        )[0]
+
+    for candidate in _bar(candidates, "evaluate", progress):
+        results.append(measure(candidate.label, _keeping(candidate, data, split.train, evaluated)))
     timings["evaluate"] = _since(step)
     _check_versions(results)
     chosen = select_best(results, SELECT_BY)
+
+    step = time.perf_counter()
+    registry = ModelRegistry(models_dir)
+    in_service = registry.promoted()
+    champion = (
+        measure_champion(
+            in_service, results, (*candidates, *CANDIDATES), data, split.train, seed, measure
+        )
+        if in_service is not None and promote and gate
+        else None
+    )
+    decision = gate_decision(
+        next(r for r in results if r.label == chosen),
+        champion,
+        policy,
+        in_service=f"{in_service.name}/{in_service.run}" if in_service else None,
+        promote=promote,
+        gate=gate,
+    )
+    timings["gate"] = _since(step)
+    logger.info(
+        "promotion gate: %s",
+        decision.reason,
+        extra={
+            "promote": decision.promote,
+            "challenger": chosen,
+            "in_service": decision.in_service,
+        },
+    )
 
     step = time.perf_counter()
     best_candidate = next(c for c in candidates if c.label == chosen)
@@ -316,7 +362,6 @@ def train(
     timings["refit"] = _since(step)
 
     step = time.perf_counter()
-    registry = ModelRegistry(models_dir)
     registered: dict[str, Manifest] = {}
     code = code_version()  # asks git: once per run, not once per candidate
     for result, candidate in zip(results, candidates, strict=True):
@@ -336,22 +381,22 @@ def train(
     timings["register"] = _since(step)
 
     promoted = None
-    if promote:
+    if decision.promote:
         best = registered[chosen]
         promoted = registry.promote(
-            best.name, best.run, reason=f"best {SELECT_BY} of training run {run}"
+            best.name, best.run, reason=f"best {SELECT_BY} of training run {run}: {decision.reason}"
         )
     registry.prune(keep=KEEP_RUNS)
     step = time.perf_counter()
     report_path = write_training_report(
         reports_dir,
         run,
-        results,
+        [*results, *([champion.result] if champion and champion.result else [])],
         chosen,
         fingerprint,
         registered,
         satisfaction is not None,
-        promoted=promoted is not None,
+        promotion=decision,
         evaluated_on=describe_scope(len(users), len(split.test_users()), items),
     )
     timings["report"] = _since(step)
@@ -366,6 +411,7 @@ def train(
         report_path=report_path,
         data=fingerprint,
         satisfaction_measured=satisfaction is not None,
+        promotion=decision,
         timings=timings,
     )
 
@@ -449,16 +495,24 @@ def write_training_report(
     registered: dict[str, Manifest],
     satisfaction: bool,
     *,
-    promoted: bool = True,
+    promotion: PromotionDecision,
     evaluated_on: str = "",
 ) -> Path:
-    """``<reports_dir>/<run>.html``, copied to ``latest.html``."""
+    """``<reports_dir>/<run>.html``, copied to ``latest.html``. ``results`` may hold one
+    more than ``registered``: the model in service, measured for the gate."""
     best = registered[chosen]
+    gate = {
+        "in service": promotion.in_service or "nothing",
+        **({"in service measured as": promotion.measured_as} if promotion.measured_as else {}),
+        **({"promotion rule": promotion.policy} if promotion.measured_as else {}),
+        "promotion decision": promotion.reason,
+    }
     facts = {
         "training run": run,
-        "promoted as" if promoted else "not promoted (--no-promote)": (
+        "promoted as" if promotion.promote else "registered, not promoted": (
             f"{best.name} run {best.run}"
         ),
+        **gate,
         "selected by": f"{SELECT_BY} on a {HOLDOUT_FRACTION:.0%} per-listener holdout",
         **({"evaluated on": evaluated_on} if evaluated_on else {}),
         "data": ", ".join(f"{key} {value:,}" for key, value in data.rows.items()),
@@ -467,6 +521,12 @@ def write_training_report(
         "registered": ", ".join(f"{m.name}" for m in registered.values()),
     }
     notes = [] if satisfaction else ["No generator truth: listener satisfaction not measured."]
+    if promotion.measured_as:
+        notes.append(
+            "The model in service is compared by its configuration fitted on this run's "
+            "training part, not by its artifact: that learned from most of these held-out "
+            "plays, and its indices are those of its own data."
+        )
     report = EvaluationReport(
         title="Philomath training report",
         results=results,

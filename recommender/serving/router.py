@@ -6,6 +6,11 @@ what the listener's region and age group play); a request for what is popular ta
 **popular** path (the chart, re-ranked by the listener's affinities); everything else is
 **personalized** (the listener's stored list for the context, or their overall list narrowed
 to it, with new tracks found by content similarity slotted in, then adjusted to the session).
+A listener with no stored list yet (one the model never saw, before the next batch run) gets
+one computed at request time by ``live`` (``batch.live_lists.LiveLists``: the promoted model
+folds their history in; built only where the model libraries are installed, since serving
+never imports numpy), treated as their overall list; without it, or when it cannot, the
+charts answer.
 A request naming an artist or a track takes the **artist** path: the artist's catalog
 tracks (``named``), ranked by the same rules with the tracks that fit what was named first; it
 has no fallback chain (nobody asking for one artist wants another's tracks), and the catalog
@@ -32,9 +37,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 from playback.catalog import TrackCatalog
+from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
 from recommender.errors import StoreUnavailable
 from recommender.serving import ranking
@@ -53,6 +59,7 @@ from recommender.storage.recommendations import (
     RecommendationReader,
     age_context,
     context_key,
+    part_context,
     region_context,
 )
 from telemetry import Telemetry
@@ -76,6 +83,16 @@ def parse_fallback_chain(text: str) -> tuple[Step, ...]:
     return steps  # type: ignore[return-value]
 
 
+class LiveLister(Protocol):
+    """Computes a listener's overall list at request time (``batch.live_lists.LiveLists``)."""
+
+    def list_for(self, profile: UserProfile) -> RecommendationList | None: ...
+
+    def warm(self) -> bool:
+        """Load what it needs now, not at the first request; whether it can answer."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RouterConfig:
     fallback_chain: tuple[Step, ...] = ("popular", "memory")
@@ -97,6 +114,11 @@ class RecommendationRequest:
     n: int = 10
     exclude: frozenset[str] = field(default_factory=frozenset)
     named: Named | None = None  # an artist or track asked for by name: the artist path
+    # The part of the day the music is for (said, a routine's, or the listener's clock):
+    # the personalized path reads their ``part:<part>`` list first when they have one.
+    part_of_day: str | None = None
+    at: float | None = None  # when the listener asked (unix s): their clock's part of day
+    timezone: str | None = None  # theirs (a routine's), else their profile country's
 
     @property
     def context(self) -> str:
@@ -136,8 +158,10 @@ class Router:
         config: RouterConfig | None = None,
         clock: Callable[[], float] = time.time,
         telemetry: Telemetry | None = None,
+        live: LiveLister | None = None,
     ) -> None:
         config = config or RouterConfig()
+        self._live = live
         self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
@@ -166,6 +190,9 @@ class Router:
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
             return self._artist_path(request, request.named, profile, session, causes)
+        if request.part_of_day is None and request.at is not None:
+            zone = timezone_of(request.timezone, profile.country if profile else None)
+            request = replace(request, part_of_day=local_part(request.at, zone))
         known = (
             profile is not None and profile.play_count >= self._config.min_plays_for_personalized
         )
@@ -208,7 +235,10 @@ class Router:
         return self._current_snapshot()[0]
 
     def warm(self, contexts: Sequence[str] = ("all",)) -> int:
-        """Read these charts now so the in-memory fallback holds them; how many were read."""
+        """Read these charts now so the in-memory fallback holds them, and load the live
+        lists' model; how many charts were read."""
+        if self._live is not None:
+            self._live.warm()
         snapshot, _ = self._current_snapshot()
         return sum(
             self._reader.read_list(snapshot, POPULAR_USER, context)[0] is not None
@@ -293,7 +323,7 @@ class Router:
         )
         cohort: frozenset[str] = frozenset()
         if step == "personalized":
-            lists, degraded, narrowed = self._personal_lists(request, snapshot)
+            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile)
         elif step == "memory":
             chart = self._reader.last_chart(request.context)
             if chart is None:  # any chart beats silence, even one of another context
@@ -330,16 +360,29 @@ class Router:
         return _Step(candidates, lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(
-        self, request: RecommendationRequest, snapshot: str
+        self, request: RecommendationRequest, snapshot: str, profile: UserProfile | None
     ) -> tuple[list[RecommendationList], Causes, bool]:
-        """(the listener's list for the context or else their overall one, then their new
-        tracks; degraded; whether the overall list stands in for the context)."""
-        own, degraded = self._reader.read_list(snapshot, request.user_id, request.context)
+        """(the listener's list for the context or else their overall one, stored or else
+        computed live, then their new tracks; degraded; whether the overall list stands in
+        for the context). With a part of the day and no mood or genre, their list for that
+        part comes first."""
+        degraded: Causes = frozenset()
+        own: RecommendationList | None = None
+        if request.part_of_day and request.context == "all":
+            own, degraded = self._reader.read_list(
+                snapshot, request.user_id, part_context(request.part_of_day)
+            )
         narrowed = False
+        if own is None:
+            own, failed = self._reader.read_list(snapshot, request.user_id, request.context)
+            degraded |= failed
         if own is None and request.context != "all":
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed
             narrowed = own is not None
+        if own is None and self._live is not None and profile is not None:
+            live = self._live.list_for(profile)
+            return ([live] if live else []), degraded, live is not None and request.context != "all"
         if own is None:
             return [], degraded, False
         new, failed = self._reader.read_list(snapshot, request.user_id, NEW_TRACKS_CONTEXT)
@@ -415,6 +458,7 @@ def cohort_contexts(profile: UserProfile) -> list[str]:
 
 
 __all__: Sequence[str] = (
+    "LiveLister",
     "Recommendation",
     "RecommendationRequest",
     "Router",

@@ -43,6 +43,11 @@ def region_context(country: str) -> str:
     return f"region:{country.strip().lower()}"
 
 
+def part_context(part_of_day: str) -> str:
+    """A listener's list for one part of the day (``part:night``): what they play then."""
+    return f"part:{part_of_day.strip().lower()}"
+
+
 def age_context(birth_year: int) -> str:
     """Listeners grouped by birth decade: ``age:1990s``."""
     return f"age:{birth_year // 10 * 10}s"

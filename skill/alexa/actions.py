@@ -143,7 +143,9 @@ class Actions:
     ) -> Response:
         if not context.supports_audio(handler_input):
             return self._say(handler_input, NO_AUDIO_SPEECH, voice=voice)
-        answer = self._playback.play(listener_state(handler_input), parsed)
+        answer = self._playback.play(
+            listener_state(handler_input), parsed, now=context.request_time(handler_input)
+        )
         return self._respond(handler_input, answer, voice=voice, speech=answer.speech)
 
     def _next(self, handler_input: HandlerInput, parsed: ParsedRequest, voice: bool) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.intent_request import IntentRequest
@@ -52,6 +53,18 @@ def device_id(handler_input: HandlerInput) -> str | None:
     context = handler_input.request_envelope.context
     device = context.system.device if context is not None and context.system else None
     return str(device.device_id) if device is not None and device.device_id else None
+
+
+def request_time(handler_input: HandlerInput) -> float | None:
+    """When the listener asked: the envelope's ``request.timestamp`` (UTC), as unix seconds;
+    None when it has none. The listener's part of the day is read from it, never from this
+    server's clock."""
+    stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
+    if stamp is None:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return float(stamp.timestamp())
 
 
 def supports_audio(handler_input: HandlerInput) -> bool:

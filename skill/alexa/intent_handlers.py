@@ -58,8 +58,15 @@ class PlayMusicHandler(VoiceIntentHandler):
     intents = {
         "PlayMusicIntent": (
             "Mood", "Genre", "Artist", "Track", "Album", "Playlist", "Activity", "Era", "Sort",
+            "PartOfDay", "Recurrence",
         ),
     }  # fmt: skip
+
+
+class PlayRoutineHandler(VoiceIntentHandler):
+    """ "play my night routine", "start my meditation routine"."""
+
+    intents = {"PlayRoutineIntent": ("Routine",)}
 
 
 class SearchQueryHandler(VoiceIntentHandler):
@@ -127,6 +134,7 @@ class UnknownIntentHandler(VoiceIntentHandler):
 
 INTENT_HANDLERS: tuple[type[VoiceIntentHandler], ...] = (
     PlayMusicHandler,
+    PlayRoutineHandler,
     SearchQueryHandler,
     PauseHandler,
     ResumeHandler,

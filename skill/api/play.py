@@ -9,6 +9,7 @@ Text understood as something a music service does not do (a podcast, the volume.
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import APIRouter
 
@@ -80,7 +81,7 @@ def play_router(listening: Listening, parser: RequestParser, auth: ApiAuth) -> A
                 path="none", reason="", degraded=False,
             )  # fmt: skip
         state = listening.playback.state(listener, body.device_id)
-        answer = listening.playback.play(state, parsed)
+        answer = listening.playback.play(state, parsed, now=time.time())
         state.commit(force=True)  # the latest request for a device wins
         return PlayAnswerOut.answering(parsed_out, answer, body.device_id)
 

@@ -91,6 +91,29 @@ def test_train_registers_every_model_and_promote_and_rollback_switch_them(
     assert listed["promoted"] == f"{chosen['name']}/{chosen['run']}"
 
 
+def test_train_and_pipeline_say_what_the_promotion_gate_decided(
+    runner: CliRunner, pipeline_ran: None
+) -> None:
+    listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).stdout)
+    popularity = next(m for m in listed["models"] if m["name"] == "mostpopular.v1")
+    runner.invoke(main, ["models", "promote", "mostpopular.v1", popularity["run"]])
+
+    result = runner.invoke(main, ["train"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("promoted: "))
+    assert "beats the model in service: ndcg@10" in line  # against popularity, by far
+
+    result = runner.invoke(main, ["train", "--no-gate", "--json"], catch_exceptions=False)
+    summary = json.loads(result.stdout)
+    assert summary["promoted"] and summary["promotion"]["reason"].endswith("(--no-gate)")
+
+    result = runner.invoke(main, ["pipeline", "run"], catch_exceptions=False)
+    gate = next(x for x in result.stdout.splitlines() if x.startswith("gate "))
+    assert " promoted: " in gate or " not promoted: " in gate
+    report = json.loads(runner.invoke(main, ["pipeline", "run", "--json"]).stdout)
+    assert set(report["promotion"]) >= {"promoted", "reason", "challenger", "in_service"}
+
+
 def test_models_commands_report_bad_requests_clearly(runner: CliRunner, pipeline_ran: None) -> None:
     result = runner.invoke(main, ["models", "promote", "nope.v1"])
     assert result.exit_code == 1 and "no model 'nope.v1'" in result.output

@@ -182,3 +182,47 @@ def test_alexa_s_play_query_is_read_with_its_verb_and_may_be_out_of_scope(
     parsed = parser(gazetteer_dir, tagger).parse("the daily podcast", assume_play=True)
     assert (parsed.intent, parsed.reason) == ("out_of_scope", "podcast")
     assert tagger.calls == [("play", "the", "daily", "podcast")]
+
+
+def test_time_expressions_never_reach_the_models_names(gazetteer_dir: Path) -> None:
+    # A model that hears "at night" as an artist: the rules took the words out before it.
+    tagger = ScriptedTagger(spans={"artist": "at night", "activity": "meditation"})
+    parsed = parser(gazetteer_dir, tagger).parse("play meditation at night every day")
+    assert tagger.calls == [("play", "meditation")]
+    assert "artist" not in parsed.slots
+    assert {k: v.value for k, v in parsed.slots.items() if k in ("part_of_day", "recurrence")} == {
+        "part_of_day": "night", "recurrence": "daily",
+    }  # fmt: skip
+    tonight = parser(gazetteer_dir, ScriptedTagger(spans={"artist": "tonight"}))
+    relaxing = tonight.parse("play something relaxing tonight")
+    assert "artist" not in relaxing.slots
+    assert relaxing.slot_value("mood") == "relaxing"
+    assert relaxing.slot_value("part_of_day") == "night"
+
+
+def test_a_routine_request_stays_with_the_rules(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(spans={"artist": "morning routine"})
+    parsed = parser(gazetteer_dir, tagger).parse("play my morning routine")
+    assert tagger.calls == []
+    assert (parsed.slot_value("routine"), parsed.slot_value("part_of_day")) == (
+        "morning", "morning",
+    )  # fmt: skip
+
+
+def test_a_catalog_name_keeps_its_time_words(tmp_path: Path) -> None:
+    from nlu.gazetteer import build_gazetteer
+    from nlu.loading import load_parser
+    from playback.catalog import Track
+
+    tracks = [
+        Track("t-1", "Tonight Tonight", "a-1", "The Smashing Pumpkins", genre="rock"),
+        Track("t-2", "Every Day", "a-2", "Buddy Holly", genre="rock"),
+    ]
+    build_gazetteer(tracks, tmp_path / "gazetteer")
+    names = load_parser(tmp_path / "gazetteer", embeddings=False)
+    title = names.parse("play tonight tonight")  # a longer name over the time words
+    assert title.slot_value("track") == "Tonight Tonight" and "part_of_day" not in title.slots
+    alone = names.parse("play every day")  # the name is all the request says
+    assert alone.slot_value("track") == "Every Day" and "recurrence" not in alone.slots
+    daily = names.parse("play some rock every day")  # a time expression after other words
+    assert daily.slot_value("recurrence") == "daily" and "track" not in daily.slots

@@ -33,6 +33,7 @@ ADAPTER_MODULES = (
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
     "listening.dynamodb_identity",
+    "listening.dynamodb_routines",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port). An
 # erasure (listening.erasure) calls ``forgetter.forget`` on each store that holds listener
@@ -61,6 +62,12 @@ PORTS = {
         "listening.dynamodb_identity",
         "DynamoDBIdentityStore",
         {"identity", "forgetter"},
+    ),
+    "PHILOMATH_ROUTINES_URL": (
+        "dynamodb",
+        "listening.dynamodb_routines",
+        "DynamoDBRoutineStore",
+        {"routines", "forgetter"},
     ),
     "PHILOMATH_EVENTS_URL": (
         "kinesis",

@@ -16,7 +16,13 @@ import scipy.sparse as sp
 import recommender.models.base as base_module
 from recommender.data.content_features import ItemFeatures
 from recommender.data.interactions import Interactions
-from recommender.models.base import NotFittedError, Recommender, ScoringModel
+from recommender.models.base import (
+    FoldInUnsupported,
+    NotFittedError,
+    Recommender,
+    ScoringModel,
+    history_rows,
+)
 from recommender.models.blend import BlendModel, HybridModel
 from recommender.models.content import ContentModel
 from recommender.models.ease import EASEModel
@@ -91,9 +97,11 @@ def cluster_plays() -> Interactions:
 
 
 class ModelContract:
-    """Subclasses define ``make`` (a fresh, unfitted model) and may set ``personal``."""
+    """Subclasses define ``make`` (a fresh, unfitted model) and may set ``personal`` and
+    ``transductive``."""
 
     personal = True  # recommends from the user's own history
+    transductive = False  # scores known users by what it learnt of them (factors), not rows
 
     def make(self, seed: int = 0) -> Recommender:
         raise NotImplementedError
@@ -214,6 +222,35 @@ class ModelContract:
         # BLAS may sum in another order for another batch shape: equal up to rounding.
         np.testing.assert_allclose(scores, whole[1], rtol=1e-5, atol=1e-7)
 
+    def test_fold_in_serves_a_listener_the_model_never_saw(self) -> None:
+        model = self.fitted()
+        data = taste_clusters()
+        if not self.personal:
+            assert not model.supports_fold_in
+            with pytest.raises(FoldInUnsupported):
+                model.fold_in(data[[0]], n=3)
+            return
+        assert model.supports_fold_in
+        # A newcomer with cluster 1's first items gets cluster 1's others, best first.
+        newcomer = history_rows([([5, 6], None), ([0, 1, 2], [3.0, 1.0, 1.0])], 10)
+        ids, scores = model.fold_in(newcomer, n=2)
+        assert set(ids[0].tolist()) <= {7, 8, 9} and set(ids[1].tolist()) <= {3, 4}
+        assert np.all(np.diff(scores, axis=1) <= 0)
+        if not self.transductive:  # an item-based model: a row is all it ever needs
+            users = np.arange(12)
+            for got, want in zip(
+                model.fold_in(data, n=4), model.recommend(users, data, n=4), strict=True
+            ):
+                np.testing.assert_allclose(got, want)
+
+    def test_history_rows_are_checked(self) -> None:
+        with pytest.raises(ValueError, match="history items"):
+            history_rows([([10], None)], 10)
+        with pytest.raises(ValueError, match="one weight per"):
+            history_rows([([1, 2], [1.0])], 10)
+        rows = history_rows([([1, 1, 3], None), ([], None)], 10)
+        assert rows.shape == (2, 10) and rows[0, 1] == 2.0 and rows[1].nnz == 0
+
     def test_unfitted_model_and_misaligned_rows_are_refused(self) -> None:
         data = taste_clusters()
         with pytest.raises(NotFittedError):
@@ -298,8 +335,23 @@ class TestItemKNN(ModelContract):
 
 
 class TestIALS(ModelContract):
+    transductive = True
+
     def make(self, seed: int = 0) -> Recommender:
         return IALSModel(factors=2, iterations=10, seed=seed, num_threads=1)
+
+    def test_folded_factors_are_implicits_recalculated_user(self) -> None:
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        model = IALSModel(factors=3, alpha=2.0, regularization=0.1, num_threads=1)
+        model.fit(taste_clusters())
+        row = history_rows([([5, 6, 8], [4.0, 1.0, 2.0])], 10)
+        als = AlternatingLeastSquares(factors=3, alpha=2.0, regularization=0.1)
+        als.item_factors = model.item_factors
+        als.user_factors = model.user_factors
+        weighted = model.weighting.apply(row).astype(np.float32)
+        expected = als.recalculate_user(0, weighted)  # implicit applies alpha itself
+        np.testing.assert_allclose(model._folded_factors(row), expected, rtol=1e-4, atol=1e-5)
 
     def test_unknown_users_are_refused(self) -> None:
         data = taste_clusters()

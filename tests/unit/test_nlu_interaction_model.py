@@ -27,6 +27,7 @@ from nlu.rules import ALEXA_INTENTS, RuleParser, phrase_key
 from playback.vocabulary import MOODS
 
 SLOT = re.compile(r"\{(\w+)\}")
+SLOT_NAMES = {"PartOfDay": "part_of_day"}  # Alexa's slot name -> ParsedRequest's
 # Both parsers must read every sample back: the plain rules and the gazetteer parser (here
 # without a catalog and without embeddings, so names stay open vocabulary).
 PARSERS = {
@@ -165,6 +166,8 @@ def _slot_values(types: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         "Track": TRACKS,
         "Album": ALBUMS,
         "Playlist": PLAYLISTS,
+        "PartOfDay": tuple(types["PART_OF_DAY"]),
+        "Recurrence": tuple(types["RECURRENCE"]),
     }
 
 
@@ -208,7 +211,7 @@ def test_play_music_samples_parse_back_to_play_music(
     parsed = PARSERS[parser].parse(text)
     assert parsed.intent == "play_music", parsed
     for name, value in filled.items():
-        got = parsed.slot_value(name.lower())  # type: ignore[arg-type]
+        got = parsed.slot_value(SLOT_NAMES.get(name, name.lower()))  # type: ignore[arg-type]
         assert got is not None, (text, name, parsed)
         want = _expected(name, value)
         if name == "Genre":
@@ -217,6 +220,7 @@ def test_play_music_samples_parse_back_to_play_music(
 
 
 QUERIES = ("something relaxing", "jazz", "radiohead", "songs by norah jones", "80s rock")
+ROUTINES = ("night", "morning", "meditation", "sunday cleaning")
 
 
 @pytest.mark.parametrize("parser", sorted(PARSERS))
@@ -232,6 +236,13 @@ def test_every_other_sample_parses_back_to_its_intent(parser: str) -> None:
                     assert PARSERS[parser].parse(text).intent == "play_music", text
                     via_slot = PARSERS[parser].from_alexa_slots(name, {"Query": query})
                     assert via_slot.intent == "play_music", query
+                continue
+            if name == "PlayRoutineIntent":
+                for routine in ROUTINES:
+                    text = sample.replace("{Routine}", routine)
+                    assert PARSERS[parser].parse(text).slot_value("routine") == routine, text
+                    via_slot = PARSERS[parser].from_alexa_slots(name, {"Routine": routine})
+                    assert via_slot.slot_value("routine") == routine, routine
                 continue
             assert PARSERS[parser].parse(sample).intent == ALEXA_INTENTS[name], sample
 

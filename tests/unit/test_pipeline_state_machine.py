@@ -204,7 +204,18 @@ def test_an_execution_runs_every_step_and_batch_inference(
     assert ["philomath", "pipeline", "ingest", "s3://philomath-feeds/feeds/"] in commands
 
 
-def test_a_model_not_promoted_stops_before_batch_inference(
+def test_a_model_the_gate_kept_out_ends_the_execution_without_batch_inference(
+    moto_sfn: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate_exits_with(3, monkeypatch)  # the promotion gate kept the model in service
+    execution, entered, commands = execute()
+    assert execution["status"] == "SUCCEEDED"  # a normal outcome: no alarm
+    assert entered[-4:] == ["evaluate", "gate", "promoted", "kept_in_service"]
+    assert ["philomath", "pipeline", "step", "recommend"] not in commands
+    assert ["philomath", "cache", "warm"] not in commands
+
+
+def test_a_model_overridden_since_stops_before_batch_inference(
     moto_sfn: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate_exits_with(1, monkeypatch)

@@ -48,16 +48,16 @@ def _trained(settings: Settings, name: str, run: str) -> None:
 
 def test_the_gate_passes_only_while_the_trained_model_is_promoted(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
-    assert trained_model_promoted(settings) == (False, "no train step has finished")
+    assert trained_model_promoted(settings) == ("overridden", "no train step has finished")
     registry = ModelRegistry(settings.models_dir)
     for run in ("r1", "r2"):
         registry.register("ease.v1", run, _writer, data=DATA, metrics={}, label="x")
         registry.promote("ease.v1", run, reason="test")
     _trained(settings, "ease.v1", "r2")
-    assert trained_model_promoted(settings) == (True, "ease.v1/r2 is promoted")
+    assert trained_model_promoted(settings) == ("promoted", "ease.v1/r2 is promoted")
     registry.rollback(reason="an operator went back")
-    passed, reason = trained_model_promoted(settings)
-    assert not passed and reason == "trained ease.v1/r2 but ease.v1/r1 is promoted"
+    outcome, reason = trained_model_promoted(settings)
+    assert outcome == "overridden" and reason == "trained ease.v1/r2 but ease.v1/r1 is promoted"
 
 
 def test_the_gate_command_exits_1_when_not_promoted(
