@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from listening.routines import Routine
 from playback.events import PlaybackEvent
 from playback.queue import owner_prefix
 from recommender.feedback.consumer import FeedbackConsumer
@@ -87,6 +88,12 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
     consume(stack)  # the profile, its applied event id, the changed mark
     world.store.put_lists([personal_list(listener)])
     world.store.put_lists([personal_list(listener)], snapshot="test.v2.staged")
+    routines = stack.listening.routines
+    assert routines is not None
+    routines.add(
+        Routine(routine_id="r1", user_id=listener, name="wind down", mood="relaxing",
+                at="22:00", created_at=1.0)
+    )  # fmt: skip
     # "Alexa, play music": the listener's own list, which the router caches.
     handle_envelope(stack.skill, envelopes.intent_request("PlayMusicIntent", {}, USER))
     # Everything the test checks for is there before the erasure.
@@ -106,6 +113,7 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
 
     assert holders(tmp_path, listener, owner_prefix(listener)) == []
     assert stack.cache.live_keys_naming(listener) == []
+    assert routines.for_listener(listener) == []
     assert stack.minted(USER) is None
     # The listener's events still in the stream, replayed from the start, stay dropped.
     world.events.publish([PlaybackEvent(kind="liked", user_id=listener, track_id="t-pop-1")])
