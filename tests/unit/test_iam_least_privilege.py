@@ -10,6 +10,7 @@ actions. ``ensure_schema`` counts only where ``PHILOMATH_ENSURE_SCHEMA`` is not 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,14 @@ def roles() -> dict[str, tuple[list[str], dict[str, Any], list[dict[str, Any]]]]
     return found
 
 
+def transaction_actions(module: str) -> set[str]:
+    """IAM checks each item of a ``TransactWriteItems`` as the action it is (PutItem,
+    UpdateItem, DeleteItem, ConditionCheckItem): the kinds the adapter's transactions hold."""
+    source = module_path(module).read_text()
+    kinds = re.findall(r'"(Put|Update|Delete|ConditionCheck)": ', source)
+    return {f"dynamodb:{kind}Item" for kind in kinds}
+
+
 def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
     """What the role's code calls, as IAM actions by resource."""
     modules = import_closure(entries, exclude=ADAPTER_MODULES)
@@ -140,6 +149,8 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
         if schema:
             used.add("ensure_schema")
         actions = {iam_action(service, op) for m in used for op in operations[m]}
+        if "dynamodb:TransactWriteItems" in actions:
+            actions |= transaction_actions(module)
         targets = [table, "FeedbackTable"] if cls == "DynamoDBProfileStore" else [table]
         for target in targets:
             if actions:
@@ -206,6 +217,8 @@ def test_the_derivation_sees_the_calls_it_must() -> None:
     # source scan stopped seeing them, every role would agree with an empty template.
     consumer = needed(*roles()["ConsumerFunction"][:2])
     assert "dynamodb:TransactWriteItems" in consumer["ProfileTable"]
+    # ... and IAM checks each of its items: counters are updates, the tombstone a check.
+    assert {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} <= consumer["ProfileTable"]
     skill = needed(*roles()["SkillFunction"][:2])
     assert skill["EventStream"] >= {"kinesis:PutRecords"}
     # Serving reads one item; an erasure (SkillDisabled) queries and deletes the listener's.
