@@ -164,3 +164,11 @@ def test_an_unreachable_identity_store_gets_a_polite_answer_and_plays_nothing(
     assert "directives" not in response
     assert world.published() == []
     broken.close()
+
+
+def test_a_recognized_persons_own_token_speaks_for_them(linked: IdentityWorld) -> None:
+    envelope = with_token("person_play_mood", "the-account-holders-token-refused-here")
+    envelope["context"]["System"]["person"]["accessToken"] = LINKED_TOKEN
+    only_play(run(linked, envelope))
+    assert linked.world.queue_of(KNOWN_USER, DEVICE) is not None
+    assert linked.minted(USER, PERSON) is None
