@@ -203,7 +203,11 @@ class DevicePlayback:
         if answer.track is None or answer.token is None:
             return Move(answer, old)
         fresh = q.new_queue(
-            key, (answer.track.track_id, *answer.upcoming), answer.token, request_slots(parsed)
+            key,
+            (answer.track.track_id, *answer.upcoming),
+            answer.token,
+            request_slots(parsed),
+            answer.served,
         )
         if old is None:
             return Move(answer, fresh)
@@ -221,8 +225,8 @@ class DevicePlayback:
         answer = self._player.play(user_id, _GENERAL, device_id, exclude=frozenset([track_id]))
         if answer.track is None:
             return None
-        tracks = (track_id, answer.track.track_id, *answer.upcoming)
-        return q.new_queue(key, tracks, token)
+        picks = (answer.track.track_id, *answer.upcoming)
+        return q.with_tracks(q.new_queue(key, (track_id,), token), picks, answer.served)
 
     def skip(self, queue: DeviceQueue, user_id: str, device_id: str | None) -> Move:
         """Play what comes after the current play now (next, dislike, a failed stream)."""
@@ -247,12 +251,15 @@ class DevicePlayback:
         answer = self._player.replay(new_token(queue.track_at(position)), path="queue")
         if answer.track is None or answer.token is None:
             return Move(answer, queue)
-        return Move(answer, q.playing(queue, position, answer.token))
+        moved = q.playing(queue, position, answer.token)
+        return Move(replace(answer, served=queue.served_at(position)), moved)
 
     def resume(self, queue: DeviceQueue) -> Move:
         """The current play again, same token, from where it stopped."""
         current = queue.current
         answer = self._player.replay(current.token if current else None, queue.offset_ms)
+        if current is not None:
+            answer = replace(answer, served=queue.served_at(current.position))
         return Move(answer, queue)
 
     def again(self, queue: DeviceQueue) -> Move:
@@ -261,7 +268,8 @@ class DevicePlayback:
         answer = self._player.replay(current.token if current else None, fresh_token=True)
         if current is None or answer.token is None:
             return Move(answer, queue)
-        return Move(answer, q.playing(queue, current.position, answer.token))
+        moved = q.playing(queue, current.position, answer.token)
+        return Move(replace(answer, served=queue.served_at(current.position)), moved)
 
     def shuffled(self, queue: DeviceQueue, on: bool) -> DeviceQueue:
         return q.with_shuffle(queue, on, self._rng)
@@ -286,7 +294,7 @@ class DevicePlayback:
                     return None
             answer = self._player.replay(new_token(queue.track_at(position)), path="queue")
             if answer.track is not None and answer.token is not None:
-                return queue, position, answer
+                return queue, position, replace(answer, served=queue.served_at(position))
             after = q.Play("", queue.track_at(position), position)
         return None
 
@@ -299,7 +307,8 @@ class DevicePlayback:
         for parsed in (request_of(queue), _GENERAL):
             answer = self._player.play(user_id, parsed, device_id, exclude=exclude)
             if answer.track is not None:
-                return q.with_tracks(queue, (answer.track.track_id, *answer.upcoming))
+                picks = (answer.track.track_id, *answer.upcoming)
+                return q.with_tracks(queue, picks, answer.served)
         logger.info("nothing left to refill a device queue with")
         return None
 

@@ -27,6 +27,7 @@ from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback.catalog import Track, TrackCatalog
 from playback.directives import new_token, track_id_of
 from playback.errors import PlaybackError
+from playback.events import Served, new_impression_id
 from playback.stream_urls import StreamUrls
 from playback.vocabulary import phrase_key
 from recommender.errors import RecommenderError
@@ -77,6 +78,9 @@ class PlayAnswer:
     # What the request named that the catalog does not have, as said (slot, name); the
     # track, if any, is the closest the catalog has, and ``speech`` says so first.
     not_found: tuple[tuple[GroundedSlot, str], ...] = ()
+    # What served ``track`` (``upcoming`` follow it in the same list, one position each);
+    # None for a track nobody recommended now (a foreign token, the queue store down).
+    served: Served | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,33 @@ class Recommendations:
 
     recommendation: Recommendation
     items: tuple[RecommendedTrack, ...]
+    # The impression (position 0); ``items[i]`` was served at ``served.at(i)``.
+    served: Served | None = None
+
+
+def served_context(request: RecommendationRequest) -> dict[str, str]:
+    """The request's facets an event records, for crediting plays to a context."""
+    named = request.named
+    facets = {
+        "mood": request.mood,
+        "genre": request.genre,
+        "popular": "true" if request.popular else None,
+        "artist": named.artist if named is not None else None,
+        "track": named.title if named is not None else None,
+        "part_of_day": request.part_of_day,
+    }
+    return {key: value[:128] for key, value in facets.items() if value}
+
+
+def impression(recommendation: Recommendation, request: RecommendationRequest) -> Served:
+    """A new impression of ``recommendation``'s list, at its first position."""
+    return Served(
+        impression_id=new_impression_id(),
+        position=0,
+        path=recommendation.path,
+        model_version=recommendation.model_version[:128],
+        context=served_context(request),
+    )
 
 
 def named_in(parsed: ParsedRequest) -> Named | None:
@@ -210,7 +241,11 @@ class MusicPlayer:
         """Recommendations with catalog metadata, for the REST API. Raises
         ``CatalogUnavailable`` when the catalog is down (the router itself degrades)."""
         recommendation = self._router.recommend(request)
-        return Recommendations(recommendation, self.playable(recommendation.track_ids))
+        return Recommendations(
+            recommendation,
+            self.playable(recommendation.track_ids),
+            impression(recommendation, request),
+        )
 
     def playable(self, track_ids: Sequence[str]) -> tuple[RecommendedTrack, ...]:
         """The tracks the catalog has, in the given order, with stream URLs. Raises
@@ -351,6 +386,7 @@ class MusicPlayer:
                 reason=reason,
                 degraded=recommendation.degraded,
                 upcoming=tuple(playable[1:]),
+                served=impression(recommendation, request),
             )
         logger.warning(
             "no playable recommendation",
@@ -366,6 +402,7 @@ class MusicPlayer:
         reason: str,
         degraded: bool = False,
         upcoming: tuple[str, ...] = (),
+        served: Served | None = None,
     ) -> PlayAnswer:
         return PlayAnswer(
             speech=f"Playing {track.title} by {track.artist_name}, {reason}.",
@@ -376,6 +413,7 @@ class MusicPlayer:
             reason=reason,
             degraded=degraded,
             upcoming=upcoming,
+            served=served,
         )
 
 

@@ -7,6 +7,11 @@ could not apply: Lambda retries from the lowest of them, which is safe because a
 idempotent (events are deduplicated by id). After the retries the batch goes to the
 on-failure destination, the dead-letter queue. A record that is not a play event is skipped
 (logged), never retried: it would block its shard for ever.
+
+The plays of the records before the first failed one are archived as a listen partition
+named by the shard and the first sequence number (a retry starts at the failed record, so
+it archives the rest under its own first number, and a retried batch overwrites its own
+partition). When the archive cannot be written the whole batch is failed and retried.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from philomath.logging_config import configure_logging
 from philomath.settings import Settings, settings_problems
 from philomath.wiring import ConfigurationError, build_backends
 from playback.events import StreamRecord, parse_record
-from recommender.feedback.consumer import TRANSIENT_ERRORS, FeedbackConsumer
+from recommender.feedback.consumer import SINGLE_SHARD, TRANSIENT_ERRORS, FeedbackConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +46,19 @@ def kinesis_records(event: dict[str, Any]) -> list[StreamRecord]:
     return records
 
 
+def kinesis_shard(event: dict[str, Any]) -> str:
+    """The shard of a batch (Lambda hands each batch from one shard): the ``shardId-...``
+    part of its records' ``eventID``."""
+    for raw in event.get("Records", []):
+        shard, _, _ = str(raw.get("eventID", "")).partition(":")
+        if shard:
+            return shard
+    return SINGLE_SHARD
+
+
 def apply_batch(consumer: FeedbackConsumer, event: dict[str, Any]) -> dict[str, Any]:
-    """Apply one Kinesis batch; the records not applied as ``batchItemFailures``."""
+    """Apply one Kinesis batch and archive its plays; the records not applied (or not
+    archived) as ``batchItemFailures``."""
     records = kinesis_records(event)
     if not records:
         return {"batchItemFailures": []}
@@ -57,6 +73,12 @@ def apply_batch(consumer: FeedbackConsumer, event: dict[str, Any]) -> dict[str, 
             "feedback batch applied",
             extra={"read": len(records), "applied": page.applied, "failed": len(failed)},
         )
+        done = next((i for i, r in enumerate(records) if r.event.user_id in failed), len(records))
+        try:
+            consumer.archive_page(kinesis_shard(event), records[:done])
+        except TRANSIENT_ERRORS:  # the archive (ArchiveUnavailable) or the catalog
+            logger.error("archiving the batch's plays failed; Lambda retries it", exc_info=True)
+            failed = {record.event.user_id for record in records}
     return {
         "batchItemFailures": [
             {"itemIdentifier": record.position}
@@ -77,7 +99,13 @@ def from_environment() -> FeedbackConsumer:
     backends = build_backends(settings)
     if settings.ensure_schema:
         backends.ensure_schema()
-    return FeedbackConsumer(backends.events, backends.profiles, backends.catalog, backends.cache)
+    return FeedbackConsumer(
+        backends.events,
+        backends.profiles,
+        backends.catalog,
+        backends.cache,
+        archive=backends.listen_archive,
+    )
 
 
 def create_handler(build: Callable[[], FeedbackConsumer]) -> ConsumerHandler:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from philomath.settings import Settings
-from philomath.wiring import build_backends
+from philomath.wiring import aws_client, build_backends, build_listen_archive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from recommender.evaluation.protocol import ModelFactory
     from recommender.offline.pipeline import PipelineReport
     from recommender.offline.promotion import PromotionPolicy
-    from recommender.offline.training import Factory, TrainingData, TrainingReport
+    from recommender.offline.retrain_trigger import Outcome
+    from recommender.offline.training import TrainingReport
+    from recommender.offline.training_data import Factory, TrainingData
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +37,28 @@ def run_offline(
 ) -> PipelineReport:
     """Generate the embedded feeds unless they already match the settings, then run the
     pipeline's pending steps into the configured catalog, profile store and recommendation
-    store (``force``: every step; ``from_step``: that step and those after it)."""
+    store (``force``: every step; ``from_step``: that step and those after it). Raises
+    ``PipelineBusy`` while another run holds the work folder."""
+    from recommender.offline.retrain_trigger import pipeline_lock
+
+    with pipeline_lock(settings.work_dir):
+        return _run_offline(
+            settings,
+            force_generate=force_generate,
+            progress=progress,
+            force=force,
+            from_step=from_step,
+        )
+
+
+def _run_offline(
+    settings: Settings,
+    *,
+    force_generate: bool,
+    progress: bool,
+    force: bool,
+    from_step: str | None,
+) -> PipelineReport:
     from recommender.data.digests import fingerprint
     from recommender.data.generator.feeds import generate_feeds
     from recommender.offline.pipeline import STATE_FILE, run_pipeline
@@ -85,6 +109,44 @@ def run_offline(
 
         ensure_nlu_model(settings, progress=progress)
     return report
+
+
+def retrain_if_due(
+    settings: Settings,
+    *,
+    force: bool = False,
+    progress: bool = False,
+    run: Callable[[Settings], PipelineReport] | None = None,
+) -> Outcome[PipelineReport]:
+    """The retrain trigger (``recommender.offline.retrain_trigger``) on the configured listen
+    archive: the pipeline (``run``, default ``run_offline``) when enough new live plays
+    were archived or ``PHILOMATH_RETRAIN_EVERY_H`` passed (``force``: now). An S3 archive
+    is first copied into the raw feeds, where the ETL reads it."""
+    from recommender.offline.retrain_trigger import RetrainTrigger
+    from recommender.storage.listen_archive import LIVE_LISTENS_DIR
+
+    pipeline = run or (lambda s: run_offline(s, progress=progress))
+
+    def fetch_and_run() -> PipelineReport:
+        url = settings.listen_archive_url
+        if url.startswith("s3://"):
+            from philomath.ingest import ingest_feeds
+
+            ingest_feeds(aws_client("s3", settings), url, settings.raw_dir / LIVE_LISTENS_DIR)
+        return pipeline(settings)
+
+    archive = build_listen_archive(settings)
+    try:
+        trigger = RetrainTrigger(
+            archive,
+            settings.work_dir,
+            min_plays=settings.retrain_min_plays,
+            every_h=settings.retrain_every_h,
+        )
+        return trigger.run_if_due(fetch_and_run, force=force)
+    finally:
+        if archive is not None:
+            archive.close()
 
 
 def run_training(

@@ -1,4 +1,5 @@
-"""The background roles (feedback consumer, batch inference, spool replay) and how to stop them.
+"""The background roles (feedback consumer, batch inference, spool replay, retrain trigger)
+and how to stop them.
 
 Each runs as its own process in production (``philomath consume``, ``philomath batch --watch``)
 so it scales on its own; ``philomath serve --workers`` runs them as threads beside the HTTP
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from philomath.settings import Settings
-from philomath.wiring import Backends, Online, build_backends, build_spool
+from philomath.wiring import Backends, Online, build_backends, build_listen_archive, build_spool
 from playback.vocabulary import MOODS
 from recommender.storage.recommendations import context_key
 from telemetry import Metrics
@@ -51,6 +54,7 @@ def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None =
         backends.cache,
         stop=stop,
         metrics=metrics,
+        archive=backends.listen_archive,
     )
 
 
@@ -82,6 +86,38 @@ def replay_spool(recorder: EventRecorder, stop: threading.Event) -> None:
             recorder.replay_events()
         except Exception:  # a worker must outlive any one failure; the next tick retries
             logger.exception("spool replay failed")
+
+
+def retrain_trigger(settings: Settings, stop: threading.Event) -> None:
+    """Every ``PHILOMATH_RETRAIN_CHECK_S``: when a retrain is due (enough new archived plays,
+    or time), run ``philomath retrain --if-due`` as a child process, with this process's
+    environment: it checks again, takes the pipeline lock, and gives its memory back when
+    it ends, so serving never runs the pipeline itself."""
+    from recommender.offline.retrain_trigger import RetrainTrigger
+
+    archive = build_listen_archive(settings)
+    trigger = RetrainTrigger(
+        archive,
+        settings.work_dir,
+        min_plays=settings.retrain_min_plays,
+        every_h=settings.retrain_every_h,
+    )
+    command = [sys.executable, "-m", "philomath", "retrain", "--if-due", "--json"]
+    try:
+        while not stop.wait(settings.retrain_check_s):
+            try:
+                decision, _ = trigger.check()
+                if not decision.due:
+                    continue
+                logger.info("retrain due: %s", decision.reason)
+                done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
+                if done.returncode != 0:
+                    logger.error("retrain exited with status %d", done.returncode)
+            except Exception:  # the next check retries
+                logger.exception("retrain trigger check failed")
+    finally:
+        if archive is not None:
+            archive.close()
 
 
 def chart_contexts(genres: Sequence[str]) -> list[str]:
@@ -124,7 +160,8 @@ def start_workers(
 def start_roles(
     backends: Backends, settings: Settings, stop: threading.Event, metrics: Metrics
 ) -> list[threading.Thread]:
-    """Feedback consumer, incremental batch watcher and spool replay, as threads. Correct
+    """Feedback consumer, incremental batch watcher, spool replay and the retrain trigger
+    (unless ``PHILOMATH_RETRAIN_CHECK_S`` is 0), as threads. Correct
     beside any number of serving processes of the same data folder: the cache's deletes
     reach all of them, and the replay reads the spool they all write."""
     from listening.events import EventRecorder
@@ -135,6 +172,8 @@ def start_roles(
         "batch": lambda: batch(backends, settings, incremental=True, watch=stop, metrics=metrics),
         "spool-replay": lambda: replay_spool(recorder, stop),
     }
+    if settings.retrain_check_s > 0:
+        jobs["retrain-trigger"] = lambda: retrain_trigger(settings, stop)
     threads = [
         threading.Thread(target=_logged(name, job), name=name, daemon=True)
         for name, job in jobs.items()

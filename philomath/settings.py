@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream``, ``redis://host/db`` |
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     | ``PHILOMATH_IDENTITY_URL`` | ``sqlite:///path``, ``dynamodb://table``, ``memory://`` |
+    | ``PHILOMATH_LISTEN_ARCHIVE_URL`` | ``file:path``, ``s3://bucket/prefix``, ``none`` |
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     queue_url: str = ""  # per-device play queues
     queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
     identity_url: str = ""  # Alexa caller -> listener mappings (listening.identity)
+    # Live plays archived for training: file:path (default: <raw feeds>/live/listens, where
+    # the ETL reads them), s3://bucket/prefix (the feeds bucket's live/listens), or none.
+    listen_archive_url: str = ""
+    # The retrain trigger (philomath retrain --if-due, and the serve supervisor's role):
+    # rerun the pipeline once this many new archived plays arrived, or this many hours after
+    # the last run; the role checks every retrain_check_s (0: the role does not run).
+    retrain_min_plays: int = Field(default=5_000, ge=1)
+    retrain_every_h: float = Field(default=24.0, gt=0)
+    retrain_check_s: float = Field(default=600.0, ge=0)
     routines_url: str = ""  # declared routines: sqlite:///path (default) or dynamodb://table
 
     aws_region: str = "us-east-1"
@@ -191,6 +201,7 @@ class Settings(BaseSettings):
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
         self.identity_url = self.identity_url or f"sqlite:///{data / 'identity.db'}"
+        self.listen_archive_url = self.listen_archive_url or f"file:{data / 'raw/live/listens'}"
         self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
         return self
 

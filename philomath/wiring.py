@@ -17,6 +17,7 @@ from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
 from recommender.storage.cache import Cache
+from recommender.storage.listen_archive import ListenArchive
 from recommender.storage.profiles import ProfileStore
 from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
 from telemetry import Telemetry
@@ -188,6 +189,30 @@ def build_events(settings: Settings) -> EventStream:
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
 
 
+def build_listen_archive(settings: Settings) -> ListenArchive | None:
+    """Where the feedback consumer archives live plays for training: a directory
+    (``file:path``, by default under the raw feeds), ``s3://bucket/prefix``, or ``none``."""
+    url = settings.listen_archive_url
+    if url == "none":
+        return None
+    scheme = _scheme(url, "listen_archive_url")
+    if scheme == "file":
+        from recommender.storage.local_listen_archive import LocalListenArchive
+
+        path = url.removeprefix("file://") if url.startswith("file://") else url[len("file:") :]
+        if not path:
+            raise setting_problem("listen_archive_url", "expected file:path")
+        return LocalListenArchive(Path(path))
+    if scheme == "s3":
+        from recommender.storage.s3_listen_archive import S3ListenArchive
+
+        parts = urlsplit(url)
+        return S3ListenArchive(
+            aws_client("s3", settings), _aws_name(url, "listen_archive_url"), parts.path
+        )
+    raise _unknown("listen_archive_url", scheme, "file, s3, none")
+
+
 def build_routines(settings: Settings) -> RoutineStore:
     """Declared routines: ``sqlite:///path`` (default) or ``dynamodb://table``."""
     url = settings.routines_url
@@ -264,11 +289,15 @@ def erasure_forgetters(
     erasure can be retried through them)."""
     from listening.erasure import CachedLists
 
+    archive: list[tuple[str, Forgetter]] = []
+    if backends.listen_archive is not None:  # live plays kept for training
+        archive = [("listen archive", backends.listen_archive)]
     return [
         ("profiles", backends.profiles),
         ("lists", CachedLists(backends.store, backends.cache)),
         ("queues", backends.queues),
         ("routines", backends.routines),
+        *archive,
         ("identity", resolver),
     ]
 
@@ -292,6 +321,7 @@ class Backends:
     queues: QueueStore
     routines: RoutineStore
     identity: IdentityStore
+    listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
 
     def ensure_schema(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
@@ -302,6 +332,8 @@ class Backends:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
         for port in (*ports, self.routines, self.identity):
             port.close()
+        if self.listen_archive is not None:
+            self.listen_archive.close()
 
 
 def build_backends(settings: Settings) -> Backends:
@@ -312,6 +344,7 @@ def build_backends(settings: Settings) -> Backends:
         cache=build_cache(settings),
         events=build_events(settings),
         queues=build_queues(settings),
+        listen_archive=build_listen_archive(settings),
         routines=build_routines(settings),
         identity=build_identity(settings),
     )

@@ -1,4 +1,10 @@
-"""Play events: the schema published to the event stream, and the stream port."""
+"""Play events: the schema published to the event stream, and the stream port.
+
+Schema versions: 1 (what every event was until attribution) and 2, which may carry
+``served``: what served the track (impression, list position, routing path, model version
+and the request's context), so plays and skips can be credited to a model. Version 1 records
+already in a stream still parse; a version 1 record carrying ``served`` does not.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +30,40 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_impression_id() -> str:
+    """A fresh id for one list shown (served) to a listener."""
+    return uuid.uuid4().hex
+
+
+# The request context ``Served.context`` may name (mood, genre, popular, artist, track...).
+MAX_CONTEXT_KEYS = 8
+
+
+class Served(BaseModel):
+    """What served a track: one impression (a list shown to a listener for one request) and
+    the track's ``position`` in it (0 is the first). ``path`` is the router's path
+    (personalized, popular, cold_start, artist, fallback) and ``model_version`` the model
+    whose list it came from; ``context`` the request's facets (mood, genre...) as text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    impression_id: str = Field(min_length=1, max_length=64)
+    position: int = Field(ge=0, le=10_000)
+    path: str = Field(min_length=1, max_length=32)
+    model_version: str = Field(default="", max_length=128)
+    context: dict[str, str] = Field(default_factory=dict, max_length=MAX_CONTEXT_KEYS)
+
+    def at(self, position: int) -> Served:
+        """The same impression at another position of its list."""
+        return self.model_copy(update={"position": position})
+
+
 class PlaybackEvent(BaseModel):
     """One thing a listener did with a track. Consumers deduplicate by ``event_id``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2
     event_id: str = Field(default_factory=_new_event_id, min_length=1, max_length=64)
     kind: EventKind
     user_id: str = Field(min_length=1, max_length=256)
@@ -38,6 +72,15 @@ class PlaybackEvent(BaseModel):
     offset_ms: int = Field(default=0, ge=0)
     occurred_at: datetime = Field(default_factory=_now)
     source: Literal["alexa", "app", "cli"] = "alexa"
+    # What served the track (version 2); None for a track nobody recommended (a replay of
+    # a foreign stream, a like by track id) or an event of version 1.
+    served: Served | None = None
+
+    @model_validator(mode="after")
+    def _served_needs_v2(self) -> PlaybackEvent:
+        if self.served is not None and self.schema_version < 2:
+            raise ValueError("served needs schema_version 2")
+        return self
 
 
 def parse_record(body: str | bytes, position: str) -> PlaybackEvent | None:

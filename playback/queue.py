@@ -23,6 +23,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from playback.events import Served
+
 # Queues of listeners who stopped listening expire; a month keeps "resume" useful.
 DEFAULT_TTL_S = 30 * 24 * 3600.0
 MAX_TRACKS = 200  # past this a refill drops what has played
@@ -68,16 +70,43 @@ class DeviceQueue:
     shuffle: bool = False
     failures: int = 0
     version: int = 0  # the store's counter; 0 for a queue never saved
+    # What served each track of ``tracks`` (same index); () when nothing is known.
+    served: tuple[Served | None, ...] = ()
 
     def track_at(self, position: int) -> str:
         return self.tracks[self.order[position]]
 
+    def served_at(self, position: int) -> Served | None:
+        """What served the track at ``position`` of the play order, if known."""
+        index = self.order[position]
+        return self.served[index] if index < len(self.served) else None
+
+
+def _served_list(
+    tracks: Sequence[str], served: Served | None
+) -> tuple[tuple[str, ...], tuple[Served | None, ...]]:
+    """``tracks`` without duplicates, each with what served it: ``served`` is the first
+    track's, and a track's position in the list is the first one's plus its index."""
+    first: dict[str, int] = {}
+    for index, track in enumerate(tracks):
+        first.setdefault(track, index)
+    unique = tuple(first)
+    if served is None:
+        return unique, (None,) * len(unique)
+    return unique, tuple(served.at(served.position + first[t]) for t in unique)
+
 
 def new_queue(
-    key: str, tracks: Sequence[str], token: str, request: Sequence[tuple[str, str]] = ()
+    key: str,
+    tracks: Sequence[str],
+    token: str,
+    request: Sequence[tuple[str, str]] = (),
+    served: Served | None = None,
 ) -> DeviceQueue:
-    """A queue playing ``tracks[0]`` under ``token``, the rest (duplicates dropped) after it."""
-    unique = tuple(dict.fromkeys(tracks))[:MAX_TRACKS]
+    """A queue playing ``tracks[0]`` under ``token``, the rest (duplicates dropped) after it;
+    ``served`` is what served ``tracks[0]``, the others following it in the same list."""
+    unique, attributions = _served_list(tracks, served)
+    unique, attributions = unique[:MAX_TRACKS], attributions[:MAX_TRACKS]
     if not unique:
         raise ValueError("a queue needs at least one track")
     return DeviceQueue(
@@ -86,7 +115,18 @@ def new_queue(
         order=tuple(range(len(unique))),
         current=Play(token, unique[0], 0),
         request=tuple(request),
+        served=attributions,
     )
+
+
+def served_for(queue: DeviceQueue | None, token: str | None) -> Served | None:
+    """What served the play ``token`` names, when it is the queue's current or enqueued one."""
+    if queue is None or token is None:
+        return None
+    for play in (queue.current, queue.enqueued):
+        if play is not None and play.token == token and play.position < len(queue.order):
+            return queue.served_at(play.position)
+    return None
 
 
 def renewed(old: DeviceQueue, fresh: DeviceQueue) -> DeviceQueue:
@@ -154,20 +194,32 @@ def played(queue: DeviceQueue) -> frozenset[str]:
     return frozenset(queue.track_at(i) for i in range(last + 1))
 
 
-def with_tracks(queue: DeviceQueue, tracks: Sequence[str]) -> DeviceQueue:
-    """More tracks appended to the playlist (a refill); ones already in it are skipped. A
-    playlist that would pass ``MAX_TRACKS`` first forgets what played before the current
-    play, so positions shift down by the current play's old position."""
-    new = [t for t in dict.fromkeys(tracks) if t not in set(queue.tracks)]
+def with_tracks(
+    queue: DeviceQueue, tracks: Sequence[str], served: Served | None = None
+) -> DeviceQueue:
+    """More tracks appended to the playlist (a refill; ``served`` served its first track);
+    ones already in it are skipped. A playlist that would pass ``MAX_TRACKS`` first forgets
+    what played before the current play, so positions shift down by the current play's old
+    position."""
+    unique, attributions = _served_list(tracks, served)
+    known = set(queue.tracks)
+    new = [(t, a) for t, a in zip(unique, attributions, strict=True) if t not in known]
     if len(queue.tracks) + len(new) > MAX_TRACKS:
         queue = _compacted(queue)
-    new = [t for t in new if t not in set(queue.tracks)][: MAX_TRACKS - len(queue.tracks)]
+    known = set(queue.tracks)
+    new = [(t, a) for t, a in new if t not in known][: MAX_TRACKS - len(queue.tracks)]
     first = len(queue.tracks)
     return replace(
         queue,
-        tracks=queue.tracks + tuple(new),
+        tracks=queue.tracks + tuple(t for t, _ in new),
         order=queue.order + tuple(range(first, first + len(new))),
+        served=_padded(queue) + tuple(a for _, a in new),
     )
+
+
+def _padded(queue: DeviceQueue) -> tuple[Served | None, ...]:
+    """``queue.served`` with one entry per track."""
+    return (queue.served + (None,) * len(queue.tracks))[: len(queue.tracks)]
 
 
 def _compacted(queue: DeviceQueue) -> DeviceQueue:
@@ -177,9 +229,11 @@ def _compacted(queue: DeviceQueue) -> DeviceQueue:
         return replace(play, position=play.position - start) if play is not None else None
 
     kept = queue.order[start:]
+    served = _padded(queue)
     return replace(
         queue,
         tracks=tuple(queue.tracks[i] for i in kept),
+        served=tuple(served[i] for i in kept),
         order=tuple(range(len(kept))),
         current=moved(queue.current),
         enqueued=moved(queue.enqueued),
@@ -216,11 +270,13 @@ class _PlayRecord(BaseModel):
 
 
 class QueueRecord(BaseModel):
-    """A queue as stored (the key and version live beside it in the store)."""
+    """A queue as stored (the key and version live beside it in the store). Version 2 adds
+    what served each track: ``impressions`` once each (at position 0), and per track its
+    ``[impression index, position]`` or null."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2
     tracks: list[str]
     order: list[int]
     current: _PlayRecord | None = None
@@ -230,11 +286,30 @@ class QueueRecord(BaseModel):
     loop: bool = False
     shuffle: bool = False
     failures: int = Field(default=0, ge=0)
+    impressions: list[Served] = Field(default_factory=list)
+    served: list[tuple[int, int] | None] = Field(default_factory=list)
+
+
+def _encode_served(
+    served: Sequence[Served | None],
+) -> tuple[list[Served], list[tuple[int, int] | None]]:
+    impressions: dict[str, tuple[int, Served]] = {}  # by their JSON (a dict is unhashable)
+    refs: list[tuple[int, int] | None] = []
+    for item in served:
+        if item is None:
+            refs.append(None)
+            continue
+        first = item.at(0)
+        index, _ = impressions.setdefault(first.model_dump_json(), (len(impressions), first))
+        refs.append((index, item.position))
+    return [first for _, first in impressions.values()], refs
 
 
 def encode_queue(queue: DeviceQueue) -> str:
     def play(p: Play | None) -> _PlayRecord | None:
         return _PlayRecord(token=p.token, track_id=p.track_id, position=p.position) if p else None
+
+    impressions, refs = _encode_served(queue.served)
 
     return QueueRecord(
         tracks=list(queue.tracks),
@@ -246,6 +321,8 @@ def encode_queue(queue: DeviceQueue) -> str:
         loop=queue.loop,
         shuffle=queue.shuffle,
         failures=queue.failures,
+        impressions=impressions,
+        served=refs,
     ).model_dump_json()
 
 
@@ -255,6 +332,11 @@ def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
 
     def play(p: _PlayRecord | None) -> Play | None:
         return Play(p.token, p.track_id, p.position) if p else None
+
+    def served(ref: tuple[int, int] | None) -> Served | None:
+        if ref is None or not 0 <= ref[0] < len(record.impressions):
+            return None
+        return record.impressions[ref[0]].at(ref[1])
 
     return DeviceQueue(
         key=key,
@@ -268,6 +350,7 @@ def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
         shuffle=record.shuffle,
         failures=record.failures,
         version=version,
+        served=tuple(served(ref) for ref in record.served),
     )
 
 

@@ -4,6 +4,7 @@
     ├── StoreUnavailable          the recommendation store cannot be reached or failed
     ├── ProfileStoreUnavailable   the profile store cannot be reached or failed
     ├── CacheUnavailable          the cache cannot be reached or failed
+    ├── ArchiveUnavailable        the listen archive cannot be written or read
     └── DataError                 a feed or data set cannot be read or fails its checks
 
 Adapters translate vendor exceptions into these with ``raise ... from exc``; the router
@@ -25,6 +26,10 @@ class ProfileStoreUnavailable(RecommenderError):
 
 class CacheUnavailable(RecommenderError):
     """The cache cannot be reached or failed."""
+
+
+class ArchiveUnavailable(RecommenderError):
+    """The listen archive (live plays for training) cannot be written or read."""
 
 
 class DataError(RecommenderError):

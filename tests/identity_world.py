@@ -18,6 +18,7 @@ from listening.player import MusicPlayer
 from listening.sqlite_identity import SqliteIdentityStore
 from philomath.security import token_verifier
 from recommender.serving.router import Router
+from recommender.storage.local_listen_archive import LocalListenArchive
 from recommender.storage.memory_cache import InProcessCache
 from skill.alexa import build_skill
 from skill.api.security.auth import Authenticator
@@ -50,6 +51,7 @@ class IdentityWorld:
     resolver: ListenerResolver
     erasure: Erasure
     cache: SeenKeysCache
+    archive: LocalListenArchive  # live plays for training, under ``<directory>/listens``
     listening: Listening
     skill: CustomSkill
     app: FastAPI
@@ -76,12 +78,14 @@ def build_identity_world(
         player, DevicePlayback(player, world.queues), world.recorder, routines=routines
     )
     resolver = ListenerResolver(identity, token_verifier(authenticator))
+    archive = LocalListenArchive(directory / "listens")
     erasure = Erasure(
         [
             ("profiles", world.profiles),
             ("lists", CachedLists(world.store, cache)),
             ("queues", world.queues),
             ("routines", routines),
+            ("listen archive", archive),
             ("identity", resolver),
         ]
     )
@@ -89,4 +93,4 @@ def build_identity_world(
         listening, world.parser, metrics=world.metrics, resolver=resolver, erasure=erasure
     )
     app = create_app(listening, world.parser, skill, authenticator=authenticator, erasure=erasure)
-    return IdentityWorld(world, identity, resolver, erasure, cache, listening, skill, app)
+    return IdentityWorld(world, identity, resolver, erasure, cache, archive, listening, skill, app)

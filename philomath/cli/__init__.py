@@ -49,6 +49,7 @@ for command in (
     offline.data,
     offline.pipeline,
     offline.train,
+    offline.retrain,
     offline.models,
     spark.spark,
     evaluation.evaluate,

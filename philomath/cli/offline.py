@@ -107,6 +107,45 @@ def pipeline_run(
 
 
 @click.command()
+@click.option(
+    "--if-due",
+    is_flag=True,
+    help="Only when PHILOMATH_RETRAIN_MIN_PLAYS new live plays arrived or "
+    "PHILOMATH_RETRAIN_EVERY_H passed since the last retrain (default: now).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the decision and report as JSON.")
+@pass_settings
+def retrain(settings: Settings, if_due: bool, as_json: bool) -> None:
+    """Rerun the pipeline on the feeds and the live plays the consumer archived (steps whose
+    inputs did not change are skipped). Never two at once: while another pipeline runs,
+    says so and starts nothing."""
+    from dataclasses import asdict
+
+    from philomath.offline import retrain_if_due
+
+    with clear_errors():
+        outcome = retrain_if_due(settings, force=not if_due, progress=not as_json)
+    decision = outcome.decision
+    if as_json:
+        echo_json(
+            {
+                **asdict(decision),
+                "ran": outcome.ran,
+                "busy": outcome.busy,
+                "pipeline": asdict(outcome.result) if outcome.result is not None else None,
+            }
+        )
+        return
+    if outcome.ran and outcome.result is not None:
+        click.echo(f"retrained: {decision.reason}")
+        click.echo(_pipeline_summary(outcome.result))
+    elif outcome.busy:
+        click.echo(f"due ({decision.reason}), but another pipeline is running; not started")
+    else:
+        click.echo(f"not due: {decision.reason}")
+
+
+@click.command()
 @click.option("--no-promote", is_flag=True, help="Register every model but promote none.")
 @click.option(
     "--no-gate",

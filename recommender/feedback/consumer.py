@@ -8,6 +8,11 @@ listener's cached profile so the router sees the change at once; then commit the
 (the last record's position) and tell ``on_changed`` who changed (e.g. an
 ``batch.IncrementalTrigger``, which recomputes their lists).
 
+With an ``archive``, the page's plays (``listens.listen_row``) are written as one listen-feed
+partition named by the shard and the page's first position, before the checkpoint moves:
+training reads them, a replayed page overwrites its own partition, and a failed write fails
+the pass (the checkpoint unmoved) like any backend, so no play is left out.
+
 Delivery is at least once, processing idempotent: a consumer killed anywhere in a pass
 re-reads the page from the old checkpoint, and ``apply_events`` skips what was applied, so
 counts come out the same as if every event had been applied once. A failing backend stops
@@ -30,16 +35,24 @@ from dataclasses import dataclass
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
 from playback.events import EventStream, PlaybackEvent, StreamRecord
-from recommender.errors import CacheUnavailable, ProfileStoreUnavailable
+from recommender.errors import ArchiveUnavailable, CacheUnavailable, ProfileStoreUnavailable
+from recommender.feedback.listens import listen_row
 from recommender.feedback.profile_update import fold_events
 from recommender.storage.cache import Cache, profile_key
+from recommender.storage.listen_archive import ListenArchive
 from recommender.storage.profiles import ProfileChange, ProfileStore, UserProfile
 from telemetry import Metrics, NullMetrics
 
 logger = logging.getLogger(__name__)
 
 CONSUMER_NAME = "feedback"
-TRANSIENT_ERRORS = (StreamUnavailable, ProfileStoreUnavailable, CatalogUnavailable)
+TRANSIENT_ERRORS = (
+    StreamUnavailable,
+    ProfileStoreUnavailable,
+    CatalogUnavailable,
+    ArchiveUnavailable,
+)
+SINGLE_SHARD = "0"  # the shard name of streams that have one (SQLite, Redis Streams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +87,9 @@ class FeedbackConsumer:
         on_changed: Callable[[Sequence[str]], None] | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        archive: ListenArchive | None = None,
     ) -> None:
+        self._archive = archive
         self._metrics = metrics or NullMetrics()
         self._clock = clock
         self._stream = stream
@@ -93,6 +108,7 @@ class FeedbackConsumer:
             self._metrics.consumer_pass(0.0, (), self._clock())  # caught up
             return ConsumedPage(0, 0, 0, (), after)
         page = self.apply_records(records)
+        self.archive_page(SINGLE_SHARD, records)
         position = records[-1].position
         self._profiles.put_checkpoint(self._name, position)
         if page.users and self._on_changed is not None:
@@ -133,6 +149,30 @@ class FeedbackConsumer:
         now = self._clock()
         self._metrics.consumer_pass(now - records[-1].event.occurred_at.timestamp(), kinds, now)
         return AppliedRecords(applied, duplicates, tuple(changed), frozenset(failed))
+
+    def archive_page(self, shard: str, records: Sequence[StreamRecord]) -> str | None:
+        """Write the plays of ``records`` (a page from its first record on) as the listen
+        partition of ``shard``; its key, or None without an archive or records. Raises
+        ``ArchiveUnavailable`` (or ``CatalogUnavailable``, looking up durations)."""
+        if self._archive is None or not records:
+            return None
+        # Durations only for finished plays that do not say how long they played.
+        unsaid = sorted(
+            {
+                r.event.track_id
+                for r in records
+                if r.event.kind == "finished" and not r.event.offset_ms
+            }
+        )
+        tracks = self._catalog.get_tracks(unsaid) if unsaid else {}
+        # A forgotten listener's plays still in the stream stay out of training data too.
+        gone = self._profiles.forgotten(sorted({r.event.user_id for r in records}))
+        rows = [
+            row
+            for r in records
+            if r.event.user_id not in gone and (row := listen_row(r.event, tracks)) is not None
+        ]
+        return self._archive.write_page(shard, records[0].position, rows)
 
     def run(
         self,
@@ -195,6 +235,7 @@ def run_consumer(
     page_size: int = 500,
     idle_s: float = 1.0,
     metrics: Metrics | None = None,
+    archive: ListenArchive | None = None,
 ) -> None:
     """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
     The caller builds the ports and makes sure their schemas exist."""
@@ -206,4 +247,5 @@ def run_consumer(
         page_size=page_size,
         on_changed=on_changed,
         metrics=metrics,
+        archive=archive,
     ).run(stop or threading.Event(), idle_s=idle_s)

@@ -29,7 +29,7 @@ from recommender.offline.promotion import Contender, PromotionDecision, Promotio
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-    from recommender.offline.training import Candidate, TrainingData
+    from recommender.offline.training_data import Candidate, TrainingData
 
 # (label, factory) -> that model's figures on the run's split, as the challengers were measured
 Evaluate = Callable[[str, ModelFactory], ModelResult]

@@ -50,7 +50,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +57,7 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recommender.data.content_features import ItemFeatures
 from recommender.data.digests import tree_digest
-from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import DataError
@@ -98,6 +95,7 @@ from recommender.models.registry import (
 from recommender.models.rp3beta import RP3BetaModel
 from recommender.offline.champion import gate_decision, measure_champion
 from recommender.offline.promotion import DEFAULT_POLICY, PromotionDecision, PromotionPolicy
+from recommender.offline.training_data import Candidate, TrainingData
 
 HOLDOUT_FRACTION = 0.2
 ALL_PLAYS = "all plays"
@@ -117,49 +115,6 @@ MAX_EASE_ITEMS = 3_000
 # embedded default's 2,000 are all evaluated).
 EVAL_USERS = 5_000
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainingData:
-    """What candidate factories may use: the plays, all of them as a matrix, the tables, and
-    side data computed once on first use (track content, play times)."""
-
-    interactions: Interactions
-    user_items: sp.csr_matrix  # every play: users x tracks confidence sums
-    unified_dir: Path
-
-    @cached_property
-    def track_features(self) -> ItemFeatures:
-        """Genre, moods and audio features of every track, rows in track index order."""
-        tracks = list(unified.tracks(self.unified_dir))
-        if [t.track_id for t in tracks] != self.interactions.track_ids.tolist():
-            raise DataError(f"the tracks of {self.unified_dir} changed while training")
-        return ItemFeatures.of_tracks(tracks)
-
-    @cached_property
-    def play_times(self) -> sp.csr_matrix:
-        """users x tracks: when each listener last played each track (epoch seconds)."""
-        plays = self.interactions
-        n_tracks = len(plays.track_ids)
-        keys = plays.user_idx * n_tracks + plays.track_idx
-        # Plays come in time order, so a pair's first occurrence backwards is its latest.
-        pairs, first = np.unique(keys[::-1], return_index=True)
-        latest = plays.event_time[::-1][first]
-        shape = self.user_items.shape
-        return sp.csr_matrix((latest, (pairs // n_tracks, pairs % n_tracks)), shape=shape)
-
-
-Factory = Callable[[TrainingData, sp.csr_matrix, int], Recommender]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A model to try: ``build(data, fit_matrix, seed)`` returns it unfitted."""
-
-    label: str
-    build: Factory
-    description: str = ""
-    large_catalog: bool = True  # False: skipped above models.head.LARGE_CATALOG_ITEMS tracks
 
 
 def ease_min_users(user_items: sp.csr_matrix, max_items: int = MAX_EASE_ITEMS) -> int:

@@ -295,6 +295,12 @@ class DynamoDBProfileStore:
             deleted += 1 if response.get("Attributes") else 0
         return deleted
 
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        items = self._feedback.get_many([_tombstone_key(u) for u in user_ids], consistent=True)
+        return {
+            item["pk"]["S"].removeprefix("forgotten#") for item in items if _live_tombstone(item)
+        }
+
     def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
         totals: dict[str, TrackCounts] = {}
         for day in dict.fromkeys(days):

@@ -177,6 +177,10 @@ class ProfileStore(ProfileReader, Protocol):
         ``apply_events`` and ``refresh_many`` from recreating them. Returns how many items
         were deleted. Popularity counters hold no listener and stay."""
 
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` were forgotten less than ``TOMBSTONE_TTL_S`` ago (the
+        consumer keeps their late plays out of the listen archive)."""
+
     def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
         """Counters per track summed over ``days`` (UTC "YYYY-MM-DD")."""
 

@@ -214,6 +214,13 @@ class SqliteProfileStore:
             )
         return deleted
 
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        gone: set[str] = set()
+        with self._db.reading("forgotten") as conn:
+            for chunk in _chunks(list(dict.fromkeys(user_ids))):
+                gone |= self._forgotten(conn, chunk)
+        return gone
+
     def _forgotten(self, conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]:
         """Which of ``user_ids`` have a live tombstone (inside the caller's transaction)."""
         rows = conn.execute(

@@ -19,7 +19,7 @@ from listening import Listening
 from listening.player import PlayAnswer
 from nlu.parsed import OUT_OF_SCOPE_REASONS, Intent, OutOfScopeReason, ParsedRequest
 from playback.events import EventKind
-from playback.queue import with_loop
+from playback.queue import served_for, with_loop
 from skill.alexa import context
 from skill.alexa.listener_state import listener_state
 from skill.alexa.responses import add_play, add_stop, ask, speak
@@ -109,7 +109,9 @@ class Actions:
 
     def _record_current(self, handler_input: HandlerInput, kind: EventKind) -> str | None:
         """Record ``kind`` for the track the device is playing; its id, or None."""
-        event = context.play_event(handler_input, kind, context.player_state(handler_input))
+        state = context.player_state(handler_input)
+        served = served_for(listener_state(handler_input).queue, state.token)
+        event = context.play_event(handler_input, kind, state, served)
         if event is None:
             return None
         self._events.record(event)

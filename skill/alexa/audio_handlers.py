@@ -50,7 +50,8 @@ class AudioEventHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         position = context.event_position(handler_input)
         if self.kind is not None:
-            event = context.play_event(handler_input, self.kind, position)
+            served = q.served_for(listener_state(handler_input).queue, position.token)
+            event = context.play_event(handler_input, self.kind, position, served)
             if event is None:
                 logger.warning("audio event with a token that is not ours")
             else:

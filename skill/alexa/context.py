@@ -10,7 +10,7 @@ from ask_sdk_model.intent_request import IntentRequest
 
 from nlu.parsed import AlexaSlot
 from playback.directives import track_id_of
-from playback.events import EventKind, PlaybackEvent
+from playback.events import EventKind, PlaybackEvent, Served
 
 ER_SUCCESS = "ER_SUCCESS_MATCH"
 
@@ -96,10 +96,10 @@ def event_position(handler_input: HandlerInput) -> PlayerState:
 
 
 def play_event(
-    handler_input: HandlerInput, kind: EventKind, state: PlayerState
+    handler_input: HandlerInput, kind: EventKind, state: PlayerState, served: Served | None = None
 ) -> PlaybackEvent | None:
-    """What this request's listener did on this device to the track ``state`` points at;
-    None when the token is not one of ours."""
+    """What this request's listener did on this device to the track ``state`` points at
+    (``served``: what served it, from the device queue); None when the token is not ours."""
     track_id = track_id_of(state.token)
     if track_id is None:
         return None
@@ -109,6 +109,7 @@ def play_event(
         track_id=track_id,
         device_id=device_id(handler_input),
         offset_ms=state.offset_ms,
+        served=served,
     )
 
 

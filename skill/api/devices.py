@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from listening import Listening
 from playback.errors import PlaybackError
 from playback.events import PlaybackEvent
+from playback.queue import served_for
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.recommendations import UserId
 from skill.api.schemas import DeviceAnswerOut, QueueOut
@@ -49,6 +50,7 @@ def devices_router(listening: Listening, auth: ApiAuth) -> APIRouter:
                 PlaybackEvent(
                     kind="skipped", user_id=listener, track_id=queue.current.track_id,
                     device_id=device_id, offset_ms=queue.offset_ms, source="app",
+                    served=served_for(queue, queue.current.token),
                 )
             )  # fmt: skip
         answer = playback.next(state)

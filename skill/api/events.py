@@ -33,6 +33,7 @@ def _event(listener: str, event: EventIn) -> PlaybackEvent:
         device_id=event.device_id,
         offset_ms=event.offset_ms,
         source="app",
+        served=event.served.to_served() if event.served is not None else None,
         **optional,
     )
 

@@ -94,7 +94,7 @@ def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: Api
         wanted = candidates_for(depth)
         request = RecommendationRequest(listener, mood=mood, genre=genre, popular=popular, n=wanted)
         answer = recommend(player, request)
-        rec = answer.recommendation
+        rec, served = answer.recommendation, answer.served
         # Pages slice the playable list, so every page but the last has ``limit`` items.
         more = depth < MAX_DEPTH and (len(answer.items) > depth or len(rec.track_ids) >= wanted)
         return RecommendationsPage(
@@ -103,7 +103,11 @@ def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: Api
             reason=rec.reason,
             model_version=rec.model_version,
             degraded=rec.degraded,
-            items=[TrackOut.of(i.track, i.stream_url) for i in answer.items[offset:depth]],
+            impression_id=served.impression_id if served is not None else None,
+            items=[
+                TrackOut.of(item.track, item.stream_url, served.at(offset + i) if served else None)
+                for i, item in enumerate(answer.items[offset:depth])
+            ],
             next_cursor=encode_cursor(depth) if more else None,
         )
 
@@ -132,10 +136,13 @@ def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: Api
             allow_explicit=body.allow_explicit,
             exclude=exclude,
         )
-        rec = answer.recommendation
+        rec, served = answer.recommendation, answer.served
         return PlaylistOut(
             user_id=listener,
-            tracks=[TrackOut.of(t, found[t.track_id].stream_url) for t in built.tracks],
+            tracks=[
+                TrackOut.of(t, found[t.track_id].stream_url, served.at(i) if served else None)
+                for i, t in enumerate(built.tracks)
+            ],
             dropped=built.dropped,
             path=rec.path,
             reason=rec.reason,

@@ -9,11 +9,39 @@ from pydantic import BaseModel, ConfigDict, Field
 from listening.device_queue import Lineup
 from listening.player import GroundedSlot, PlayAnswer, RecommendedTrack
 from playback.catalog import Track
-from playback.events import EventKind
+from playback.events import MAX_CONTEXT_KEYS, EventKind, Served
 
 _STRICT = ConfigDict(extra="forbid")
 TrackId = Field(min_length=1, max_length=128)
 APP_DEVICE = "app"  # the device queue of requests that name none: the app's own player
+
+
+class ServedIO(BaseModel):
+    """What served a track: send it back unchanged in the ``served`` of the events about that
+    track, so its plays and skips are credited to the list (and model) that offered it."""
+
+    model_config = _STRICT
+
+    impression_id: str = Field(
+        min_length=1, max_length=64, description="One list shown to the listener."
+    )
+    position: int = Field(ge=0, le=10_000, description="The track's place in it, 0 first.")
+    path: str = Field(
+        min_length=1, max_length=32, description="The router's path that served the list."
+    )
+    model_version: str = Field(default="", max_length=128)
+    context: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=MAX_CONTEXT_KEYS,
+        description="The request's facets (mood, genre, popular, artist, track, part_of_day).",
+    )
+
+    @classmethod
+    def of(cls, served: Served | None) -> ServedIO | None:
+        return None if served is None else cls(**served.model_dump())
+
+    def to_served(self) -> Served:
+        return Served(**self.model_dump())
 
 
 class TrackOut(BaseModel):
@@ -27,9 +55,13 @@ class TrackOut(BaseModel):
     explicit: bool
     release_year: int | None
     stream_url: str = Field(description="Signed, expiring URL of the audio.")
+    served: ServedIO | None = Field(
+        default=None,
+        description="What served this track (its impression and position); echo it in events.",
+    )
 
     @classmethod
-    def of(cls, track: Track, stream_url: str) -> TrackOut:
+    def of(cls, track: Track, stream_url: str, served: Served | None = None) -> TrackOut:
         return cls(
             track_id=track.track_id,
             title=track.title,
@@ -41,6 +73,7 @@ class TrackOut(BaseModel):
             explicit=track.explicit,
             release_year=track.release_year,
             stream_url=stream_url,
+            served=ServedIO.of(served),
         )
 
     @classmethod
@@ -54,6 +87,9 @@ class RecommendationsPage(BaseModel):
     reason: str
     model_version: str
     degraded: bool = Field(description="A backend was down; the answer is a fallback.")
+    impression_id: str | None = Field(
+        default=None, description="This page's impression; each item's `served` names it."
+    )
     items: list[TrackOut]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
 
@@ -117,7 +153,7 @@ class DeviceAnswerOut(BaseModel):
     def of(cls, answer: PlayAnswer, device_id: str | None) -> DeviceAnswerOut:
         track = None
         if answer.track is not None and answer.stream_url is not None:
-            track = TrackOut.of(answer.track, answer.stream_url)
+            track = TrackOut.of(answer.track, answer.stream_url, answer.served)
         return cls(
             device_id=device_id, speech=answer.speech, track=track, path=answer.path,
             reason=answer.reason, degraded=answer.degraded,
@@ -181,6 +217,10 @@ class EventIn(BaseModel):
     device_id: str | None = Field(default=None, min_length=1, max_length=256)
     event_id: str | None = Field(
         default=None, min_length=1, max_length=64, description="For deduplication downstream."
+    )
+    served: ServedIO | None = Field(
+        default=None,
+        description="The `served` of the track as a recommendation or play answer gave it.",
     )
 
 

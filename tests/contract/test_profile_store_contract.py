@@ -546,6 +546,8 @@ def test_forget_erases_the_listener_and_their_late_events_stay_out(
     kept = profiles.get("kept")
     assert kept is not None and kept.play_count == 8
     assert profiles.forget("nobody") == 0
+    assert profiles.forgotten(["gone", "kept", "stranger"]) == {"gone"}
+    assert profiles.forgotten([]) == set()
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

@@ -354,3 +354,30 @@ def test_cache_warm_puts_the_snapshot_s_charts_into_redis(
     assert warmed["contexts"] >= warmed["charts_warmed"]
     cached = redis.Redis.from_url(redis_url).keys(f"philomath:recs:{warmed['snapshot']}:*")
     assert len(cached) == warmed["charts_warmed"]
+
+
+def test_retrain_if_due_waits_for_new_live_plays_and_then_retrains(
+    runner: CliRunner, pipeline_ran: None, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recommender.storage.listen_archive import ListenRow
+    from recommender.storage.local_listen_archive import LocalListenArchive
+
+    first = json.loads(runner.invoke(main, ["retrain", "--if-due", "--json"]).stdout)
+    assert first["due"] and first["ran"] and first["hours_since_run"] is None
+    assert first["pipeline"]["skipped"] == ["etl", "catalog", "profiles", "train", "recommend"]
+    quiet = runner.invoke(main, ["retrain", "--if-due"])
+    assert quiet.exit_code == 0 and quiet.stdout.startswith("not due: 0 new plays of 5000")
+
+    monkeypatch.setenv("PHILOMATH_RETRAIN_MIN_PLAYS", "2")
+    track = "TRK00000001"
+    rows = [ListenRow(f"live-{i}", LISTENER, track, 1_790_000_000_000 + i, 200_000,
+                      "finished", "alexa") for i in range(2)]  # fmt: skip
+    LocalListenArchive(data_dir / "raw" / "live" / "listens").write_page("0", "1", rows)
+    result = runner.invoke(main, ["retrain", "--if-due", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    retrained = json.loads(result.stdout)
+    assert retrained["ran"] and retrained["reason"] == "2 new plays (threshold 2)"
+    assert "etl" not in retrained["pipeline"]["skipped"]
+    assert "train" not in retrained["pipeline"]["skipped"]
+    raw_events = first["pipeline"]["etl"]["raw_rows"]["events"]
+    assert retrained["pipeline"]["etl"]["raw_rows"]["events"] == raw_events + 2

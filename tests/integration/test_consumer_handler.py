@@ -17,6 +17,8 @@ from playback.kinesis_stream import KinesisEventStream
 from recommender.errors import ProfileStoreUnavailable
 from recommender.feedback.consumer import FeedbackConsumer
 from recommender.storage.dynamodb_profiles import DynamoDBProfileStore
+from recommender.storage.listen_archive import decode_rows
+from recommender.storage.local_listen_archive import LocalListenArchive
 from recommender.storage.memory_cache import InProcessCache
 from recommender.storage.profiles import ProfileUpdate
 from tests.fakes import World
@@ -172,3 +174,79 @@ def test_a_deployed_cold_start_creates_no_table(
             {"itemIdentifier": r["kinesis"]["sequenceNumber"]} for r in event["Records"]
         ]
     }
+
+
+# -- archiving the batch's plays -------------------------------------------------------------
+
+
+def finished(user_id: str, track_id: str, n: int) -> list[PlaybackEvent]:
+    return [
+        PlaybackEvent(
+            event_id=f"{user_id}-f{i}", kind="finished", user_id=user_id, track_id=track_id,
+            offset_ms=170_000,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_a_batch_s_plays_are_archived_by_shard_and_first_sequence_number_once(
+    world: World, profiles: DynamoDBProfileStore, tmp_path: Any
+) -> None:
+    archive = LocalListenArchive(tmp_path / "live")
+    event = kinesis_event(finished("u-1", "t-jazz-1", 2) + played("u-2", "t-pop-1", 1))
+    applying = FeedbackConsumer(
+        world.events, profiles, world.catalog, InProcessCache(), archive=archive
+    )
+    assert apply_batch(applying, event) == {"batchItemFailures": []}
+    assert apply_batch(applying, event) == {"batchItemFailures": []}  # redelivered
+    first = event["Records"][0]
+    shard = first["eventID"].split(":")[0]
+    key = f"shard={shard}/{first['kinesis']['sequenceNumber']}.csv"
+    assert archive.plays() == {key: 2}  # the two finished plays; a start is no play
+
+
+def test_plays_after_a_failed_record_are_archived_by_the_retry_not_twice(
+    world: World, profiles: DynamoDBProfileStore, tmp_path: Any
+) -> None:
+    archive = LocalListenArchive(tmp_path / "live")
+    failing = FailingFor(boto3.client("dynamodb", region_name="us-east-1"), TABLE, "u-2")
+    event = kinesis_event(
+        finished("u-1", "t-jazz-1", 1) + finished("u-2", "t-pop-1", 1)
+        + finished("u-1", "t-jazz-1", 3)[2:]
+    )  # fmt: skip
+    answer = apply_batch(
+        FeedbackConsumer(world.events, failing, world.catalog, InProcessCache(), archive=archive),
+        event,
+    )
+    (failed,) = answer["batchItemFailures"]
+    assert archive.plays() == {next(iter(archive.plays())): 1}  # only u-1's first play
+    # Lambda retries from the failed record on: those plays go into the retry's partition.
+    retry = {"Records": [r for r in event["Records"] if r["kinesis"]["sequenceNumber"]
+                         >= failed["itemIdentifier"]]}  # fmt: skip
+    ok = FeedbackConsumer(world.events, profiles, world.catalog, InProcessCache(), archive=archive)
+    assert apply_batch(ok, retry) == {"batchItemFailures": []}
+    assert sorted(archive.plays().values()) == [1, 2]
+    rows = [r.event_id for key in archive.plays() for r in _rows(tmp_path / "live" / key)]
+    assert sorted(rows) == ["u-1-f0", "u-1-f2", "u-2-f0"]
+
+
+def test_an_archive_that_cannot_be_written_fails_the_whole_batch(
+    world: World, profiles: DynamoDBProfileStore, tmp_path: Any
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    event = kinesis_event(finished("u-1", "t-jazz-1", 2))
+    consumer = FeedbackConsumer(
+        world.events, profiles, world.catalog, InProcessCache(),
+        archive=LocalListenArchive(blocker),
+    )  # fmt: skip
+    answer = apply_batch(consumer, event)
+    assert answer == {
+        "batchItemFailures": [
+            {"itemIdentifier": r["kinesis"]["sequenceNumber"]} for r in event["Records"]
+        ]
+    }
+
+
+def _rows(path: Any) -> list[Any]:
+    return decode_rows(path.read_bytes(), str(path))

@@ -44,14 +44,22 @@ def stack(world: World, tmp_path: Path) -> Iterator[IdentityWorld]:
 def consume(stack: IdentityWorld, name: str = "feedback") -> None:
     """One page of the feedback consumer ``name`` (another name reads from the start)."""
     world = stack.world
-    consumer = FeedbackConsumer(world.events, world.profiles, world.catalog, stack.cache, name=name)
+    consumer = FeedbackConsumer(
+        world.events, world.profiles, world.catalog, stack.cache, name=name,
+        archive=stack.archive,
+    )  # fmt: skip
     consumer.run_once()
 
 
 def holders(directory: Path, *needles: str) -> list[str]:
     """Every ``file:table`` under ``directory`` with a value containing one of ``needles``
-    (a forgotten listener's tombstone excepted: it holds nothing but the id)."""
-    found = []
+    (a forgotten listener's tombstone excepted: it holds nothing but the id), and every
+    listen-archive partition naming one."""
+    found = [
+        f"listens:{path.parent.name}"
+        for path in directory.glob("listens/shard=*/*.csv")
+        if any(needle in path.read_text(encoding="utf-8") for needle in needles)
+    ]
     for path in sorted(directory.glob("*.db")):
         if path.name in LOGS:
             continue
@@ -84,6 +92,7 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
     listener = stack.minted(USER)
     assert listener is not None
     handle_envelope(stack.skill, load_envelope("audio_started"))
+    handle_envelope(stack.skill, load_envelope("audio_finished"))  # a play: archived
     world.profiles.put_many([UserProfile(listener, play_count=42)])  # past the cold start
     consume(stack)  # the profile, its applied event id, the changed mark
     world.store.put_lists([personal_list(listener)])
@@ -102,6 +111,7 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
     assert profile_key(listener) in cached and list_key("", listener, "all") in cached
     assert holders(tmp_path, listener, owner_prefix(listener)) == [
         "identity.db:identities",
+        "listens:shard=0",
         "profiles.db:applied_events",
         "profiles.db:changed_profiles",
         "profiles.db:profiles",
@@ -116,7 +126,8 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
     assert routines.for_listener(listener) == []
     assert stack.minted(USER) is None
     # The listener's events still in the stream, replayed from the start, stay dropped.
-    world.events.publish([PlaybackEvent(kind="liked", user_id=listener, track_id="t-pop-1")])
+    late = PlaybackEvent(kind="finished", user_id=listener, track_id="t-pop-1", offset_ms=9_000)
+    world.events.publish([late])
     consume(stack)
     consume(stack, name="replay")
     assert world.profiles.get(listener) is None

@@ -104,7 +104,7 @@ def test_items_carry_metadata_and_a_signed_stream_url(client: TestClient) -> Non
     item = body["items"][0]
     assert set(item) == {
         "track_id", "title", "artist", "album", "genre", "moods", "duration_ms", "explicit",
-        "release_year", "stream_url",
+        "release_year", "stream_url", "served",
     }  # fmt: skip
     assert "exp=" in item["stream_url"] and "sig=" in item["stream_url"]
 

@@ -218,3 +218,18 @@ def test_recommend_returns_catalog_metadata_in_router_order(world: World) -> Non
     assert [i.track.track_id for i in answer.items] == ["t-relax-1", "t-relax-2", "t-jazz-1"]
     assert answer.items[0].stream_url.startswith(f"{STREAM_BASE}/t-relax-1?exp=")
     assert answer.recommendation.path == "cold_start"
+
+
+def test_what_served_a_play_names_the_request_s_context() -> None:
+    from listening.player import served_context
+    from recommender.serving.named import Named
+    from recommender.serving.router import RecommendationRequest
+
+    request = RecommendationRequest(
+        "u", mood="relaxing", popular=True, part_of_day="evening",
+        named=Named(artist="Norah Vale", artist_id="a-nv", title=None, track_id=None, album=None),
+    )  # fmt: skip
+    assert served_context(request) == {
+        "mood": "relaxing", "popular": "true", "artist": "Norah Vale", "part_of_day": "evening",
+    }  # fmt: skip
+    assert served_context(RecommendationRequest("u")) == {}

@@ -107,6 +107,9 @@ class MemoryProfiles:
     def forget(self, user_id: str) -> int:
         return 1 if self.profiles.pop(user_id, None) is not None else 0
 
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        return set()
+
     def close(self) -> None:
         pass
 

@@ -90,4 +90,4 @@ def test_the_persisted_form_round_trips_and_refuses_garbage() -> None:
     made = replace(q.enqueued(q.with_loop(queue(), True), 1, "tok-b"), offset_ms=9, version=7)
     assert q.decode_queue("k", 7, q.encode_queue(made)) == made
     with pytest.raises(ValidationError):
-        q.decode_queue("k", 1, '{"tracks": ["a"], "order": [0], "schema_version": 2}')
+        q.decode_queue("k", 1, '{"tracks": ["a"], "order": [0], "schema_version": 3}')

@@ -34,6 +34,7 @@ ADAPTER_MODULES = (
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
     "listening.dynamodb_identity",
+    "recommender.storage.s3_listen_archive",
     "listening.dynamodb_routines",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port). An
@@ -75,6 +76,12 @@ PORTS = {
         "playback.kinesis_stream",
         "KinesisEventStream",
         {"stream", "events"},
+    ),
+    "PHILOMATH_LISTEN_ARCHIVE_URL": (
+        "s3",
+        "recommender.storage.s3_listen_archive",
+        "S3ListenArchive",
+        {"archive", "listen_archive"},
     ),
 }
 # The roles that serve erasures: the skill (SkillDisabled) and the API (DELETE /v1/users/me).
@@ -152,6 +159,12 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
         if "dynamodb:TransactWriteItems" in actions:
             actions |= transaction_actions(module)
         targets = [table, "FeedbackTable"] if cls == "DynamoDBProfileStore" else [table]
+        if service == "s3":  # objects under the prefix; listing is on the bucket
+            bucket = table.split("/")[0]
+            for action in actions:
+                target = bucket if action == "s3:ListBucket" else f"{table}/*"
+                grants.setdefault(target, set()).add(action)
+            continue
         for target in targets:
             if actions:
                 grants.setdefault(target, set()).update(actions)
@@ -219,6 +232,7 @@ def test_the_derivation_sees_the_calls_it_must() -> None:
     assert "dynamodb:TransactWriteItems" in consumer["ProfileTable"]
     # ... and IAM checks each of its items: counters are updates, the tombstone a check.
     assert {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} <= consumer["ProfileTable"]
+    assert consumer["FeedsBucket/feeds/live/listens/*"] == {"s3:PutObject"}  # the archive
     skill = needed(*roles()["SkillFunction"][:2])
     assert skill["EventStream"] >= {"kinesis:PutRecords"}
     # Serving reads one item; an erasure (SkillDisabled) queries and deletes the listener's.

@@ -109,3 +109,23 @@ def test_the_identity_url_picks_the_identity_store(tmp_path: Path) -> None:
     assert isinstance(sqlite, SqliteIdentityStore)
     sqlite.close()
     assert isinstance(build_identity(Settings(identity_url="memory://")), MemoryIdentityStore)
+
+
+def test_the_listen_archive_is_chosen_by_url(tmp_path: Path, aws_env: None) -> None:
+    from philomath.wiring import build_listen_archive
+    from recommender.storage.local_listen_archive import LocalListenArchive
+    from recommender.storage.s3_listen_archive import S3ListenArchive
+
+    default = Settings(data_dir=tmp_path)
+    assert isinstance(build_listen_archive(default), LocalListenArchive)
+    # ... where the ETL reads live plays
+    from recommender.data.etl.raw_feeds import FeedPaths
+
+    where = FeedPaths.under(default.raw_dir).live_listens
+    assert default.listen_archive_url == f"file:{where}"
+    s3 = Settings(data_dir=tmp_path, listen_archive_url="s3://feeds/feeds/live/listens")
+    assert isinstance(build_listen_archive(s3), S3ListenArchive)
+    assert build_listen_archive(Settings(data_dir=tmp_path, listen_archive_url="none")) is None
+    unknown = Settings(data_dir=tmp_path, listen_archive_url="ftp://x/y")
+    with pytest.raises(ConfigurationError, match="^PHILOMATH_LISTEN_ARCHIVE_URL: .*scheme"):
+        build_listen_archive(unknown)

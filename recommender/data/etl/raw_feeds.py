@@ -5,6 +5,12 @@ every value as the text the team wrote. Types, cleaning and every quality rule c
 ``unify.py``, the same on every engine. A line that cannot be split (a CSV row with the wrong
 number of columns) cannot reach those rules; it goes straight to the rejects with its text.
 
+Live plays come as more files of the listen feed: the partitions the feedback consumer
+archives under ``live/listens/shard=*/`` (``recommender.storage.listen_archive``), in the
+team's format. A play in a live partition and again in the team's feed (or a page archived
+twice under two names) is one event: the ETL keeps the first copy of an ``event_id`` and
+quarantines the others as ``duplicate_event``.
+
 Each row carries ``source`` (its file, relative to the raw directory) and ``row_no`` (its
 record number in that file, the CSV header being 1: the line number when no value spans
 lines), so a quarantined row can be found in the file it came from.
@@ -25,6 +31,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from recommender.errors import DataError
+from recommender.storage.listen_archive import LISTEN_COLUMNS, LIVE_LISTENS_DIR
 
 # The hand-over contract: the header each CSV feed must start with.
 TRACK_COLUMNS = (
@@ -45,7 +52,7 @@ TRACK_COLUMNS = (
 )
 ARTIST_COLUMNS = ("artist_id", "name", "country")
 ALBUM_COLUMNS = ("album_id", "artist_id", "album_title", "release_year", "track_count")
-EVENT_COLUMNS = ("event_id", "user_id", "track_id", "ts_ms", "ms_played", "end_reason", "device")
+EVENT_COLUMNS = LISTEN_COLUMNS  # the listen feed's, which the live archive writes too
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "artists": ARTIST_COLUMNS,
     "albums": ALBUM_COLUMNS,
@@ -78,6 +85,7 @@ class FeedPaths:
     tracks: Path
     profiles: Path
     listens: Path  # dt=YYYY-MM-DD/part-N.csv.gz below it
+    live_listens: Path  # shard=<shard>/<first position>.csv below it: the archived live plays
 
     @classmethod
     def under(cls, raw_dir: Path) -> FeedPaths:
@@ -88,10 +96,15 @@ class FeedPaths:
             tracks=raw_dir / "catalog" / "tracks.csv",
             profiles=raw_dir / "personalization" / "user_profiles.jsonl",
             listens=raw_dir / "personalization" / "listens",
+            live_listens=raw_dir / LIVE_LISTENS_DIR,
         )
 
-    def event_files(self) -> list[Path]:
+    def team_event_files(self) -> list[Path]:
         return sorted(self.listens.glob("dt=*/*.csv*"))
+
+    def event_files(self) -> list[Path]:
+        """The team's listen files, then the live partitions."""
+        return self.team_event_files() + sorted(self.live_listens.glob("shard=*/*.csv"))
 
     def csv_files(self) -> dict[str, list[Path]]:
         return {
@@ -119,7 +132,7 @@ class RawFeeds:
 
 def check_feeds(paths: FeedPaths) -> None:
     """The hand-over contract: files exist and headers name the agreed columns."""
-    if not paths.event_files():
+    if not paths.team_event_files():
         raise DataError(f"no listening event files under {paths.listens}")
     if not paths.profiles.is_file():
         raise DataError(f"missing feed file {paths.profiles}")

@@ -1,0 +1,65 @@
+"""Attribution through the REST API: recommendations, playlists and play answers say what
+served each track (impression, position...), and the events an app sends back with it, as
+well as the skips the API records itself, carry it to the stream."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.fakes import KNOWN_USER, World
+from tests.integration.api_client import KNOWN_TOKEN, bearer
+
+ME = "/v1/users/me"
+
+
+def test_recommendation_pages_name_their_impression_and_each_item_s_position(
+    client: TestClient,
+) -> None:
+    auth = bearer(KNOWN_TOKEN)
+    query: dict[str, str | int] = {"limit": 2, "mood": "relaxing"}
+    first = client.get(f"{ME}/recommendations", params=query, headers=auth).json()
+    served = [item["served"] for item in first["items"]]
+    assert [s["position"] for s in served] == [0, 1]
+    assert {s["impression_id"] for s in served} == {first["impression_id"]}
+    assert all(s["path"] == first["path"] for s in served)
+    assert all(s["model_version"] == first["model_version"] for s in served)
+    assert all(s["context"] == {"mood": "relaxing"} for s in served)
+    query["cursor"] = first["next_cursor"]
+    second = client.get(f"{ME}/recommendations", params=query, headers=auth).json()
+    assert [i["served"]["position"] for i in second["items"]][:1] == [2]  # positions go on
+    playlist = client.post(f"{ME}/playlists", json={"size": 2}, headers=auth).json()
+    assert [t["served"]["position"] for t in playlist["tracks"]] == [0, 1]
+
+
+def test_an_app_event_sent_back_with_served_carries_it_to_the_stream(
+    client: TestClient, world: World
+) -> None:
+    auth = bearer(KNOWN_TOKEN)
+    answer = client.post(f"{ME}/play", json={"text": "play something relaxing"}, headers=auth)
+    track = answer.json()["track"]
+    assert track["served"]["position"] == 0 and track["served"]["impression_id"]
+    event = {"kind": "finished", "track_id": track["track_id"], "served": track["served"]}
+    assert client.post(f"{ME}/events", json={"events": [event]}, headers=auth).status_code == 202
+    (published,) = world.published()
+    assert published.user_id == KNOWN_USER and published.served is not None
+    assert published.served.model_dump() == track["served"]
+
+
+def test_a_skip_through_the_api_records_what_served_the_skipped_track(
+    client: TestClient, world: World
+) -> None:
+    auth = bearer(KNOWN_TOKEN)
+    played = client.post(f"{ME}/play", json={"text": "play something relaxing"}, headers=auth)
+    after = client.post(f"{ME}/devices/app/next", headers=auth).json()
+    (skip,) = world.published()
+    assert skip.kind == "skipped" and skip.served is not None
+    assert skip.served.model_dump() == played.json()["track"]["served"]
+    assert after["track"]["served"]["position"] == 1  # the next of the same list
+    assert after["track"]["served"]["impression_id"] == skip.served.impression_id
+
+
+def test_a_malformed_served_is_422_and_publishes_nothing(client: TestClient, world: World) -> None:
+    event = {"kind": "finished", "track_id": "t-pop-1", "served": {"impression_id": "x"}}
+    response = client.post(f"{ME}/events", json={"events": [event]}, headers=bearer(KNOWN_TOKEN))
+    assert response.status_code == 422
+    assert world.published() == []
