@@ -9,7 +9,8 @@ PostgreSQL and Redis as backends: see BENCHMARKS.md):
 
 Scenarios, each run against Philomath and then the bare app with the same requests:
   alexa-play  POST /alexa PlayMusicIntent turns (mood, genre, artist or activity slots),
-              one device per listener
+              one device per listener, each Alexa account linked to a feed listener (its
+              access token is that listener's API token)
   alexa-mix   40% PlayMusic, 20% free text (PlayRequestIntent), 20% PlaybackController Next,
               20% AudioPlayer events (started, nearly finished, finished)
   rest-recs   GET /v1/users/me/recommendations with each listener's bearer token
@@ -46,6 +47,7 @@ from philomath.wiring import build_catalog
 from skill.alexa.envelopes import (
     audio_player_request,
     intent_request,
+    linked,
     playback_controller_request,
     search_request,
 )
@@ -149,6 +151,11 @@ def listener(index: int) -> str:
     return f"usr-{index:07d}"
 
 
+def from_account_of(index: int, envelope: dict[str, Any]) -> dict[str, Any]:
+    """``envelope`` from the Alexa account linked to listener ``index``."""
+    return linked(envelope, f"bench-{listener(index)}")
+
+
 def play_calls(listeners: int, genres: list[str], artists: list[str]) -> list[Call]:
     """One PlayMusic turn per listener, on that listener's own device."""
     rng = random.Random(7)
@@ -163,7 +170,10 @@ def play_calls(listeners: int, genres: list[str], artists: list[str]) -> list[Ca
             ]
         )
         user = listener(index)
-        envelope = intent_request("PlayMusicIntent", slot, user, f"device-{user}")
+        envelope = from_account_of(
+            index,
+            intent_request("PlayMusicIntent", slot, f"amzn1.ask.account.{user}", f"device-{user}"),
+        )
         calls.append(Call("POST", "/alexa", json.dumps(envelope)))
     return calls
 
@@ -181,12 +191,17 @@ def mix_calls(base: str, plays: list[Call]) -> list[Call]:
         raise SystemExit("no PlayMusic turn started music: is the pipeline's output there?")
     calls: list[Call] = []
     for index, token in tokens.items():
-        user, device = listener(index), f"device-{listener(index)}"
-        text = search_request(rng.choice(FREE_TEXT), user, device)
-        nxt = playback_controller_request(
-            "Next", user, device, player_token=token, player_offset_ms=30_000
+        user, device = f"amzn1.ask.account.{listener(index)}", f"device-{listener(index)}"
+        text = from_account_of(index, search_request(rng.choice(FREE_TEXT), user, device))
+        nxt = from_account_of(
+            index,
+            playback_controller_request(
+                "Next", user, device, player_token=token, player_offset_ms=30_000
+            ),
         )
-        event = audio_player_request(rng.choice(EVENTS), token, 60_000, user, device)
+        event = from_account_of(
+            index, audio_player_request(rng.choice(EVENTS), token, 60_000, user, device)
+        )
         others = (Call("POST", "/alexa", json.dumps(e)) for e in (text, nxt, event))
         calls += [plays[index], plays[index], *others]
     return calls

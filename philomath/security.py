@@ -17,11 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from listening.identity import AccountLinkInvalid, IdentityUnavailable, TokenVerifier
 from philomath.environment import running_in_aws, several_workers
 from philomath.secret_refs import Secrets, setting_problem
 from philomath.settings import Settings, parse_api_tokens
 from playback.url_signing import MIN_KEY_BYTES
-from skill.api.security.auth import Authenticator, TokenAuthenticator
+from skill.api.security.auth import (
+    AuthenticationFailed,
+    AuthenticationUnavailable,
+    Authenticator,
+    TokenAuthenticator,
+)
 from skill.api.security.jwks import JwksCache, JwksFetcher, http_fetcher
 from skill.api.security.jwt_auth import JwtAuthenticator
 from skill.api.security.rate_limit import InProcessRateLimiter, RateLimiter
@@ -151,3 +157,18 @@ def share_media_key(environ: MutableMapping[str, str]) -> None:
         "for this run (the local demo only; URLs stop verifying when it restarts)"
     )
     environ["PHILOMATH_MEDIA_SIGNING_KEY"] = random_secrets.token_urlsafe(32)
+
+
+def token_verifier(authenticator: Authenticator) -> TokenVerifier:
+    """The API's ``Authenticator`` as the voice skill's account-link check: the listener an
+    Alexa access token names, as the same token would name it on the REST API."""
+
+    def verify(token: str) -> str:
+        try:
+            return authenticator.authenticate(token).listener
+        except AuthenticationFailed as exc:
+            raise AccountLinkInvalid(str(exc)) from None
+        except AuthenticationUnavailable as exc:
+            raise IdentityUnavailable(str(exc)) from exc
+
+    return verify

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_CACHE_URL`` | ``memory://``, ``redis://host:port/db`` |
     | ``PHILOMATH_EVENTS_URL`` | ``sqlite:///path``, ``kinesis://stream``, ``redis://host/db`` |
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
+    | ``PHILOMATH_IDENTITY_URL`` | ``sqlite:///path``, ``dynamodb://table``, ``memory://`` |
     | ``PHILOMATH_LISTEN_ARCHIVE_URL`` | ``file:path``, ``s3://bucket/prefix``, ``none`` |
     """
 
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     events_url: str = ""
     queue_url: str = ""  # per-device play queues
     queue_ttl_s: float = Field(default=30 * 24 * 3600.0, gt=0)
+    identity_url: str = ""  # Alexa caller -> listener mappings (listening.identity)
     # Live plays archived for training: file:path (default: <raw feeds>/live/listens, where
     # the ETL reads them), s3://bucket/prefix (the feeds bucket's live/listens), or none.
     listen_archive_url: str = ""
@@ -198,6 +200,7 @@ class Settings(BaseSettings):
         self.profiles_url = self.profiles_url or f"sqlite:///{data / 'profiles.db'}"
         self.events_url = self.events_url or f"sqlite:///{data / 'events.db'}"
         self.queue_url = self.queue_url or f"sqlite:///{data / 'queues.db'}"
+        self.identity_url = self.identity_url or f"sqlite:///{data / 'identity.db'}"
         self.listen_archive_url = self.listen_archive_url or f"file:{data / 'raw/live/listens'}"
         self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
         return self

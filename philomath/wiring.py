@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from fastapi import FastAPI
 
     from listening import Listening
+    from listening.erasure import Erasure, Forgetter
+    from listening.identity import IdentityStore, ListenerResolver
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
@@ -257,6 +259,49 @@ def build_queues(settings: Settings) -> QueueStore:
     raise _unknown("queue_url", scheme, "sqlite, redis, rediss, dynamodb, memory")
 
 
+def build_identity(settings: Settings) -> IdentityStore:
+    """Alexa caller -> listener mappings: ``sqlite:///path`` (default), ``dynamodb://table``,
+    ``memory://`` (one process only)."""
+    url = settings.identity_url
+    scheme = _scheme(url, "identity_url")
+    if scheme == "sqlite":
+        from listening.sqlite_identity import SqliteIdentityStore
+
+        return SqliteIdentityStore(_sqlite_path(url, "identity_url"))
+    if scheme == "dynamodb":
+        from listening.dynamodb_identity import DynamoDBIdentityStore
+
+        return DynamoDBIdentityStore(
+            aws_client("dynamodb", settings), _aws_name(url, "identity_url")
+        )
+    if scheme == "memory":
+        from listening.memory_identity import MemoryIdentityStore
+
+        return MemoryIdentityStore()
+    raise _unknown("identity_url", scheme, "sqlite, dynamodb, memory")
+
+
+def erasure_forgetters(
+    backends: Backends, resolver: ListenerResolver
+) -> list[tuple[str, Forgetter]]:
+    """Every store holding listener data, in the order an erasure empties them: profiles
+    first (their tombstone stops late events), the identity mappings last (a failed
+    erasure can be retried through them)."""
+    from listening.erasure import CachedLists
+
+    archive: list[tuple[str, Forgetter]] = []
+    if backends.listen_archive is not None:  # live plays kept for training
+        archive = [("listen archive", backends.listen_archive)]
+    return [
+        ("profiles", backends.profiles),
+        ("lists", CachedLists(backends.store, backends.cache)),
+        ("queues", backends.queues),
+        ("routines", backends.routines),
+        *archive,
+        ("identity", resolver),
+    ]
+
+
 def build_spool(settings: Settings) -> EventSpool:
     """Events the stream could not take, on local disk: one file for every process."""
     from playback.spool import EventSpool
@@ -275,16 +320,17 @@ class Backends:
     events: EventStream
     queues: QueueStore
     routines: RoutineStore
+    identity: IdentityStore
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
 
     def ensure_schema(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
-        for port in ports:
+        for port in (*ports, self.identity):
             port.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
-        for port in (*ports, self.routines):
+        for port in (*ports, self.routines, self.identity):
             port.close()
         if self.listen_archive is not None:
             self.listen_archive.close()
@@ -300,6 +346,7 @@ def build_backends(settings: Settings) -> Backends:
         queues=build_queues(settings),
         listen_archive=build_listen_archive(settings),
         routines=build_routines(settings),
+        identity=build_identity(settings),
     )
 
 
@@ -316,6 +363,7 @@ class Online:
     skill_ids: frozenset[str] = frozenset()  # PHILOMATH_ALEXA_SKILL_ID, for the Lambda entry
     security: ApiSecurity | None = None  # the API's authenticator, rate limiter, media key
     telemetry: Telemetry = field(default_factory=Telemetry)  # metrics and traces
+    erasure: Erasure | None = None  # forgets a listener (SkillDisabled, DELETE /v1/users/me)
 
     def close(self) -> None:
         self.backends.close()
@@ -329,10 +377,12 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
     path's ports are wrapped to time each call as its stage."""
     from listening import Listening
     from listening.device_queue import DevicePlayback
+    from listening.erasure import Erasure
     from listening.events import EventRecorder
+    from listening.identity import ListenerResolver
     from listening.player import MusicPlayer
     from philomath.observability import build_telemetry, exposition_of, skill_metrics
-    from philomath.security import build_security
+    from philomath.security import build_security, token_verifier
     from playback.cached_catalog import CachedTrackCatalog
     from playback.stream_urls import StreamUrls
     from playback.url_signing import UrlSigner
@@ -372,7 +422,12 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         EventRecorder(backends.events, spool),
         routines=backends.routines,
     )
-    skill = build_skill(listening, parser, metrics=skill_metrics(telemetry))
+    # A linked account's token is checked as the API checks bearer tokens: one listener id.
+    resolver = ListenerResolver(backends.identity, token_verifier(security.authenticator))
+    erasure = Erasure(erasure_forgetters(backends, resolver))
+    skill = build_skill(
+        listening, parser, metrics=skill_metrics(telemetry), resolver=resolver, erasure=erasure
+    )
     skill_ids = parse_skill_ids(settings.alexa_skill_id)
     app = create_app(
         listening,
@@ -385,8 +440,11 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         verifier=_verifier(settings, skill_ids),
         telemetry=telemetry,
         metrics_exposition=exposition_of(telemetry),
+        erasure=erasure,
     )
-    return Online(backends, router, listening, parser, skill, app, skill_ids, security, telemetry)
+    return Online(
+        backends, router, listening, parser, skill, app, skill_ids, security, telemetry, erasure
+    )
 
 
 def build_live_lists(settings: Settings, telemetry: Telemetry) -> LiveLister | None:

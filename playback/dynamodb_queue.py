@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue
+from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue, owner_prefix
 
 
 class DynamoDBQueueStore:
@@ -112,6 +112,28 @@ class DynamoDBQueueStore:
     def delete(self, key: str) -> None:
         with self._translated("delete_item"):
             self._client.delete_item(TableName=self._table, Key={"key": {"S": key}})
+
+    def forget(self, user_id: str) -> int:
+        """A full table scan for the listener's keys (the key is the only index): erasure is
+        rare, and a queue item is small."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(#k, :owner)",
+            "ExpressionAttributeNames": {"#k": "key"},
+            "ExpressionAttributeValues": {":owner": {"S": owner_prefix(user_id)}},
+            "ProjectionExpression": "#k",
+            "ConsistentRead": True,
+        }
+        deleted = 0
+        with self._translated("scan / delete_item"):
+            while True:
+                response = self._client.scan(**request)
+                for item in response.get("Items", []):
+                    self._client.delete_item(TableName=self._table, Key={"key": item["key"]})
+                    deleted += 1
+                if not response.get("LastEvaluatedKey"):
+                    return deleted
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def close(self) -> None:
         pass

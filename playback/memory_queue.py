@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from playback.queue import DEFAULT_TTL_S, DeviceQueue
+from playback.queue import DEFAULT_TTL_S, DeviceQueue, owner_prefix
 
 
 class MemoryQueueStore:
@@ -40,6 +40,14 @@ class MemoryQueueStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._queues.pop(key, None)
+
+    def forget(self, user_id: str) -> int:
+        owner = owner_prefix(user_id)
+        with self._lock:
+            keys = [key for key in self._queues if key.startswith(owner)]
+            for key in keys:
+                del self._queues[key]
+            return len(keys)
 
     def close(self) -> None:
         pass

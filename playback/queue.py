@@ -31,9 +31,20 @@ MAX_TRACKS = 200  # past this a refill drops what has played
 MAX_FAILURES = 3  # consecutive PlaybackFailed before the queue stops skipping ahead
 
 
+OWNER_CHARS = 16  # a queue key starts with this many hex characters of its listener's hash
+
+
+def owner_prefix(user_id: str) -> str:
+    """What every queue key of ``user_id`` starts with, so that erasing a listener finds
+    their queues on every device without keeping the device ids."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:OWNER_CHARS]
+
+
 def queue_key(user_id: str, device_id: str | None) -> str:
-    """The store key of a listener's queue on a device: a hash, so keys carry no ids."""
-    return hashlib.sha256(f"{user_id}\x00{device_id or ''}".encode()).hexdigest()[:40]
+    """The store key of a listener's queue on a device: hashes, so keys carry no ids; the
+    listener's part first (``owner_prefix``), 40 hex characters in all."""
+    device = hashlib.sha256(f"{user_id}\x00{device_id or ''}".encode()).hexdigest()
+    return owner_prefix(user_id) + device[: 40 - OWNER_CHARS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +370,10 @@ class QueueStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Forget a queue (no error when there is none)."""
+
+    def forget(self, user_id: str) -> int:
+        """Delete every queue of ``user_id``, on any device (the keys ``owner_prefix``
+        names); returns how many. For erasure, rare: it may scan the whole store."""
 
     def close(self) -> None:
         """Release connections."""

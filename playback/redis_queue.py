@@ -13,7 +13,7 @@ import redis
 from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue
+from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue, owner_prefix
 
 _SAVE = """
 local stored = redis.call('HGET', KEYS[1], 'version')
@@ -74,6 +74,15 @@ class RedisQueueStore:
             self._client.delete(self._prefix + key)
         except redis.RedisError as exc:
             raise QueueUnavailable(f"Redis DEL failed: {exc}") from exc
+
+    def forget(self, user_id: str) -> int:
+        # SCAN walks the keyspace in steps without blocking the server; erasure is rare.
+        pattern = f"{self._prefix}{owner_prefix(user_id)}*"
+        try:
+            keys = list(self._client.scan_iter(match=pattern, count=1000))
+            return int(self._client.delete(*keys)) if keys else 0
+        except redis.RedisError as exc:
+            raise QueueUnavailable(f"Redis SCAN / DEL failed: {exc}") from exc
 
     def close(self) -> None:
         try:

@@ -10,7 +10,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue
+from playback.queue import (
+    DEFAULT_TTL_S,
+    OWNER_CHARS,
+    DeviceQueue,
+    decode_queue,
+    encode_queue,
+    owner_prefix,
+)
 from playback.sqlite_connection import SqliteConnections
 
 _SCHEMA = """
@@ -74,6 +81,16 @@ class SqliteQueueStore:
     def delete(self, key: str) -> None:
         with self._db.writing("queue delete") as conn:
             conn.execute("DELETE FROM device_queues WHERE key = ?", (key,))
+
+    def forget(self, user_id: str) -> int:
+        owner = owner_prefix(user_id)
+        with self._db.writing("queue forget") as conn:
+            # A range on the primary key: every key that starts with the owner's hex prefix.
+            cursor = conn.execute(
+                "DELETE FROM device_queues WHERE key >= ? AND key < ?",
+                (owner, owner + "g" * (40 - OWNER_CHARS)),
+            )
+            return int(cursor.rowcount)
 
     def close(self) -> None:
         self._db.close()

@@ -19,9 +19,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from listening import Listening
+from listening.erasure import Erasure
 from nlu.request_parser import RequestParser
 from playback.url_signing import UrlSigner
 from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
+from skill.api.account import account_router
 from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
@@ -58,13 +60,15 @@ def create_app(
     verifier: Verifier | None = None,
     telemetry: Telemetry | None = None,
     metrics_exposition: Exposition | None = None,
+    erasure: Erasure | None = None,
 ) -> FastAPI:
     """The app, on the ``listening`` use cases (the skill's too). ``authenticator`` knows
     the API's bearer tokens (None: it refuses every one), ``rate_limiter`` bounds each
     listener's requests (None: unbounded); ``media_signer`` serves ``/media``
     (None: no local media); ``health_checks`` maps a name to a callable that raises when its
     backend is unhealthy (``/ready``). ``telemetry`` times each request (the ``total``
-    stage) and ``metrics_exposition`` serves ``GET /metrics`` (None: no such route)."""
+    stage) and ``metrics_exposition`` serves ``GET /metrics`` (None: no such route);
+    ``erasure`` serves ``DELETE /v1/users/me`` (None: no such route)."""
     app = FastAPI(
         title="Philomath",
         version="1.0.0",
@@ -102,6 +106,8 @@ def create_app(
     app.include_router(play_router(listening, parser, auth))
     app.include_router(devices_router(listening, auth))
     app.include_router(events_router(listening, auth))
+    if erasure is not None:
+        app.include_router(account_router(erasure, auth))
     app.include_router(routines_router(listening, parser, auth))
     if media_signer is not None:
         app.include_router(media_router(media_signer))

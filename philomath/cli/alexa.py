@@ -30,18 +30,27 @@ def require_recommendations(online: Online, settings: Settings) -> None:
 
 @click.command()
 @click.argument("text")
-@click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="Listener id.")
+@click.option(
+    "--user", "user_id", default=DEMO_USER, show_default=True,
+    help="Alexa user id (unlinked, Philomath mints a listener for it).",
+)  # fmt: skip
+@click.option(
+    "--token", default=None,
+    help="Access token of a linked account (an API token): the request speaks for its listener.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the request envelope instead.")
 @pass_settings
-def say(settings: Settings, text: str, user_id: str, as_json: bool) -> None:
+def say(settings: Settings, text: str, user_id: str, token: str | None, as_json: bool) -> None:
     """Say TEXT to the skill as Alexa would deliver it, and show what Alexa would say and play."""
     from philomath.wiring import build_online
     from skill.alexa import handle_envelope
-    from skill.alexa.envelopes import utterance_request
+    from skill.alexa.envelopes import linked, utterance_request
 
     online = build_online(settings)
     try:
         envelope = utterance_request(text, online.parser, user_id=user_id)
+        if token:
+            envelope = linked(envelope, token)
         if as_json:
             click.echo(json.dumps(envelope))
             return
@@ -78,7 +87,7 @@ def alexa(settings: Settings) -> None:
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--user", "user_id", default=None, help="Replace the dialog's listener.")
+@click.option("--user", "user_id", default=None, help="Replace the dialog's Alexa user id.")
 @pass_settings
 def dialog(settings: Settings, file: Path, user_id: str | None) -> None:
     """Replay a multi-turn session (FILE, JSON) like the ASK simulator: what Alexa would say
@@ -104,7 +113,7 @@ def dialog(settings: Settings, file: Path, user_id: str | None) -> None:
 @configured
 def skill_package(check: bool) -> None:
     """Copy interaction_models/ into skill-package/ for `ask deploy` (orphans removed)."""
-    from skill.skill_package import MODELS_DIR, stale_models, sync_models
+    from skill.skill_package import MODELS_DIR, package_problems, stale_models, sync_models
 
     if check:
         stale = stale_models()
@@ -112,6 +121,9 @@ def skill_package(check: bool) -> None:
             raise click.ClickException(
                 f"skill package stale for {', '.join(stale)}: run philomath skill-package"
             )
+        problems = package_problems()
+        if problems:
+            raise click.ClickException("skill package: " + "; ".join(problems))
         return
     for name in sync_models():
         click.echo(f"updated {MODELS_DIR / name}")

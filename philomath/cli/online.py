@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from philomath.cli.alexa import DEMO_USER
 from philomath.cli.context import echo_json, pass_settings
 from philomath.settings import Settings
 
@@ -116,7 +115,7 @@ def _banner(
         + f"  curl {base}/ready\n"
         f"  curl -H 'Authorization: Bearer demo-token' "
         f"'{base}/v1/users/me/recommendations?mood=relaxing&limit=5'\n"
-        f"  .venv/bin/philomath say 'play something relaxing' --user {DEMO_USER} --json "
+        f"  .venv/bin/philomath say 'play something relaxing' --token demo-token --json "
         f"| curl -s -H 'content-type: application/json' -d @- {base}/alexa\n",
         err=True,
     )

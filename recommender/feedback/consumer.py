@@ -165,7 +165,13 @@ class FeedbackConsumer:
             }
         )
         tracks = self._catalog.get_tracks(unsaid) if unsaid else {}
-        rows = [row for r in records if (row := listen_row(r.event, tracks)) is not None]
+        # A forgotten listener's plays still in the stream stay out of training data too.
+        gone = self._profiles.forgotten(sorted({r.event.user_id for r in records}))
+        rows = [
+            row
+            for r in records
+            if r.event.user_id not in gone and (row := listen_row(r.event, tracks)) is not None
+        ]
         return self._archive.write_page(shard, records[0].position, rows)
 
     def run(

@@ -13,12 +13,15 @@ Feedback table (``<table_name>-feedback`` unless named): partition key ``pk`` (S
     changed#<shard>            sk user id       changed_at (N): lists to recompute
     counts#<YYYY-MM-DD>#<shard> sk track id     plays, finishes, skips, likes, dislikes (N)
     checkpoint                 sk consumer      position (S): the consumer's stream position
+    forgotten#<user_id>        sk "tombstone"   a forgotten listener; expires with its ``ttl``
 
 Marks and counters are spread over ``SHARDS`` partitions (crc32 of the sort key) so no single
 partition takes every write. ``apply_events`` reads the profile and the chunk's markers
 consistently, then writes profile (conditional on ``rev``), markers (conditional on not
 existing), counter ``ADD``s and the changed mark in one ``TransactWriteItems``. A concurrent
 writer cancels it; the chunk is then re-read and retried, so each event is applied once.
+The same transaction checks that the listener has no tombstone (``forget`` writes it before
+deleting anything), so an event racing an erasure cannot bring the profile back.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from recommender.storage.profile_json import dump_profile, load_profile
 from recommender.storage.profiles import (
     APPLY_CHUNK,
     COUNTER_FIELDS,
+    TOMBSTONE_TTL_S,
     ChangedUser,
     ProfileChange,
     ProfileUpdate,
@@ -58,6 +62,15 @@ def _changed_key(user_id: str) -> Item:
     return {"pk": {"S": f"changed#{_shard(user_id)}"}, "sk": {"S": user_id}}
 
 
+def _tombstone_key(user_id: str) -> tuple[str, str]:
+    return (f"forgotten#{user_id}", "tombstone")
+
+
+def _live_tombstone(item: Item | None) -> bool:
+    """DynamoDB deletes expired items lazily: one past its ``ttl`` counts as gone."""
+    return item is not None and float(item.get("ttl", {"N": "0"})["N"]) > time.time()
+
+
 class DynamoDBProfileStore:
     """Listener profiles and feedback state in DynamoDB; ``client`` is a boto3 DynamoDB
     client. The client belongs to the caller."""
@@ -69,6 +82,7 @@ class DynamoDBProfileStore:
         *,
         feedback_table: str | None = None,
         applied_ttl_s: float = APPLIED_TTL_S,
+        tombstone_ttl_s: float = TOMBSTONE_TTL_S,
     ) -> None:
         self._client = client
         self._table = DynamoDBTable(client, table_name, ("user_id",), ProfileStoreUnavailable)
@@ -80,6 +94,7 @@ class DynamoDBProfileStore:
             ttl_attribute="ttl",
         )
         self._applied_ttl_s = applied_ttl_s
+        self._tombstone_ttl_s = tombstone_ttl_s
 
     def ensure_schema(self) -> None:
         self._table.ensure()
@@ -99,16 +114,20 @@ class DynamoDBProfileStore:
     def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
         written = 0
         for profile in profiles:
-            self._refresh(profile)
-            written += 1
+            written += self._refresh(profile)
         return written
 
-    def _refresh(self, profile: UserProfile) -> None:
+    def _refresh(self, profile: UserProfile) -> bool:
         """Read, merge, and put conditional on ``rev`` as ``apply_events`` does, so neither
-        overwrites the other; a conflict re-reads and merges again."""
+        overwrites the other; a conflict re-reads and merges again. False for a forgotten
+        listener (``forget`` writes the tombstone first, then deletes: a put that raced it
+        fails its ``rev`` condition and the retry sees the tombstone)."""
         for attempt in range(MAX_APPLY_ATTEMPTS):
             if attempt:
                 time.sleep(_CONFLICT_BACKOFF_S * 2 ** (attempt - 1))
+            tombstone = self._feedback.get(_tombstone_key(profile.user_id), consistent=True)
+            if _live_tombstone(tombstone):
+                return False
             item = self._table.get((profile.user_id,), consistent=True)
             rev = int(item["rev"]["N"]) if item is not None and "rev" in item else None
             merged = with_live_feedback(profile, None if item is None else _profile_of(item))
@@ -116,7 +135,7 @@ class DynamoDBProfileStore:
             with self._table.translated("put_item"):
                 try:
                     self._client.put_item(**put)
-                    return
+                    return True
                 except ClientError as exc:
                     if (
                         exc.response.get("Error", {}).get("Code")
@@ -159,10 +178,14 @@ class DynamoDBProfileStore:
             if attempt:
                 time.sleep(_CONFLICT_BACKOFF_S * 2 ** (attempt - 1))
             item = self._table.get((user_id,), consistent=True)
+            tombstone = _tombstone_key(user_id)
             markers = self._feedback.get_many(
-                [(f"applied#{user_id}", event_id) for event_id in chunk], consistent=True
+                [tombstone, *((f"applied#{user_id}", event_id) for event_id in chunk)],
+                consistent=True,
             )
-            done = {marker["sk"]["S"] for marker in markers}
+            if any(m["pk"]["S"] == tombstone[0] and _live_tombstone(m) for m in markers):
+                return []
+            done = {m["sk"]["S"] for m in markers if m["pk"]["S"] != tombstone[0]}
             new = [event_id for event_id in chunk if event_id not in done]
             if not new:
                 return []
@@ -204,6 +227,17 @@ class DynamoDBProfileStore:
                 actions.append(action)
         mark = {**_changed_key(user_id), "changed_at": {"N": repr(now)}}
         actions.append({"Put": {"TableName": self._feedback.name, "Item": mark}})
+        actions.append(
+            {
+                "ConditionCheck": {
+                    "TableName": self._feedback.name,
+                    "Key": self._feedback.key_of(_tombstone_key(user_id)),
+                    "ConditionExpression": "attribute_not_exists(pk) OR #ttl <= :now",
+                    "ExpressionAttributeNames": {"#ttl": "ttl"},
+                    "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
+                }
+            }
+        )
         return actions
 
     def _counter_update(
@@ -233,6 +267,39 @@ class DynamoDBProfileStore:
                     return False
                 raise
         return True
+
+    def forget(self, user_id: str) -> int:
+        # The tombstone first: from here on no event or refresh can recreate the profile.
+        now = time.time()
+        tombstone = {
+            **self._feedback.key_of(_tombstone_key(user_id)),
+            "forgotten_at": {"N": repr(now)},
+            "ttl": {"N": str(int(now + self._tombstone_ttl_s))},
+        }
+        with self._feedback.translated("put_item"):
+            self._client.put_item(TableName=self._feedback.name, Item=tombstone)
+        deleted = 0
+        with self._table.translated("delete_item"):
+            response = self._client.delete_item(
+                TableName=self._table.name,
+                Key=self._table.key_of((user_id,)),
+                ReturnValues="ALL_OLD",
+            )
+            deleted += 1 if response.get("Attributes") else 0
+        markers = self._feedback.query(f"applied#{user_id}")
+        deleted += self._feedback.delete_all((m["pk"]["S"], m["sk"]["S"]) for m in markers)
+        with self._feedback.translated("delete_item"):
+            response = self._client.delete_item(
+                TableName=self._feedback.name, Key=_changed_key(user_id), ReturnValues="ALL_OLD"
+            )
+            deleted += 1 if response.get("Attributes") else 0
+        return deleted
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        items = self._feedback.get_many([_tombstone_key(u) for u in user_ids], consistent=True)
+        return {
+            item["pk"]["S"].removeprefix("forgotten#") for item in items if _live_tombstone(item)
+        }
 
     def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
         totals: dict[str, TrackCounts] = {}

@@ -60,6 +60,7 @@ from recommender.storage.recommendations import (
     RecommendationList,
     SnapshotPointer,
     check_snapshot_id,
+    split_stored_context,
     stored_context,
 )
 
@@ -150,6 +151,14 @@ class DynamoDBRecommendationStore:
         else:
             keys = self._table.scan_keys("#s = :s", {":s": {"S": snapshot}}, {"#s": "snapshot"})
         return self._table.delete_all((k["user_id"]["S"], k["context"]["S"]) for k in keys)
+
+    def forget(self, user_id: str) -> list[tuple[str, str]]:
+        """One query of the listener's partition, then batch deletes."""
+        if user_id == POINTER_KEY[0]:
+            raise ValueError("not a listener: the snapshot pointer's key")
+        stored = [item["context"]["S"] for item in self._table.query(user_id)]
+        self._table.delete_all((user_id, context) for context in stored)
+        return [split_stored_context(context) for context in stored]
 
     def close(self) -> None:
         """Nothing to release: the injected client belongs to the caller."""

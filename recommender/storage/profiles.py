@@ -14,8 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 # Events applied in one DynamoDB transaction: 1 profile + k markers + <= k counters + 1 mark
-# must stay within TransactWriteItems' 100 actions.
+# + 1 tombstone check must stay within TransactWriteItems' 100 actions.
 APPLY_CHUNK = 40
+# How long a forgotten listener's tombstone keeps their events out: the longest an event can
+# wait in the stream (Kinesis keeps records up to 7 days).
+TOMBSTONE_TTL_S = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,8 @@ class ProfileStore(ProfileReader, Protocol):
     def refresh_many(self, profiles: Iterable[UserProfile]) -> int:
         """Write profiles recomputed from the feeds (the offline pipeline), each merged with
         the stored one by ``with_live_feedback``, atomically with respect to ``apply_events``
-        so that a concurrent event is never lost; returns count."""
+        so that a concurrent event is never lost; a forgotten listener's (see ``forget``) is
+        skipped. Returns how many were written."""
 
     def apply_events(
         self, user_id: str, event_ids: Sequence[str], update: ProfileUpdate
@@ -170,8 +174,20 @@ class ProfileStore(ProfileReader, Protocol):
         popularity counters, records the ids as applied and marks the listener changed.
         Returns the newly applied ids in the given order; when none is new, nothing is
         written and ``update`` is not called. ``update`` must be pure: a conflicting writer
-        makes the store call it again on the re-read profile.
+        makes the store call it again on the re-read profile. A listener forgotten less than
+        ``TOMBSTONE_TTL_S`` ago gets nothing applied (events still in the stream must not
+        bring their profile back): ``[]``.
         """
+
+    def forget(self, user_id: str) -> int:
+        """Erase the listener: their profile, applied event ids and changed mark go, and a
+        tombstone (kept ``TOMBSTONE_TTL_S``, holding nothing but the id) stops
+        ``apply_events`` and ``refresh_many`` from recreating them. Returns how many items
+        were deleted. Popularity counters hold no listener and stay."""
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` were forgotten less than ``TOMBSTONE_TTL_S`` ago (the
+        consumer keeps their late plays out of the listen archive)."""
 
     def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
         """Counters per track summed over ``days`` (UTC "YYYY-MM-DD")."""

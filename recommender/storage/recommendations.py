@@ -73,6 +73,12 @@ def stored_context(context: str, snapshot: str) -> str:
     return context if snapshot == BASE_SNAPSHOT else f"{context}#{snapshot}"
 
 
+def split_stored_context(stored: str) -> tuple[str, str]:
+    """``stored_context``'s inverse: (snapshot, context). A snapshot id never holds ``#``."""
+    context, _, snapshot = stored.rpartition("#")
+    return (snapshot, context) if context else (BASE_SNAPSHOT, stored)
+
+
 @dataclass(frozen=True, slots=True)
 class RecommendationList:
     """Ranked track ids for one (user, context), best first, from one model version."""
@@ -135,6 +141,10 @@ class RecommendationStore(RecommendationReader, Protocol):
     def drop_snapshot(self, snapshot: str) -> int:
         """Delete the lists of a snapshot that is neither current nor previous (else
         ``ValueError``); returns how many were deleted."""
+
+    def forget(self, user_id: str) -> list[tuple[str, str]]:
+        """Delete every list of ``user_id`` in every snapshot (erasure); returns the
+        (snapshot, context) of each, so that their cached copies can go too."""
 
     def close(self) -> None:
         """Release connections."""

@@ -3,11 +3,14 @@
 One row per listener holding the profile's JSON (``profile_json``). The feedback state lives
 in the same file, so ``apply_events`` is one SQLite transaction: the profile row, the applied
 event ids (``applied_events``), the day's popularity counters (``track_counts``) and the
-changed mark (``changed_profiles``) commit together or not at all.
+changed mark (``changed_profiles``) commit together or not at all. ``forget`` deletes a
+listener's rows and leaves a tombstone (``forgotten``) that ``apply_events`` reads in its
+transaction, so an erasure and a late event never interleave.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -18,6 +21,7 @@ from recommender.errors import ProfileStoreUnavailable
 from recommender.storage.profile_json import dump_profile, load_profile
 from recommender.storage.profiles import (
     COUNTER_FIELDS,
+    TOMBSTONE_TTL_S,
     ChangedUser,
     ProfileUpdate,
     TrackCounts,
@@ -51,6 +55,10 @@ _SCHEMA = (
         changed_at REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS changed_profiles_by_time ON changed_profiles (changed_at)",
+    """CREATE TABLE IF NOT EXISTS forgotten (
+        user_id TEXT PRIMARY KEY,
+        forgotten_at REAL NOT NULL
+    )""",
     """CREATE TABLE IF NOT EXISTS checkpoints (
         consumer TEXT PRIMARY KEY,
         position TEXT NOT NULL,
@@ -78,8 +86,9 @@ def _placeholders(count: int) -> str:
 class SqliteProfileStore:
     """Listener profiles in one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, tombstone_ttl_s: float = TOMBSTONE_TTL_S) -> None:
         self._db = SqliteConnections(path, ProfileStoreUnavailable)
+        self._tombstone_ttl_s = tombstone_ttl_s
 
     def ensure_schema(self) -> None:
         with self._db.writing("ensure_schema") as conn:
@@ -124,6 +133,8 @@ class SqliteProfileStore:
         # One write transaction per chunk: the consumer's apply_events waits, never interleaves.
         while chunk := list(islice(iterator, _IN_CHUNK)):
             with self._db.writing("refresh_many") as conn:
+                gone = self._forgotten(conn, [profile.user_id for profile in chunk])
+                chunk = [profile for profile in chunk if profile.user_id not in gone]
                 rows = conn.execute(
                     "SELECT user_id, profile FROM profiles"
                     f" WHERE user_id IN ({_placeholders(len(chunk))})",
@@ -146,6 +157,8 @@ class SqliteProfileStore:
         wanted = list(dict.fromkeys(event_ids))
         now = time.time()
         with self._db.writing("apply_events") as conn:
+            if self._forgotten(conn, [user_id]):
+                return []
             applied: set[str] = set()
             for chunk in _chunks(wanted):
                 rows = conn.execute(
@@ -183,6 +196,39 @@ class SqliteProfileStore:
                 (user_id, now),
             )
         return new
+
+    def forget(self, user_id: str) -> int:
+        deleted = 0
+        with self._db.writing("forget") as conn:
+            for table in ("profiles", "applied_events", "changed_profiles"):
+                cursor = conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+                deleted += cursor.rowcount
+            conn.execute(
+                "INSERT OR REPLACE INTO forgotten (user_id, forgotten_at) VALUES (?, ?)",
+                (user_id, time.time()),
+            )
+            # Tombstones past their time go with the next erasure: no job of their own.
+            conn.execute(
+                "DELETE FROM forgotten WHERE forgotten_at < ?",
+                (time.time() - self._tombstone_ttl_s,),
+            )
+        return deleted
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        gone: set[str] = set()
+        with self._db.reading("forgotten") as conn:
+            for chunk in _chunks(list(dict.fromkeys(user_ids))):
+                gone |= self._forgotten(conn, chunk)
+        return gone
+
+    def _forgotten(self, conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` have a live tombstone (inside the caller's transaction)."""
+        rows = conn.execute(
+            f"SELECT user_id FROM forgotten WHERE user_id IN ({_placeholders(len(user_ids))})"
+            " AND forgotten_at >= ?",
+            (*user_ids, time.time() - self._tombstone_ttl_s),
+        ).fetchall()
+        return {row[0] for row in rows}
 
     def popularity_counts(self, days: Sequence[str]) -> dict[str, TrackCounts]:
         totals: dict[str, TrackCounts] = {}

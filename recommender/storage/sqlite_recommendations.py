@@ -33,6 +33,7 @@ from recommender.storage.recommendations import (
     RecommendationList,
     SnapshotPointer,
     check_snapshot_id,
+    split_stored_context,
     stored_context,
 )
 
@@ -146,6 +147,14 @@ class SqliteRecommendationStore:
             if old.previous is None:
                 raise ValueError("no previous snapshot to roll back to")
             return _set_pointer(conn, SnapshotPointer(old.previous, old.current, time.time()))
+
+    def forget(self, user_id: str) -> list[tuple[str, str]]:
+        with self._db.writing("forget") as conn:
+            rows = conn.execute(
+                "SELECT context FROM recommendations WHERE user_id = ?", (user_id,)
+            ).fetchall()
+            conn.execute("DELETE FROM recommendations WHERE user_id = ?", (user_id,))
+        return [split_stored_context(row[0]) for row in rows]
 
     def drop_snapshot(self, snapshot: str) -> int:
         check_snapshot_id(snapshot)

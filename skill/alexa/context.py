@@ -23,7 +23,22 @@ class PlayerState:
     offset_ms: int
 
 
+_LISTENER = "philomath.listener"
+
+
+def set_listener(handler_input: HandlerInput, listener: str) -> None:
+    """Record who the request speaks for (``account.ResolveListener`` does, first)."""
+    handler_input.attributes_manager.request_attributes[_LISTENER] = listener
+
+
 def user_id(handler_input: HandlerInput) -> str:
+    """The listener the request speaks for: the one ``account.ResolveListener`` resolved;
+    Alexa's user id in a skill built without a resolver (tests, tools)."""
+    listener = handler_input.attributes_manager.request_attributes.get(_LISTENER)
+    return listener if isinstance(listener, str) else alexa_user_id(handler_input)
+
+
+def alexa_user_id(handler_input: HandlerInput) -> str:
     """The Alexa user id; ``handle_envelope`` has already refused envelopes without one."""
     envelope = handler_input.request_envelope
     system = envelope.context.system if envelope.context is not None else None

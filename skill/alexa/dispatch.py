@@ -10,13 +10,17 @@ import json
 import logging
 from typing import Any
 
+from ask_sdk_core.dispatch_components.request_components import AbstractRequestInterceptor
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model.request_envelope import RequestEnvelope
 
 from listening import Listening
+from listening.erasure import Erasure
+from listening.identity import ListenerResolver
 from nlu.request_parser import RequestParser
+from skill.alexa.account import LinkAccountHandler, ResolveListener, SkillDisabledHandler
 from skill.alexa.actions import Actions
 from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
 from skill.alexa.errors import InvalidEnvelope
@@ -39,15 +43,28 @@ logger = logging.getLogger(__name__)
 
 
 def build_skill(
-    listening: Listening, parser: RequestParser, *, metrics: SkillMetrics | None = None
+    listening: Listening,
+    parser: RequestParser,
+    *,
+    metrics: SkillMetrics | None = None,
+    resolver: ListenerResolver | None = None,
+    erasure: Erasure | None = None,
 ) -> CustomSkill:
     """The Philomath skill on the ``listening`` use cases; ``metrics`` defaults to
     CloudWatch EMF log lines. No ask-sdk persistence adapter or API client: listener state
-    is the device queues of ``listening.playback``."""
+    is the device queues of ``listening.playback``.
+
+    ``resolver`` turns Alexa's ids into the listener (``account``); without one (tests,
+    tools) Alexa's user id is the listener. ``erasure`` (with a resolver) serves
+    SkillDisabled; without, that event gets the unserved answer."""
     metrics = metrics if metrics is not None else LogSkillMetrics()
     actions = Actions(listening)
     builder = CustomSkillBuilder()
-    for interceptor in (StartTimer(), LoadListenerState(listening.playback)):
+    interceptors: list[AbstractRequestInterceptor] = [StartTimer()]
+    if resolver is not None:
+        interceptors.append(ResolveListener(resolver))
+    interceptors.append(LoadListenerState(listening.playback))
+    for interceptor in interceptors:
         builder.add_global_request_interceptor(interceptor)
     for response_interceptor in (SaveListenerState(), LogTurn(), RecordMetrics(metrics)):
         builder.add_global_response_interceptor(response_interceptor)
@@ -62,7 +79,10 @@ def build_skill(
         SystemExceptionHandler(),
     ):
         builder.add_request_handler(handler)
+    if resolver is not None and erasure is not None:
+        builder.add_request_handler(SkillDisabledHandler(resolver, erasure))
     builder.add_request_handler(UnservedRequestHandler())  # last: it takes any request
+    builder.add_exception_handler(LinkAccountHandler(metrics))
     builder.add_exception_handler(CatchAllExceptionHandler(metrics))
     skill: CustomSkill = builder.create()
     return skill

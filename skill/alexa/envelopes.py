@@ -175,6 +175,18 @@ def _envelope(
     return envelope
 
 
+def linked(envelope: dict[str, Any], access_token: str) -> dict[str, Any]:
+    """``envelope`` from an account linked to Philomath: Alexa sends the account's access
+    token with every request (``context.System.user.accessToken``, and the session's)."""
+    envelope["context"]["System"]["user"] = {
+        **envelope["context"]["System"]["user"],
+        "accessToken": access_token,
+    }
+    if "session" in envelope:
+        envelope["session"]["user"] = {**envelope["session"]["user"], "accessToken": access_token}
+    return envelope
+
+
 def utterance_request(
     text: str,
     parser: RequestParser,

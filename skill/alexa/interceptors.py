@@ -77,6 +77,11 @@ def observe_failure(metrics: SkillMetrics, handler_input: HandlerInput) -> None:
     _observe(metrics, handler_input, failed=True)
 
 
+def observe_answer(metrics: SkillMetrics, handler_input: HandlerInput) -> None:
+    """A turn an exception handler answered as intended (not a failure)."""
+    _observe(metrics, handler_input, failed=False)
+
+
 def _observe(metrics: SkillMetrics, handler_input: HandlerInput, *, failed: bool) -> None:
     started = handler_input.attributes_manager.request_attributes.get(_STARTED)
     seconds = time.perf_counter() - started if isinstance(started, float) else 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -522,3 +523,54 @@ def test_concurrent_appliers_apply_each_event_once(
     profile = first.get("u1")
     assert profile is not None and profile.play_count == len(ids)
     assert sum(c.plays for c in first.popularity_counts([DAY]).values()) == len(ids)
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+def test_forget_erases_the_listener_and_their_late_events_stay_out(
+    profiles: ProfileStore,
+) -> None:
+    profiles.put_many([UserProfile("gone", play_count=5), UserProfile("kept", play_count=7)])
+    profiles.apply_events("gone", ["e1", "e2"], _for("gone"))
+    profiles.apply_events("kept", ["e1"], _for("kept"))
+
+    assert profiles.forget("gone") >= 4  # the profile, two applied ids, the changed mark
+
+    assert profiles.get("gone") is None
+    assert [mark.user_id for mark in profiles.changed_users()] == ["kept"]
+    # An event still in the stream, new or replayed, does not bring the profile back.
+    assert profiles.apply_events("gone", ["e1", "e3"], _for("gone")) == []
+    assert profiles.refresh_many([UserProfile("gone", play_count=9)]) == 0
+    assert profiles.get("gone") is None
+    kept = profiles.get("kept")
+    assert kept is not None and kept.play_count == 8
+    assert profiles.forget("nobody") == 0
+    assert profiles.forgotten(["gone", "kept", "stranger"]) == {"gone"}
+    assert profiles.forgotten([]) == set()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def no_tombstones(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProfileStore]:
+    """A store whose tombstones expire at once: what ``forget`` deleted shows."""
+    store: ProfileStore
+    if request.param == "sqlite":
+        store = SqliteProfileStore(tmp_path / "profiles.db", tombstone_ttl_s=0.0)
+    else:
+        store = DynamoDBProfileStore(
+            request.getfixturevalue("dynamodb"), TABLE, tombstone_ttl_s=0.0
+        )
+    store.ensure_schema()
+    yield store
+    store.close()
+
+
+def test_forget_deletes_the_applied_event_ids(no_tombstones: ProfileStore) -> None:
+    no_tombstones.apply_events("gone", ["e1", "e2"], _for("gone"))
+    no_tombstones.forget("gone")
+    time.sleep(1.1)  # DynamoDB's TTL counts whole seconds
+
+    # Once the tombstone is past, the same ids apply afresh: none was left applied.
+    assert no_tombstones.apply_events("gone", ["e1", "e2"], _for("gone")) == ["e1", "e2"]
+    profile = no_tombstones.get("gone")
+    assert profile is not None and profile.play_count == 2

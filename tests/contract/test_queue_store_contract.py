@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,9 +72,9 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         store.close()
 
 
-def a_queue(device: str = "dev-1") -> DeviceQueue:
+def a_queue(device: str = "dev-1", user: str = "amzn1.ask.account.x") -> DeviceQueue:
     queue = new_queue(
-        queue_key("amzn1.ask.account.x", device),
+        queue_key(user, device),
         ["t-1", "t-2", "t-3"],
         "t1.aa.t-1",
         request=[("mood", "relaxing")],
@@ -146,6 +147,20 @@ def test_queues_expire_and_an_expired_one_counts_as_absent(harness: Harness) -> 
     harness.advance(1.2)
     assert store.load(a_queue().key) is None
     assert store.save(a_queue()) is not None  # version 0 again
+
+
+def test_forget_deletes_every_queue_of_a_listener_and_no_other(harness: Harness) -> None:
+    store = harness.make(TTL_S)
+    gone = "lsn-forget-" + uuid.uuid4().hex  # Redis keeps keys between tests
+    kept = "lsn-keep-" + uuid.uuid4().hex
+    for device in ("kitchen", "bedroom", "car"):
+        store.save(a_queue(device, gone))
+    store.save(a_queue("kitchen", kept))
+    assert store.forget(gone) == 3
+    for device in ("kitchen", "bedroom", "car"):
+        assert store.load(a_queue(device, gone).key) is None
+    assert store.load(a_queue("kitchen", kept).key) is not None
+    assert store.forget(gone) == 0
 
 
 # -- adapter specific ----------------------------------------------------------------------

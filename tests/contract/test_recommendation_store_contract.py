@@ -524,3 +524,25 @@ def test_readers_never_see_half_a_snapshot(make_store: StoreFactory) -> None:
         flips = sum(1 for a, b in zip(seen, seen[1:], strict=False) if a != b)
         assert flips <= 1 and seen[0] == "old" or seen == ["new"] * len(seen)
         assert seen[-1] == "new"
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+def test_forget_deletes_a_listeners_lists_in_every_snapshot(store: RecommendationStore) -> None:
+    store.put_lists([rec("gone", "all"), rec("gone", "mood:calm"), rec("kept", "all")])
+    store.put_lists([rec("gone", "all"), rec("gone", "genre:jazz")], snapshot="m.v2.s1")
+    store.publish_snapshot("m.v2.s1")
+    store.put_lists([rec("gone", "new")], snapshot="m.v3.staged")
+
+    forgotten = store.forget("gone")
+
+    assert sorted(forgotten) == [
+        ("", "all"), ("", "mood:calm"),
+        ("m.v2.s1", "all"), ("m.v2.s1", "genre:jazz"), ("m.v3.staged", "new"),
+    ]  # fmt: skip
+    for snapshot, context in forgotten:
+        assert store.get_list("gone", context, snapshot=snapshot) is None
+    assert store.get_list("kept", "all", snapshot="") is not None
+    assert store.snapshot_pointer().current == "m.v2.s1"  # the pointer is no listener's
+    assert store.forget("gone") == []

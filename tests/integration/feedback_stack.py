@@ -30,7 +30,7 @@ from recommender.data.etl import unified
 from recommender.data.interactions import Interactions
 from recommender.feedback.consumer import ConsumedPage, FeedbackConsumer
 from recommender.storage.profiles import UserProfile
-from skill.alexa.envelopes import audio_player_request, intent_request
+from skill.alexa.envelopes import audio_player_request, intent_request, linked
 
 STATUS_BELOW_500 = range(100, 500)
 
@@ -48,7 +48,10 @@ class Stack:
     # -- the listener ----------------------------------------------------------------------
 
     def alexa(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post("/alexa", json=envelope)
+        """POST ``envelope`` as the listener it names: from their Alexa account, linked to
+        them (the access token is their app's token), so the skill speaks for them."""
+        listener = envelope["context"]["System"]["user"]["userId"]
+        response = self.client.post("/alexa", json=linked(envelope, token_of(listener)))
         self.statuses[response.status_code] += 1
         body: dict[str, Any] = response.json()
         return body

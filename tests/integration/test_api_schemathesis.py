@@ -13,6 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from listening.erasure import Erasure
 from skill.api.security.auth import TokenAuthenticator
 from skill.http_app import create_app
 from tests.fakes import KNOWN_USER, World
@@ -32,7 +33,7 @@ class CurrentApp:
 
 
 # The OpenAPI document does not depend on the backends, so placeholders serve for loading.
-CURRENT = CurrentApp(create_app(MagicMock(), MagicMock(), MagicMock()))
+CURRENT = CurrentApp(create_app(MagicMock(), MagicMock(), MagicMock(), erasure=MagicMock()))
 schema = schemathesis.openapi.from_asgi("/openapi.json", CURRENT)
 
 
@@ -45,6 +46,7 @@ def serve_world(world: World) -> Iterator[None]:
         authenticator=TokenAuthenticator({KNOWN_TOKEN: KNOWN_USER}),
         media_signer=world.stream_urls.signer,
         health_checks={"catalog": world.catalog.count},
+        erasure=Erasure([("profiles", world.profiles), ("queues", world.queues)]),
     )
     yield
 

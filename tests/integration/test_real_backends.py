@@ -16,7 +16,7 @@ from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import build_online
 from playback.directives import track_id_of
-from skill.alexa.envelopes import audio_player_request, intent_request, search_request
+from skill.alexa.envelopes import audio_player_request, intent_request, linked, search_request
 
 
 @pytest.fixture
@@ -55,9 +55,14 @@ def test_alexa_request_path_on_production_backends(settings: Settings, redis_url
     try:
         client = TestClient(online.app)
         user_id = "usr-0000001"
+        # An Alexa account linked to that listener: its access token is the API's token.
+        alexa_user = "amzn1.ask.account.real-backends"
 
         answer = client.post(
-            "/alexa", json=intent_request("PlayMusicIntent", {"Mood": "relaxing"}, user_id)
+            "/alexa",
+            json=linked(
+                intent_request("PlayMusicIntent", {"Mood": "relaxing"}, alexa_user), "tok-1"
+            ),
         )
         assert answer.status_code == 200
         stream = _play_directive(answer.json())["audioItem"]["stream"]
@@ -68,12 +73,17 @@ def test_alexa_request_path_on_production_backends(settings: Settings, redis_url
         assert stream["url"].startswith("https://") and track_id in stream["url"]
         assert "relaxing" in answer.json()["response"]["outputSpeech"]["ssml"].lower()
 
-        free_text = client.post("/alexa", json=search_request("play something relaxing", user_id))
+        free_text = client.post(
+            "/alexa", json=linked(search_request("play something relaxing", alexa_user), "tok-1")
+        )
         assert free_text.status_code == 200
         _play_directive(free_text.json())
 
         started = client.post(
-            "/alexa", json=audio_player_request("PlaybackStarted", stream["token"], 0, user_id)
+            "/alexa",
+            json=linked(
+                audio_player_request("PlaybackStarted", stream["token"], 0, alexa_user), "tok-1"
+            ),
         )
         assert started.status_code == 200
         assert "outputSpeech" not in started.json()["response"]

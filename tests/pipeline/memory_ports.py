@@ -104,6 +104,12 @@ class MemoryProfiles:
             written += 1
         return written
 
+    def forget(self, user_id: str) -> int:
+        return 1 if self.profiles.pop(user_id, None) is not None else 0
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        return set()
+
     def close(self) -> None:
         pass
 
@@ -145,6 +151,12 @@ class MemoryStore:
         for key in keys:
             del self.lists[key]
         return len(keys)
+
+    def forget(self, user_id: str) -> list[tuple[str, str]]:
+        keys = [key for key in self.lists if key[1] == user_id]
+        for key in keys:
+            del self.lists[key]
+        return [(snapshot, context) for snapshot, _, context in keys]
 
     def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
 
+from skill.alexa.account import SkillDisabledHandler
 from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
 from skill.alexa.handlers import LaunchHandler, SessionEndedHandler, SystemExceptionHandler
 from skill.alexa.intent_handlers import INTENT_HANDLERS, UnknownIntentHandler
@@ -29,6 +30,7 @@ def handlers() -> list[object]:
         PlaybackCommandHandler(untouchable),
         SessionEndedHandler(),
         SystemExceptionHandler(),
+        SkillDisabledHandler(untouchable, untouchable),
     ]
 
 

@@ -109,6 +109,9 @@ class BarrierStore:
     def delete(self, key: str) -> None:
         self._inner.delete(key)
 
+    def forget(self, user_id: str) -> int:
+        return self._inner.forget(user_id)
+
     def close(self) -> None:
         self._inner.close()
 

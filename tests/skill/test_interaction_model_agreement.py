@@ -16,7 +16,7 @@ from nlu.parsed import Intent
 from nlu.rules import RuleParser
 from skill.alexa.actions import Actions
 from skill.alexa.intent_handlers import INTENT_HANDLERS, PlayMusicHandler, handled_intents
-from skill.skill_package import MODELS_DIR, PACKAGE_DIR, SOURCE_DIR, stale_models
+from skill.skill_package import MODELS_DIR, PACKAGE_DIR, SOURCE_DIR, package_problems, stale_models
 
 MODELS = sorted(SOURCE_DIR.glob("*.json"))
 # Values for built-in slot types when a test needs to fill one.
@@ -144,3 +144,28 @@ def test_ask_resources_points_at_the_package() -> None:
     resources = json.loads((PACKAGE_DIR.parent / "ask-resources.json").read_text())
     src = resources["profiles"]["default"]["skillMetadata"]["src"]
     assert (PACKAGE_DIR.parent / src).resolve() == PACKAGE_DIR
+
+
+def test_the_package_links_accounts_and_subscribes_to_skill_disabled() -> None:
+    assert package_problems() == []
+
+
+def test_package_problems_are_named(tmp_path: Path) -> None:
+    manifest, linking = tmp_path / "skill.json", tmp_path / "accountLinking.json"
+    manifest.write_text(json.dumps({"manifest": {"apis": {}}}))
+    request = {
+        "type": "IMPLICIT",
+        "authorizationUrl": "http://auth.example/authorize",
+        "accessTokenUrl": "https://auth.example/token",
+        "clientSecret": "s3cret",
+        "scopes": ["philomath/play"],
+    }
+    linking.write_text(json.dumps({"accountLinkingRequest": request}))
+    assert package_problems(manifest, linking) == [
+        "accountLinkingRequest.type must be AUTH_CODE",
+        "accountLinkingRequest.authorizationUrl must be an https URL",
+        "accountLinkingRequest.clientId is missing",
+        "accountLinkingRequest.clientSecret must not be committed",
+        "accountLinkingRequest.scopes lacks recommendations:read, events:write",
+        "skill.json must subscribe to SKILL_DISABLED (erasure)",
+    ]

@@ -10,6 +10,7 @@ actions. ``ensure_schema`` counts only where ``PHILOMATH_ENSURE_SCHEMA`` is not 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +33,43 @@ ADAPTER_MODULES = (
     "recommender.storage.dynamodb_table",
     "playback.dynamodb_queue",
     "playback.kinesis_stream",
+    "listening.dynamodb_identity",
     "recommender.storage.s3_listen_archive",
     "listening.dynamodb_routines",
 )
-# URL variable -> (service, adapter module, class, names the code gives that port).
+# URL variable -> (service, adapter module, class, names the code gives that port). An
+# erasure (listening.erasure) calls ``forgetter.forget`` on each store that holds listener
+# data, so a ``forgetter`` receiver is each of theirs, in the roles that erase.
 PORTS = {
     "PHILOMATH_STORE_URL": (
         "dynamodb",
         "recommender.storage.dynamodb_recommendations",
         "DynamoDBRecommendationStore",
-        {"store"},
+        {"store", "forgetter"},
     ),
     "PHILOMATH_PROFILES_URL": (
         "dynamodb",
         "recommender.storage.dynamodb_profiles",
         "DynamoDBProfileStore",
-        {"profiles"},
+        {"profiles", "forgetter"},
     ),
     "PHILOMATH_QUEUE_URL": (
         "dynamodb",
         "playback.dynamodb_queue",
         "DynamoDBQueueStore",
-        {"store", "queues"},
+        {"store", "queues", "forgetter"},
+    ),
+    "PHILOMATH_IDENTITY_URL": (
+        "dynamodb",
+        "listening.dynamodb_identity",
+        "DynamoDBIdentityStore",
+        {"identity", "forgetter"},
     ),
     "PHILOMATH_ROUTINES_URL": (
         "dynamodb",
         "listening.dynamodb_routines",
         "DynamoDBRoutineStore",
-        {"routines"},
+        {"routines", "forgetter"},
     ),
     "PHILOMATH_EVENTS_URL": (
         "kinesis",
@@ -74,6 +84,10 @@ PORTS = {
         {"archive", "listen_archive"},
     ),
 }
+# The roles that serve erasures: the skill (SkillDisabled) and the API (DELETE /v1/users/me).
+# The others import the composition root too, which names the erasure, but never run one.
+ERASING_ENTRIES = {"philomath.lambda_handler", "philomath.api_handler"}
+ERASE_LISTS = {"dynamodb:Query", "dynamodb:BatchWriteItem"}  # RecommendationStore.forget
 # The offline image's commands: the pipeline's steps, `schema ensure`, `batch`.
 OFFLINE_ENTRIES = ["philomath.cli.deploy", "philomath.offline", "philomath.roles"]
 Grants = dict[str, set[str]]  # resource -> actions
@@ -117,12 +131,22 @@ def roles() -> dict[str, tuple[list[str], dict[str, Any], list[dict[str, Any]]]]
     return found
 
 
+def transaction_actions(module: str) -> set[str]:
+    """IAM checks each item of a ``TransactWriteItems`` as the action it is (PutItem,
+    UpdateItem, DeleteItem, ConditionCheckItem): the kinds the adapter's transactions hold."""
+    source = module_path(module).read_text()
+    kinds = re.findall(r'"(Put|Update|Delete|ConditionCheck)": ', source)
+    return {f"dynamodb:{kind}Item" for kind in kinds}
+
+
 def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
     """What the role's code calls, as IAM actions by resource."""
     modules = import_closure(entries, exclude=ADAPTER_MODULES)
     schema = str(environment.get("PHILOMATH_ENSURE_SCHEMA", "true")) != "false"
+    erases = bool(ERASING_ENTRIES & set(entries))
     grants: Grants = {}
-    for variable, (service, module, cls, receivers) in PORTS.items():
+    for variable, (service, module, cls, names) in PORTS.items():
+        receivers = names if erases else names - {"forgetter"}
         url = environment.get(variable)
         if url is None or not resource_name(url).startswith(f"{service}://"):
             continue  # not set: the role uses the local default (SQLite), or another backend
@@ -132,6 +156,8 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
         if schema:
             used.add("ensure_schema")
         actions = {iam_action(service, op) for m in used for op in operations[m]}
+        if "dynamodb:TransactWriteItems" in actions:
+            actions |= transaction_actions(module)
         targets = [table, "FeedbackTable"] if cls == "DynamoDBProfileStore" else [table]
         if service == "s3":  # objects under the prefix; listing is on the bucket
             bucket = table.split("/")[0]
@@ -204,7 +230,14 @@ def test_the_derivation_sees_the_calls_it_must() -> None:
     # source scan stopped seeing them, every role would agree with an empty template.
     consumer = needed(*roles()["ConsumerFunction"][:2])
     assert "dynamodb:TransactWriteItems" in consumer["ProfileTable"]
+    # ... and IAM checks each of its items: counters are updates, the tombstone a check.
+    assert {"dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"} <= consumer["ProfileTable"]
     assert consumer["FeedsBucket/feeds/live/listens/*"] == {"s3:PutObject"}  # the archive
     skill = needed(*roles()["SkillFunction"][:2])
     assert skill["EventStream"] >= {"kinesis:PutRecords"}
-    assert skill["RecommendationTable"] == {"dynamodb:GetItem"}
+    # Serving reads one item; an erasure (SkillDisabled) queries and deletes the listener's.
+    assert skill["RecommendationTable"] == {"dynamodb:GetItem", *ERASE_LISTS}
+    assert skill["IdentityTable"] >= {"dynamodb:GetItem", "dynamodb:TransactWriteItems"}
+    # Roles that never erase are granted nothing for it.
+    assert "dynamodb:Query" not in needed(*roles()["OfflineTaskRole"][:2])["RecommendationTable"]
+    assert "dynamodb:DeleteItem" not in consumer["ProfileTable"]

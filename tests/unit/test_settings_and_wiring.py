@@ -9,7 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from philomath.settings import Settings, settings_problems
-from philomath.wiring import ConfigurationError, build_cache, build_catalog, build_events
+from philomath.wiring import (
+    ConfigurationError,
+    build_cache,
+    build_catalog,
+    build_events,
+    build_identity,
+)
 
 
 def test_defaults_live_under_data_dir(tmp_path: Path) -> None:
@@ -17,6 +23,7 @@ def test_defaults_live_under_data_dir(tmp_path: Path) -> None:
     assert settings.catalog_url == f"sqlite:///{tmp_path / 'catalog.db'}"
     assert settings.events_url.endswith("events.db")
     assert settings.cache_url == "memory://"
+    assert settings.identity_url == f"sqlite:///{tmp_path / 'identity.db'}"
 
 
 def test_environment_overrides_with_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,6 +45,7 @@ def test_invalid_port_is_rejected() -> None:
         ("catalog_url", "mysql://x/y", build_catalog),
         ("cache_url", "memcached://x", build_cache),
         ("events_url", "kafka://topic", build_events),
+        ("identity_url", "redis://x", build_identity),
         ("catalog_url", "no-scheme-here", build_catalog),
     ],
 )
@@ -91,6 +99,16 @@ def test_a_redis_events_url_wires_redis_streams(tmp_path: Path, redis_url: str) 
     stream.publish([event])
     assert [record.event for record in stream.read(None)] == [event]
     stream.close()
+
+
+def test_the_identity_url_picks_the_identity_store(tmp_path: Path) -> None:
+    from listening.memory_identity import MemoryIdentityStore
+    from listening.sqlite_identity import SqliteIdentityStore
+
+    sqlite = build_identity(Settings(data_dir=tmp_path))
+    assert isinstance(sqlite, SqliteIdentityStore)
+    sqlite.close()
+    assert isinstance(build_identity(Settings(identity_url="memory://")), MemoryIdentityStore)
 
 
 def test_the_listen_archive_is_chosen_by_url(tmp_path: Path, aws_env: None) -> None:

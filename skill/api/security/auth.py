@@ -112,11 +112,12 @@ class ApiAuth:
         self._rate_limiter = rate_limiter
 
     def authorize(
-        self, credentials: HTTPAuthorizationCredentials | None, user_id: str, scope: str
+        self, credentials: HTTPAuthorizationCredentials | None, user_id: str, scope: str | None
     ) -> str:
         """The listener whose data the request may see: 401 without a valid token, 429 over
-        the listener's rate, 403 without ``scope`` or when ``user_id`` (other than ``me``) is
-        another listener; 503 when tokens cannot be checked now."""
+        the listener's rate, 403 without ``scope`` (None: any token of the listener will
+        do) or when ``user_id`` (other than ``me``) is another listener; 503 when tokens
+        cannot be checked now."""
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiProblem(
                 401, "Authentication required", "send Authorization: Bearer <token>",
@@ -131,7 +132,7 @@ class ApiAuth:
         except AuthenticationUnavailable as exc:
             raise ApiProblem(503, "Authentication unavailable", "try again shortly") from exc
         self._limit(principal.listener)
-        if not principal.allows(scope):
+        if scope is not None and not principal.allows(scope):
             header = f'{_REALM}, error="insufficient_scope", scope="{scope}"'
             raise ApiProblem(
                 403, "Insufficient scope", f"this route needs the {scope} scope",
