@@ -22,8 +22,9 @@ the skill can speak.
 
 Reads go through ``ListReader`` (cache, then store; stampede-safe). Which snapshot to read is
 refreshed from the store every ``snapshot_refresh_s``. No backend outage raises: Redis down
-means store reads, the store down means the in-memory charts, the profile store down means
-a new listener, the catalog down means filtering by id only; the answer is then ``degraded``,
+means store reads, the store down means a list computed live where the listener has a
+history and else the in-memory charts, the profile store down means a new listener, the
+catalog down means filtering by id only; the answer is then ``degraded``,
 and ``causes`` says why (``cache``, ``store``, ``profiles``, ``catalog``, ``snapshot``: the
 snapshot pointer could not be read, ``memory``: the in-memory charts answered, ``empty``:
 nothing at all). Each answer is the ``route`` stage of ``telemetry``, and a degraded one is
