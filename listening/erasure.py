@@ -71,6 +71,24 @@ class Erasure:
         return ErasureReport(tuple(deleted))
 
 
+class DeferringStore(Protocol):
+    def request_forget(self, user_id: str) -> int:
+        """Record that the listener's data must go; an offline run deletes it."""
+        ...
+
+
+class DeferredErasure:
+    """A store too large to rewrite within a request (the listen archive, rewritten
+    partition by partition): the request records the erasure, and the next offline run
+    carries it out before its ETL reads the store (``philomath.offline``)."""
+
+    def __init__(self, store: DeferringStore) -> None:
+        self._store = store
+
+    def forget(self, user_id: str) -> int:
+        return self._store.request_forget(user_id)
+
+
 class CachedLists:
     """A listener's recommendation lists, in the store and their cached copies, and their
     cached profile: the store names each list it deleted, so each cached key is known."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from recommender.offline.retrain_trigger import Outcome
     from recommender.offline.training import TrainingReport
     from recommender.offline.training_data import Factory, TrainingData
+    from recommender.storage.listen_archive import ListenArchive
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def _run_offline(
     backends = build_backends(settings)
     try:
         backends.ensure_schema()
+        apply_requested_erasures(settings, backends.listen_archive)
         report = run_pipeline(
             raw_dir=settings.raw_dir,
             work_dir=settings.work_dir,
@@ -109,6 +111,25 @@ def _run_offline(
 
         ensure_nlu_model(settings, progress=progress)
     return report
+
+
+def apply_requested_erasures(settings: Settings, archive: ListenArchive | None) -> tuple[str, ...]:
+    """Carry out the erasures recorded in the listen archive (SkillDisabled,
+    ``DELETE /v1/users/me``) before the ETL reads it: in the configured archive, and in its
+    copy under the raw feeds where ``pipeline ingest`` put an S3 archive's partitions (and
+    its erasure records). The listeners forgotten; none are logged by id."""
+    from recommender.storage.listen_archive import LIVE_LISTENS_DIR
+    from recommender.storage.local_listen_archive import LocalListenArchive
+
+    local = LocalListenArchive(settings.raw_dir / LIVE_LISTENS_DIR)
+    forgotten = set(local.forget_requested())
+    for user_id in archive.forget_requested() if archive is not None else ():
+        if user_id not in forgotten:
+            local.forget(user_id)
+            forgotten.add(user_id)
+    if forgotten:
+        logger.info("listen archive: erasures carried out", extra={"listeners": len(forgotten)})
+    return tuple(sorted(forgotten))
 
 
 def retrain_if_due(
@@ -226,6 +247,7 @@ def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[s
 
     backends = build_backends(settings)
     try:
+        apply_requested_erasures(settings, backends.listen_archive)
         run_pipeline(
             raw_dir=settings.raw_dir,
             work_dir=settings.work_dir,

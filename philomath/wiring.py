@@ -287,11 +287,11 @@ def erasure_forgetters(
     """Every store holding listener data, in the order an erasure empties them: profiles
     first (their tombstone stops late events), the identity mappings last (a failed
     erasure can be retried through them)."""
-    from listening.erasure import CachedLists
+    from listening.erasure import CachedLists, DeferredErasure
 
     archive: list[tuple[str, Forgetter]] = []
     if backends.listen_archive is not None:  # live plays kept for training
-        archive = [("listen archive", backends.listen_archive)]
+        archive = [("listen archive", DeferredErasure(backends.listen_archive))]
     return [
         ("profiles", backends.profiles),
         ("lists", CachedLists(backends.store, backends.cache)),

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from listening import Listening
 from listening.device_queue import DevicePlayback
-from listening.erasure import CachedLists, Erasure
+from listening.erasure import CachedLists, DeferredErasure, Erasure
 from listening.identity import ListenerResolver, account_key, person_key
 from listening.player import MusicPlayer
 from listening.sqlite_identity import SqliteIdentityStore
@@ -85,7 +85,7 @@ def build_identity_world(
             ("lists", CachedLists(world.store, cache)),
             ("queues", world.queues),
             ("routines", routines),
-            ("listen archive", archive),
+            ("listen archive", DeferredErasure(archive)),  # as wiring lists them
             ("identity", resolver),
         ]
     )

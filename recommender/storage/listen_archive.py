@@ -9,6 +9,12 @@ instead of adding a second copy. The format is the team's own (``LISTEN_COLUMNS`
 ``raw_feeds.EVENT_COLUMNS``: a header, then one play per line, times in epoch ms), plain
 CSV rather than gzip so that a listener's rows can be rewritten away (``forget``).
 
+Rewriting every partition takes time that grows with the archive, so an erasure asked for
+within a request (SkillDisabled, ``DELETE /v1/users/me``) is recorded instead
+(``request_forget``: one small marker under ``erasures/``, which neither the ETL nor
+``plays`` reads) and carried out by the next offline run before its ETL reads the archive
+(``forget_requested``, called by ``philomath.offline``).
+
     ListenArchive adapters: ``LocalListenArchive`` (a directory: under the raw feeds, where
     the ETL reads it), ``S3ListenArchive`` (the feeds bucket; ``pipeline ingest`` copies it
     into the raw directory). Every method may raise ``ArchiveUnavailable``.
@@ -32,6 +38,7 @@ LISTEN_COLUMNS = ("event_id", "user_id", "track_id", "ts_ms", "ms_played", "end_
 # which a regeneration replaces).
 LIVE_LISTENS_DIR = "live/listens"
 _SAFE = re.compile(r"[A-Za-z0-9_.\-]{1,120}")
+ERASURES_DIR = "erasures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,11 @@ def _safe(part: str) -> str:
 def partition_key(shard: str, first_position: str) -> str:
     """``shard=<shard>/<first position>.csv``, relative to the archive's root."""
     return f"shard={_safe(shard)}/{_safe(first_position)}.csv"
+
+
+def erasure_key(user_id: str) -> str:
+    """The marker of a requested erasure, relative to the archive's root."""
+    return f"{ERASURES_DIR}/{hashlib.sha256(user_id.encode()).hexdigest()}.id"
 
 
 def encode_rows(rows: Sequence[ListenRow]) -> bytes:
@@ -97,6 +109,14 @@ class ListenArchive(Protocol):
     def forget(self, user_id: str) -> int:
         """Drop a listener's rows from every partition (rewriting the files that hold them,
         removing those left empty); how many rows went."""
+
+    def request_forget(self, user_id: str) -> int:
+        """Record that the listener's rows must go (one small write, fit for a request);
+        ``forget_requested`` drops them. Returns 1."""
+
+    def forget_requested(self) -> tuple[str, ...]:
+        """Carry out every recorded erasure in one pass over the partitions, then remove
+        the records; the listeners forgotten."""
 
     def close(self) -> None:
         """Release connections."""

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from recommender.errors import ArchiveUnavailable
 from recommender.storage.listen_archive import (
+    ERASURES_DIR,
     ListenRow,
     decode_rows,
     encode_rows,
+    erasure_key,
     partition_key,
 )
 
@@ -42,11 +44,31 @@ class LocalListenArchive:
         return counts
 
     def forget(self, user_id: str) -> int:
+        return self._forget({user_id})
+
+    def request_forget(self, user_id: str) -> int:
+        self._write(self._root / erasure_key(user_id), user_id.encode())
+        return 1
+
+    def forget_requested(self) -> tuple[str, ...]:
+        try:
+            markers = sorted((self._root / ERASURES_DIR).glob("*.id"))
+            user_ids = {marker.read_text() for marker in markers}
+        except OSError as exc:
+            raise ArchiveUnavailable(f"cannot read the erasures of {self._root}") from exc
+        if not user_ids:
+            return ()
+        self._forget(user_ids)
+        for marker in markers:
+            marker.unlink(missing_ok=True)
+        return tuple(sorted(user_ids))
+
+    def _forget(self, user_ids: set[str]) -> int:
         dropped = 0
         try:
             for path in sorted(self._root.glob("shard=*/*.csv")):
                 rows = decode_rows(path.read_bytes(), str(path))
-                kept = [row for row in rows if row.user_id != user_id]
+                kept = [row for row in rows if row.user_id not in user_ids]
                 if len(kept) == len(rows):
                     continue
                 dropped += len(rows) - len(kept)

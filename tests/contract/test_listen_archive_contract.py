@@ -1,6 +1,7 @@
 """One suite for every ``ListenArchive`` adapter (a local directory, S3 on moto): a page's
 plays in the listen feed's own format, the same page twice is one partition, a listener
-forgotten everywhere, failures raised as ``ArchiveUnavailable``."""
+forgotten everywhere (at once, or recorded and carried out later), failures raised as
+``ArchiveUnavailable``."""
 
 from __future__ import annotations
 
@@ -113,6 +114,20 @@ def test_forget_drops_one_listener_s_rows_everywhere(store: Archive) -> None:
     assert [r.user_id for r in decode_rows(store.read("shard=0/1.csv"), "")] == ["usr-2"]
     assert store.archive.plays() == {"shard=0/1.csv": 1, "shard=0/4.csv": 1}
     assert store.archive.forget("usr-1") == 0
+
+
+def test_a_requested_erasure_is_recorded_then_carried_out_in_one_pass(store: Archive) -> None:
+    store.archive.write_page("0", "1", [row("e-1", "usr-1"), row("e-2", "usr-2")])
+    store.archive.write_page("0", "3", [row("e-3", "usr-3")])
+    assert store.archive.request_forget("usr-1") == 1
+    assert store.archive.request_forget("usr-3") == 1
+    assert store.archive.request_forget("usr-3") == 1  # asked twice: one record
+    # Recorded only: the rows stay, and the records are neither partitions nor plays.
+    assert store.archive.plays() == {"shard=0/1.csv": 2, "shard=0/3.csv": 1}
+    assert store.archive.forget_requested() == ("usr-1", "usr-3")
+    assert store.keys() == ["shard=0/1.csv"]  # the records went with the rows
+    assert [r.user_id for r in decode_rows(store.read("shard=0/1.csv"), "")] == ["usr-2"]
+    assert store.archive.forget_requested() == ()
 
 
 def test_an_unwritable_local_archive_raises_archive_unavailable(tmp_path: Path) -> None:

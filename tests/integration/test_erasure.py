@@ -4,7 +4,9 @@ id or the hash their queue keys start with, no cached copy remains, and their ev
 the stream, replayed, do not bring a profile back.
 
 The event stream itself is a log that ages out on its own retention: the records stay there
-until then, and the feedback consumer drops them (the profile store's tombstone)."""
+until then, and the feedback consumer drops them (the profile store's tombstone). The listen
+archive is rewritten by the next offline run, which carries out the erasure recorded in it
+(``philomath.offline.apply_requested_erasures``)."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def holders(directory: Path, *needles: str) -> list[str]:
     listen-archive partition naming one."""
     found = [
         f"listens:{path.parent.name}"
-        for path in directory.glob("listens/shard=*/*.csv")
+        for path in [*directory.glob("listens/shard=*/*.csv"), *directory.glob("listens/*/*.id")]
         if any(needle in path.read_text(encoding="utf-8") for needle in needles)
     ]
     for path in sorted(directory.glob("*.db")):
@@ -121,6 +123,9 @@ def test_skill_disabled_leaves_no_data_behind(stack: IdentityWorld, tmp_path: Pa
 
     assert handle_envelope(stack.skill, load_envelope("skill_disabled"))["response"] == {}
 
+    # The archive's rows wait, with the erasure's record, for the next offline run.
+    assert holders(tmp_path, listener) == ["listens:erasures", "listens:shard=0"]
+    assert stack.archive.forget_requested() == (listener,)
     assert holders(tmp_path, listener, owner_prefix(listener)) == []
     assert stack.cache.live_keys_naming(listener) == []
     assert routines.for_listener(listener) == []
@@ -157,6 +162,8 @@ def test_delete_me_forgets_a_linked_listener_in_every_store(
         again = client.delete(f"/v1/users/{KNOWN_USER}", headers=bearer(LINKED_TOKEN))
         assert again.status_code == 204  # harmless to repeat
 
+    assert holders(tmp_path, KNOWN_USER, owner_prefix(KNOWN_USER)) == ["listens:erasures"]
+    assert stack.archive.forget_requested() == (KNOWN_USER,)  # the next offline run
     assert holders(tmp_path, KNOWN_USER, owner_prefix(KNOWN_USER)) == []
     assert world.profiles.get(KNOWN_USER) is None
     world.events.publish([PlaybackEvent(kind="liked", user_id=KNOWN_USER, track_id="t-pop-1")])
@@ -185,4 +192,4 @@ def test_a_store_that_fails_makes_the_erasure_answer_503_and_a_retry_finishes(
         first = client.delete("/v1/users/me", headers=bearer(LINKED_TOKEN))
         assert_problem(first, 503)
         assert client.delete("/v1/users/me", headers=bearer(LINKED_TOKEN)).status_code == 204
-    assert holders(tmp_path, KNOWN_USER, owner_prefix(KNOWN_USER)) == []
+    assert holders(tmp_path, KNOWN_USER, owner_prefix(KNOWN_USER)) == ["listens:erasures"]
