@@ -82,11 +82,11 @@ class DeferredErasure:
     partition by partition): the request records the erasure, and the next offline run
     carries it out before its ETL reads the store (``philomath.offline``)."""
 
-    def __init__(self, store: DeferringStore) -> None:
-        self._store = store
+    def __init__(self, archive: DeferringStore) -> None:
+        self._archive = archive
 
     def forget(self, user_id: str) -> int:
-        return self._store.request_forget(user_id)
+        return self._archive.request_forget(user_id)
 
 
 class CachedLists:

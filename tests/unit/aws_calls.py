@@ -123,7 +123,8 @@ def import_closure(entries: Iterable[str], exclude: Iterable[str] = ()) -> set[s
 
 
 def iam_action(service: str, operation: str) -> str:
-    special = {("s3", "list_objects_v2"): "s3:ListBucket"}
+    # IAM has no action of their own for these: listing is ListBucket, HEAD is GetObject.
+    special = {("s3", "list_objects_v2"): "s3:ListBucket", ("s3", "head_object"): "s3:GetObject"}
     if (service, operation) in special:
         return special[(service, operation)]
     return f"{service}:{''.join(p.title() for p in re.split('_', operation))}"

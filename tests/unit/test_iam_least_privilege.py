@@ -81,7 +81,7 @@ PORTS = {
         "s3",
         "recommender.storage.s3_listen_archive",
         "S3ListenArchive",
-        {"archive", "listen_archive"},
+        {"archive", "listen_archive"},  # an erasure's DeferredErasure names it archive too
     ),
 }
 # The roles that serve erasures: the skill (SkillDisabled) and the API (DELETE /v1/users/me).
@@ -153,7 +153,7 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
         table = resource_name(url).removeprefix(f"{service}://")
         operations = class_operations(module, cls)
         used = {m for m in called_receivers(modules, receivers) if m in operations}
-        if schema:
+        if schema and "ensure_schema" in operations:
             used.add("ensure_schema")
         actions = {iam_action(service, op) for m in used for op in operations[m]}
         if "dynamodb:TransactWriteItems" in actions:
