@@ -217,7 +217,8 @@ class RewardModel:
 
     def expected(self, contexts: IntArray, target_policy: FloatArray) -> FloatArray:
         """``sum_b pi(b | x) q(x, b)`` per row; ``target_policy`` is contexts x actions."""
-        return (target_policy[contexts] * self.table[contexts]).sum(axis=1)
+        expected = (target_policy[contexts] * self.table[contexts]).sum(axis=1)
+        return np.asarray(expected, dtype=np.float64)
 
 
 def cross_fit(
@@ -309,7 +310,9 @@ def _estimate(
     )
 
 
-def _resampled_sums(columns: tuple[FloatArray, ...], bootstrap: Bootstrap) -> tuple[FloatArray, ...]:
+def _resampled_sums(
+    columns: tuple[FloatArray, ...], bootstrap: Bootstrap
+) -> tuple[FloatArray, ...]:
     """Column sums over each resample, drawn in blocks to bound memory on big logs."""
     rng = np.random.default_rng(bootstrap.seed)
     n = len(columns[0])
