@@ -17,7 +17,9 @@ Slates (``SlateLog``, one row per list shown): the pseudo-inverse estimator (Swa
 al., NeurIPS 2017) under its linearity assumption, that a list's reward is a sum over
 positions of a term depending on the position and the item there. When the logging policy
 draws each position independently, its weight reduces to per-position marginals:
-``sum_j pi_j(s_j | x) / mu_j(s_j | x) - (L - 1)``.
+``sum_j pi_j(s_j | x) / mu_j(s_j | x) - (L - 1)`` (``pseudo_inverse``); for any other
+logging policy, such as ranked lists without repeats, ``pseudo_inverse_general`` takes the
+policy's pairwise position-item moments (``slate_moments``).
 
 Every estimate carries a percentile bootstrap interval (rows resampled with replacement,
 seeded), the effective sample size ``(sum w)^2 / sum w^2`` and the largest weight: an ESS
@@ -187,6 +189,56 @@ def pseudo_inverse(
     positions = target.shape[1]
     w = (target / log.propensities).sum(axis=1) - (positions - 1)
     return _mean_estimate("PI", w * log.rewards, w, bootstrap)
+
+
+def slate_moments(
+    slates: IntArray, probabilities: FloatArray, n_items: int
+) -> tuple[FloatArray, FloatArray]:
+    """A slate policy's moments in one context, from its distribution over lists
+    (``slates``: lists x positions of item codes, ``probabilities``: one per list):
+    ``gamma`` (L*K x L*K, ``P(s_j = a and s_k = b)``) and ``marginals`` (L x K)."""
+    slates = np.asarray(slates, dtype=np.int64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if slates.ndim != 2 or len(slates) != len(probabilities):
+        raise OffPolicyInputError("one probability per list of positions")
+    if not np.isclose(probabilities.sum(), 1.0) or np.any(probabilities < 0):
+        raise OffPolicyInputError("slate probabilities must sum to 1")
+    positions = slates.shape[1]
+    indicators = np.zeros((len(slates), positions * n_items))
+    indicators[np.arange(len(slates))[:, None], np.arange(positions) * n_items + slates] = 1.0
+    gamma = indicators.T @ (indicators * probabilities[:, None])
+    marginals = (probabilities @ indicators).reshape(positions, n_items)
+    return gamma, marginals
+
+
+def pseudo_inverse_general(
+    rewards: FloatArray,
+    slates: IntArray,
+    contexts: IntArray,
+    gamma: FloatArray,
+    target_marginals: FloatArray,
+    bootstrap: Bootstrap = Bootstrap(),
+) -> Estimate:
+    """The pseudo-inverse estimator for any logging policy, e.g. ranked lists without
+    repeats (where ``pseudo_inverse``'s independence does not hold):
+    ``r * q_pi(x)^T Gamma_mu(x)^+ 1_s``, with ``gamma`` (contexts x L*K x L*K) and
+    ``target_marginals`` (contexts x L x K) per context code, e.g. from ``slate_moments``."""
+    rewards = np.asarray(rewards, dtype=np.float64)
+    slates = np.asarray(slates, dtype=np.int64)
+    n, positions = slates.shape
+    n_contexts, _, n_items = target_marginals.shape
+    if len(rewards) != n or len(contexts) != n or n == 0:
+        raise OffPolicyInputError("one reward and one context per logged list, not empty")
+    if gamma.shape != (n_contexts, positions * n_items, positions * n_items):
+        raise OffPolicyInputError(f"gamma is {gamma.shape}, not {n_contexts} x L*K x L*K")
+    _check_target(target_marginals)
+    # One row vector q^T Gamma^+ per context; a list's weight sums it over its (j, s_j).
+    projected = np.einsum(
+        "cl,clm->cm", target_marginals.reshape(n_contexts, -1), np.linalg.pinv(gamma)
+    )
+    cells = np.arange(positions) * n_items + slates
+    w = projected[contexts[:, None], cells].sum(axis=1)
+    return _mean_estimate("PI", w * rewards, w, bootstrap)
 
 
 # ---------------------------------------------------------------------------------------

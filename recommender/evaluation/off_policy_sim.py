@@ -7,16 +7,18 @@ propensity is exact and the value of a policy is ``mean_x sum_a pi(a|x) completi
 Slates fill each position independently from per-position tables; a list's reward is the
 number of its tracks that complete, a track at position ``j`` with probability
 ``attention[j] * completion[x, a]``: additive over positions, as the pseudo-inverse
-estimator assumes.
+estimator assumes. Ranked lists (no repeats, drawn by Plackett-Luce) are enumerated whole,
+so their exact moments and values are known too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 
-from recommender.evaluation.off_policy import BanditLog, FloatArray, SlateLog
+from recommender.evaluation.off_policy import BanditLog, FloatArray, IntArray, SlateLog
 
 
 def softmax(scores: FloatArray, temperature: float) -> FloatArray:
@@ -92,3 +94,47 @@ class SlateWorld:
             chance = self.attention[j] * self.world.completion[contexts, items]
             rewards += rng.random(n) < chance
         return SlateLog(rewards, propensities), target_marginals
+
+
+@dataclass(frozen=True, slots=True)
+class RankedWorld:
+    """Ranked lists without repeats: every ordered choice of ``positions`` of the world's
+    actions, drawn by a Plackett-Luce policy (a softmax, then a softmax over the rest...).
+    Positions are not independent here, so only the general pseudo-inverse applies."""
+
+    world: World
+    attention: FloatArray  # positions
+
+    @property
+    def lists(self) -> IntArray:
+        actions = self.world.shape[1]
+        return np.array(list(permutations(range(actions), len(self.attention))), dtype=np.int64)
+
+    def plackett_luce(self, scores: FloatArray) -> FloatArray:
+        """contexts x lists: the probability of each list, from contexts x actions scores."""
+        lists = self.lists
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probability = np.ones((scores.shape[0], len(lists)))
+        left = np.broadcast_to(weights.sum(axis=1)[:, None], probability.shape).copy()
+        for j in range(lists.shape[1]):
+            chosen = weights[:, lists[:, j]]
+            probability *= chosen / left
+            left -= chosen
+        return probability
+
+    def value(self, policy: FloatArray) -> float:
+        """Exact expected completions per list of ``policy`` (contexts x lists)."""
+        per_list = (self.attention * self.world.completion[:, self.lists]).sum(axis=2)
+        return float((policy * per_list).sum(axis=1).mean())
+
+    def log(
+        self, policy: FloatArray, n: int, rng: np.random.Generator
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """``n`` lists drawn from ``policy``: their contexts, items (n x positions), rewards."""
+        contexts = rng.integers(0, self.world.shape[0], size=n)
+        cumulative = policy[contexts].cumsum(axis=1)
+        drawn = np.minimum((cumulative < rng.random(n)[:, None]).sum(axis=1), len(policy[0]) - 1)
+        slates = self.lists[drawn]
+        chance = self.attention * self.world.completion[contexts[:, None], slates]
+        rewards = (rng.random(chance.shape) < chance).sum(axis=1).astype(np.float64)
+        return contexts, slates, rewards
