@@ -232,11 +232,19 @@ def pseudo_inverse_general(
     if gamma.shape != (n_contexts, positions * n_items, positions * n_items):
         raise OffPolicyInputError(f"gamma is {gamma.shape}, not {n_contexts} x L*K x L*K")
     _check_target(target_marginals)
+    contexts = np.asarray(contexts, dtype=np.int64)
+    _check_codes(contexts, n_contexts, "context")
+    _check_codes(slates, n_items, "item")
+    if not np.all(np.isfinite(rewards)):
+        raise OffPolicyInputError("rewards must be finite")
+    cells = np.arange(positions) * n_items + slates
+    logged = np.diagonal(gamma, axis1=1, axis2=2)[contexts[:, None], cells]
+    if np.any(logged <= 0):
+        raise OffPolicyInputError("the logging moments give a logged item probability 0")
     # One row vector q^T Gamma^+ per context; a list's weight sums it over its (j, s_j).
     projected = np.einsum(
         "cl,clm->cm", target_marginals.reshape(n_contexts, -1), np.linalg.pinv(gamma)
     )
-    cells = np.arange(positions) * n_items + slates
     w = projected[contexts[:, None], cells].sum(axis=1)
     return _mean_estimate("PI", w * rewards, w, bootstrap)
 
@@ -287,6 +295,8 @@ def cross_fit(
     if folds < 2:
         raise OffPolicyInputError("cross-fitting needs at least 2 folds")
     n_contexts, n_actions = target_policy.shape
+    _check_codes(log.contexts, n_contexts, "context")
+    _check_codes(log.actions, n_actions, "action")
     fold = np.random.default_rng(seed).permutation(len(log)) % folds
     predicted = np.empty(len(log))
     predicted_target = np.empty(len(log))
@@ -307,6 +317,11 @@ def _check_propensities(p: FloatArray, what: str) -> None:
     if np.any(p <= 0) or np.any(p > 1):
         bad = p[(p <= 0) | (p > 1)]
         raise OffPolicyInputError(f"{what} must be in (0, 1]; found {bad[:3].tolist()}")
+
+
+def _check_codes(codes: IntArray, size: int, what: str) -> None:
+    if codes.size and (codes.min() < 0 or codes.max() >= size):
+        raise OffPolicyInputError(f"{what} codes must be in [0, {size})")
 
 
 def _check_target(p: FloatArray) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from playback.events import PlaybackEvent
-from recommender.evaluation.off_policy import BanditLog, SlateLog
+from recommender.evaluation.off_policy import BanditLog, OffPolicyInputError, SlateLog
 
 PLAYED = frozenset({"started", "finished", "skipped", "stopped", "failed"})
 
@@ -71,6 +71,8 @@ class EventLogs:
         """Impressions whose positions ``0 .. length - 1`` are all logged, as slates with
         reward = tracks finished among them; with the plays of each slate, by position (to
         look up the target's marginals)."""
+        if length < 1:
+            raise OffPolicyInputError("a slate has at least one position")
         by_impression: dict[str, dict[int, LoggedPlay]] = {}
         for play in self.plays:
             by_impression.setdefault(play.impression_id, {})[play.position] = play

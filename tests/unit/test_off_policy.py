@@ -242,3 +242,19 @@ def test_general_pseudo_inverse_equals_the_shortcut_when_positions_are_independe
 def test_slate_moments_need_a_distribution() -> None:
     with pytest.raises(OffPolicyInputError, match="sum to 1"):
         slate_moments(np.array([[0, 1], [1, 0]]), np.array([0.5, 0.2]), 2)
+
+
+def test_general_pseudo_inverse_refuses_lists_the_logging_moments_rule_out() -> None:
+    lists = np.array([[0, 1], [1, 0]])
+    gamma, marginals = slate_moments(lists, np.array([0.5, 0.5]), 3)
+    one = (np.ones(1), np.array([[0, 2]]), np.zeros(1, np.int64))
+    with pytest.raises(OffPolicyInputError, match="probability 0"):
+        pseudo_inverse_general(*one, gamma[None], marginals[None])
+    with pytest.raises(OffPolicyInputError, match="item codes"):
+        pseudo_inverse_general(np.ones(1), np.array([[0, 3]]), one[2], gamma[None], marginals[None])
+
+
+def test_cross_fit_refuses_codes_outside_the_target_table() -> None:
+    log = BanditLog(np.zeros(4, np.int64), np.array([0, 1, 2, 3]), np.ones(4), np.full(4, 0.25))
+    with pytest.raises(OffPolicyInputError, match="action codes"):
+        cross_fit(log, np.full((1, 3), 1 / 3))

@@ -106,3 +106,8 @@ def test_loaded_logs_feed_the_estimators() -> None:
     ]
     log, _ = from_events(events).bandit_log()
     assert ipw(log, np.full(len(log), 0.5)).value == pytest.approx(0.5)
+
+
+def test_a_slate_needs_a_position() -> None:
+    with pytest.raises(OffPolicyInputError, match="at least one position"):
+        from_events([_event("finished", "a", "i1", 0)]).slates(0)
