@@ -100,11 +100,11 @@ def report(
     try:
         declared = find(load_experiments(settings.experiments_path), name)
         exposures = FileExposureLog(exposures_file or settings.exposures_path).read(name)
+        if not exposures:
+            raise InputError(f"experiment {name!r} has no exposures yet")
         events = list(_file_events(events_file) if events_file else _stream_events(settings))
     except (DataError, StreamUnavailable) as exc:
         raise InputError(str(exc)) from exc
-    if not exposures:
-        raise InputError(f"experiment {name!r} has no exposures yet")
     analysis = analyse(declared, exposures, events, looks=looks)
     click.echo(json.dumps(as_dict(analysis), indent=2) if as_json else format_text(analysis))
     if html_path is not None:

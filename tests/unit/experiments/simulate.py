@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from playback.events import PlaybackEvent
+from playback.events import EventKind, PlaybackEvent
 from recommender.experiments.analysis import Columns
 from recommender.experiments.assignment import ConfiguredAssigner, Exposure
 from recommender.experiments.config import Experiment, Variant
@@ -17,10 +17,13 @@ from recommender.experiments.config import Experiment, Variant
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def experiment(name: str = "ranker", weights: tuple[float, ...] = (1, 1), **extra: object) -> Experiment:
+def experiment(
+    name: str = "ranker", weights: tuple[float, ...] = (1, 1), **extra: object
+) -> Experiment:
     names = ["control", "treatment", "third"][: len(weights)]
     variants = tuple(
-        Variant(name=n, weight=w, overrides={"model_version": f"v-{n}"}) for n, w in zip(names, weights, strict=True)
+        Variant(name=n, weight=w, overrides={"model_version": f"v-{n}"})
+        for n, w in zip(names, weights, strict=True)
     )
     fields: dict[str, object] = {
         "name": name,
@@ -41,7 +44,9 @@ def listener_columns(rng: np.random.Generator, n: int, completion: float) -> Col
     skipped = plays - finished
     liked = rng.binomial(plays, 0.05)
     sessions = np.minimum(plays, rng.poisson(1.5, n) + 1)
-    return Columns(*(np.asarray(c, dtype=float) for c in (plays, finished, skipped, liked, sessions)))
+    return Columns(
+        *(np.asarray(c, dtype=float) for c in (plays, finished, skipped, liked, sessions))
+    )
 
 
 def traffic(
@@ -64,13 +69,22 @@ def traffic(
             continue
         at = START + timedelta(minutes=float(rng.uniform(0, 14 * 24 * 60)))
         exposures.append(Exposure(exp.name, assignment.variant, listener, f"imp-{index}", at))
-        propensity = rng.beta(completion[assignment.variant] * 20, (1 - completion[assignment.variant]) * 20)
+        propensity = rng.beta(
+            completion[assignment.variant] * 20, (1 - completion[assignment.variant]) * 20
+        )
         for play in range(plays):
             when = at + timedelta(minutes=4 * play)
             track = f"track-{play}"
-            events.append(PlaybackEvent(kind="started", user_id=listener, track_id=track, occurred_at=when))
-            end = "finished" if rng.random() < propensity else "skipped"
             events.append(
-                PlaybackEvent(kind=end, user_id=listener, track_id=track, occurred_at=when + timedelta(minutes=3))
+                PlaybackEvent(kind="started", user_id=listener, track_id=track, occurred_at=when)
+            )
+            end: EventKind = "finished" if rng.random() < propensity else "skipped"
+            events.append(
+                PlaybackEvent(
+                    kind=end,
+                    user_id=listener,
+                    track_id=track,
+                    occurred_at=when + timedelta(minutes=3),
+                )
             )
     return exposures, events

@@ -21,10 +21,14 @@ def test_the_same_listener_always_gets_the_same_variant() -> None:
 
 def test_adding_an_experiment_moves_nobody_in_another() -> None:
     ranker = experiment("ranker")
-    before = {listener: [a.variant for a in ConfiguredAssigner([ranker]).assign(listener)] for listener in LISTENERS[:3000]}
+    before = {
+        listener: [a.variant for a in ConfiguredAssigner([ranker]).assign(listener)]
+        for listener in LISTENERS[:3000]
+    }
     both = ConfiguredAssigner([ranker, experiment("reranker", (1, 1, 1))])
     after = {
-        listener: [a.variant for a in both.assign(listener) if a.experiment == "ranker"] for listener in LISTENERS[:3000]
+        listener: [a.variant for a in both.assign(listener) if a.experiment == "ranker"]
+        for listener in LISTENERS[:3000]
     }
     assert before == after
 

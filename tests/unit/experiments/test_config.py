@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from recommender.experiments.config import ExperimentConfigError, find, load_experiments, parse_experiments
+from recommender.experiments.config import (
+    ExperimentConfigError,
+    find,
+    load_experiments,
+    parse_experiments,
+)
 
-DECLARED = {
+DECLARED: dict[str, Any] = {
     "experiments": [
         {
             "name": "ranker",
@@ -18,7 +24,11 @@ DECLARED = {
             "started_at": "2026-11-01T00:00:00Z",
             "variants": [
                 {"name": "control", "weight": 1},
-                {"name": "ease", "weight": 1, "overrides": {"model_version": "ease-7", "rerank.diversity": "0.3"}},
+                {
+                    "name": "ease",
+                    "weight": 1,
+                    "overrides": {"model_version": "ease-7", "rerank.diversity": "0.3"},
+                },
             ],
             "primary_metric": "completion_rate",
             "guardrails": [{"metric": "skip_rate", "max_relative_harm": 0.05}],
@@ -34,7 +44,7 @@ variants = [{name = "control", weight = 1}, {name = "ease", weight = 3}]
 """
 
 
-def _write(path: Path, declared: dict[str, object]) -> Path:
+def _write(path: Path, declared: dict[str, Any]) -> Path:
     path.write_text(json.dumps(declared), encoding="utf-8")
     return path
 

@@ -37,7 +37,10 @@ def _peeked_experiment(seed: int, control: float, treatment: float) -> tuple[boo
     looks, naive = [], False
     for look in range(1, LOOKS + 1):
         n = PER_LOOK * look
-        pair = (estimate("completion_rate", _prefix(a, n)), estimate("completion_rate", _prefix(b, n)))
+        pair = (
+            estimate("completion_rate", _prefix(a, n)),
+            estimate("completion_rate", _prefix(b, n)),
+        )
         looks.append(pair)
         z = (pair[1].value - pair[0].value) / math.hypot(pair[0].stderr, pair[1].stderr)
         naive |= 2 * norm.sf(abs(z)) < ALPHA
@@ -85,8 +88,11 @@ def test_an_aa_report_names_no_winner() -> None:
 
 
 def test_a_breached_guardrail_keeps_a_better_variant_from_winning() -> None:
-    # The treatment completes more but its listeners play fewer tracks per session.
-    exp = experiment(primary_metric="skip_rate", guardrails=(Guardrail(metric="completion_rate", max_relative_harm=0.01),))
+    # The treatment completes fewer tracks: a breached guardrail on completion.
+    exp = experiment(
+        primary_metric="skip_rate",
+        guardrails=(Guardrail(metric="completion_rate", max_relative_harm=0.01),),
+    )
     exposures, events = traffic(exp, 3000, {"control": 0.58, "treatment": 0.50}, seed=6)
     analysis = analyse(exp, exposures, events)
     (rail,) = analysis.guardrails
@@ -97,7 +103,9 @@ def test_a_breached_guardrail_keeps_a_better_variant_from_winning() -> None:
 
 def test_a_broken_assignment_is_caught_and_blocks_the_report() -> None:
     exp = experiment()
-    exposures, events = traffic(exp, 20_000, {"control": 0.5, "treatment": 0.6}, seed=7, drop={"treatment": 0.1}, plays=1)
+    exposures, events = traffic(
+        exp, 20_000, {"control": 0.5, "treatment": 0.6}, seed=7, drop={"treatment": 0.1}, plays=1
+    )
     analysis = analyse(exp, exposures, events)
     assert analysis.srm.mismatch
     assert analysis.blocked is not None and "sample ratio mismatch" in analysis.blocked
