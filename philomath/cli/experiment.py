@@ -92,7 +92,7 @@ def report(
     always-valid sequential test, the sample-ratio check and the guardrails."""
     from playback.errors import StreamUnavailable
     from recommender.errors import DataError
-    from recommender.experiments.analysis import analyse
+    from recommender.experiments.analysis import analyse, exposures_from_events
     from recommender.experiments.config import find, load_experiments
     from recommender.experiments.file_exposures import FileExposureLog
     from recommender.experiments.report import as_dict, format_text, write_html
@@ -100,11 +100,13 @@ def report(
     try:
         declared = find(load_experiments(settings.experiments_path), name)
         exposures = FileExposureLog(exposures_file or settings.exposures_path).read(name)
-        if not exposures:
-            raise InputError(f"experiment {name!r} has no exposures yet")
         events = list(_file_events(events_file) if events_file else _stream_events(settings))
     except (DataError, StreamUnavailable) as exc:
         raise InputError(str(exc)) from exc
+    # Exposures come from the exposure log and from plays whose ``served`` names a variant.
+    exposures += exposures_from_events(name, events)
+    if not exposures:
+        raise InputError(f"experiment {name!r} has no exposures yet")
     analysis = analyse(declared, exposures, events, looks=looks)
     click.echo(json.dumps(as_dict(analysis), indent=2) if as_json else format_text(analysis))
     if html_path is not None:

@@ -179,6 +179,22 @@ def analyse(
     )
 
 
+def exposures_from_events(name: str, events: Iterable[PlaybackEvent]) -> list[Exposure]:
+    """Exposures the event stream itself carries: a ``started`` play whose ``served.context``
+    names the experiment (``exp.<name>``, what ``Assignment.context`` adds) was served by that
+    variant. The serving path then needs no exposure log of its own."""
+    key = f"exp.{name}"
+    found = []
+    for event in events:
+        served = event.served
+        if event.kind == "started" and served is not None and key in served.context:
+            variant = served.context[key]
+            found.append(
+                Exposure(name, variant, event.user_id, served.impression_id, event.occurred_at)
+            )
+    return found
+
+
 def _look_times(start: datetime | None, end: datetime | None, looks: int) -> list[datetime]:
     if start is None or end is None:
         return []

@@ -6,8 +6,10 @@ experiments (each has its own salt, so adding one reshuffles nobody in another),
 hashes, so widening traffic keeps everyone already in the experiment where they were.
 
 Exposure is logged when a variant actually serves, not at assignment: the serving path asks
-``ExperimentAssigner.assign`` for the overrides, and once the answer is played it records an
-``Exposure`` through an ``ExposureLog``. Stdlib only: the serving install imports this.
+``ExperimentAssigner.assign`` for the overrides, applies them, and either adds
+``Assignment.context()`` to the impression's ``Served.context`` (so the ``started`` play event
+is the exposure: ``analysis.exposures_from_events``) or records an ``Exposure`` through an
+``ExposureLog``. Stdlib only: the serving install imports this.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from philomath.cli import main
+from playback.events import Served
 from playback.sqlite_stream import SqliteEventStream
+from recommender.experiments.assignment import Assignment
 from recommender.experiments.file_exposures import FileExposureLog
 from tests.unit.experiments.simulate import experiment, traffic
 
@@ -100,8 +102,38 @@ def test_refusals_are_one_line_with_status_2(data_dir: Path) -> None:
     _declare(data_dir, exp)
     unknown = CliRunner().invoke(main, ["experiment", "report", "nope"])
     assert unknown.exit_code == 2 and "no experiment named 'nope'" in unknown.stderr
+    SqliteEventStream(data_dir / "events.db").ensure_schema()
     silent = CliRunner().invoke(main, ["experiment", "report", "ranker"])
     assert silent.exit_code == 2 and "has no exposures yet" in silent.stderr
     _declare(data_dir, experiment(weights=(1, 2)))  # re-weighted after it started
     changed = CliRunner().invoke(main, ["experiment", "list"])
     assert changed.exit_code == 2 and "has started" in changed.stderr
+
+
+def test_exposures_carried_by_served_plays_need_no_exposure_log(data_dir: Path) -> None:
+    exp = experiment()
+    _declare(data_dir, exp)
+    exposures, events = traffic(exp, 400, {"control": 0.5, "treatment": 0.5}, seed=14)
+    variant_of = {e.listener_id: e.variant for e in exposures}
+    served = [
+        event.model_copy(
+            update={
+                "served": Served(
+                    impression_id=f"imp-{event.user_id}",
+                    position=0,
+                    path="personalized",
+                    context=Assignment("ranker", variant_of[event.user_id], ()).context(),
+                )
+            }
+        )
+        for event in events
+    ]
+    events_path = _events_file(data_dir / "events.jsonl", served)
+    result = CliRunner().invoke(
+        main, ["experiment", "report", "ranker", "--events", str(events_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)["listeners"]
+    assert counts == {
+        name: sum(1 for v in variant_of.values() if v == name) for name in ("control", "treatment")
+    }
