@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from philomath.cli import alexa, deploy, evaluation, nlu, offline, online, spark
+from philomath.cli import alexa, deploy, evaluation, nlu, offline, online, simulation, spark
 from philomath.cli.context import CliState, SettingsProblem
 from philomath.cli.offline import PIPELINE_STEPS
 
@@ -54,6 +54,7 @@ for command in (
     spark.spark,
     evaluation.evaluate,
     evaluation.tune,
+    simulation.simulate,
     nlu.nlu,
     online.serve,
     online.consume,

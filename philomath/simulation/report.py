@@ -76,7 +76,8 @@ def figures(runs: list[PolicyRun], config: SimulationConfig) -> dict[str, Any]:
                     top, bottom = _parts(counts, measure)
                     base_top, base_bottom = _parts(base, measure)
                     point = float(
-                        _ratio(top, bottom, everyone)[0] - _ratio(base_top, base_bottom, everyone)[0]
+                        _ratio(top, bottom, everyone)[0]
+                        - _ratio(base_top, base_bottom, everyone)[0]
                     )
                     draws = _ratio(top, bottom, rows) - _ratio(base_top, base_bottom, rows)
                     diff[measure] = asdict(_estimate(point, draws))

@@ -91,6 +91,7 @@ def world_settings(data_dir: Path, config: SimulationConfig) -> Settings:
         tracks=config.tracks,
         events=config.events,
         seed=config.seed,
+        nlu_train=False,  # the simulation talks to the use cases, not through the NLU
         log_level="WARNING",
     )
 
