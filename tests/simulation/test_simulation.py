@@ -66,7 +66,7 @@ def test_sessions_flow_through_the_stream_and_consumer_into_profiles(
 def test_the_same_seed_gives_the_same_figures_and_the_report_has_every_day(
     tiny_pipeline_output: Path, tmp_path: Path
 ) -> None:
-    shift = ContentShift(day=1, genre="jazz")
+    shift = ContentShift(day=1, genre="rock")
     config, first = _simulate(tiny_pipeline_output, tmp_path / "a", shift=shift)
     _, second = _simulate(tiny_pipeline_output, tmp_path / "b", shift=shift)
     data = figures(first, config)
@@ -79,21 +79,21 @@ def test_the_same_seed_gives_the_same_figures_and_the_report_has_every_day(
         assert entry["plays_per_session"]["value"] > 0
     json.dumps(data)  # JSON for machines
     page = render_html(data)
-    assert "<svg" in page and "jazz trends from day 1" in page and page.count("<tr>") >= 4
+    assert "<svg" in page and "rock trends from day 1" in page and page.count("<tr>") >= 4
 
 
 def test_a_content_shift_raises_the_trending_genres_appeal(tiny_pipeline_output: Path) -> None:
     truth = load_truth(tiny_pipeline_output / "raw")
-    listeners = SimulatedListeners(truth, ContentShift(day=2, genre="jazz"))
-    jazz = np.flatnonzero(truth.track_genre == truth.genres.index("jazz"))
-    assert len(jazz) > 0
-    users = np.repeat(np.arange(len(truth.user_ids)), len(jazz))
-    tracks = np.tile(jazz, len(truth.user_ids))
+    listeners = SimulatedListeners(truth, ContentShift(day=2, genre="rock"))
+    trending = np.flatnonzero(truth.track_genre == truth.genres.index("rock"))
+    assert len(trending) > 0
+    users = np.repeat(np.arange(len(truth.user_ids)), len(trending))
+    tracks = np.tile(trending, len(truth.user_ids))
     before = listeners.truth_on(1).match(users, tracks).mean()
     after = listeners.truth_on(2).match(users, tracks).mean()
     assert after > before + 0.1
     user = str(truth.user_ids[0])
-    ids = [str(truth.track_ids[j]) for j in jazz[:10]]
+    ids = [str(truth.track_ids[j]) for j in trending[:10]]
     skips_before = sum(
         sum(listeners.listen(1, user, ids, np.random.default_rng(k)).skipped) for k in range(200)
     )
