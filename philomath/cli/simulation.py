@@ -62,7 +62,9 @@ def simulate(
         raise InputError("--shift-day and --shift-genre go together")
     names = tuple(name.strip() for name in policies.split(",") if name.strip())
     try:
-        shift = ContentShift(shift_day, shift_genre) if shift_day is not None else None
+        shift = None
+        if shift_day is not None and shift_genre is not None:
+            shift = ContentShift(shift_day, shift_genre)
         config = SimulationConfig(days, listeners, tracks, events, names, shift, seed)
         out = settings.data_dir / "simulation"
         runs, _ = run_simulation(config, out)

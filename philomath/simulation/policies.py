@@ -39,7 +39,8 @@ class Stack:
 
 
 class Policy(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def build(self, settings: Settings) -> Stack: ...
 

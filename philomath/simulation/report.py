@@ -32,7 +32,8 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray, rows: np.ndarray) -> 
     """sum(numerator)/sum(denominator) over each resample's listeners (rows: resamples)."""
     top = numerator[rows].sum(axis=-1).astype(np.float64)
     bottom = denominator[rows].sum(axis=-1).astype(np.float64)
-    return np.divide(top, bottom, out=np.full_like(top, np.nan), where=bottom > 0)
+    ratio: np.ndarray = np.divide(top, bottom, out=np.full_like(top, np.nan), where=bottom > 0)
+    return ratio
 
 
 def _parts(counts: DayCounts, measure: str) -> tuple[np.ndarray, np.ndarray]:

@@ -145,7 +145,7 @@ def _run_policy(
     listeners: SimulatedListeners,
     user_ids: list[str],
     config: SimulationConfig,
-    bar: tqdm,  # type: ignore[type-arg]
+    bar: tqdm,
 ) -> PolicyRun:
     run = PolicyRun(name)
     start = simulated_start(config.days)
