@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recommender.data.generator.taste import (
+    GENRES,
     STOP_PROBABILITY,
     GroundTruth,
     skip_probability,
@@ -40,6 +41,9 @@ class ContentShift:
             raise ValueError("the shift day must be >= 0")
         if not 0.0 < self.strength <= 1.0:
             raise ValueError("the shift strength must be within (0, 1]")
+        known = [genre.name for genre in GENRES]
+        if self.genre not in known:
+            raise ValueError(f"unknown genre {self.genre!r}; known: {', '.join(known)}")
 
 
 def load_truth(raw_dir: Path) -> GroundTruth:
@@ -51,8 +55,6 @@ def load_truth(raw_dir: Path) -> GroundTruth:
 
 def shifted(truth: GroundTruth, shift: ContentShift) -> GroundTruth:
     """The same world after ``shift``: genre weights mixed towards the trending genre."""
-    if shift.genre not in truth.genres:
-        raise ValueError(f"unknown genre {shift.genre!r}; known: {', '.join(truth.genres)}")
     trending = np.zeros(len(truth.genres), dtype=np.float32)
     trending[truth.genres.index(shift.genre)] = 1.0
     weights = (1 - shift.strength) * truth.user_genre_weights + shift.strength * trending

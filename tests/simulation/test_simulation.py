@@ -15,6 +15,7 @@ from philomath.cli import main
 from philomath.simulation.listeners import ContentShift, SimulatedListeners, load_truth
 from philomath.simulation.report import figures, render_html
 from philomath.simulation.run import (
+    DayCounts,
     PolicyRun,
     SimulationConfig,
     simulate,
@@ -109,6 +110,7 @@ def test_a_content_shift_raises_the_trending_genres_appeal(tiny_pipeline_output:
         (["--shift-day", "1"], "--shift-day and --shift-genre go together"),
         (["--policies", "oracle"], "unknown policy 'oracle'"),
         (["--days", "3", "--shift-day", "5", "--shift-genre", "jazz"], "shift day must be"),
+        (["--shift-day", "1", "--shift-genre", "polka"], "unknown genre 'polka'"),
     ],
 )
 def test_bad_options_get_a_one_line_error(
@@ -118,3 +120,23 @@ def test_bad_options_get_a_one_line_error(
     result = CliRunner().invoke(main, ["simulate", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def _run(name: str, skips: int, listeners: int = 50) -> PolicyRun:
+    day = DayCounts.zeros(listeners)
+    day.sessions[:] = 1
+    day.started[:] = 10
+    day.skipped[:] = skips
+    day.finished[:] = 10 - skips
+    return PolicyRun(name, [day])
+
+
+def test_policies_are_compared_pairwise_with_an_interval() -> None:
+    config = SimulationConfig(days=1, listeners=50, policies=("static", "other"))
+    data = figures([_run("static", 4), _run("other", 2)], config)
+    (diff,) = data["against_first"]["other"]
+    skip = diff["skip_rate"]
+    assert skip["value"] == pytest.approx(-0.2)
+    assert skip["low"] <= skip["value"] <= skip["high"] < 0  # excludes no change
+    same = figures([_run("static", 3), _run("other", 3)], config)["against_first"]["other"]
+    assert same[0]["skip_rate"]["value"] == 0.0
