@@ -3,8 +3,14 @@ path (``build_online``) and says what it does at each simulated midnight.
 
 ``static``: the router as it is, its lists recomputed nightly by batch inference with the
 promoted model (the incremental batch every night, on the day's updated profiles). A learning
-policy (the bandit) adds a ``Policy`` whose ``serve`` wraps the same player's answers, and
-one line in ``POLICIES``.
+policy (the bandit) adds a ``Policy`` whose ``serve`` reorders the same player's answers, and
+one line in ``POLICIES``; for instance (the reranker's own API decides the middle line)::
+
+    def build(self, settings):
+        online = build_online(settings)
+        reranker = ThompsonReranker(...)  # its posteriors fed by the feedback consumer
+        serve = lambda request: reranked(online.listening.player.recommend(request), reranker)
+        return Stack(settings, online, serve, nightly_batch(settings, online))
 """
 
 from __future__ import annotations
