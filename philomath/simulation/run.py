@@ -153,7 +153,7 @@ def _run_policy(
     backends = stack.online.backends
     consumer = FeedbackConsumer(
         backends.events, backends.profiles, backends.catalog, backends.cache,
-        clock=lambda: clock[0],
+        clock=lambda: clock[0], archive=backends.listen_archive,
     )  # fmt: skip
     recorder = stack.online.listening.events
 
