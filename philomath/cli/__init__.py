@@ -21,7 +21,17 @@ from typing import Any
 
 import click
 
-from philomath.cli import alexa, deploy, evaluation, experiment, nlu, offline, online, spark
+from philomath.cli import (
+    alexa,
+    deploy,
+    evaluation,
+    experiment,
+    nlu,
+    offline,
+    online,
+    simulation,
+    spark,
+)
 from philomath.cli.context import CliState, SettingsProblem
 from philomath.cli.offline import PIPELINE_STEPS
 
@@ -56,6 +66,7 @@ for command in (
     evaluation.evaluate,
     evaluation.tune,
     experiment.experiment,
+    simulation.simulate,
     nlu.nlu,
     online.serve,
     online.consume,

@@ -73,21 +73,21 @@ def render_html(report: EvaluationReport) -> str:
         *(f'<p class="note">{_e(note)}</p>' for note in report.notes),
         f"<h2>Models side by side at k={k}</h2>",
         _summary_table(report, has_satisfaction),
-        _plot(_side_by_side(results, k)),
+        inline_svg(_side_by_side(results, k)),
     ]
     if has_satisfaction:
         sections += [
             "<h2>Listener satisfaction</h2>",
             '<p class="note">Expected share of recommended tracks played to the end, from the '
             "generator's hidden truth of every listener's taste (evaluation only).</p>",
-            _plot(_satisfaction_bars(results, k, report.baseline)),
+            inline_svg(_satisfaction_bars(results, k, report.baseline)),
         ]
     sections += [
         "<h2>Metrics by k</h2>",
         _by_k_table(results, cutoffs),
-        _plot(_metrics_by_k(results, cutoffs)),
+        inline_svg(_metrics_by_k(results, cutoffs)),
         "<h2>Coverage, novelty and popularity bias</h2>",
-        _plot(_catalog_measures(results)),
+        inline_svg(_catalog_measures(results)),
         f"<h2>Per user segment at k={k}</h2>",
         _segments_table(results, k),
     ]
@@ -183,7 +183,7 @@ def _table(
 def _side_by_side(results: Sequence[ModelResult], k: int) -> Figure:
     import numpy as np
 
-    fig, ax = _figure(1, 1, width=9.0, height=3.6)
+    fig, ax = new_figure(1, 1, width=9.0, height=3.6)
     (axis,) = ax
     width = 0.8 / len(RANKING)
     x = np.arange(len(results))
@@ -198,7 +198,7 @@ def _side_by_side(results: Sequence[ModelResult], k: int) -> Figure:
 
 
 def _satisfaction_bars(results: Sequence[ModelResult], k: int, baseline: str | None) -> Figure:
-    fig, ax = _figure(1, 1, width=9.0, height=3.2)
+    fig, ax = new_figure(1, 1, width=9.0, height=3.2)
     (axis,) = ax
     labels = [r.label for r in results]
     values = [_value(r.metrics.get(f"{SATISFACTION}@{k}")) for r in results]
@@ -217,7 +217,7 @@ def _satisfaction_bars(results: Sequence[ModelResult], k: int, baseline: str | N
 
 def _metrics_by_k(results: Sequence[ModelResult], cutoffs: Sequence[int]) -> Figure:
     families = _families(results, cutoffs)
-    fig, axes = _figure(1, len(families), width=3.0 * len(families), height=3.2)
+    fig, axes = new_figure(1, len(families), width=3.0 * len(families), height=3.2)
     for axis, metric in zip(axes, families, strict=True):
         for r in results:
             axis.plot(
@@ -233,7 +233,7 @@ def _metrics_by_k(results: Sequence[ModelResult], cutoffs: Sequence[int]) -> Fig
 
 def _catalog_measures(results: Sequence[ModelResult]) -> Figure:
     measures = ("coverage", "novelty", "popularity_bias")
-    fig, axes = _figure(1, len(measures), width=10.0, height=3.2)
+    fig, axes = new_figure(1, len(measures), width=10.0, height=3.2)
     labels = [r.label for r in results]
     for axis, measure in zip(axes, measures, strict=True):
         axis.bar(labels, [_value(r.metrics.get(measure)) for r in results], color="#5a9e6f")
@@ -242,7 +242,7 @@ def _catalog_measures(results: Sequence[ModelResult]) -> Figure:
     return fig
 
 
-def _figure(rows: int, columns: int, *, width: float, height: float) -> tuple[Figure, list]:  # type: ignore[type-arg]
+def new_figure(rows: int, columns: int, *, width: float, height: float) -> tuple[Figure, list]:  # type: ignore[type-arg]
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -250,7 +250,7 @@ def _figure(rows: int, columns: int, *, width: float, height: float) -> tuple[Fi
     return fig, axes
 
 
-def _plot(fig: Figure) -> str:
+def inline_svg(fig: Figure) -> str:
     """The figure as inline SVG (no XML prolog), deterministic for the same data."""
     import matplotlib
 
@@ -292,4 +292,3 @@ def _e(text: object) -> str:
 
 # Shared with the experiment report (recommender/experiments/report.py).
 STYLE = _STYLE
-plot_svg = _plot

@@ -117,7 +117,7 @@ def write_html(path: Path, analysis: Analysis) -> Path:
 
 
 def render_html(analysis: Analysis) -> str:
-    from recommender.evaluation.report import STYLE, plot_svg
+    from recommender.evaluation.report import STYLE, inline_svg
 
     title = f"Experiment {analysis.experiment.name}"
     parts = [
@@ -127,9 +127,9 @@ def render_html(analysis: Analysis) -> str:
     ]
     if not analysis.blocked and analysis.look_times:
         parts.append("<h2>Metrics by variant (95% intervals)</h2>")
-        parts.append(plot_svg(_metrics_figure(analysis)))
+        parts.append(inline_svg(_metrics_figure(analysis)))
         parts.append("<h2>Always-valid p-value of the primary metric, look by look</h2>")
-        parts.append(plot_svg(_p_path_figure(analysis)))
+        parts.append(inline_svg(_p_path_figure(analysis)))
     parts.append("</body></html>")
     return "\n".join(parts)
 
