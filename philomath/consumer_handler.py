@@ -105,6 +105,8 @@ def from_environment() -> FeedbackConsumer:
         backends.catalog,
         backends.cache,
         archive=backends.listen_archive,
+        posteriors=backends.posteriors,
+        half_life_days=backends.bandit_half_life_days,
     )
 
 
