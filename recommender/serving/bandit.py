@@ -64,8 +64,12 @@ class BanditConfig:
 @dataclass(frozen=True, slots=True)
 class Reranked:
     track_ids: tuple[str, ...]
-    # The probability the policy put each track at its place (same index).
+    # The probability the policy put each of the first tracks at its place (same index);
+    # the tracks past its end were placed with certainty (as ``Served.propensities``).
     propensities: tuple[float, ...]
+
+    def propensity(self, position: int) -> float:
+        return self.propensities[position] if position < len(self.propensities) else 1.0
 
 
 class Reranker(Protocol):
@@ -78,7 +82,7 @@ class StaticRanking:
     """The list as ranked: nothing explores, every placement is certain."""
 
     def rerank(self, track_ids: Sequence[str], context: str, *, now: float) -> Reranked:
-        return Reranked(tuple(track_ids), (1.0,) * len(track_ids))
+        return Reranked(tuple(track_ids), (1.0,) if track_ids else ())
 
 
 def swap_propensities(k: int, exploration: float, swapped: int | None) -> tuple[float, ...]:
@@ -145,7 +149,7 @@ class ThompsonReranker:
             swapped = self._rng.randrange(1, len(order))
             order[0], order[swapped] = order[swapped], order[0]
         propensities = swap_propensities(len(order), config.exploration, swapped)
-        return Reranked(tuple(order) + rest, propensities + (1.0,) * len(rest))
+        return Reranked(tuple(order) + rest, propensities)
 
 
 def _seed(context: str, top: Sequence[str], stored: Mapping[str, Posterior]) -> int:

@@ -141,7 +141,8 @@ class Recommendation:
     degraded: bool = False
     steps: tuple[str, ...] = ()  # the steps that contributed tracks, in order
     causes: Causes = frozenset()  # why it is degraded (see the module docstring)
-    # The probability the re-ranker put each of the first tracks at its place (``Served``).
+    # The probability the re-ranker put each of the first tracks at its place, the others
+    # past its end placed with certainty (as ``Served.propensities``).
     propensities: tuple[float, ...] = ()
 
 

@@ -38,7 +38,9 @@ def hit(event_id: str, track: str = "t1", context: str = "popular|||", at: float
     return Evidence(event_id, context, track, 1.0, 0.0, at)
 
 
-def miss(event_id: str, track: str = "t1", context: str = "popular|||", at: float = NOW) -> Evidence:
+def miss(
+    event_id: str, track: str = "t1", context: str = "popular|||", at: float = NOW
+) -> Evidence:
     return Evidence(event_id, context, track, 0.0, 1.0, at)
 
 

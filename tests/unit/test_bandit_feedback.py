@@ -48,7 +48,9 @@ def test_only_verdicts_on_served_tracks_are_evidence() -> None:
         ev("disliked", "e5", "t-jazz-1"),
         ev("finished", "e6", "t-jazz-1", served=None),  # nobody recommended it
     ]
-    found = [(e.event_id, e.context, e.track_id, e.successes, e.failures) for e in evidence_of(events)]
+    found = [
+        (e.event_id, e.context, e.track_id, e.successes, e.failures) for e in evidence_of(events)
+    ]
     assert found == [
         ("e1", ARM, "t-jazz-1", 0.0, 1.0),
         ("e2", ARM, "t-jazz-2", 1.0, 0.0),
