@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     | ``PHILOMATH_IDENTITY_URL`` | ``sqlite:///path``, ``dynamodb://table``, ``memory://`` |
     | ``PHILOMATH_LISTEN_ARCHIVE_URL`` | ``file:path``, ``s3://bucket/prefix``, ``none`` |
-    | ``PHILOMATH_BANDIT_URL`` | ``sqlite:///path``, ``redis://host:port/db`` |
+    | ``PHILOMATH_BANDIT_URL`` | ``sqlite:///path``, ``redis://host:port/db``, ``dynamodb://t`` |
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     fallback_chain: str = "popular,memory"
     # The bandit re-ranker (recommender.serving.bandit): off by default until off-policy
     # evaluation of the logged propensities shows it helps; its store holds Beta posteriors:
-    # sqlite:///path (default <data_dir>/bandit.db) or redis://host:port/db.
+    # sqlite:///path (default <data_dir>/bandit.db), redis://host:port/db or dynamodb://table.
     bandit_enabled: bool = False
     bandit_url: str = ""
     bandit_top_k: int = Field(default=10, ge=1, le=100)  # tracks re-ordered at the top

@@ -361,7 +361,13 @@ def build_posteriors(settings: Settings) -> PosteriorStore | None:
 
         client = redis.Redis.from_url(url, socket_timeout=0.05, socket_connect_timeout=0.05)
         return RedisPosteriorStore(client)
-    raise _unknown("bandit_url", scheme, "sqlite, redis, rediss")
+    if scheme == "dynamodb":
+        from recommender.storage.dynamodb_posteriors import DynamoDBPosteriorStore
+
+        return DynamoDBPosteriorStore(
+            aws_client("dynamodb", settings), _aws_name(url, "bandit_url")
+        )
+    raise _unknown("bandit_url", scheme, "sqlite, redis, rediss, dynamodb")
 
 
 def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:

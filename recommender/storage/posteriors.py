@@ -2,7 +2,8 @@
 
 ``recommender.serving.bandit`` reads posteriors to re-rank; the feedback consumer records the
 evidence of play events. Adapters: ``SqlitePosteriorStore`` (embedded default),
-``RedisPosteriorStore``. Every method may raise ``PosteriorStoreUnavailable``.
+``RedisPosteriorStore``, ``DynamoDBPosteriorStore``. Every method may raise
+``PosteriorStoreUnavailable``.
 
 Exactly once: ``record`` takes each piece of evidence with the id of the event it came from
 and skips the ids it recorded before, in the same transaction as the update, so a redelivered

@@ -1,16 +1,21 @@
-"""The ``PosteriorStore`` contract, run against every adapter (SQLite, Redis)."""
+"""The ``PosteriorStore`` contract, run against every adapter (SQLite, Redis, DynamoDB on
+moto)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from recommender.errors import PosteriorStoreUnavailable
 from recommender.feedback.bandit_feedback import decaying_fold
+from recommender.storage.dynamodb_posteriors import DynamoDBPosteriorStore
 from recommender.storage.posteriors import Evidence, Posterior, PosteriorStore
 from recommender.storage.redis_posteriors import RedisPosteriorStore
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
@@ -20,11 +25,13 @@ DAY = 86_400.0
 FOLD = decaying_fold(half_life_days=7)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PosteriorStore]:
     built: PosteriorStore
     if request.param == "sqlite":
         built = SqlitePosteriorStore(tmp_path / "bandit.db")
+    elif request.param == "dynamodb":
+        built = DynamoDBPosteriorStore(request.getfixturevalue("dynamodb"), "bandit")
     else:
         url: str = request.getfixturevalue("redis_url")
         built = RedisPosteriorStore(redis.Redis.from_url(url, socket_timeout=2))
@@ -88,7 +95,9 @@ def test_concurrent_writers_lose_no_evidence(store: PosteriorStore) -> None:
 
 
 def test_an_unreachable_redis_raises_unavailable() -> None:
-    client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    client = redis.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    )
     store = RedisPosteriorStore(client)
     with pytest.raises(PosteriorStoreUnavailable):
         store.read("popular|||", ["t1"])
@@ -100,3 +109,11 @@ def test_an_unusable_sqlite_file_raises_unavailable(tmp_path: Path) -> None:
     store = SqlitePosteriorStore(tmp_path / "missing-dir" / "bandit.db")
     with pytest.raises(PosteriorStoreUnavailable):
         store.read("popular|||", ["t1"])
+
+
+def test_an_unreachable_dynamodb_raises_unavailable(unreachable_dynamodb: Any) -> None:
+    store = DynamoDBPosteriorStore(unreachable_dynamodb, "bandit")
+    with pytest.raises(PosteriorStoreUnavailable):
+        store.read("popular|||", ["t1"])
+    with pytest.raises(PosteriorStoreUnavailable):
+        store.record([hit("e1")], FOLD)
