@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +36,7 @@ class ServedIO(BaseModel):
         max_length=MAX_CONTEXT_KEYS,
         description="The request's facets (mood, genre, popular, artist, track, part_of_day).",
     )
-    propensities: list[float] = Field(
+    propensities: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         default_factory=list,
         max_length=MAX_PROPENSITIES,
         description="How likely the serving policy put each of the list's first tracks at "
@@ -45,8 +46,8 @@ class ServedIO(BaseModel):
         default=None,
         ge=0.0,
         le=1.0,
-        description="How likely the serving policy put this track at `position` (read only: "
-        "derived from `propensities`).",
+        description="How likely the serving policy put this track at `position` (derived "
+        "from `propensities`; ignored when sent back).",
     )
 
     @classmethod

@@ -125,3 +125,11 @@ def test_a_malformed_served_is_422_and_publishes_nothing(client: TestClient, wor
     response = client.post(f"{ME}/events", json={"events": [event]}, headers=bearer(KNOWN_TOKEN))
     assert response.status_code == 422
     assert world.published() == []
+
+
+def test_a_served_with_an_impossible_propensity_is_422(client: TestClient, world: World) -> None:
+    served = {"impression_id": "x", "position": 0, "path": "popular", "propensities": [0.0]}
+    event = {"kind": "finished", "track_id": "t-pop-1", "served": served}
+    response = client.post(f"{ME}/events", json={"events": [event]}, headers=bearer(KNOWN_TOKEN))
+    assert response.status_code == 422
+    assert world.published() == []
