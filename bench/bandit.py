@@ -32,7 +32,7 @@ from philomath.offline import run_offline
 from philomath.settings import Settings
 from philomath.wiring import build_backends, build_posteriors, build_reranker
 from recommender.feedback.bandit_feedback import decaying_fold
-from recommender.serving.bandit import StaticRanking, arm_context
+from recommender.serving.bandit import Reranker, StaticRanking, arm_context
 from recommender.serving.router import RecommendationRequest, Router
 from recommender.storage.posteriors import Evidence
 
@@ -83,10 +83,10 @@ def main() -> None:
     for start in range(0, len(evidence), 1000):
         posteriors.record(evidence[start : start + 1000], fold)
 
-    def router(reranker: object) -> Router:
+    def router(reranker: Reranker) -> Router:
         return Router(
             backends.store, backends.profiles, backends.cache, catalog=backends.catalog,
-            cache_ttl_s=settings.cache_ttl_s, reranker=reranker,  # type: ignore[arg-type]
+            cache_ttl_s=settings.cache_ttl_s, reranker=reranker,
         )  # fmt: skip
 
     static = router(StaticRanking())
