@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Live plays archived for training: file:path (default: <raw feeds>/live/listens, where
     # the ETL reads them), s3://bucket/prefix (the feeds bucket's live/listens), or none.
     listen_archive_url: str = ""
+    # A/B experiments declared in JSON or TOML (default <data_dir>/experiments.json) and the
+    # JSON-lines log of exposures (default <data_dir>/experiments/exposures.jsonl).
+    experiments_file: Path | None = None
+    exposures_file: Path | None = None
     # The retrain trigger (philomath retrain --if-due, and the serve supervisor's role):
     # rerun the pipeline once this many new archived plays arrived, or this many hours after
     # the last run; the role checks every retrain_check_s (0: the role does not run).
@@ -235,6 +239,14 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """The model registry; batch inference serves its promoted model."""
         return self.work_dir / "models"
+
+    @property
+    def experiments_path(self) -> Path:
+        return self.experiments_file or self.data_dir / "experiments.json"
+
+    @property
+    def exposures_path(self) -> Path:
+        return self.exposures_file or self.data_dir / "experiments" / "exposures.jsonl"
 
     @property
     def raw_dir(self) -> Path:

@@ -16,6 +16,7 @@ from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
+from recommender.experiments.assignment import ExperimentAssigner, ExposureLog
 from recommender.storage.cache import Cache
 from recommender.storage.listen_archive import ListenArchive
 from recommender.storage.posteriors import PosteriorStore
@@ -189,6 +190,20 @@ def build_events(settings: Settings) -> EventStream:
             maxlen=int(maxlen) if maxlen else None,
         )
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
+
+
+def build_experiment_assigner(settings: Settings) -> ExperimentAssigner:
+    """The running experiments declared in ``PHILOMATH_EXPERIMENTS_FILE`` (none: no file)."""
+    from recommender.experiments.assignment import ConfiguredAssigner
+    from recommender.experiments.config import load_experiments
+
+    return ConfiguredAssigner(load_experiments(settings.experiments_path))
+
+
+def build_exposure_log(settings: Settings) -> ExposureLog:
+    from recommender.experiments.file_exposures import FileExposureLog
+
+    return FileExposureLog(settings.exposures_path)
 
 
 def build_listen_archive(settings: Settings) -> ListenArchive | None:

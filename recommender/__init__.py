@@ -21,5 +21,8 @@ The folders are the roles, bottom layer first; each may import only the layers n
   ``storage``, ``errors``, ``playback``; never numpy (the serving install lacks it).
 - ``feedback/``    the event consumer: play events into profiles and counters. Imports:
   ``storage``, ``errors``, ``playback``.
+- ``experiments/`` A/B experiments: declarations, salted-hash assignment, exposures,
+  sequential analysis and reports. Imports: ``evaluation`` (plots), ``errors``, ``playback``;
+  ``assignment`` and ``config`` stay numpy-free for the serving path.
 - ``errors.py``    the package's error hierarchy.
 """

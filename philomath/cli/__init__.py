@@ -2,6 +2,7 @@
 
 - ``offline``: ``data generate``, ``pipeline run``, ``train``, ``models list|promote|rollback``
 - ``evaluation``: ``evaluate`` and ``tune`` on the Last.fm protocol
+- ``experiment``: ``experiment list|report`` (A/B experiments)
 - ``nlu``: ``nlu parse|evaluate|interaction-model``
 - ``online``: ``serve``, ``consume``, ``batch``
 - ``spark``: ``spark run`` (the distributed path)
@@ -20,7 +21,7 @@ from typing import Any
 
 import click
 
-from philomath.cli import alexa, deploy, evaluation, nlu, offline, online, spark
+from philomath.cli import alexa, deploy, evaluation, experiment, nlu, offline, online, spark
 from philomath.cli.context import CliState, SettingsProblem
 from philomath.cli.offline import PIPELINE_STEPS
 
@@ -54,6 +55,7 @@ for command in (
     spark.spark,
     evaluation.evaluate,
     evaluation.tune,
+    experiment.experiment,
     nlu.nlu,
     online.serve,
     online.consume,

@@ -288,3 +288,8 @@ def _count(value: float | None) -> str:
 
 def _e(text: object) -> str:
     return html.escape(str(text))
+
+
+# Shared with the experiment report (recommender/experiments/report.py).
+STYLE = _STYLE
+plot_svg = _plot

@@ -54,6 +54,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         *_RECOMMENDER_BASE,
     ),
     "recommender.serving": ("recommender.storage", *_RECOMMENDER_BASE),
+    # A/B experiments: the report draws its plots as the evaluation report does.
+    "recommender.experiments": ("recommender.evaluation", *_RECOMMENDER_BASE),
     "recommender.feedback": ("recommender.storage", *_RECOMMENDER_BASE),
     "listening": (
         "nlu",
