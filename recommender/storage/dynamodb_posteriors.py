@@ -4,11 +4,12 @@ Keys: ``pk = arm#<context>``, ``sk = <track id>`` for an arm (alpha, beta, updat
 revision); ``pk = event#<event id>``, ``sk = <context>#<track id>`` for a recorded event,
 expiring (TTL) after ``event_ttl_s``. ``record`` writes each piece of evidence as one
 transaction: the marker, on condition it does not exist, and the arm, on condition its
-revision is the one read. A cancelled transaction is retried after a fresh read, unless the
-marker exists (the event was recorded: skipped)."""
+revision is the one read. A cancelled transaction is retried (jittered backoff) after a fresh
+read, unless the marker exists (the event was recorded: skipped)."""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,8 @@ from recommender.storage.dynamodb_table import DynamoDBTable, Item
 from recommender.storage.posteriors import Evidence, Fold, Posterior
 
 EVENT_TTL_S = 30 * 86_400
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12
+FIRST_BACKOFF_S = 0.005
 
 
 class DynamoDBPosteriorStore:
@@ -45,7 +47,9 @@ class DynamoDBPosteriorStore:
     def _record_one(self, item: Evidence, fold: Fold) -> bool:
         marker_key = (f"event#{item.event_id}", f"{item.context}#{item.track_id}")
         arm_key = (f"arm#{item.context}", item.track_id)
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:  # another writer changed the arm: back off, jittered, then re-read
+                time.sleep(random.uniform(0, FIRST_BACKOFF_S * 2 ** min(attempt, 6)))
             if self._table.get(marker_key, consistent=True) is not None:
                 return False
             stored = self._table.get(arm_key, consistent=True)
