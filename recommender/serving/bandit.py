@@ -25,6 +25,11 @@ the other top-k slots, chosen uniformly. The propensity of each placement is the
 ``1 - exploration`` for the first slot kept, ``1 - exploration / (k - 1)`` for another kept,
 ``exploration / (k - 1)`` for each of the two swapped, and 1 for the tracks below the top k.
 ``StaticRanking`` is the list as ranked, every propensity 1.
+
+The propensities are exact given the posteriors the answer read (what an off-policy
+estimator conditions on). The price of seeding: between two updates of its arms, the same
+request gets the same Thompson order, so variety between updates comes from the swap only;
+every new play or skip re-draws the order.
 """
 
 from __future__ import annotations
