@@ -128,6 +128,7 @@ def impression(recommendation: Recommendation, request: RecommendationRequest) -
         path=recommendation.path,
         model_version=recommendation.model_version[:128],
         context=served_context(request),
+        propensities=recommendation.propensities,
     )
 
 

@@ -64,7 +64,7 @@ def apply_batch(consumer: FeedbackConsumer, event: dict[str, Any]) -> dict[str, 
         return {"batchItemFailures": []}
     try:
         page = consumer.apply_records(records, partial=True)
-    except TRANSIENT_ERRORS:  # the catalog: no listener could be applied
+    except TRANSIENT_ERRORS:  # the catalog or the posterior store: none could be applied
         logger.error("feedback batch failed; Lambda retries it", exc_info=True)
         failed = {record.event.user_id for record in records}
     else:
@@ -105,6 +105,8 @@ def from_environment() -> FeedbackConsumer:
         backends.catalog,
         backends.cache,
         archive=backends.listen_archive,
+        posteriors=backends.posteriors,
+        half_life_days=backends.bandit_half_life_days,
     )
 
 

@@ -55,6 +55,8 @@ def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None =
         stop=stop,
         metrics=metrics,
         archive=backends.listen_archive,
+        posteriors=backends.posteriors,
+        half_life_days=backends.bandit_half_life_days,
     )
 
 

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     | ``PHILOMATH_QUEUE_URL`` | ``sqlite:///path``, ``redis://``, ``dynamodb://t``, ``memory://`` |
     | ``PHILOMATH_IDENTITY_URL`` | ``sqlite:///path``, ``dynamodb://table``, ``memory://`` |
     | ``PHILOMATH_LISTEN_ARCHIVE_URL`` | ``file:path``, ``s3://bucket/prefix``, ``none`` |
+    | ``PHILOMATH_BANDIT_URL`` | ``sqlite:///path``, ``redis://host:port/db``, ``dynamodb://t`` |
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
@@ -109,6 +110,15 @@ class Settings(BaseSettings):
     cache_ttl_s: float = Field(default=300.0, gt=0)
     # What fills a list its own path left short, in order (recommender.serving.router's steps).
     fallback_chain: str = "popular,memory"
+    # The bandit re-ranker (recommender.serving.bandit): off by default until off-policy
+    # evaluation of the logged propensities shows it helps; its store holds Beta posteriors:
+    # sqlite:///path (default <data_dir>/bandit.db), redis://host:port/db or dynamodb://table.
+    bandit_enabled: bool = False
+    bandit_url: str = ""
+    bandit_top_k: int = Field(default=10, ge=1, le=100)  # tracks re-ordered at the top
+    bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
+    bandit_blend: float = Field(default=0.5, ge=0.0, le=1.0)  # posterior's weight vs rank
+    bandit_half_life_days: float = Field(default=14.0, gt=0)  # old evidence fades
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
     # A listener with no stored list yet (unknown to the model until the next batch run) is
     # served a list computed at request time once their history holds this many tracks the
@@ -207,6 +217,7 @@ class Settings(BaseSettings):
         self.identity_url = self.identity_url or f"sqlite:///{data / 'identity.db'}"
         self.listen_archive_url = self.listen_archive_url or f"file:{data / 'raw/live/listens'}"
         self.routines_url = self.routines_url or f"sqlite:///{data / 'routines.db'}"
+        self.bandit_url = self.bandit_url or f"sqlite:///{data / 'bandit.db'}"
         return self
 
     @property

@@ -19,6 +19,7 @@ from playback.queue import QueueStore
 from recommender.experiments.assignment import ExperimentAssigner, ExposureLog
 from recommender.storage.cache import Cache
 from recommender.storage.listen_archive import ListenArchive
+from recommender.storage.posteriors import PosteriorStore
 from recommender.storage.profiles import ProfileStore
 from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
 from telemetry import Telemetry
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
+    from recommender.serving.bandit import Reranker
     from recommender.serving.router import LiveLister, Router
     from skill.alexa.verification import AlexaRequestVerifier
 
@@ -337,11 +339,15 @@ class Backends:
     routines: RoutineStore
     identity: IdentityStore
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
+    posteriors: PosteriorStore | None = None  # the bandit's, when it is on
+    bandit_half_life_days: float = 14.0
 
     def ensure_schema(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
         for port in (*ports, self.identity):
             port.ensure_schema()
+        if self.posteriors is not None:
+            self.posteriors.ensure_schema()
 
     def close(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.cache, self.events, self.queues)
@@ -349,6 +355,49 @@ class Backends:
             port.close()
         if self.listen_archive is not None:
             self.listen_archive.close()
+        if self.posteriors is not None:
+            self.posteriors.close()
+
+
+def build_posteriors(settings: Settings) -> PosteriorStore | None:
+    """The bandit's posterior store; None while the bandit is off."""
+    if not settings.bandit_enabled:
+        return None
+    url = settings.bandit_url
+    scheme = _scheme(url, "bandit_url")
+    if scheme == "sqlite":
+        from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
+
+        return SqlitePosteriorStore(_sqlite_path(url, "bandit_url"))
+    if scheme in ("redis", "rediss"):
+        import redis
+
+        from recommender.storage.redis_posteriors import RedisPosteriorStore
+
+        client = redis.Redis.from_url(url, socket_timeout=0.05, socket_connect_timeout=0.05)
+        return RedisPosteriorStore(client)
+    if scheme == "dynamodb":
+        from recommender.storage.dynamodb_posteriors import DynamoDBPosteriorStore
+
+        return DynamoDBPosteriorStore(
+            aws_client("dynamodb", settings), _aws_name(url, "bandit_url")
+        )
+    raise _unknown("bandit_url", scheme, "sqlite, redis, rediss, dynamodb")
+
+
+def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
+    """The router's re-ranker: Thompson over the posteriors, or the list as ranked."""
+    from recommender.serving.bandit import BanditConfig, StaticRanking, ThompsonReranker
+
+    if posteriors is None:
+        return StaticRanking()
+    config = BanditConfig(
+        top_k=settings.bandit_top_k,
+        exploration=settings.bandit_exploration,
+        blend=settings.bandit_blend,
+        half_life_days=settings.bandit_half_life_days,
+    )
+    return ThompsonReranker(posteriors, config)
 
 
 def build_backends(settings: Settings) -> Backends:
@@ -362,6 +411,8 @@ def build_backends(settings: Settings) -> Backends:
         listen_archive=build_listen_archive(settings),
         routines=build_routines(settings),
         identity=build_identity(settings),
+        posteriors=build_posteriors(settings),
+        bandit_half_life_days=settings.bandit_half_life_days,
     )
 
 
@@ -424,6 +475,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
         telemetry=telemetry,
         live=build_live_lists(settings, telemetry),
+        reranker=build_reranker(settings, backends.posteriors),
     )
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)

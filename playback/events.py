@@ -1,9 +1,10 @@
 """Play events: the schema published to the event stream, and the stream port.
 
 Schema versions: 1 (what every event was until attribution) and 2, which may carry
-``served``: what served the track (impression, list position, routing path, model version
-and the request's context), so plays and skips can be credited to a model. Version 1 records
-already in a stream still parse; a version 1 record carrying ``served`` does not.
+``served``: what served the track (impression, list position, routing path, model version,
+the request's context and the policy's propensities), so plays and skips can be credited to
+a model. Version 1 records already in a stream still parse; a version 1 record carrying
+``served`` does not.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,7 @@ def new_impression_id() -> str:
 
 # The request context ``Served.context`` may name (mood, genre, popular, artist, track...).
 MAX_CONTEXT_KEYS = 8
+MAX_PROPENSITIES = 100  # the re-ranker's top k at most
 
 
 class Served(BaseModel):
@@ -52,6 +61,24 @@ class Served(BaseModel):
     path: str = Field(min_length=1, max_length=32)
     model_version: str = Field(default="", max_length=128)
     context: dict[str, str] = Field(default_factory=dict, max_length=MAX_CONTEXT_KEYS)
+    # The probability the serving policy put the list's first tracks at their places (one
+    # per position from 0; positions past its end were certain); () for lists served before
+    # the re-ranker, whose propensity is unknown.
+    propensities: tuple[float, ...] = Field(default=(), max_length=MAX_PROPENSITIES)
+
+    @field_validator("propensities")
+    @classmethod
+    def _probabilities(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0.0 < p <= 1.0 for p in value):
+            raise ValueError("propensities must be within (0, 1]")
+        return value
+
+    @property
+    def propensity(self) -> float | None:
+        """The probability the policy put this track at ``position``; None when unknown."""
+        if not self.propensities:
+            return None
+        return self.propensities[self.position] if self.position < len(self.propensities) else 1.0
 
     def at(self, position: int) -> Served:
         """The same impression at another position of its list."""

@@ -4,6 +4,7 @@
     ├── StoreUnavailable          the recommendation store cannot be reached or failed
     ├── ProfileStoreUnavailable   the profile store cannot be reached or failed
     ├── CacheUnavailable          the cache cannot be reached or failed
+    ├── PosteriorStoreUnavailable the bandit's posterior store cannot be reached or failed
     ├── ArchiveUnavailable        the listen archive cannot be written or read
     └── DataError                 a feed or data set cannot be read or fails its checks
 
@@ -26,6 +27,10 @@ class ProfileStoreUnavailable(RecommenderError):
 
 class CacheUnavailable(RecommenderError):
     """The cache cannot be reached or failed."""
+
+
+class PosteriorStoreUnavailable(RecommenderError):
+    """The bandit's posterior store cannot be reached or failed."""
 
 
 class ArchiveUnavailable(RecommenderError):

@@ -31,6 +31,7 @@ from playback.sqlite_queue import SqliteQueueStore
 from playback.sqlite_stream import SqliteEventStream
 from playback.stream_urls import StreamUrls
 from playback.url_signing import UrlSigner
+from recommender.serving.bandit import Reranker
 from recommender.serving.router import Router
 from recommender.storage.memory_cache import InProcessCache
 from recommender.storage.profiles import UserProfile
@@ -103,8 +104,8 @@ class World:
             port.close()
 
 
-def build_world(directory: Path) -> World:
-    """The world, its SQLite files in ``directory``."""
+def build_world(directory: Path, reranker: Reranker | None = None) -> World:
+    """The world, its SQLite files in ``directory``; its router re-ranks with ``reranker``."""
     catalog = SwitchableCatalog(SqliteTrackCatalog(directory / "catalog.db"))
     store = SqliteRecommendationStore(directory / "recommendations.db")
     profiles = SqliteProfileStore(directory / "profiles.db")
@@ -116,7 +117,7 @@ def build_world(directory: Path) -> World:
     lists += [_list(KNOWN_USER, context, ids) for context, ids in PERSONAL.items()]
     store.put_lists(lists)
     profiles.put_many([UserProfile(KNOWN_USER, play_count=42)])
-    router = Router(store, profiles, InProcessCache(), catalog=catalog)
+    router = Router(store, profiles, InProcessCache(), catalog=catalog, reranker=reranker)
     stream_urls = StreamUrls(STREAM_BASE, UrlSigner(SIGNING_KEY))
     routines = MemoryRoutineStore()
     player = MusicPlayer(catalog, router, stream_urls, routines)

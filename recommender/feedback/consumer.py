@@ -13,6 +13,11 @@ partition named by the shard and the page's first position, before the checkpoin
 training reads them, a replayed page overwrites its own partition, and a failed write fails
 the pass (the checkpoint unmoved) like any backend, so no play is left out.
 
+With ``posteriors``, the page's finished and skipped plays of served tracks update the
+bandit's Beta posteriors first (``bandit_feedback``). The posterior store keeps its own
+recorded event ids, updated in the same transaction as the posteriors, so a re-read page
+counts each event once there as in the profiles, whichever of the two failed.
+
 Delivery is at least once, processing idempotent: a consumer killed anywhere in a pass
 re-reads the page from the old checkpoint, and ``apply_events`` skips what was applied, so
 counts come out the same as if every event had been applied once. A failing backend stops
@@ -35,11 +40,18 @@ from dataclasses import dataclass
 from playback.catalog import Track, TrackCatalog
 from playback.errors import CatalogUnavailable, StreamUnavailable
 from playback.events import EventStream, PlaybackEvent, StreamRecord
-from recommender.errors import ArchiveUnavailable, CacheUnavailable, ProfileStoreUnavailable
+from recommender.errors import (
+    ArchiveUnavailable,
+    CacheUnavailable,
+    PosteriorStoreUnavailable,
+    ProfileStoreUnavailable,
+)
+from recommender.feedback.bandit_feedback import decaying_fold, evidence_of
 from recommender.feedback.listens import listen_row
 from recommender.feedback.profile_update import fold_events
 from recommender.storage.cache import Cache, profile_key
 from recommender.storage.listen_archive import ListenArchive
+from recommender.storage.posteriors import PosteriorStore
 from recommender.storage.profiles import ProfileChange, ProfileStore, UserProfile
 from telemetry import Metrics, NullMetrics
 
@@ -51,6 +63,7 @@ TRANSIENT_ERRORS = (
     ProfileStoreUnavailable,
     CatalogUnavailable,
     ArchiveUnavailable,
+    PosteriorStoreUnavailable,
 )
 SINGLE_SHARD = "0"  # the shard name of streams that have one (SQLite, Redis Streams)
 
@@ -88,8 +101,12 @@ class FeedbackConsumer:
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
         archive: ListenArchive | None = None,
+        posteriors: PosteriorStore | None = None,
+        half_life_days: float = 14.0,
     ) -> None:
         self._archive = archive
+        self._posteriors = posteriors
+        self._fold = decaying_fold(half_life_days)
         self._metrics = metrics or NullMetrics()
         self._clock = clock
         self._stream = stream
@@ -122,6 +139,7 @@ class FeedbackConsumer:
         source), per listener. A backend error is raised, unless ``partial``: then a
         listener whose profile store write failed is reported in ``failed_users`` and the
         others are still applied (a failing catalog read fails them all, raised)."""
+        self.record_evidence(records)
         tracks = self._catalog.get_tracks(sorted({r.event.track_id for r in records}))
         by_user: dict[str, list[PlaybackEvent]] = {}
         for record in records:
@@ -149,6 +167,14 @@ class FeedbackConsumer:
         now = self._clock()
         self._metrics.consumer_pass(now - records[-1].event.occurred_at.timestamp(), kinds, now)
         return AppliedRecords(applied, duplicates, tuple(changed), frozenset(failed))
+
+    def record_evidence(self, records: Sequence[StreamRecord]) -> int:
+        """Fold the records' plays and skips into the bandit's posteriors (none without a
+        posterior store); how many were new. Raises ``PosteriorStoreUnavailable``: all of
+        the page is retried, and the store skips the events it has recorded."""
+        if self._posteriors is None:
+            return 0
+        return self._posteriors.record(evidence_of([r.event for r in records]), self._fold)
 
     def archive_page(self, shard: str, records: Sequence[StreamRecord]) -> str | None:
         """Write the plays of ``records`` (a page from its first record on) as the listen
@@ -236,6 +262,8 @@ def run_consumer(
     idle_s: float = 1.0,
     metrics: Metrics | None = None,
     archive: ListenArchive | None = None,
+    posteriors: PosteriorStore | None = None,
+    half_life_days: float = 14.0,
 ) -> None:
     """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
     The caller builds the ports and makes sure their schemas exist."""
@@ -248,4 +276,6 @@ def run_consumer(
         on_changed=on_changed,
         metrics=metrics,
         archive=archive,
+        posteriors=posteriors,
+        half_life_days=half_life_days,
     ).run(stop or threading.Event(), idle_s=idle_s)

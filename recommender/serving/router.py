@@ -29,6 +29,11 @@ and ``causes`` says why (``cache``, ``store``, ``profiles``, ``catalog``, ``snap
 snapshot pointer could not be read, ``memory``: the in-memory charts answered, ``empty``:
 nothing at all). Each answer is the ``route`` stage of ``telemetry``, and a degraded one is
 counted by cause. See ``ranking`` for the filter and rank rules.
+
+Last, a ``bandit.Reranker`` re-orders the top of the answer and says how likely each
+placement was (``Recommendation.propensities``): ``StaticRanking`` (the default, every
+placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. The
+posterior store down means the order as ranked.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ from typing import Literal, Protocol, get_args
 from playback.catalog import TrackCatalog
 from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
-from recommender.errors import StoreUnavailable
+from recommender.errors import PosteriorStoreUnavailable, StoreUnavailable
 from recommender.serving import ranking
+from recommender.serving.bandit import Reranker, StaticRanking, arm_context
 from recommender.serving.breaker import Breaker
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, Causes, ListReader
@@ -135,6 +141,9 @@ class Recommendation:
     degraded: bool = False
     steps: tuple[str, ...] = ()  # the steps that contributed tracks, in order
     causes: Causes = frozenset()  # why it is degraded (see the module docstring)
+    # The probability the re-ranker put each of the first tracks at its place, the others
+    # past its end placed with certainty (as ``Served.propensities``).
+    propensities: tuple[float, ...] = ()
 
 
 @dataclass
@@ -160,9 +169,11 @@ class Router:
         clock: Callable[[], float] = time.time,
         telemetry: Telemetry | None = None,
         live: LiveLister | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         config = config or RouterConfig()
         self._live = live
+        self._reranker = reranker or StaticRanking()
         self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
@@ -179,9 +190,13 @@ class Router:
         self._snapshot_lock = threading.Lock()
         self._store_breaker = Breaker(config.cache.retry_after_s)
 
-    def recommend(self, request: RecommendationRequest) -> Recommendation:
+    def recommend(
+        self, request: RecommendationRequest, reranker: Reranker | None = None
+    ) -> Recommendation:
+        """The answer to ``request``, re-ranked by ``reranker`` (an experiment's arm, a
+        simulation comparing policies) or else the router's own."""
         with self._telemetry.stage("route"):
-            answer = self._recommend(request)
+            answer = self._rerank(self._recommend(request), request, reranker or self._reranker)
         if answer.degraded:
             self._telemetry.metrics.degraded_answer(answer.causes)
         return answer
@@ -220,10 +235,10 @@ class Router:
                 (), "fallback", "nothing to recommend yet", "none", True, causes=causes
             )
         step, head = used[0]
-        track_ids = tuple(r.track_id for r in picked[: request.n])
         path: Path = "fallback" if step == "memory" else step
         reason = self._reason(step, request, head, profile)
         steps = tuple(s for s, _ in used)
+        track_ids = tuple(r.track_id for r in picked[: request.n])
         return Recommendation(
             track_ids, path, reason, head.model_version, bool(causes), steps, causes
         )
@@ -247,6 +262,21 @@ class Router:
         )
 
     # -- steps ------------------------------------------------------------------------------
+
+    def _rerank(
+        self, answer: Recommendation, request: RecommendationRequest, reranker: Reranker
+    ) -> Recommendation:
+        """``answer`` in the re-ranker's order with its propensities; the order as ranked
+        when the posterior store is down."""
+        if not answer.track_ids:
+            return answer
+        context = arm_context(answer.path, request.mood, request.genre, request.part_of_day)
+        try:
+            ranked = reranker.rerank(answer.track_ids, context, now=self._clock())
+        except PosteriorStoreUnavailable:
+            logger.warning("posterior store unavailable; serving the list as ranked")
+            ranked = StaticRanking().rerank(answer.track_ids, context, now=self._clock())
+        return replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
 
     def _artist_path(
         self,

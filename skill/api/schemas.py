@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from listening.device_queue import Lineup
 from listening.player import GroundedSlot, PlayAnswer, RecommendedTrack
 from playback.catalog import Track
-from playback.events import MAX_CONTEXT_KEYS, EventKind, Served
+from playback.events import MAX_CONTEXT_KEYS, MAX_PROPENSITIES, EventKind, Served
 
 _STRICT = ConfigDict(extra="forbid")
 TrackId = Field(min_length=1, max_length=128)
@@ -35,13 +36,28 @@ class ServedIO(BaseModel):
         max_length=MAX_CONTEXT_KEYS,
         description="The request's facets (mood, genre, popular, artist, track, part_of_day).",
     )
+    propensities: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
+        default_factory=list,
+        max_length=MAX_PROPENSITIES,
+        description="How likely the serving policy put each of the list's first tracks at "
+        "its place (positions past the end: certain); empty when unknown.",
+    )
+    propensity: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="How likely the serving policy put this track at `position` (derived "
+        "from `propensities`; ignored when sent back).",
+    )
 
     @classmethod
     def of(cls, served: Served | None) -> ServedIO | None:
-        return None if served is None else cls(**served.model_dump())
+        if served is None:
+            return None
+        return cls(**served.model_dump(), propensity=served.propensity)
 
     def to_served(self) -> Served:
-        return Served(**self.model_dump())
+        return Served(**self.model_dump(exclude={"propensity"}))
 
 
 class TrackOut(BaseModel):

@@ -10,12 +10,6 @@ from recommender.evaluation.off_policy import OffPolicyInputError, ipw
 from recommender.evaluation.off_policy_logs import from_events
 
 
-class ServedWithPropensity(Served):
-    # ``Served.propensity`` arrives with the bandit re-ranker; until then, events carry it
-    # through this subclass, which the loader reads the same way.
-    propensity: float | None = None
-
-
 def _event(
     kind: EventKind,
     track: str,
@@ -24,18 +18,19 @@ def _event(
     propensity: float | None = 0.5,
     context: dict[str, str] | None = None,
 ) -> PlaybackEvent:
-    served = (
-        None
-        if impression is None
-        else ServedWithPropensity(
-            impression_id=impression,
-            position=position,
-            path="personalized",
-            model_version="m1",
-            context=context or {},
-            propensity=propensity,
-        )
-    )
+    if impression is None:
+        return PlaybackEvent(kind=kind, user_id="u1", track_id=track)
+    # The list's propensities up to this position (the earlier ones certain); none: unknown.
+    fields = {
+        "impression_id": impression,
+        "position": position,
+        "path": "personalized",
+        "model_version": "m1",
+        "context": context or {},
+        "propensities": () if propensity is None else (1.0,) * position + (propensity,),
+    }
+    # A zero propensity fails ``Served``'s checks; the loader must refuse it all the same.
+    served = Served.model_construct(**fields) if propensity == 0.0 else Served(**fields)  # type: ignore[arg-type]
     return PlaybackEvent(kind=kind, user_id="u1", track_id=track, served=served)
 
 

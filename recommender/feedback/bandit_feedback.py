@@ -1,0 +1,51 @@
+"""Play events as evidence for the bandit's posteriors (``storage.posteriors``).
+
+An event counts when it says something about a served track: finished or liked is a success,
+skipped or disliked a failure (``EVIDENCE``); stopped, started and failed say nothing about
+the track. Its arm is the context it was served in (``Served.path`` and the request's mood,
+genre and part of the day), so an event without ``served`` (a track nobody recommended)
+counts for no arm. Only tracks a listener reached get events: the cascade model's reading,
+skipped ones examined and rejected, the ones after the played one unexamined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from playback.events import PlaybackEvent
+from recommender.storage.posteriors import (
+    EVIDENCE,
+    Evidence,
+    Fold,
+    Posterior,
+    arm_context,
+    updated,
+)
+
+
+def evidence_of(events: Sequence[PlaybackEvent]) -> list[Evidence]:
+    """The bandit evidence among ``events``, in their order."""
+    found = []
+    for event in events:
+        outcome = EVIDENCE.get(event.kind)
+        served = event.served
+        if outcome is None or served is None:
+            continue
+        context = served.context
+        arm = arm_context(
+            served.path, context.get("mood"), context.get("genre"), context.get("part_of_day")
+        )
+        found.append(
+            Evidence(event.event_id, arm, event.track_id, *outcome, event.occurred_at.timestamp())
+        )
+    return found
+
+
+def decaying_fold(half_life_days: float) -> Fold:
+    """Adds evidence to a posterior decayed to the evidence's time."""
+
+    def fold(current: Posterior | None, item: Evidence) -> Posterior:
+        start = current or Posterior(updated_at=item.at)
+        return updated(start, item.successes, item.failures, item.at, half_life_days)
+
+    return fold
