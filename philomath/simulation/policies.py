@@ -2,15 +2,9 @@
 path (``build_online``) and says what it does at each simulated midnight.
 
 ``static``: the router as it is, its lists recomputed nightly by batch inference with the
-promoted model (the incremental batch every night, on the day's updated profiles). A learning
-policy (the bandit) adds a ``Policy`` whose ``serve`` reorders the same player's answers, and
-one line in ``POLICIES``; for instance (the reranker's own API decides the middle line)::
-
-    def build(self, settings):
-        online = build_online(settings)
-        reranker = ThompsonReranker(...)  # its posteriors fed by the feedback consumer
-        serve = lambda request: reranked(online.listening.player.recommend(request), reranker)
-        return Stack(settings, online, serve, nightly_batch(settings, online))
+promoted model (the incremental batch every night, on the day's updated profiles).
+``bandit``: the same, with the Thompson re-ranker on (``PHILOMATH_BANDIT_*`` settings as
+configured, only switched on); its posteriors are fed by the simulation's feedback consumer.
 """
 
 from __future__ import annotations
@@ -82,7 +76,20 @@ class StaticPolicy:
         )
 
 
-POLICIES: dict[str, Callable[[], Policy]] = {"static": StaticPolicy}
+@dataclass(frozen=True, slots=True)
+class BanditPolicy:
+    """The router with the Thompson re-ranker (``recommender.serving.bandit``) on top."""
+
+    name: str = "bandit"
+
+    def build(self, settings: Settings) -> Stack:
+        online = build_online(settings.model_copy(update={"bandit_enabled": True}))
+        return Stack(
+            settings, online, online.listening.player.recommend, nightly_batch(settings, online)
+        )
+
+
+POLICIES: dict[str, Callable[[], Policy]] = {"static": StaticPolicy, "bandit": BanditPolicy}
 
 
 def policy_named(name: str) -> Policy:

@@ -154,6 +154,7 @@ def _run_policy(
     consumer = FeedbackConsumer(
         backends.events, backends.profiles, backends.catalog, backends.cache,
         clock=lambda: clock[0], archive=backends.listen_archive,
+        posteriors=backends.posteriors,
     )  # fmt: skip
     recorder = stack.online.listening.events
 

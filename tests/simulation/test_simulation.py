@@ -140,3 +140,21 @@ def test_policies_are_compared_pairwise_with_an_interval() -> None:
     assert skip["low"] <= skip["value"] <= skip["high"] < 0  # excludes no change
     same = figures([_run("static", 3), _run("other", 3)], config)["against_first"]["other"]
     assert same[0]["skip_rate"]["value"] == 0.0
+
+
+def test_the_bandit_policy_learns_from_the_simulated_feedback(
+    tiny_pipeline_output: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    _, runs = _simulate(tiny_pipeline_output, tmp_path, days=2, policies=("static", "bandit"))
+    static, bandit = runs
+    assert bandit.events_applied == bandit.events_published > 0
+    # Its answers log the policy's propensities (the first slot may be swapped: below 1).
+    propensities = [p for row in bandit.impressions for p in row["propensities"]]
+    assert propensities and all(0 < p <= 1 for p in propensities) and min(propensities) < 1
+    assert {p for row in static.impressions for p in row["propensities"]} <= {1.0}  # certain
+    # The consumer folded the plays and skips into the bandit's posteriors.
+    with sqlite3.connect(tmp_path / "policies" / "bandit" / "bandit.db") as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert any(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)  # noqa: S608
