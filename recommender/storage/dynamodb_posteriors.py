@@ -14,8 +14,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from recommender.errors import PosteriorStoreUnavailable
 from recommender.storage.dynamodb_table import DynamoDBTable, Item
 from recommender.storage.posteriors import Evidence, Fold, Posterior
@@ -55,7 +53,7 @@ class DynamoDBPosteriorStore:
             stored = self._table.get(arm_key, consistent=True)
             rev = int(stored["rev"]["N"]) if stored is not None else None
             after = fold(_posterior(stored) if stored is not None else None, item)
-            if self._transact(self._actions(marker_key, arm_key, after, rev)):
+            if self._table.transact(self._actions(marker_key, arm_key, after, rev)):
                 return True
         raise PosteriorStoreUnavailable(
             f"recording evidence kept conflicting with other writers after {MAX_ATTEMPTS} tries"
@@ -94,18 +92,6 @@ class DynamoDBPosteriorStore:
             },
             {"Put": put_arm},
         ]
-
-    def _transact(self, actions: list[dict[str, Any]]) -> bool:
-        """True when written; False when a condition failed (another writer got there)."""
-        with self._table.translated("transact_write_items"):
-            try:
-                self._client.transact_write_items(TransactItems=actions)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                if code in ("TransactionCanceledException", "TransactionConflictException"):
-                    return False
-                raise
-        return True
 
     def close(self) -> None:
         """The client is shared; nothing to release."""

@@ -193,7 +193,7 @@ class DynamoDBProfileStore:
             change = update(None if item is None else _profile_of(item), new)
             if change.profile.user_id != user_id:
                 raise ValueError("update returned another listener's profile")
-            if self._transact(self._actions(user_id, new, change, rev)):
+            if self._feedback.transact(self._actions(user_id, new, change, rev)):
                 return new
         raise ProfileStoreUnavailable(
             f"applying events kept conflicting with other writers after {MAX_APPLY_ATTEMPTS}"
@@ -255,18 +255,6 @@ class DynamoDBProfileStore:
                 "ExpressionAttributeValues": {f":{n}": {"N": str(v)} for n, v in deltas.items()},
             }
         }
-
-    def _transact(self, actions: list[dict[str, Any]]) -> bool:
-        """True when written; False when a condition failed (another writer got there)."""
-        with self._feedback.translated("transact_write_items"):
-            try:
-                self._client.transact_write_items(TransactItems=actions)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                if code in ("TransactionCanceledException", "TransactionConflictException"):
-                    return False
-                raise
-        return True
 
     def forget(self, user_id: str) -> int:
         # The tombstone first: from here on no event or refresh can recreate the profile.

@@ -69,6 +69,19 @@ class DynamoDBTable:
             if self._ttl_attribute is not None:
                 self._enable_ttl(self._ttl_attribute)
 
+    def transact(self, actions: list[dict[str, Any]]) -> bool:
+        """Write ``actions`` in one transaction: True when written, False when a condition
+        failed or another writer's transaction conflicted (the caller re-reads and retries)."""
+        with self.translated("transact_write_items"):
+            try:
+                self._client.transact_write_items(TransactItems=actions)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                if code in ("TransactionCanceledException", "TransactionConflictException"):
+                    return False
+                raise
+        return True
+
     def get(self, key: Sequence[str], *, consistent: bool = False) -> Item | None:
         """The item with these key values, or None; ``consistent`` reads the latest write."""
         with self.translated("get_item"):
