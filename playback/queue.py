@@ -58,6 +58,26 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
+class Attribution:
+    """What served one track of a queue: the list it came from (``impression``, kept at
+    position 0 and shared by every track of that list) and the track's ``position`` in it.
+    A ``Served`` is made only for the track asked about: a queue holds up to ``MAX_TRACKS``
+    tracks and a turn reads one or two of them."""
+
+    impression: Served
+    position: int
+
+    @classmethod
+    def tracks_of(cls, served: Served, offsets: Sequence[int]) -> tuple[Attribution, ...]:
+        """The attributions of tracks at ``offsets`` past ``served``'s position in its list."""
+        impression = served.at(0)
+        return tuple(cls(impression, served.position + offset) for offset in offsets)
+
+    def served(self) -> Served:
+        return self.impression.at(self.position)
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceQueue:
     key: str
     tracks: tuple[str, ...]
@@ -71,7 +91,7 @@ class DeviceQueue:
     failures: int = 0
     version: int = 0  # the store's counter; 0 for a queue never saved
     # What served each track of ``tracks`` (same index); () when nothing is known.
-    served: tuple[Served | None, ...] = ()
+    served: tuple[Attribution | None, ...] = ()
 
     def track_at(self, position: int) -> str:
         return self.tracks[self.order[position]]
@@ -79,12 +99,13 @@ class DeviceQueue:
     def served_at(self, position: int) -> Served | None:
         """What served the track at ``position`` of the play order, if known."""
         index = self.order[position]
-        return self.served[index] if index < len(self.served) else None
+        attribution = self.served[index] if index < len(self.served) else None
+        return attribution.served() if attribution is not None else None
 
 
 def _served_list(
     tracks: Sequence[str], served: Served | None
-) -> tuple[tuple[str, ...], tuple[Served | None, ...]]:
+) -> tuple[tuple[str, ...], tuple[Attribution | None, ...]]:
     """``tracks`` without duplicates, each with what served it: ``served`` is the first
     track's, and a track's position in the list is the first one's plus its index."""
     first: dict[str, int] = {}
@@ -93,7 +114,7 @@ def _served_list(
     unique = tuple(first)
     if served is None:
         return unique, (None,) * len(unique)
-    return unique, tuple(served.at(served.position + first[t]) for t in unique)
+    return unique, Attribution.tracks_of(served, [first[t] for t in unique])
 
 
 def new_queue(
@@ -217,7 +238,7 @@ def with_tracks(
     )
 
 
-def _padded(queue: DeviceQueue) -> tuple[Served | None, ...]:
+def _padded(queue: DeviceQueue) -> tuple[Attribution | None, ...]:
     """``queue.served`` with one entry per track."""
     return (queue.served + (None,) * len(queue.tracks))[: len(queue.tracks)]
 
@@ -291,18 +312,20 @@ class QueueRecord(BaseModel):
 
 
 def _encode_served(
-    served: Sequence[Served | None],
+    served: Sequence[Attribution | None],
 ) -> tuple[list[Served], list[tuple[int, int] | None]]:
-    impressions: dict[str, tuple[int, Served]] = {}  # by their JSON (a dict is unhashable)
+    impressions: list[Served] = []
+    indices: dict[int, int] = {}  # by identity: the tracks of one list share its impression
     refs: list[tuple[int, int] | None] = []
     for item in served:
         if item is None:
             refs.append(None)
             continue
-        first = item.at(0)
-        index, _ = impressions.setdefault(first.model_dump_json(), (len(impressions), first))
+        index = indices.setdefault(id(item.impression), len(impressions))
+        if index == len(impressions):
+            impressions.append(item.impression)
         refs.append((index, item.position))
-    return [first for _, first in impressions.values()], refs
+    return impressions, refs
 
 
 def encode_queue(queue: DeviceQueue) -> str:
@@ -333,10 +356,10 @@ def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
     def play(p: _PlayRecord | None) -> Play | None:
         return Play(p.token, p.track_id, p.position) if p else None
 
-    def served(ref: tuple[int, int] | None) -> Served | None:
+    def served(ref: tuple[int, int] | None) -> Attribution | None:
         if ref is None or not 0 <= ref[0] < len(record.impressions):
             return None
-        return record.impressions[ref[0]].at(ref[1])
+        return Attribution(record.impressions[ref[0]], ref[1])
 
     return DeviceQueue(
         key=key,

@@ -13,6 +13,7 @@ someone else parsed (the Lambda runtime's event).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -66,9 +67,11 @@ def loads_bounded(raw: str | bytes, limit: int = MAX_JSON_DEPTH) -> Any:
     return json.loads(raw)
 
 
-def check_depth(value: object, limit: int = MAX_JSON_DEPTH) -> None:
+def check_depth(value: object, limit: int = MAX_JSON_DEPTH, *, finite: bool = False) -> None:
     """Raise ``JsonTooDeep`` when a parsed JSON value nests more than ``limit`` objects or
-    arrays. Iterative, so any depth is measured without recursing."""
+    arrays. Iterative, so any depth is measured without recursing. With ``finite``, also
+    raise ``ValueError`` for a NaN or infinite number: not JSON, yet Python's parsers accept
+    ``NaN`` and ``-Infinity``, and an answer echoing one could not be written back."""
     pending: list[tuple[object, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
@@ -77,6 +80,8 @@ def check_depth(value: object, limit: int = MAX_JSON_DEPTH) -> None:
         elif isinstance(item, list | tuple):
             children = item
         else:
+            if finite and isinstance(item, float) and not math.isfinite(item):
+                raise ValueError("NaN and infinite numbers are not JSON")
             continue
         if depth + 1 > limit:
             raise JsonTooDeep(limit)

@@ -6,7 +6,6 @@ it the parsed JSON body and send back the dict it returns.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -101,7 +100,7 @@ def handle_envelope(skill: CustomSkill, envelope: object) -> dict[str, Any]:
     """
     _check_shape(envelope)
     try:
-        request = SERIALIZER.deserialize(json.dumps(envelope, allow_nan=False), RequestEnvelope)
+        request = SERIALIZER.from_object(envelope, RequestEnvelope)
     except (SerializationException, TypeError, ValueError) as exc:
         raise InvalidEnvelope(f"not a readable Alexa request envelope: {exc}") from exc
     request_id = getattr(request.request, "request_id", None)
@@ -122,9 +121,11 @@ def _check_shape(envelope: object) -> None:
     if not isinstance(envelope, dict):
         raise InvalidEnvelope("the request envelope must be a JSON object")
     try:  # before anything recurses into it (the serializer does, once per level)
-        check_depth(envelope)
+        check_depth(envelope, finite=True)
     except JsonTooDeep as exc:
         raise InvalidEnvelope(f"the request envelope is {exc}") from None
+    except ValueError as exc:
+        raise InvalidEnvelope(f"not a readable Alexa request envelope: {exc}") from None
     request = _object(envelope.get("request"))
     if not isinstance(request.get("type"), str):
         raise InvalidEnvelope("the request envelope has no request.type")

@@ -27,6 +27,7 @@ def test_reads_each_golden_envelope_as_the_sdk_does(name: str) -> None:
     ours = EnvelopeSerializer().deserialize(text, RequestEnvelope)
     assert ours == theirs
     assert DefaultSerializer().serialize(ours) == DefaultSerializer().serialize(theirs)
+    assert EnvelopeSerializer().serialize(theirs) == DefaultSerializer().serialize(theirs)
 
 
 @pytest.mark.parametrize(

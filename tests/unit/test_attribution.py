@@ -78,4 +78,4 @@ def test_the_stored_queue_keeps_attribution_and_old_records_read_without() -> No
     decoded = q.decode_queue("k", 1, old)
     assert decoded.served == () and decoded.served_at(0) is None
     unattributed = q.with_tracks(decoded, ["b"], refill)
-    assert unattributed.served == (None, refill)
+    assert unattributed.served_at(0) is None and unattributed.served_at(1) == refill
