@@ -45,6 +45,11 @@ def assign(experiment: Experiment, listener_id: str) -> Variant | None:
     return experiment.variants[-1]  # rounding at the top edge
 
 
+def exposure_key(experiment: str) -> str:
+    """The ``Served.context`` key naming the variant of ``experiment`` that served."""
+    return f"exp.{experiment}"
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """One running experiment's variant for a listener, with the overrides it asks for."""
@@ -55,7 +60,7 @@ class Assignment:
 
     def context(self) -> dict[str, str]:
         """For ``Served.context``: ``{"exp.<experiment>": variant}``."""
-        return {f"exp.{self.experiment}": self.variant}
+        return {exposure_key(self.experiment): self.variant}
 
 
 class ExperimentAssigner(Protocol):

@@ -34,6 +34,13 @@ Last, a ``bandit.Reranker`` re-orders the top of the answer and says how likely 
 placement was (``Recommendation.propensities``): ``StaticRanking`` (the default, every
 placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. The
 posterior store down means the order as ranked.
+
+With running A/B experiments (``experiments.ServingExperiments``), each request gets the
+listener's variants' overrides: another model version's lists (read from that version's
+snapshot, ``model_snapshots``; lists computed live come from the promoted model, so a variant
+snapshot's unlisted listeners get the charts) and another re-ranker; the answer names the
+variants that actually served (``Recommendation.experiments``). A re-ranker passed to
+``recommend`` wins over a variant's, whose experiment is then not exposed.
 """
 
 from __future__ import annotations
@@ -52,8 +59,10 @@ from recommender.errors import PosteriorStoreUnavailable, StoreUnavailable
 from recommender.serving import ranking
 from recommender.serving.bandit import Reranker, StaticRanking, arm_context
 from recommender.serving.breaker import Breaker
+from recommender.serving.experiments import NO_PLAN, RequestPlan, ServingExperiments
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, Causes, ListReader
+from recommender.serving.model_snapshots import ModelSnapshots
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
 from recommender.storage.cache import Cache
@@ -144,6 +153,8 @@ class Recommendation:
     # The probability the re-ranker put each of the first tracks at its place, the others
     # past its end placed with certainty (as ``Served.propensities``).
     propensities: tuple[float, ...] = ()
+    # (experiment, variant) of each running experiment's variant that served this answer.
+    experiments: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -170,8 +181,11 @@ class Router:
         telemetry: Telemetry | None = None,
         live: LiveLister | None = None,
         reranker: Reranker | None = None,
+        experiments: ServingExperiments | None = None,
     ) -> None:
         config = config or RouterConfig()
+        self._experiments = experiments if experiments and experiments.running else None
+        self._model_snapshots = ModelSnapshots(store, config.snapshot_refresh_s)
         self._live = live
         self._reranker = reranker or StaticRanking()
         self._telemetry = telemetry or Telemetry()
@@ -193,15 +207,32 @@ class Router:
     def recommend(
         self, request: RecommendationRequest, reranker: Reranker | None = None
     ) -> Recommendation:
-        """The answer to ``request``, re-ranked by ``reranker`` (an experiment's arm, a
-        simulation comparing policies) or else the router's own."""
+        """The answer to ``request``, re-ranked by ``reranker`` (a simulation comparing
+        policies) or else the listener's experiment variant's or else the router's own."""
         with self._telemetry.stage("route"):
-            answer = self._rerank(self._recommend(request), request, reranker or self._reranker)
+            plan = self._plan(request)
+            answer = self._recommend(request, plan.snapshot)
+            policy = reranker or plan.reranker or self._reranker
+            answer, as_asked = self._rerank(answer, request, policy)
+            if plan.variants:
+                served = plan.served(answer.track_ids, answer.causes, as_asked and not reranker)
+                answer = replace(answer, experiments=served)
         if answer.degraded:
             self._telemetry.metrics.degraded_answer(answer.causes)
         return answer
 
-    def _recommend(self, request: RecommendationRequest) -> Recommendation:
+    def _plan(self, request: RecommendationRequest) -> RequestPlan:
+        if self._experiments is None:
+            return NO_PLAN
+        return self._experiments.plan(request.user_id, self._snapshot_of)
+
+    def _snapshot_of(self, model_version: str) -> str | None:
+        current, _ = self._current_snapshot()
+        return self._model_snapshots.snapshot_of(model_version, current)
+
+    def _recommend(
+        self, request: RecommendationRequest, variant_snapshot: str | None = None
+    ) -> Recommendation:
         profile, causes = self._reader.read_profile(request.user_id)
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
@@ -214,13 +245,17 @@ class Router:
         )
         first: Step = "popular" if request.popular else ("personalized" if known else "cold_start")
         chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
-        snapshot, stale = self._current_snapshot()
+        current, stale = self._current_snapshot()
         if stale:
             causes |= {"snapshot"}
+        snapshot = variant_snapshot or current
+        live = snapshot == current  # live lists are the promoted model's
         picked: list[Ranked] = []
         used: list[tuple[Step, _Step]] = []
         for step in chain:
-            found, failed = self._run_step(step, request, profile, session, snapshot, picked)
+            found, failed = self._run_step(
+                step, request, profile, session, snapshot, picked, live=live
+            )
             causes |= failed
             if found is not None and found.ranked:
                 used.append((step, found))
@@ -265,18 +300,21 @@ class Router:
 
     def _rerank(
         self, answer: Recommendation, request: RecommendationRequest, reranker: Reranker
-    ) -> Recommendation:
-        """``answer`` in the re-ranker's order with its propensities; the order as ranked
-        when the posterior store is down."""
+    ) -> tuple[Recommendation, bool]:
+        """``answer`` in the re-ranker's order with its propensities, and whether that
+        re-ranker ordered it: the posterior store down means the order as ranked."""
         if not answer.track_ids:
-            return answer
+            return answer, True
         context = arm_context(answer.path, request.mood, request.genre, request.part_of_day)
+        reranked = True
         try:
             ranked = reranker.rerank(answer.track_ids, context, now=self._clock())
         except PosteriorStoreUnavailable:
             logger.warning("posterior store unavailable; serving the list as ranked")
             ranked = StaticRanking().rerank(answer.track_ids, context, now=self._clock())
-        return replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+            reranked = False
+        answer = replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+        return answer, reranked
 
     def _artist_path(
         self,
@@ -348,13 +386,15 @@ class Router:
         session: Session,
         snapshot: str,
         picked: Sequence[Ranked],
+        *,
+        live: bool = True,
     ) -> tuple[_Step | None, Causes]:
         wanted = ranking.Request(
             request.mood, request.genre, request.exclude | {r.track_id for r in picked}
         )
         cohort: frozenset[str] = frozenset()
         if step == "personalized":
-            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile)
+            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile, live)
         elif step == "memory":
             chart = self._reader.last_chart(request.context)
             if chart is None:  # any chart beats silence, even one of another context
@@ -391,7 +431,11 @@ class Router:
         return _Step(candidates, lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(
-        self, request: RecommendationRequest, snapshot: str, profile: UserProfile | None
+        self,
+        request: RecommendationRequest,
+        snapshot: str,
+        profile: UserProfile | None,
+        live_ok: bool = True,
     ) -> tuple[list[RecommendationList], Causes, bool]:
         """(the listener's list for the context or else their overall one, stored or else
         computed live, then their new tracks; degraded; whether the overall list stands in
@@ -411,7 +455,7 @@ class Router:
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed
             narrowed = own is not None
-        if own is None and self._live is not None and profile is not None:
+        if own is None and self._live is not None and live_ok and profile is not None:
             live = self._live.list_for(profile)
             return ([live] if live else []), degraded, live is not None and request.context != "all"
         if own is None:
