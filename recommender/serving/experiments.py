@@ -77,9 +77,7 @@ class RequestPlan:
         if not track_ids or _NOT_SERVED.intersection(causes):
             return ()
         return tuple(
-            (v.experiment, v.variant)
-            for v in self.variants
-            if reranked or not v.compares_rerankers
+            (v.experiment, v.variant) for v in self.variants if reranked or not v.compares_rerankers
         )
 
 
@@ -153,10 +151,7 @@ def exposure_context(served: Iterable[tuple[str, str]]) -> dict[str, str]:
 def needs_posteriors(experiments: Iterable[Experiment]) -> bool:
     """Whether a running experiment has a variant that turns the bandit on."""
     return any(
-        _bandit_on(v.overrides)
-        for e in experiments
-        if e.status == "running"
-        for v in e.variants
+        _bandit_on(v.overrides) for e in experiments if e.status == "running" for v in e.variants
     )
 
 

@@ -77,7 +77,6 @@ def snapshot_model(snapshot: str) -> str | None:
 EXPERIMENT_SNAPSHOTS_USER = "_experiment_snapshots"
 
 
-
 def check_snapshot_id(snapshot: str) -> str:
     """``snapshot`` itself, or ``ValueError`` when it is not a valid snapshot id."""
     if snapshot != BASE_SNAPSHOT and not _SNAPSHOT_ID.fullmatch(snapshot):
