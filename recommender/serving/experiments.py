@@ -31,7 +31,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from recommender.experiments.assignment import ConfiguredAssigner, exposure_key
+from recommender.experiments.assignment import Split, exposure_key
 from recommender.experiments.config import Experiment, ExperimentConfigError, Variant
 from recommender.serving.bandit import BanditConfig, Reranker, StaticRanking, ThompsonReranker
 from recommender.storage.posteriors import PosteriorReader
@@ -102,26 +102,29 @@ class ServingExperiments:
                 f"{len(running)} experiments are running; at most {MAX_RUNNING} may run at once"
             )
         _refuse_overlaps(running)
-        self._assigner = ConfiguredAssigner(running)
-        self._plans: dict[tuple[str, str], VariantPlan] = {}
+        # Per experiment, its split and its variants' plans by name: worked out once.
+        self._running: list[tuple[Split, dict[str, VariantPlan]]] = []
         for e in running:
             plans = [variant_plan(e, v, bandit, posteriors) for v in e.variants]
             compares = any(plan.reranker is not None for plan in plans)
-            for plan in plans:
-                self._plans[(e.name, plan.variant)] = replace(plan, compares_rerankers=compares)
+            by_name = {p.variant: replace(p, compares_rerankers=compares) for p in plans}
+            self._running.append((Split.of(e), by_name))
         self._unavailable: set[tuple[str, str]] = set()
 
     @property
     def running(self) -> bool:
-        return bool(self._plans)
+        return bool(self._running)
 
     def plan(self, listener_id: str, snapshot_of: Callable[[str], str | None]) -> RequestPlan:
         """The listener's overrides; ``snapshot_of`` finds a model version's snapshot."""
         snapshot: str | None = None
         reranker: Reranker | None = None
         variants = []
-        for assignment in self._assigner.assign(listener_id):
-            plan = self._plans[(assignment.experiment, assignment.variant)]
+        for split, plans in self._running:
+            variant = split.variant(listener_id)
+            if variant is None:
+                continue
+            plan = plans[variant.name]
             if plan.model_version is not None:
                 snapshot = snapshot_of(plan.model_version)
                 if snapshot is None:
