@@ -21,8 +21,10 @@ from pydantic import SecretStr
 from philomath.cli import main
 from philomath.settings import Settings
 from philomath.wiring import ConfigurationError, Online, build_online
+from recommender.batch.promoted_model import promoted_version
 from recommender.experiments.assignment import ConfiguredAssigner
 from recommender.experiments.config import Experiment
+from recommender.models.registry import ModelRegistry
 from skill.alexa import envelopes, handle_envelope
 from tests.integration.api_client import bearer
 
@@ -224,3 +226,79 @@ def test_editing_a_started_experiment_is_refused_at_start_in_one_line(
         assert result.stderr.strip() == f"philomath: {message}"
     finally:
         settings.experiments_path.write_text(json.dumps(DECLARED), encoding="utf-8")
+
+
+def test_a_variant_serves_the_model_version_batch_staged_for_it(
+    tiny_pipeline: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "var"
+    shutil.copytree(tiny_pipeline, data_dir)
+    models = data_dir / "work" / "models"
+    promoted = promoted_version(models)
+    other = next(m.name for m in ModelRegistry(models).models() if m.name != promoted)
+    declared = {
+        "experiments": [
+            {
+                "name": "models",
+                "salt": "models-1",
+                "status": "running",
+                "started_at": "2026-12-01T00:00:00Z",
+                "variants": [
+                    {"name": "promoted", "weight": 1},
+                    {"name": "other", "weight": 1, "overrides": {"model_version": other}},
+                ],
+            }
+        ]
+    }
+    (data_dir / "experiments.json").write_text(json.dumps(declared), encoding="utf-8")
+    listeners = [f"usr-{i:07d}" for i in range(30)]  # the tiny pipeline's
+    settings = Settings(
+        data_dir=data_dir,
+        api_tokens=SecretStr(json.dumps({token(u): u for u in listeners})),
+        log_level="WARNING",
+    )
+    variant_of = {
+        u: a.variant
+        for u in listeners
+        for a in ConfiguredAssigner([Experiment.model_validate(declared["experiments"][0])]).assign(
+            u
+        )
+    }
+    assert set(variant_of.values()) == {"promoted", "other"}
+
+    def served_by(online: Online) -> dict[str, dict[str, Any]]:
+        with TestClient(online.app) as client:
+            found = {}
+            for listener in listeners:
+                page = client.get(
+                    f"{ME}/recommendations", params={"limit": 1}, headers=bearer(token(listener))
+                ).json()
+                if page["path"] == "personalized":  # from the listener's own stored list
+                    found[listener] = page["items"][0]["served"]
+        return found
+
+    before = build_online(settings)  # nothing staged yet: the variant cannot serve
+    try:
+        unstaged = served_by(before)
+    finally:
+        before.close()
+    assert unstaged
+    for listener, served in unstaged.items():
+        assert served["model_version"] == promoted
+        exposed = variant_of[listener] == "promoted"
+        assert served["context"].get("exp.models") == ("promoted" if exposed else None)
+
+    env = {"PHILOMATH_DATA_DIR": str(data_dir), "PHILOMATH_LOG_LEVEL": "WARNING"}
+    staged = CliRunner().invoke(main, ["batch", "--experiment-model", other], env=env)
+    assert staged.exit_code == 0, staged.output
+    assert json.loads(staged.stdout)["mode"] == "experiment"
+    after = build_online(settings)
+    try:
+        found = served_by(after)
+    finally:
+        after.close()
+    assert {variant_of[u] for u in found} == {"promoted", "other"}
+    for listener, served in found.items():
+        variant = variant_of[listener]
+        assert served["context"]["exp.models"] == variant
+        assert served["model_version"] == (other if variant == "other" else promoted)
