@@ -27,7 +27,7 @@ same process can call ``IncrementalTrigger`` directly after each page.
 An **experiment run** (``philomath batch --experiment-model NAME``) lists every listener with
 a registered model that is not promoted into a snapshot it stages and never publishes, and
 registers it as that model version's (``EXPERIMENT_SNAPSHOTS_USER``): the A/B experiments whose
-variants name that ``model_version`` serve it (``serving.model_snapshots``).
+variants name that ``model_version`` serve it (``serving.snapshots``).
 
 Full and incremental runs of one store must not overlap (an incremental run writing into the
 snapshot a full run is replacing would be lost): run both from one ``philomath batch``.
@@ -168,7 +168,7 @@ class BatchInference:
     def run_for_experiment(self, *, progress: bool = False) -> BatchReport:
         """Every listener's lists and every chart of this model (not the promoted one) into a
         snapshot that is staged, never published, and registered as the one that serves its
-        model version to A/B experiments (``serving.model_snapshots``); the one registered
+        model version to A/B experiments (``serving.snapshots``); the one registered
         before is dropped. The profile marks are left to the published runs."""
         started = self._clock()
         version = self._model.version

@@ -6,7 +6,7 @@ Per request, ``ServingExperiments.plan`` hashes the listener into every running 
 start. A variant's ``overrides`` may say (anything else is refused at start, in one line):
 
 - ``model_version``: serve lists of that model version, from the snapshot that holds them
-  (``model_snapshots``: the current one when that model made it, else the one
+  (``snapshots``: the current one when that model made it, else the one
   ``philomath batch --experiment-model NAME`` staged). When the store holds none, the request
   is served as by default and that variant is not exposed (logged once per variant): its
   listeners then drop out of the analysis, which the sample-ratio check reports.

@@ -37,7 +37,7 @@ posterior store down means the order as ranked.
 
 With running A/B experiments (``experiments.ServingExperiments``), each request gets the
 listener's variants' overrides: another model version's lists (read from that version's
-snapshot, ``model_snapshots``; lists computed live come from the promoted model, so a variant
+snapshot, ``snapshots``; lists computed live come from the promoted model, so a variant
 snapshot's unlisted listeners get the charts) and another re-ranker; the answer names the
 variants that actually served (``Recommendation.experiments``). A re-ranker passed to
 ``recommend`` wins over a variant's, whose experiment is then not exposed.
@@ -46,7 +46,6 @@ variants that actually served (``Recommendation.experiments``). A re-ranker pass
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,20 +54,18 @@ from typing import Literal, Protocol, get_args
 from playback.catalog import TrackCatalog
 from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
-from recommender.errors import PosteriorStoreUnavailable, StoreUnavailable
+from recommender.errors import PosteriorStoreUnavailable
 from recommender.serving import ranking
 from recommender.serving.bandit import Reranker, StaticRanking, arm_context
-from recommender.serving.breaker import Breaker
 from recommender.serving.experiments import NO_PLAN, RequestPlan, ServingExperiments
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, Causes, ListReader
-from recommender.serving.model_snapshots import ModelSnapshots
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
+from recommender.serving.snapshots import Snapshots
 from recommender.storage.cache import Cache
 from recommender.storage.profiles import ProfileReader, UserProfile
 from recommender.storage.recommendations import (
-    BASE_SNAPSHOT,
     NEW_TRACKS_CONTEXT,
     POPULAR_USER,
     RecommendationList,
@@ -185,24 +182,19 @@ class Router:
     ) -> None:
         config = config or RouterConfig()
         self._experiments = experiments if experiments and experiments.running else None
-        self._model_snapshots = ModelSnapshots(store, config.snapshot_refresh_s)
         self._live = live
         self._reranker = reranker or StaticRanking()
         self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
         self._config = config
-        self._store = store
         self._reader = ListReader(
             store, profiles, cache, config.cache, metrics=self._telemetry.metrics
         )
         self._catalog = catalog
         self._facets = FacetCache(catalog) if catalog is not None else None
         self._clock = clock
-        self._snapshot = BASE_SNAPSHOT
-        self._snapshot_read_at = float("-inf")
-        self._snapshot_lock = threading.Lock()
-        self._store_breaker = Breaker(config.cache.retry_after_s)
+        self._snapshots = Snapshots(store, config.snapshot_refresh_s, config.cache.retry_after_s)
 
     def recommend(
         self, request: RecommendationRequest, reranker: Reranker | None = None
@@ -224,11 +216,7 @@ class Router:
     def _plan(self, request: RecommendationRequest) -> RequestPlan:
         if self._experiments is None:
             return NO_PLAN
-        return self._experiments.plan(request.user_id, self._snapshot_of)
-
-    def _snapshot_of(self, model_version: str) -> str | None:
-        current, _ = self._current_snapshot()
-        return self._model_snapshots.snapshot_of(model_version, current)
+        return self._experiments.plan(request.user_id, self._snapshots.of_model)
 
     def _recommend(
         self, request: RecommendationRequest, variant_snapshot: str | None = None
@@ -245,7 +233,7 @@ class Router:
         )
         first: Step = "popular" if request.popular else ("personalized" if known else "cold_start")
         chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
-        current, stale = self._current_snapshot()
+        current, stale = self._snapshots.current()
         if stale:
             causes |= {"snapshot"}
         snapshot = variant_snapshot or current
@@ -281,16 +269,14 @@ class Router:
     def refresh_snapshot(self) -> str:
         """Read which snapshot is current now instead of at the next refresh (a batch run in
         this process just published one); the snapshot read from now on."""
-        with self._snapshot_lock:
-            self._snapshot_read_at = float("-inf")
-        return self._current_snapshot()[0]
+        return self._snapshots.refresh()
 
     def warm(self, contexts: Sequence[str] = ("all",)) -> int:
         """Read these charts now so the in-memory fallback holds them, and load the live
         lists' model; how many charts were read."""
         if self._live is not None:
             self._live.warm()
-        snapshot, _ = self._current_snapshot()
+        snapshot, _ = self._snapshots.current()
         return sum(
             self._reader.read_list(snapshot, POPULAR_USER, context)[0] is not None
             for context in contexts
@@ -486,27 +472,6 @@ class Router:
 
     def _lookup(self, track_ids: list[str]) -> FacetMap | None:
         return self._facets.lookup(track_ids) if self._facets is not None else None
-
-    def _current_snapshot(self) -> tuple[str, bool]:
-        """The snapshot to read, refreshed every ``snapshot_refresh_s``; True when the
-        refresh failed and the last known one is used."""
-        now = time.monotonic()
-        with self._snapshot_lock:
-            if now - self._snapshot_read_at < self._config.snapshot_refresh_s:
-                return self._snapshot, False
-            self._snapshot_read_at = now
-        if not self._store_breaker.allow():
-            return self._snapshot, True
-        try:
-            current = self._store.snapshot_pointer().current
-        except StoreUnavailable:
-            logger.warning("recommendation store unavailable; keeping snapshot %r", self._snapshot)
-            self._store_breaker.failed()
-            return self._snapshot, True
-        self._store_breaker.succeeded()
-        with self._snapshot_lock:
-            self._snapshot = current
-        return current, False
 
     def _reason(
         self, step: Step, request: RecommendationRequest, head: _Step, profile: UserProfile | None
