@@ -5,11 +5,14 @@ experiments (each has its own salt, so adding one reshuffles nobody in another),
 (one or two hashes per request). Eligibility (``traffic``) and the variant use two different
 hashes, so widening traffic keeps everyone already in the experiment where they were.
 
-Exposure is logged when a variant actually serves, not at assignment: the serving path asks
-``ExperimentAssigner.assign`` for the overrides, applies them, and either adds
-``Assignment.context()`` to the impression's ``Served.context`` (so the ``started`` play event
-is the exposure: ``analysis.exposures_from_events``) or records an ``Exposure`` through an
-``ExposureLog``. Stdlib only: the serving install imports this.
+Exposure is logged when a variant actually serves, not at assignment: the serving path
+(``recommender.serving.experiments``) holds each running experiment's ``Split``, applies the
+listener's variant's overrides, and, when the variant served, adds ``exposure_key`` (as
+``Assignment.context()`` does) to the impression's ``Served.context``, so the ``started``
+play event is the exposure (``analysis.exposures_from_events``); a front door without play
+events could record an ``Exposure`` through an ``ExposureLog`` instead. ``ConfiguredAssigner``
+gives the assignments with their overrides, for tools and tests. No numpy: serving imports
+this.
 """
 
 from __future__ import annotations
