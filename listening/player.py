@@ -31,6 +31,7 @@ from playback.events import Served, new_impression_id
 from playback.stream_urls import StreamUrls
 from playback.vocabulary import phrase_key
 from recommender.errors import RecommenderError
+from recommender.serving.experiments import exposure_context
 from recommender.serving.named import ARTIST_TRACKS, Named, named_tracks
 from recommender.serving.router import Recommendation, RecommendationRequest, Router
 
@@ -127,7 +128,7 @@ def impression(recommendation: Recommendation, request: RecommendationRequest) -
         position=0,
         path=recommendation.path,
         model_version=recommendation.model_version[:128],
-        context=served_context(request),
+        context=served_context(request) | exposure_context(recommendation.experiments),
         propensities=recommendation.propensities,
     )
 

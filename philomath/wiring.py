@@ -16,7 +16,8 @@ from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
-from recommender.experiments.assignment import ExperimentAssigner, ExposureLog
+from recommender.experiments.assignment import ExposureLog
+from recommender.experiments.config import Experiment
 from recommender.storage.cache import Cache
 from recommender.storage.listen_archive import ListenArchive
 from recommender.storage.posteriors import PosteriorStore
@@ -34,7 +35,8 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
-    from recommender.serving.bandit import Reranker
+    from recommender.serving.bandit import BanditConfig, Reranker
+    from recommender.serving.experiments import ServingExperiments
     from recommender.serving.router import LiveLister, Router
     from skill.alexa.verification import AlexaRequestVerifier
 
@@ -192,12 +194,34 @@ def build_events(settings: Settings) -> EventStream:
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
 
 
-def build_experiment_assigner(settings: Settings) -> ExperimentAssigner:
-    """The running experiments declared in ``PHILOMATH_EXPERIMENTS_FILE`` (none: no file)."""
-    from recommender.experiments.assignment import ConfiguredAssigner
-    from recommender.experiments.config import load_experiments
+def declared_experiments(settings: Settings) -> tuple[Experiment, ...]:
+    """The experiments declared in ``PHILOMATH_EXPERIMENTS_FILE`` (none: no file), a started
+    one checked against its lock; a file that does not parse or a changed started experiment
+    is a ``ConfigurationError`` (one line, at start)."""
+    from recommender.experiments.config import ExperimentConfigError, load_experiments
 
-    return ConfiguredAssigner(load_experiments(settings.experiments_path))
+    try:
+        return load_experiments(settings.experiments_path)
+    except ExperimentConfigError as exc:
+        raise setting_problem("experiments_file", str(exc)) from None
+
+
+def build_serving_experiments(
+    settings: Settings, experiments: tuple[Experiment, ...], posteriors: PosteriorStore | None
+) -> ServingExperiments | None:
+    """The running experiments as serving applies them (their overrides checked now); None
+    when none runs."""
+    from recommender.experiments.config import ExperimentConfigError
+    from recommender.serving.experiments import ServingExperiments
+
+    if not any(e.status == "running" for e in experiments):
+        return None
+    try:
+        return ServingExperiments(
+            experiments, bandit=bandit_config(settings), posteriors=posteriors
+        )
+    except ExperimentConfigError as exc:
+        raise setting_problem("experiments_file", str(exc)) from None
 
 
 def build_exposure_log(settings: Settings) -> ExposureLog:
@@ -341,6 +365,7 @@ class Backends:
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
     posteriors: PosteriorStore | None = None  # the bandit's, when it is on
     bandit_half_life_days: float = 14.0
+    experiments: ServingExperiments | None = None  # the running A/B experiments
 
     def ensure_schema(self) -> None:
         ports = (self.catalog, self.store, self.profiles, self.events, self.queues, self.routines)
@@ -359,9 +384,14 @@ class Backends:
             self.posteriors.close()
 
 
-def build_posteriors(settings: Settings) -> PosteriorStore | None:
-    """The bandit's posterior store; None while the bandit is off."""
-    if not settings.bandit_enabled:
+def build_posteriors(
+    settings: Settings, experiments: tuple[Experiment, ...] = ()
+) -> PosteriorStore | None:
+    """The bandit's posterior store; None while the bandit is off, unless a running
+    experiment's variant turns it on (the consumer then feeds it too)."""
+    from recommender.serving.experiments import needs_posteriors
+
+    if not settings.bandit_enabled and not needs_posteriors(experiments):
         return None
     url = settings.bandit_url
     scheme = _scheme(url, "bandit_url")
@@ -385,22 +415,32 @@ def build_posteriors(settings: Settings) -> PosteriorStore | None:
     raise _unknown("bandit_url", scheme, "sqlite, redis, rediss, dynamodb")
 
 
-def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
-    """The router's re-ranker: Thompson over the posteriors, or the list as ranked."""
-    from recommender.serving.bandit import BanditConfig, StaticRanking, ThompsonReranker
+def bandit_config(settings: Settings) -> BanditConfig:
+    from recommender.serving.bandit import BanditConfig
 
-    if posteriors is None:
-        return StaticRanking()
-    config = BanditConfig(
+    return BanditConfig(
         top_k=settings.bandit_top_k,
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
     )
-    return ThompsonReranker(posteriors, config)
+
+
+def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
+    """The router's re-ranker: Thompson over the posteriors while the bandit is on, or the
+    list as ranked."""
+    from recommender.serving.bandit import StaticRanking, ThompsonReranker
+
+    if posteriors is None or not settings.bandit_enabled:
+        return StaticRanking()
+    return ThompsonReranker(posteriors, bandit_config(settings))
 
 
 def build_backends(settings: Settings) -> Backends:
+    """Every adapter, and the declared experiments parsed once (refused here, at start, when
+    a started one changed or a variant's overrides are wrong)."""
+    experiments = declared_experiments(settings)
+    posteriors = build_posteriors(settings, experiments)
     return Backends(
         catalog=build_catalog(settings),
         store=build_store(settings),
@@ -411,8 +451,9 @@ def build_backends(settings: Settings) -> Backends:
         listen_archive=build_listen_archive(settings),
         routines=build_routines(settings),
         identity=build_identity(settings),
-        posteriors=build_posteriors(settings),
+        posteriors=posteriors,
         bandit_half_life_days=settings.bandit_half_life_days,
+        experiments=build_serving_experiments(settings, experiments, posteriors),
     )
 
 
@@ -476,6 +517,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         telemetry=telemetry,
         live=build_live_lists(settings, telemetry),
         reranker=build_reranker(settings, backends.posteriors),
+        experiments=backends.experiments,
     )
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)

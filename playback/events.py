@@ -43,8 +43,9 @@ def new_impression_id() -> str:
     return uuid.uuid4().hex
 
 
-# The request context ``Served.context`` may name (mood, genre, popular, artist, track...).
-MAX_CONTEXT_KEYS = 8
+# The request context ``Served.context`` may name (mood, genre, popular, artist, track, part
+# of the day) and the variant of each running A/B experiment that served (at most 8).
+MAX_CONTEXT_KEYS = 16
 MAX_PROPENSITIES = 100  # the re-ranker's top k at most
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from philomath.cli.context import echo_json, pass_settings
+from philomath.cli.context import InputError, echo_json, pass_settings
 from philomath.settings import Settings
 
 
@@ -145,10 +145,20 @@ def consume(settings: Settings) -> None:
 @click.command()
 @click.option("--incremental", is_flag=True, help="Only listeners whose profile changed.")
 @click.option("--watch", is_flag=True, help="Keep running until SIGINT or SIGTERM.")
+@click.option(
+    "--experiment-model",
+    default=None,
+    metavar="NAME",
+    help="Stage lists of this registered model (e.g. ease.v1) for A/B experiments whose "
+    "variants name it as model_version, without publishing them.",
+)
 @pass_settings
-def batch(settings: Settings, incremental: bool, watch: bool) -> None:
+def batch(settings: Settings, incremental: bool, watch: bool, experiment_model: str | None) -> None:
     """Batch inference: lists for every listener into a new store snapshot. Metrics: on
     PHILOMATH_METRICS_PORT with --watch, else into PHILOMATH_METRICS_TEXTFILE when set."""
+    if experiment_model is not None:
+        _experiment_batch(settings, experiment_model, incremental or watch)
+        return
     from philomath.observability import (
         build_telemetry,
         expose_role_metrics,
@@ -173,6 +183,31 @@ def batch(settings: Settings, incremental: bool, watch: bool) -> None:
             metrics=telemetry.metrics,
         )
         write_metrics_textfile(settings, telemetry)
+    finally:
+        backends.close()
+    echo_json(report)
+
+
+def _experiment_batch(settings: Settings, model: str, other_options: bool) -> None:
+    from philomath.wiring import build_backends
+    from recommender.batch.inference import run_experiment_batch
+    from recommender.batch.promoted_model import ModelDataMismatch
+    from recommender.models.registry import RegistryError
+
+    if other_options:
+        raise InputError("--experiment-model runs once: without --incremental or --watch")
+    backends = build_backends(settings)
+    try:
+        if settings.ensure_schema:
+            backends.ensure_schema()
+        report = run_experiment_batch(
+            store=backends.store,
+            profiles=backends.profiles,
+            work_dir=settings.data_dir / "work",
+            model=model,
+        )
+    except (RegistryError, ModelDataMismatch) as exc:
+        raise InputError(str(exc)) from exc
     finally:
         backends.close()
     echo_json(report)

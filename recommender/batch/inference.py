@@ -24,6 +24,11 @@ registry's promoted ``name/run`` changes, ``promoted_model.promoted_ref``) or ``
 has passed. A consumer in the
 same process can call ``IncrementalTrigger`` directly after each page.
 
+An **experiment run** (``philomath batch --experiment-model NAME``) lists every listener with
+a registered model that is not promoted into a snapshot it stages and never publishes, and
+registers it as that model version's (``EXPERIMENT_SNAPSHOTS_USER``): the A/B experiments whose
+variants name that ``model_version`` serve it (``serving.snapshots``).
+
 Full and incremental runs of one store must not overlap (an incremental run writing into the
 snapshot a full run is replacing would be lost): run both from one ``philomath batch``.
 
@@ -55,6 +60,7 @@ from recommender.batch.lists import ListBuilder, ListSettings
 from recommender.batch.promoted_model import (
     ModelLists,
     load_promoted_model,
+    load_registered_model,
     promoted_ref,
     promoted_trained_at,
 )
@@ -63,15 +69,18 @@ from recommender.errors import CacheUnavailable, RecommenderError
 from recommender.storage.cache import Cache, list_key
 from recommender.storage.profiles import ProfileStore, UserProfile
 from recommender.storage.recommendations import (
+    BASE_SNAPSHOT,
+    EXPERIMENT_SNAPSHOTS_USER,
     RecommendationList,
     RecommendationStore,
+    experiment_snapshot_entry,
     new_snapshot_id,
 )
 from telemetry import Metrics, NullMetrics
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["full", "incremental"]
+Mode = Literal["full", "incremental", "experiment"]
 _PROFILE_BATCH = 1_000
 _USER_BATCH = 2_048
 TRENDING_DAYS = 7
@@ -131,19 +140,7 @@ class BatchInference:
         so memory does not grow with the listeners (``progress``: a bar on stderr)."""
         started = self._clock()
         snapshot = new_snapshot_id(self._model.version, started)
-        builder = ListBuilder(self._model, self._plays, self._tracks, self._settings, started)
-        user_ids = [str(u) for u in self._plays.user_ids]
-        profiles = self._read_profiles(user_ids)
-        days = [
-            (datetime.fromtimestamp(started, UTC) - timedelta(days=d)).strftime("%Y-%m-%d")
-            for d in range(TRENDING_DAYS)
-        ]
-        charts = self._store.put_lists(
-            builder.charts(profiles, self._profiles.popularity_counts(days)), snapshot=snapshot
-        )
-        lists = self._store.put_lists(
-            self._all_user_lists(builder, profiles, progress), snapshot=snapshot
-        )
+        builder, charts, lists = self._write_all(snapshot, started, progress)
         # Listeners changed before this run began: their lists are as fresh as can be now,
         # once those the model never saw are folded in too (no feed lists them).
         marks = [m for m in self._profiles.changed_users(10**9) if m.changed_at <= started]
@@ -158,7 +155,7 @@ class BatchInference:
         report = BatchReport(
             "full",
             snapshot,
-            len(user_ids) + left.folded,
+            len(self._plays.user_ids) + left.folded,
             lists,
             charts,
             self._clock() - started,
@@ -167,6 +164,48 @@ class BatchInference:
         )
         logger.info("batch run published", extra=_report_extra(report))
         return report
+
+    def run_for_experiment(self, *, progress: bool = False) -> BatchReport:
+        """Every listener's lists and every chart of this model (not the promoted one) into a
+        snapshot that is staged, never published, and registered as the one that serves its
+        model version to A/B experiments (``serving.snapshots``); the one registered
+        before is dropped. The profile marks are left to the published runs."""
+        started = self._clock()
+        version = self._model.version
+        snapshot = new_snapshot_id(version, started)
+        _, charts, lists = self._write_all(snapshot, started, progress)
+        before = self._store.get_list(EXPERIMENT_SNAPSHOTS_USER, version, snapshot=BASE_SNAPSHOT)
+        entry = experiment_snapshot_entry(version, snapshot, started)
+        self._store.put_lists([entry], snapshot=BASE_SNAPSHOT)
+        pointer = self._store.snapshot_pointer()
+        old = before.track_ids[0] if before is not None and before.track_ids else None
+        if old not in (None, snapshot, pointer.current, pointer.previous):
+            self._store.drop_snapshot(old)
+        report = BatchReport(
+            "experiment", snapshot, len(self._plays.user_ids), lists, charts,
+            self._clock() - started,
+        )  # fmt: skip
+        logger.info("batch run staged for experiments", extra=_report_extra(report))
+        return report
+
+    def _write_all(
+        self, snapshot: str, started: float, progress: bool
+    ) -> tuple[ListBuilder, int, int]:
+        """Every chart and listener's lists into ``snapshot``: (builder, charts, lists)."""
+        builder = ListBuilder(self._model, self._plays, self._tracks, self._settings, started)
+        user_ids = [str(u) for u in self._plays.user_ids]
+        profiles = self._read_profiles(user_ids)
+        days = [
+            (datetime.fromtimestamp(started, UTC) - timedelta(days=d)).strftime("%Y-%m-%d")
+            for d in range(TRENDING_DAYS)
+        ]
+        charts = self._store.put_lists(
+            builder.charts(profiles, self._profiles.popularity_counts(days)), snapshot=snapshot
+        )
+        lists = self._store.put_lists(
+            self._all_user_lists(builder, profiles, progress), snapshot=snapshot
+        )
+        return builder, charts, lists
 
     def run_incremental(self, limit: int = 10_000) -> BatchReport:
         started = self._clock()
@@ -345,6 +384,27 @@ def run_batch(
     return report
 
 
+def run_experiment_batch(
+    *,
+    store: RecommendationStore,
+    profiles: ProfileStore,
+    work_dir: Path,
+    model: str,
+    settings: ListSettings | None = None,
+) -> BatchReport:
+    """``philomath batch --experiment-model NAME``: the latest registered run of ``model``
+    (promoted or not) lists every listener into a staged snapshot that A/B experiments
+    naming its version serve (``BatchInference.run_for_experiment``). Run it again after each
+    retrain or pipeline run, as the published runs are."""
+    from recommender.data.etl import unified
+
+    plays = Interactions.from_unified(work_dir / "unified")
+    tracks = list(unified.tracks(work_dir / "unified"))
+    lists = load_registered_model(work_dir / "models", plays, model)
+    batch = BatchInference(lists, plays, tracks, store, profiles, None, settings)
+    return batch.run_for_experiment()
+
+
 def _report_extra(report: BatchReport) -> dict[str, object]:
     return {
         "mode": report.mode,
@@ -358,4 +418,10 @@ def _report_extra(report: BatchReport) -> dict[str, object]:
     }
 
 
-__all__: Sequence[str] = ("BatchInference", "BatchReport", "IncrementalTrigger", "run_batch")
+__all__: Sequence[str] = (
+    "BatchInference",
+    "BatchReport",
+    "IncrementalTrigger",
+    "run_batch",
+    "run_experiment_batch",
+)

@@ -31,7 +31,7 @@ from recommender.errors import RecommenderError
 from recommender.models.base import FOLDED_USER, FoldInUnsupported, Recommender, in_sorted
 from recommender.models.head import candidate_items
 from recommender.models.popularity import PopularityModel
-from recommender.models.registry import ModelRegistry, vocabulary_digest
+from recommender.models.registry import Manifest, ModelRegistry, vocabulary_digest
 from recommender.models.zoo import load_model
 
 IntArray = npt.NDArray[np.int64]
@@ -144,9 +144,22 @@ def promoted_trained_at(models_dir: Path) -> float | None:
 
 def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLists:
     """The promoted model, loaded and wrapped for batch inference."""
+    manifest = ModelRegistry(models_dir).promoted()
+    return _load(models_dir, manifest, interactions)
+
+
+def load_registered_model(models_dir: Path, interactions: Interactions, name: str) -> ModelLists:
+    """The latest registered run of model ``name`` (``ials.v1``), promoted or not, for an
+    experiment's lists; ``popularity.v1`` is fitted on the spot when not registered."""
+    registry = ModelRegistry(models_dir)
+    if name == DEFAULT_MODEL and not registry.models(name):
+        return _load(models_dir, None, interactions)
+    return _load(models_dir, registry.latest(name), interactions)
+
+
+def _load(models_dir: Path, manifest: Manifest | None, interactions: Interactions) -> ModelLists:
     user_items = user_items_matrix(interactions)
     registry = ModelRegistry(models_dir)
-    manifest = registry.promoted()
     if manifest is None:
         return ModelLists(PopularityModel(interactions).fit(user_items), user_items)
     candidates = candidate_items(user_items)
@@ -154,8 +167,8 @@ def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLi
     found = vocabulary_digest(interactions.user_ids.tolist(), interactions.track_ids.tolist())
     if expected and expected != found:
         raise ModelDataMismatch(
-            f"the promoted model {manifest.name} (run {manifest.run}) was trained on other "
+            f"the model {manifest.name} (run {manifest.run}) was trained on other "
             "listeners or tracks than the unified tables hold now: retrain (philomath train) "
-            "or promote a model trained on this data"
+            "or use a model trained on this data"
         )
     return ModelLists(load_model(registry.artifact(manifest)), user_items, candidates)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from playback.events import PlaybackEvent
-from recommender.experiments.assignment import Exposure
+from recommender.experiments.assignment import Exposure, exposure_key
 from recommender.experiments.config import HIGHER_IS_BETTER, Experiment
 from recommender.experiments.stats import (
     Comparison,
@@ -183,7 +183,7 @@ def exposures_from_events(name: str, events: Iterable[PlaybackEvent]) -> list[Ex
     """Exposures the event stream itself carries: a ``started`` play whose ``served.context``
     names the experiment (``exp.<name>``, what ``Assignment.context`` adds) was served by that
     variant. The serving path then needs no exposure log of its own."""
-    key = f"exp.{name}"
+    key = exposure_key(name)
     found = []
     for event in events:
         served = event.served

@@ -5,11 +5,14 @@ experiments (each has its own salt, so adding one reshuffles nobody in another),
 (one or two hashes per request). Eligibility (``traffic``) and the variant use two different
 hashes, so widening traffic keeps everyone already in the experiment where they were.
 
-Exposure is logged when a variant actually serves, not at assignment: the serving path asks
-``ExperimentAssigner.assign`` for the overrides, applies them, and either adds
-``Assignment.context()`` to the impression's ``Served.context`` (so the ``started`` play event
-is the exposure: ``analysis.exposures_from_events``) or records an ``Exposure`` through an
-``ExposureLog``. Stdlib only: the serving install imports this.
+Exposure is logged when a variant actually serves, not at assignment: the serving path
+(``recommender.serving.experiments``) holds each running experiment's ``Split``, applies the
+listener's variant's overrides, and, when the variant served, adds ``exposure_key`` (as
+``Assignment.context()`` does) to the impression's ``Served.context``, so the ``started``
+play event is the exposure (``analysis.exposures_from_events``); a front door without play
+events could record an ``Exposure`` through an ``ExposureLog`` instead. ``ConfiguredAssigner``
+gives the assignments with their overrides, for tools and tests. No numpy: serving imports
+this.
 """
 
 from __future__ import annotations
@@ -33,16 +36,41 @@ def bucket(salt: str, listener_id: str, purpose: str = "variant") -> int:
 
 def assign(experiment: Experiment, listener_id: str) -> Variant | None:
     """The variant ``listener_id`` gets, or None when outside the experiment's traffic."""
-    if bucket(experiment.salt, listener_id, "traffic") >= round(experiment.traffic * BUCKETS):
-        return None
-    point = bucket(experiment.salt, listener_id) / BUCKETS
-    total = sum(variant.weight for variant in experiment.variants)
-    cumulative = 0.0
-    for variant in experiment.variants:
-        cumulative += variant.weight / total
-        if point < cumulative:
-            return variant
-    return experiment.variants[-1]  # rounding at the top edge
+    return Split.of(experiment).variant(listener_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """An experiment's assignment rule worked out once (what the serving path holds): its
+    salt, the traffic cut in buckets and each variant's cumulative share."""
+
+    salt: str
+    traffic: int
+    cuts: tuple[tuple[float, Variant], ...]
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> Split:
+        total = sum(variant.weight for variant in experiment.variants)
+        cuts, cumulative = [], 0.0
+        for variant in experiment.variants:
+            cumulative += variant.weight / total
+            cuts.append((cumulative, variant))
+        return cls(experiment.salt, round(experiment.traffic * BUCKETS), tuple(cuts))
+
+    def variant(self, listener_id: str) -> Variant | None:
+        """The variant ``listener_id`` gets, or None when outside the traffic."""
+        if bucket(self.salt, listener_id, "traffic") >= self.traffic:
+            return None
+        point = bucket(self.salt, listener_id) / BUCKETS
+        for cut, variant in self.cuts:
+            if point < cut:
+                return variant
+        return self.cuts[-1][1]  # rounding at the top edge
+
+
+def exposure_key(experiment: str) -> str:
+    """The ``Served.context`` key naming the variant of ``experiment`` that served."""
+    return f"exp.{experiment}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +83,7 @@ class Assignment:
 
     def context(self) -> dict[str, str]:
         """For ``Served.context``: ``{"exp.<experiment>": variant}``."""
-        return {f"exp.{self.experiment}": self.variant}
+        return {exposure_key(self.experiment): self.variant}
 
 
 class ExperimentAssigner(Protocol):
@@ -69,12 +97,12 @@ class ConfiguredAssigner:
     """``ExperimentAssigner`` over declared experiments (only ``running`` ones assign)."""
 
     def __init__(self, experiments: Iterable[Experiment]) -> None:
-        self._running = tuple(e for e in experiments if e.status == "running")
+        self._running = tuple((e, Split.of(e)) for e in experiments if e.status == "running")
 
     def assign(self, listener_id: str) -> list[Assignment]:
         assignments = []
-        for experiment in self._running:
-            variant = assign(experiment, listener_id)
+        for experiment, split in self._running:
+            variant = split.variant(listener_id)
             if variant is not None:
                 overrides = tuple(sorted(variant.overrides.items()))
                 assignments.append(Assignment(experiment.name, variant.name, overrides))

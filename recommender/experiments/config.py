@@ -149,8 +149,14 @@ def enforce_immutable(experiments: tuple[Experiment, ...], lock: Path) -> None:
             )
     if changed:
         tmp = lock.with_name(f".{lock.name}.tmp")
-        tmp.write_text(json.dumps(locked, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(lock)
+        try:
+            tmp.write_text(json.dumps(locked, indent=2, sort_keys=True), encoding="utf-8")
+            tmp.replace(lock)
+        except OSError as exc:  # a read-only package (a Lambda): ship the lock with the file
+            raise ExperimentConfigError(
+                f"cannot record started experiments in {lock} ({exc.strerror}): run "
+                "`philomath experiment list` where the file is writable and ship the lock with it"
+            ) from None
 
 
 def find(experiments: tuple[Experiment, ...], name: str) -> Experiment:

@@ -34,12 +34,18 @@ Last, a ``bandit.Reranker`` re-orders the top of the answer and says how likely 
 placement was (``Recommendation.propensities``): ``StaticRanking`` (the default, every
 placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. The
 posterior store down means the order as ranked.
+
+With running A/B experiments (``experiments.ServingExperiments``), each request gets the
+listener's variants' overrides: another model version's lists (read from that version's
+snapshot, ``snapshots``; lists computed live come from the promoted model, so a variant
+snapshot's unlisted listeners get the charts) and another re-ranker; the answer names the
+variants that actually served (``Recommendation.experiments``). A re-ranker passed to
+``recommend`` wins over a variant's, whose experiment is then not exposed.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,18 +54,18 @@ from typing import Literal, Protocol, get_args
 from playback.catalog import TrackCatalog
 from playback.day_parts import local_part, timezone_of
 from playback.errors import CatalogUnavailable
-from recommender.errors import PosteriorStoreUnavailable, StoreUnavailable
+from recommender.errors import PosteriorStoreUnavailable
 from recommender.serving import ranking
 from recommender.serving.bandit import Reranker, StaticRanking, arm_context
-from recommender.serving.breaker import Breaker
+from recommender.serving.experiments import NO_PLAN, RequestPlan, ServingExperiments
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, Causes, ListReader
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
+from recommender.serving.snapshots import Snapshots
 from recommender.storage.cache import Cache
 from recommender.storage.profiles import ProfileReader, UserProfile
 from recommender.storage.recommendations import (
-    BASE_SNAPSHOT,
     NEW_TRACKS_CONTEXT,
     POPULAR_USER,
     RecommendationList,
@@ -144,6 +150,8 @@ class Recommendation:
     # The probability the re-ranker put each of the first tracks at its place, the others
     # past its end placed with certainty (as ``Served.propensities``).
     propensities: tuple[float, ...] = ()
+    # (experiment, variant) of each running experiment's variant that served this answer.
+    experiments: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -170,38 +178,49 @@ class Router:
         telemetry: Telemetry | None = None,
         live: LiveLister | None = None,
         reranker: Reranker | None = None,
+        experiments: ServingExperiments | None = None,
     ) -> None:
         config = config or RouterConfig()
+        self._experiments = experiments if experiments and experiments.running else None
         self._live = live
         self._reranker = reranker or StaticRanking()
         self._telemetry = telemetry or Telemetry()
         if cache_ttl_s is not None:
             config = replace(config, cache=replace(config.cache, list_ttl_s=cache_ttl_s))
         self._config = config
-        self._store = store
         self._reader = ListReader(
             store, profiles, cache, config.cache, metrics=self._telemetry.metrics
         )
         self._catalog = catalog
         self._facets = FacetCache(catalog) if catalog is not None else None
         self._clock = clock
-        self._snapshot = BASE_SNAPSHOT
-        self._snapshot_read_at = float("-inf")
-        self._snapshot_lock = threading.Lock()
-        self._store_breaker = Breaker(config.cache.retry_after_s)
+        self._snapshots = Snapshots(store, config.snapshot_refresh_s, config.cache.retry_after_s)
 
     def recommend(
         self, request: RecommendationRequest, reranker: Reranker | None = None
     ) -> Recommendation:
-        """The answer to ``request``, re-ranked by ``reranker`` (an experiment's arm, a
-        simulation comparing policies) or else the router's own."""
+        """The answer to ``request``, re-ranked by ``reranker`` (a simulation comparing
+        policies) or else the listener's experiment variant's or else the router's own."""
         with self._telemetry.stage("route"):
-            answer = self._rerank(self._recommend(request), request, reranker or self._reranker)
+            plan = self._plan(request)
+            answer = self._recommend(request, plan.snapshot)
+            policy = reranker or plan.reranker or self._reranker
+            answer, as_asked = self._rerank(answer, request, policy)
+            if plan.variants:
+                served = plan.served(answer.track_ids, answer.causes, as_asked and not reranker)
+                answer = replace(answer, experiments=served)
         if answer.degraded:
             self._telemetry.metrics.degraded_answer(answer.causes)
         return answer
 
-    def _recommend(self, request: RecommendationRequest) -> Recommendation:
+    def _plan(self, request: RecommendationRequest) -> RequestPlan:
+        if self._experiments is None:
+            return NO_PLAN
+        return self._experiments.plan(request.user_id, self._snapshots.of_model)
+
+    def _recommend(
+        self, request: RecommendationRequest, variant_snapshot: str | None = None
+    ) -> Recommendation:
         profile, causes = self._reader.read_profile(request.user_id)
         session = Session.of(profile, self._clock(), self._config.session_window_s)
         if request.named is not None:
@@ -214,13 +233,17 @@ class Router:
         )
         first: Step = "popular" if request.popular else ("personalized" if known else "cold_start")
         chain = list(dict.fromkeys([first, *self._config.fallback_chain]))
-        snapshot, stale = self._current_snapshot()
+        current, stale = self._snapshots.current()
         if stale:
             causes |= {"snapshot"}
+        snapshot = variant_snapshot or current
+        live = snapshot == current  # live lists are the promoted model's
         picked: list[Ranked] = []
         used: list[tuple[Step, _Step]] = []
         for step in chain:
-            found, failed = self._run_step(step, request, profile, session, snapshot, picked)
+            found, failed = self._run_step(
+                step, request, profile, session, snapshot, picked, live=live
+            )
             causes |= failed
             if found is not None and found.ranked:
                 used.append((step, found))
@@ -246,16 +269,14 @@ class Router:
     def refresh_snapshot(self) -> str:
         """Read which snapshot is current now instead of at the next refresh (a batch run in
         this process just published one); the snapshot read from now on."""
-        with self._snapshot_lock:
-            self._snapshot_read_at = float("-inf")
-        return self._current_snapshot()[0]
+        return self._snapshots.refresh()
 
     def warm(self, contexts: Sequence[str] = ("all",)) -> int:
         """Read these charts now so the in-memory fallback holds them, and load the live
         lists' model; how many charts were read."""
         if self._live is not None:
             self._live.warm()
-        snapshot, _ = self._current_snapshot()
+        snapshot, _ = self._snapshots.current()
         return sum(
             self._reader.read_list(snapshot, POPULAR_USER, context)[0] is not None
             for context in contexts
@@ -265,18 +286,21 @@ class Router:
 
     def _rerank(
         self, answer: Recommendation, request: RecommendationRequest, reranker: Reranker
-    ) -> Recommendation:
-        """``answer`` in the re-ranker's order with its propensities; the order as ranked
-        when the posterior store is down."""
+    ) -> tuple[Recommendation, bool]:
+        """``answer`` in the re-ranker's order with its propensities, and whether that
+        re-ranker ordered it: the posterior store down means the order as ranked."""
         if not answer.track_ids:
-            return answer
+            return answer, True
         context = arm_context(answer.path, request.mood, request.genre, request.part_of_day)
+        reranked = True
         try:
             ranked = reranker.rerank(answer.track_ids, context, now=self._clock())
         except PosteriorStoreUnavailable:
             logger.warning("posterior store unavailable; serving the list as ranked")
             ranked = StaticRanking().rerank(answer.track_ids, context, now=self._clock())
-        return replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+            reranked = False
+        answer = replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+        return answer, reranked
 
     def _artist_path(
         self,
@@ -348,13 +372,15 @@ class Router:
         session: Session,
         snapshot: str,
         picked: Sequence[Ranked],
+        *,
+        live: bool = True,
     ) -> tuple[_Step | None, Causes]:
         wanted = ranking.Request(
             request.mood, request.genre, request.exclude | {r.track_id for r in picked}
         )
         cohort: frozenset[str] = frozenset()
         if step == "personalized":
-            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile)
+            lists, degraded, narrowed = self._personal_lists(request, snapshot, profile, live)
         elif step == "memory":
             chart = self._reader.last_chart(request.context)
             if chart is None:  # any chart beats silence, even one of another context
@@ -391,7 +417,11 @@ class Router:
         return _Step(candidates, lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(
-        self, request: RecommendationRequest, snapshot: str, profile: UserProfile | None
+        self,
+        request: RecommendationRequest,
+        snapshot: str,
+        profile: UserProfile | None,
+        live_ok: bool = True,
     ) -> tuple[list[RecommendationList], Causes, bool]:
         """(the listener's list for the context or else their overall one, stored or else
         computed live, then their new tracks; degraded; whether the overall list stands in
@@ -411,7 +441,7 @@ class Router:
             own, failed = self._reader.read_list(snapshot, request.user_id, "all")
             degraded |= failed
             narrowed = own is not None
-        if own is None and self._live is not None and profile is not None:
+        if own is None and self._live is not None and live_ok and profile is not None:
             live = self._live.list_for(profile)
             return ([live] if live else []), degraded, live is not None and request.context != "all"
         if own is None:
@@ -442,27 +472,6 @@ class Router:
 
     def _lookup(self, track_ids: list[str]) -> FacetMap | None:
         return self._facets.lookup(track_ids) if self._facets is not None else None
-
-    def _current_snapshot(self) -> tuple[str, bool]:
-        """The snapshot to read, refreshed every ``snapshot_refresh_s``; True when the
-        refresh failed and the last known one is used."""
-        now = time.monotonic()
-        with self._snapshot_lock:
-            if now - self._snapshot_read_at < self._config.snapshot_refresh_s:
-                return self._snapshot, False
-            self._snapshot_read_at = now
-        if not self._store_breaker.allow():
-            return self._snapshot, True
-        try:
-            current = self._store.snapshot_pointer().current
-        except StoreUnavailable:
-            logger.warning("recommendation store unavailable; keeping snapshot %r", self._snapshot)
-            self._store_breaker.failed()
-            return self._snapshot, True
-        self._store_breaker.succeeded()
-        with self._snapshot_lock:
-            self._snapshot = current
-        return current, False
 
     def _reason(
         self, step: Step, request: RecommendationRequest, head: _Step, profile: UserProfile | None

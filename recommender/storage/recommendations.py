@@ -61,6 +61,22 @@ def new_snapshot_id(model_version: str, now: float | None = None) -> str:
     return check_snapshot_id(f"{model_version}.{stamp}{micros:06d}Z")
 
 
+_SNAPSHOT_STAMP = re.compile(r"\d{8}T\d{12}Z")
+
+
+def snapshot_model(snapshot: str) -> str | None:
+    """The model version a ``new_snapshot_id`` names (``ials.v1`` of
+    ``ials.v1.20260101T000000000000Z``); None for the base snapshot or another id."""
+    model, _, stamp = snapshot.rpartition(".")
+    return model if model and _SNAPSHOT_STAMP.fullmatch(stamp) else None
+
+
+# A snapshot batch inference staged for an experiment (lists of a model version that is not
+# promoted, never published) is registered under this user id in the base snapshot: one list
+# per model version, whose context is the model version and whose only id is the snapshot.
+EXPERIMENT_SNAPSHOTS_USER = "_experiment_snapshots"
+
+
 def check_snapshot_id(snapshot: str) -> str:
     """``snapshot`` itself, or ``ValueError`` when it is not a valid snapshot id."""
     if snapshot != BASE_SNAPSHOT and not _SNAPSHOT_ID.fullmatch(snapshot):
@@ -93,6 +109,13 @@ class RecommendationList:
     def __post_init__(self) -> None:
         if len(self.track_ids) != len(self.scores):
             raise ValueError("track_ids and scores must have the same length")
+
+
+def experiment_snapshot_entry(model_version: str, snapshot: str, now: float) -> RecommendationList:
+    """The registration of ``snapshot`` as the one serving ``model_version`` to experiments."""
+    return RecommendationList(
+        EXPERIMENT_SNAPSHOTS_USER, model_version, model_version, (snapshot,), (now,), now
+    )
 
 
 @dataclass(frozen=True, slots=True)

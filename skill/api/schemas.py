@@ -34,7 +34,8 @@ class ServedIO(BaseModel):
     context: dict[str, str] = Field(
         default_factory=dict,
         max_length=MAX_CONTEXT_KEYS,
-        description="The request's facets (mood, genre, popular, artist, track, part_of_day).",
+        description="The request's facets (mood, genre, popular, artist, track, part_of_day) "
+        "and `exp.<experiment>`: the variant of each A/B experiment that served the list.",
     )
     propensities: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         default_factory=list,

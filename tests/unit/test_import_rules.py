@@ -53,7 +53,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "recommender.storage",
         *_RECOMMENDER_BASE,
     ),
-    "recommender.serving": ("recommender.storage", *_RECOMMENDER_BASE),
+    # Serving assigns listeners to the running experiments' variants.
+    "recommender.serving": ("recommender.storage", "recommender.experiments", *_RECOMMENDER_BASE),
     # A/B experiments: the report draws its plots as the evaluation report does.
     "recommender.experiments": ("recommender.evaluation", *_RECOMMENDER_BASE),
     "recommender.feedback": ("recommender.storage", *_RECOMMENDER_BASE),

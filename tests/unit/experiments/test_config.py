@@ -111,3 +111,10 @@ def test_an_unknown_experiment_names_the_known_ones() -> None:
     experiments = parse_experiments(json.dumps(DECLARED))
     with pytest.raises(ExperimentConfigError, match="known: ranker"):
         find(experiments, "nope")
+
+
+def test_a_lock_that_cannot_be_written_is_one_clear_line(tmp_path: Path) -> None:
+    path = _write(tmp_path / "experiments.json", DECLARED)
+    (tmp_path / ".experiments.json.lock.json.tmp").mkdir()  # in the way, even for root
+    with pytest.raises(ExperimentConfigError, match="^cannot record started experiments in"):
+        load_experiments(path)
