@@ -82,6 +82,7 @@ from load import (
 from philomath.settings import Settings
 from philomath.wiring import build_profiles, build_spool
 from playback.directives import track_id_of
+from playback.errors import CatalogUnavailable
 from skill.alexa.envelopes import audio_player_request
 
 OUTAGE_AT = {"redis": 0.15, "postgres": 0.40, "consumer": 0.65}
@@ -151,15 +152,18 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
     def load_schema(self, source_url: str, schema: str) -> None:
-        """Copy ``schema`` of the database at ``source_url`` into this cluster."""
+        """Copy ``schema`` of the database at ``source_url`` into this cluster (a password
+        comes from libpq's usual places, such as PGPASSWORD)."""
         dump = subprocess.run(
             [str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", "-n", schema, source_url],
             capture_output=True,
-            check=True,
-        ).stdout
+        )
+        if dump.returncode != 0 or not dump.stdout:
+            reason = dump.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
+            raise SystemExit(f"cannot copy the catalog's schema {schema!r}: {reason[-1]}")
         subprocess.run(
             [str(self.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", self.dsn],
-            input=dump,
+            input=dump.stdout,
             stdout=subprocess.DEVNULL,
             check=True,
         )
@@ -588,8 +592,10 @@ def report(document: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def own_backends(settings: Settings, folder: Path) -> Iterator[tuple[RedisServer, PostgresServer]]:
-    source, schema = catalog_source(settings)
+def own_backends(
+    source: str, schema: str, folder: Path
+) -> Iterator[tuple[RedisServer, PostgresServer]]:
+    """A Redis and a PostgreSQL holding a copy of ``schema`` of ``source``, both stopped after."""
     redis_server = RedisServer(folder / "redis", free_port())
     # A folder of its own: when run as root, the ``postgres`` user must be able to reach it.
     pg_folder = Path(tempfile.mkdtemp(prefix="philomath-fault-pg-")) / "pg"
@@ -643,21 +649,26 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="also write the JSON document to this file")
     parser.add_argument("--log", type=Path, help="keep the servers' and consumer's log here")
     args = parser.parse_args()
-    for program in ("redis-server", "runuser" if os.geteuid() == 0 else "redis-server"):
+    for program in ["redis-server", *(["runuser"] if os.geteuid() == 0 else [])]:
         if shutil.which(program) is None:
             raise SystemExit(f"{program} is not installed")
 
     settings = Settings()
-    genres, artists = catalog_names(settings)
+    source, schema = catalog_source(settings)
+    try:
+        genres, artists = catalog_names(settings)
+    except CatalogUnavailable as exc:
+        reason = str(exc).splitlines()[0]
+        raise SystemExit(f"the catalog cannot be read ({reason}): run the pipeline") from None
     plays = play_calls(args.listeners, genres, artists)
     with (
         tempfile.TemporaryDirectory(prefix="philomath-fault-") as tmp,
-        own_backends(settings, Path(tmp)) as (redis_server, postgres),
+        own_backends(source, schema, Path(tmp)) as (redis_server, postgres),
     ):
         folder = Path(tmp)
         log = args.log or folder / "servers.log"
         env = server_env(args, 2 * args.listeners) | {
-            "PHILOMATH_CATALOG_URL": f"{postgres.dsn}?schema={catalog_source(settings)[1]}",
+            "PHILOMATH_CATALOG_URL": f"{postgres.dsn}?schema={schema}",
             "PHILOMATH_CACHE_URL": redis_server.url,
             "PHILOMATH_QUEUE_URL": redis_server.url,
             "PHILOMATH_EVENTS_URL": redis_server.url,
