@@ -178,10 +178,8 @@ def play_calls(listeners: int, genres: list[str], artists: list[str]) -> list[Ca
     return calls
 
 
-def mix_calls(base: str, plays: list[Call]) -> list[Call]:
-    """Plays, free text, Next and AudioPlayer events in the proportions of the docstring. The
-    device tokens come from playing once on each device against ``base`` first."""
-    rng = random.Random(11)
+def device_tokens(base: str, plays: list[Call]) -> dict[int, str]:
+    """Listener index -> the stream token its device got from playing once against ``base``."""
     tokens: dict[int, str] = {}
     for index, play in enumerate(plays):
         directives = post_json(f"{base}/alexa", play.body)["response"].get("directives", [])
@@ -189,6 +187,14 @@ def mix_calls(base: str, plays: list[Call]) -> list[Call]:
             tokens[index] = directives[0]["audioItem"]["stream"]["token"]
     if not tokens:
         raise SystemExit("no PlayMusic turn started music: is the pipeline's output there?")
+    return tokens
+
+
+def mix_calls(base: str, plays: list[Call]) -> list[Call]:
+    """Plays, free text, Next and AudioPlayer events in the proportions of the docstring. The
+    device tokens come from playing once on each device against ``base`` first."""
+    rng = random.Random(11)
+    tokens = device_tokens(base, plays)
     calls: list[Call] = []
     for index, token in tokens.items():
         user, device = f"amzn1.ask.account.{listener(index)}", f"device-{listener(index)}"
