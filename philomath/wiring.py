@@ -396,6 +396,8 @@ def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Rer
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
+        pool=settings.bandit_pool,
+        prior_strength=settings.bandit_prior_strength,
     )
     return ThompsonReranker(posteriors, config)
 

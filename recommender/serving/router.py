@@ -32,7 +32,9 @@ counted by cause. See ``ranking`` for the filter and rank rules.
 
 Last, a ``bandit.Reranker`` re-orders the top of the answer and says how likely each
 placement was (``Recommendation.propensities``): ``StaticRanking`` (the default, every
-placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. The
+placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. A
+re-ranker with a ``pool`` wider than the request's ``n`` gets that many ranked tracks (and
+their genres, from the facets) to choose from, and the answer is cut to ``n`` after it. The
 posterior store down means the order as ranked.
 """
 
@@ -195,8 +197,10 @@ class Router:
     ) -> Recommendation:
         """The answer to ``request``, re-ranked by ``reranker`` (an experiment's arm, a
         simulation comparing policies) or else the router's own."""
+        reranker = reranker or self._reranker
+        wide = replace(request, n=max(request.n, reranker.pool))
         with self._telemetry.stage("route"):
-            answer = self._rerank(self._recommend(request), request, reranker or self._reranker)
+            answer = self._rerank(self._recommend(wide), request, reranker)
         if answer.degraded:
             self._telemetry.metrics.degraded_answer(answer.causes)
         return answer
@@ -271,12 +275,16 @@ class Router:
         if not answer.track_ids:
             return answer
         context = arm_context(answer.path, request.mood, request.genre, request.part_of_day)
+        groups = None
+        if reranker.pool > 0 and (facets := self._lookup(list(answer.track_ids))) is not None:
+            groups = {t: f.genre for t, f in facets.items() if f is not None}
         try:
-            ranked = reranker.rerank(answer.track_ids, context, now=self._clock())
+            ranked = reranker.rerank(answer.track_ids, context, now=self._clock(), groups=groups)
         except PosteriorStoreUnavailable:
             logger.warning("posterior store unavailable; serving the list as ranked")
             ranked = StaticRanking().rerank(answer.track_ids, context, now=self._clock())
-        return replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+        n = request.n
+        return replace(answer, track_ids=ranked.track_ids[:n], propensities=ranked.propensities[:n])
 
     def _artist_path(
         self,
