@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from recommender.offline.pipeline import PipelineReport
     from recommender.offline.promotion import PromotionPolicy
     from recommender.offline.retrain_trigger import Outcome
-    from recommender.offline.training import TrainingReport
+    from recommender.offline.training import Candidate, TrainingReport
     from recommender.offline.training_data import Factory, TrainingData
     from recommender.storage.listen_archive import ListenArchive
 
@@ -108,12 +108,15 @@ def pipeline_on(
     force: bool = False,
     from_step: str | None = None,
     halt_after: str | None = None,
+    candidates: tuple[Candidate, ...] | None = None,
 ) -> PipelineReport:
     """The pipeline's steps (``recommender.offline.pipeline``) on the feeds in ``raw_dir``
     and the live plays archived there, into ``backends``, after the requested erasures:
     no feed generation, gazetteer or NLU model (a retrain in a process that already serves,
-    such as the listener simulator's nightly step). Does not take ``pipeline_lock``."""
+    such as the listener simulator's nightly step). Does not take ``pipeline_lock``.
+    ``candidates``: those the train step fits (default: all of training's)."""
     from recommender.offline.pipeline import run_pipeline
+    from recommender.offline.training import CANDIDATES
 
     apply_requested_erasures(settings, backends.listen_archive)
     return run_pipeline(
@@ -131,6 +134,7 @@ def pipeline_on(
         etl_engine=settings.etl_engine,
         halt_after=halt_after,
         policy=promotion_policy(settings),
+        candidates=candidates or CANDIDATES,
     )
 
 

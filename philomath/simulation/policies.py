@@ -4,9 +4,10 @@ path (``build_online``) and says what it does at each simulated midnight.
 ``static``: the router as it is, retrained nightly: at each simulated midnight the offline
 pipeline (ETL -> catalog -> profiles -> train -> recommend, ``philomath.offline.pipeline_on``)
 reruns through the retrain trigger (``retrain_if_due``, as ``philomath retrain``) on the
-policy's own feeds plus the live plays its feedback consumer archived that day, so the
-candidates are retrained, the promotion gate decides, and every list is recomputed with the
-promoted model into a new snapshot, which the router reads at once.
+policy's own feeds plus the live plays its feedback consumer archived that day: the model
+kind in service is refitted on them (``in_service_candidates``: with the popularity
+baseline, not the whole candidate search), the promotion gate decides, and every list is
+recomputed with the promoted model into a new snapshot, which the router reads at once.
 ``bandit``: the same, with the Thompson re-ranker on (``PHILOMATH_BANDIT_*`` settings as
 configured, only switched on) over the same nightly retrained model; its posteriors are fed by
 the simulation's feedback consumer.
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from listening.player import Recommendations
 from philomath.settings import Settings
 from philomath.wiring import Online, build_online
 from recommender.serving.router import RecommendationRequest
+
+if TYPE_CHECKING:
+    from recommender.offline.training import Candidate
 
 Serve = Callable[[RecommendationRequest], Recommendations]
 
@@ -51,14 +55,30 @@ def nightly_retrain(settings: Settings, online: Online) -> Callable[[], None]:
     from philomath.offline import pipeline_on, retrain_if_due
 
     def run() -> None:
+        candidates = in_service_candidates(settings)
         outcome = retrain_if_due(
-            settings, force=True, run=lambda s: pipeline_on(s, online.backends)
+            settings,
+            force=True,
+            run=lambda s: pipeline_on(s, online.backends, candidates=candidates),
         )
         if not outcome.ran:
             raise RuntimeError(f"the nightly retrain did not run: {outcome.decision.reason}")
         online.router.refresh_snapshot()
 
     return run
+
+
+def in_service_candidates(settings: Settings) -> tuple[Candidate, ...]:
+    """The training candidate of the promoted model and the popularity baseline: what a
+    nightly refit trains (the full candidate search costs minutes a night here; the kind in
+    service is refitted on the new plays, and the promotion gate still compares it with the
+    model in service on the same split)."""
+    from recommender.models.registry import ModelRegistry
+    from recommender.offline.training import BASELINE, CANDIDATES
+
+    promoted = ModelRegistry(settings.models_dir).promoted()
+    labels = {BASELINE, promoted.label if promoted is not None else BASELINE}
+    return tuple(c for c in CANDIDATES if c.label in labels)
 
 
 @dataclass(frozen=True, slots=True)
