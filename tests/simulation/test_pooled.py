@@ -103,9 +103,8 @@ def test_the_nightly_step_retrains_the_model_on_the_day_s_live_plays(
     before, after = steps(tmp_path / "world"), steps(tmp_path / "policies" / "static")
     # The archived live plays reached the unified tables, a new training run fitted the
     # candidates on them, and the lists served the next day came from it.
-    assert after["etl"]["outputs"]["unified_rows"]["interactions"] > (
-        before["etl"]["outputs"]["unified_rows"]["interactions"]
-    )
+    plays_before = before["etl"]["outputs"]["unified_rows"]["interactions"]
+    assert after["etl"]["outputs"]["unified_rows"]["interactions"] > plays_before
     assert after["train"]["outputs"]["run"] != before["train"]["outputs"]["run"]
     assert after["recommend"]["outputs"]["snapshot"] != before["recommend"]["outputs"]["snapshot"]
     assert any((tmp_path / "policies" / "static" / "raw" / "live" / "listens").rglob("*.csv"))

@@ -73,9 +73,9 @@ def test_genre_evidence_lifts_tracks_nobody_heard_yet() -> None:
     assert sum(rock_in_top(0.0, c) for c in contexts) / len(contexts) < 4
     # Without groups there is no genre arm to read.
     flat = reranker(_genre_evidence(), exploration=0.0, top_k=5, pool=15, prior_strength=20.0)
-    assert flat.rerank(TRACKS, CONTEXT, now=NOW).track_ids[:5] == (
-        reranker(exploration=0.0, top_k=5, pool=15).rerank(TRACKS, CONTEXT, now=NOW).track_ids[:5]
-    )
+    unaware = reranker(exploration=0.0, top_k=5, pool=15)
+    expected = unaware.rerank(TRACKS, CONTEXT, now=NOW).track_ids[:5]
+    assert flat.rerank(TRACKS, CONTEXT, now=NOW).track_ids[:5] == expected
 
 
 def test_pool_and_genre_propensities_sum_to_one_and_match_observed_frequencies() -> None:
