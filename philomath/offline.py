@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from philomath.settings import Settings
-from philomath.wiring import aws_client, build_backends, build_listen_archive
+from philomath.wiring import Backends, aws_client, build_backends, build_listen_archive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from recommender.offline.pipeline import PipelineReport
     from recommender.offline.promotion import PromotionPolicy
     from recommender.offline.retrain_trigger import Outcome
-    from recommender.offline.training import TrainingReport
+    from recommender.offline.training import Candidate, TrainingReport
     from recommender.offline.training_data import Factory, TrainingData
     from recommender.storage.listen_archive import ListenArchive
 
@@ -62,7 +62,7 @@ def _run_offline(
 ) -> PipelineReport:
     from recommender.data.digests import fingerprint
     from recommender.data.generator.feeds import generate_feeds
-    from recommender.offline.pipeline import STATE_FILE, run_pipeline
+    from recommender.offline.pipeline import STATE_FILE
     from recommender.offline.pipeline_state import PipelineState, StepRunner
 
     generate_feeds(
@@ -77,21 +77,8 @@ def _run_offline(
     backends = build_backends(settings)
     try:
         backends.ensure_schema()
-        apply_requested_erasures(settings, backends.listen_archive)
-        report = run_pipeline(
-            raw_dir=settings.raw_dir,
-            work_dir=settings.work_dir,
-            catalog=backends.catalog,
-            profiles=backends.profiles,
-            store=backends.store,
-            per_user=settings.recommendations_per_user,
-            progress=progress,
-            force=force,
-            from_step=from_step,
-            destination=_destination(settings),
-            seed=settings.seed,
-            etl_engine=settings.etl_engine,
-            policy=promotion_policy(settings),
+        report = pipeline_on(
+            settings, backends, progress=progress, force=force, from_step=from_step
         )
     finally:
         backends.close()
@@ -111,6 +98,44 @@ def _run_offline(
 
         ensure_nlu_model(settings, progress=progress)
     return report
+
+
+def pipeline_on(
+    settings: Settings,
+    backends: Backends,
+    *,
+    progress: bool = False,
+    force: bool = False,
+    from_step: str | None = None,
+    halt_after: str | None = None,
+    candidates: tuple[Candidate, ...] | None = None,
+) -> PipelineReport:
+    """The pipeline's steps (``recommender.offline.pipeline``) on the feeds in ``raw_dir``
+    and the live plays archived there, into ``backends``, after the requested erasures:
+    no feed generation, gazetteer or NLU model (a retrain in a process that already serves,
+    such as the listener simulator's nightly step). Does not take ``pipeline_lock``.
+    ``candidates``: those the train step fits (default: all of training's)."""
+    from recommender.offline.pipeline import run_pipeline
+    from recommender.offline.training import CANDIDATES
+
+    apply_requested_erasures(settings, backends.listen_archive)
+    return run_pipeline(
+        raw_dir=settings.raw_dir,
+        work_dir=settings.work_dir,
+        catalog=backends.catalog,
+        profiles=backends.profiles,
+        store=backends.store,
+        per_user=settings.recommendations_per_user,
+        progress=progress,
+        force=force,
+        from_step=from_step,
+        destination=_destination(settings),
+        seed=settings.seed,
+        etl_engine=settings.etl_engine,
+        halt_after=halt_after,
+        policy=promotion_policy(settings),
+        candidates=candidates or CANDIDATES,
+    )
 
 
 def apply_requested_erasures(settings: Settings, archive: ListenArchive | None) -> tuple[str, ...]:
@@ -242,26 +267,11 @@ def _destination(settings: Settings) -> str:
 def run_step(settings: Settings, step: str, *, progress: bool = False) -> dict[str, Any]:
     """One pipeline step on the feeds already in ``raw_dir`` (earlier steps run too when
     their inputs changed): what each Step Functions task runs. Returns the step's outputs."""
-    from recommender.offline.pipeline import run_pipeline
     from recommender.offline.pipeline_state import PipelineHalted
 
     backends = build_backends(settings)
     try:
-        apply_requested_erasures(settings, backends.listen_archive)
-        run_pipeline(
-            raw_dir=settings.raw_dir,
-            work_dir=settings.work_dir,
-            catalog=backends.catalog,
-            profiles=backends.profiles,
-            store=backends.store,
-            per_user=settings.recommendations_per_user,
-            progress=progress,
-            destination=_destination(settings),
-            seed=settings.seed,
-            etl_engine=settings.etl_engine,
-            halt_after=step,
-            policy=promotion_policy(settings),
-        )
+        pipeline_on(settings, backends, progress=progress, halt_after=step)
     except PipelineHalted as halted:
         return halted.outputs
     finally:

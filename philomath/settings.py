@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
     bandit_blend: float = Field(default=0.5, ge=0.0, le=1.0)  # posterior's weight vs rank
     bandit_half_life_days: float = Field(default=14.0, gt=0)  # old evidence fades
+    # Ranked tracks the top k are filled from (0: the answer's own n) and the pseudo-plays a
+    # track arm's prior takes from its genre arm's posterior (0: a flat prior).
+    bandit_pool: int = Field(default=0, ge=0, le=200)
+    bandit_prior_strength: float = Field(default=0.0, ge=0.0, le=100.0)
     recommendations_per_user: int = Field(default=100, ge=1, le=1000)
     # A listener with no stored list yet (unknown to the model until the next batch run) is
     # served a list computed at request time once their history holds this many tracks the

@@ -423,6 +423,8 @@ def bandit_config(settings: Settings) -> BanditConfig:
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
+        pool=settings.bandit_pool,
+        prior_strength=settings.bandit_prior_strength,
     )
 
 

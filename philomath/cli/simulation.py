@@ -51,9 +51,11 @@ def simulate(
     """Simulated listeners (the generator's, true tastes known) use each policy's real
     serving path for N days; their plays and skips flow through the event stream and the
     feedback consumer. Per-day skip rate, completion rate and plays per session with
-    bootstrap intervals; an HTML report, figures.json and each policy's impressions
-    (JSON lines) under <PHILOMATH_DATA_DIR>/simulation."""
+    bootstrap intervals; each policy against the first pooled over days (paired per
+    listener) and, with a shift, how fast each recovers; an HTML report, figures.json and
+    each policy's impressions (JSON lines) under <PHILOMATH_DATA_DIR>/simulation."""
     from philomath.simulation.listeners import ContentShift
+    from philomath.simulation.pooled import summary_lines
     from philomath.simulation.report import figures, write_html, write_json
     from philomath.simulation.run import SimulationConfig, write_impressions
     from philomath.simulation.run import simulate as run_simulation
@@ -86,4 +88,6 @@ def simulate(
                     f"[{skip['low']:.3f}, {skip['high']:.3f}], completion {done['value']:.3f}, "
                     f"plays/session {entry['plays_per_session']['value']:.2f}"
                 )
+        for line in summary_lines(data["pooled"]):
+            click.echo(line)
     click.echo(f"report: {report}", err=as_json)

@@ -1,26 +1,31 @@
 """Serving policies a simulation compares: each builds its serving stack on the real online
 path (``build_online``) and says what it does at each simulated midnight.
 
-``static``: the router as it is, its lists recomputed nightly by batch inference with the
-promoted model (the incremental batch every night, on the day's updated profiles).
+``static``: the router as it is, retrained nightly: at each simulated midnight the offline
+pipeline (ETL -> catalog -> profiles -> train -> recommend, ``philomath.offline.pipeline_on``)
+reruns through the retrain trigger (``retrain_if_due``, as ``philomath retrain``) on the
+policy's own feeds plus the live plays its feedback consumer archived that day: the model
+kind in service is refitted on them (``in_service_candidates``: with the popularity
+baseline, not the whole candidate search), the promotion gate decides, and every list is
+recomputed with the promoted model into a new snapshot, which the router reads at once.
 ``bandit``: the same, with the Thompson re-ranker on (``PHILOMATH_BANDIT_*`` settings as
-configured, only switched on); its posteriors are fed by the simulation's feedback consumer.
+configured, only switched on) over the same nightly retrained model; its posteriors are fed by
+the simulation's feedback consumer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from listening.player import Recommendations
 from philomath.settings import Settings
 from philomath.wiring import Online, build_online
-from recommender.batch.inference import BatchInference
-from recommender.batch.promoted_model import load_promoted_model
-from recommender.data.etl import unified
-from recommender.data.interactions import Interactions
 from recommender.serving.router import RecommendationRequest
+
+if TYPE_CHECKING:
+    from recommender.offline.training import Candidate
 
 Serve = Callable[[RecommendationRequest], Recommendations]
 
@@ -45,34 +50,47 @@ class Policy(Protocol):
     def build(self, settings: Settings) -> Stack: ...
 
 
-def nightly_batch(settings: Settings, online: Online) -> Callable[[], None]:
-    """Recompute every listener's stored lists with the promoted model, then serve them."""
-    unified_dir = settings.data_dir / "work" / "unified"
-    interactions = Interactions.from_unified(unified_dir)
-    tracks = list(unified.tracks(unified_dir))
-    model = load_promoted_model(settings.data_dir / "work" / "models", interactions)
-    backends = online.backends
+def nightly_retrain(settings: Settings, online: Online) -> Callable[[], None]:
+    """Retrain on the feeds and the archived live plays, publish the new lists, serve them."""
+    from philomath.offline import pipeline_on, retrain_if_due
 
     def run() -> None:
-        batch = BatchInference(
-            model, interactions, tracks, backends.store, backends.profiles, backends.cache
+        candidates = in_service_candidates(settings)
+        outcome = retrain_if_due(
+            settings,
+            force=True,
+            run=lambda s: pipeline_on(s, online.backends, candidates=candidates),
         )
-        batch.run_full()
+        if not outcome.ran:
+            raise RuntimeError(f"the nightly retrain did not run: {outcome.decision.reason}")
         online.router.refresh_snapshot()
 
     return run
 
 
+def in_service_candidates(settings: Settings) -> tuple[Candidate, ...]:
+    """The training candidate of the promoted model and the popularity baseline: what a
+    nightly refit trains (the full candidate search costs minutes a night here; the kind in
+    service is refitted on the new plays, and the promotion gate still compares it with the
+    model in service on the same split)."""
+    from recommender.models.registry import ModelRegistry
+    from recommender.offline.training import BASELINE, CANDIDATES
+
+    promoted = ModelRegistry(settings.models_dir).promoted()
+    labels = {BASELINE, promoted.label if promoted is not None else BASELINE}
+    return tuple(c for c in CANDIDATES if c.label in labels)
+
+
 @dataclass(frozen=True, slots=True)
 class StaticPolicy:
-    """The router's ranking as it is, retrained (batch-recomputed) nightly."""
+    """The router's ranking as it is, retrained nightly."""
 
     name: str = "static"
 
     def build(self, settings: Settings) -> Stack:
         online = build_online(settings)
         return Stack(
-            settings, online, online.listening.player.recommend, nightly_batch(settings, online)
+            settings, online, online.listening.player.recommend, nightly_retrain(settings, online)
         )
 
 
@@ -85,7 +103,7 @@ class BanditPolicy:
     def build(self, settings: Settings) -> Stack:
         online = build_online(settings.model_copy(update={"bandit_enabled": True}))
         return Stack(
-            settings, online, online.listening.player.recommend, nightly_batch(settings, online)
+            settings, online, online.listening.player.recommend, nightly_retrain(settings, online)
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from philomath.simulation.pooled import pooled_figures, summary_lines
 from philomath.simulation.run import DayCounts, PolicyRun, SimulationConfig
 from recommender.evaluation.report import inline_svg, new_figure
 
@@ -105,6 +106,8 @@ def figures(runs: list[PolicyRun], config: SimulationConfig) -> dict[str, Any]:
             for run in runs
         },
         "against_first": against,
+        # Over all days, paired per listener, and the recovery after a shift (``pooled``).
+        "pooled": pooled_figures(runs, config, resamples=BOOTSTRAP, level=LEVEL),
     }
 
 
@@ -140,6 +143,9 @@ def render_html(data: dict[str, Any]) -> str:
     for name, days in data["against_first"].items():
         first = next(iter(data["policies"]))
         sections.append(f"<h2>{_e(name)} minus {_e(first)}</h2>{_day_table(days)}")
+    if data.get("pooled"):
+        lines = "".join(f"<li>{_e(line)}</li>" for line in summary_lines(data["pooled"]))
+        sections.append(f"<h2>Pooled over days, paired per listener</h2><ul>{lines}</ul>")
     body = "\n".join(sections)
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Listener simulation</title>"

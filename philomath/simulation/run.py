@@ -121,7 +121,8 @@ def simulate(
             copy = work_dir / "policies" / policy.name
             if copy.exists():
                 shutil.rmtree(copy)
-            shutil.copytree(base, copy, ignore=shutil.ignore_patterns("raw", "reports"))
+            # The feeds travel too: the nightly retrain reads them with the day's live plays.
+            shutil.copytree(base, copy, ignore=shutil.ignore_patterns("reports"))
             stack = policy.build(world_settings(copy, config))
             try:
                 runs.append(_run_policy(policy.name, stack, listeners, user_ids, config, bar))

@@ -4,13 +4,15 @@ An event counts when it says something about a served track: finished or liked i
 skipped or disliked a failure (``EVIDENCE``); stopped, started and failed say nothing about
 the track. Its arm is the context it was served in (``Served.path`` and the request's mood,
 genre and part of the day), so an event without ``served`` (a track nobody recommended)
-counts for no arm. Only tracks a listener reached get events: the cascade model's reading,
+counts for no arm. Each event also counts for the arm of its track's genre in the same
+context (``group_arm``), where the genre is known: the re-ranker's shared prior.
+Only tracks a listener reached get events: the cascade model's reading,
 skipped ones examined and rejected, the ones after the played one unexamined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from playback.events import PlaybackEvent
 from recommender.storage.posteriors import (
@@ -19,12 +21,16 @@ from recommender.storage.posteriors import (
     Fold,
     Posterior,
     arm_context,
+    group_arm,
     updated,
 )
 
 
-def evidence_of(events: Sequence[PlaybackEvent]) -> list[Evidence]:
-    """The bandit evidence among ``events``, in their order."""
+def evidence_of(
+    events: Sequence[PlaybackEvent], genres: Mapping[str, str | None] | None = None
+) -> list[Evidence]:
+    """The bandit evidence among ``events``, in their order: the track arm's, then its genre
+    arm's where ``genres`` (track id -> genre) knows it."""
     found = []
     for event in events:
         outcome = EVIDENCE.get(event.kind)
@@ -35,9 +41,11 @@ def evidence_of(events: Sequence[PlaybackEvent]) -> list[Evidence]:
         arm = arm_context(
             served.path, context.get("mood"), context.get("genre"), context.get("part_of_day")
         )
-        found.append(
-            Evidence(event.event_id, arm, event.track_id, *outcome, event.occurred_at.timestamp())
-        )
+        at = event.occurred_at.timestamp()
+        found.append(Evidence(event.event_id, arm, event.track_id, *outcome, at))
+        genre = genres.get(event.track_id) if genres else None
+        if genre:
+            found.append(Evidence(event.event_id, arm, group_arm(genre), *outcome, at))
     return found
 
 

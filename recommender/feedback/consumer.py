@@ -14,7 +14,8 @@ training reads them, a replayed page overwrites its own partition, and a failed 
 the pass (the checkpoint unmoved) like any backend, so no play is left out.
 
 With ``posteriors``, the page's finished and skipped plays of served tracks update the
-bandit's Beta posteriors first (``bandit_feedback``). The posterior store keeps its own
+bandit's Beta posteriors (and their genres' arms, from the catalog) first
+(``bandit_feedback``). The posterior store keeps its own
 recorded event ids, updated in the same transaction as the posteriors, so a re-read page
 counts each event once there as in the profiles, whichever of the two failed.
 
@@ -139,8 +140,8 @@ class FeedbackConsumer:
         source), per listener. A backend error is raised, unless ``partial``: then a
         listener whose profile store write failed is reported in ``failed_users`` and the
         others are still applied (a failing catalog read fails them all, raised)."""
-        self.record_evidence(records)
         tracks = self._catalog.get_tracks(sorted({r.event.track_id for r in records}))
+        self.record_evidence(records, tracks)
         by_user: dict[str, list[PlaybackEvent]] = {}
         for record in records:
             by_user.setdefault(record.event.user_id, []).append(record.event)
@@ -168,13 +169,17 @@ class FeedbackConsumer:
         self._metrics.consumer_pass(now - records[-1].event.occurred_at.timestamp(), kinds, now)
         return AppliedRecords(applied, duplicates, tuple(changed), frozenset(failed))
 
-    def record_evidence(self, records: Sequence[StreamRecord]) -> int:
+    def record_evidence(
+        self, records: Sequence[StreamRecord], tracks: Mapping[str, Track] | None = None
+    ) -> int:
         """Fold the records' plays and skips into the bandit's posteriors (none without a
-        posterior store); how many were new. Raises ``PosteriorStoreUnavailable``: all of
-        the page is retried, and the store skips the events it has recorded."""
+        posterior store), with their genre arms where ``tracks`` are known; how many were
+        new. Raises ``PosteriorStoreUnavailable``: all of the page is retried, and the
+        store skips the events it has recorded."""
         if self._posteriors is None:
             return 0
-        return self._posteriors.record(evidence_of([r.event for r in records]), self._fold)
+        genres = {t: track.genre for t, track in (tracks or {}).items()}
+        return self._posteriors.record(evidence_of([r.event for r in records], genres), self._fold)
 
     def archive_page(self, shard: str, records: Sequence[StreamRecord]) -> str | None:
         """Write the plays of ``records`` (a page from its first record on) as the listen

@@ -12,10 +12,19 @@ before the played one count as examined and rejected, items after it as unexamin
 Evidence fades: ``decayed`` pulls a posterior back toward the prior with a half-life, applied
 lazily from the time it was last touched (``Posterior.updated_at``).
 
-The policy (``ThompsonReranker``) re-orders only the first ``top_k`` tracks and keeps the
-rest. Its ranking blends the model's order with the posterior: each of the top k scores
-``(1 - blend) * rank_score + blend * theta``, where ``theta`` is a Thompson draw from the
-arm's Beta, and the ranking is the order of those scores. Thompson draws are random, and the
+The policy (``ThompsonReranker``) considers the first ``pool`` tracks (at least ``top_k``;
+the router asks the ranking for that many) and fills the first ``top_k`` places from them;
+the rest follow in the model's order. Its ranking blends the model's order with the
+posterior: each considered track scores ``(1 - blend) * rank_score + blend * theta``, where
+``rank_score`` is ``1 - rank / pool`` and ``theta`` a Thompson draw from the arm's Beta, and
+the ranking is the order of those scores.
+
+Evidence is shared through coarser arms: every play also counts for its genre's arm
+(``group_arm``, same context), and a track arm's prior is not Beta(1, 1) but adds
+``prior_strength`` pseudo-plays at its genre arm's posterior mean: the track draws from
+Beta(alpha + s * m, beta + s * (1 - m)). A track nobody heard yet in a context starts where
+its genre stands there, so a genre that starts trending lifts all of its tracks after a few
+plays. ``prior_strength`` 0 is the flat prior. Thompson draws are random, and the
 probability that one put a track at a place has no closed form; off-policy evaluation needs
 that probability exactly, so the Thompson order is drawn from a **seeded** generator keyed by
 the impression's arms and the posterior state (the same state gives the same order) and
@@ -23,7 +32,8 @@ exploration happens on top of it by a known distribution: with probability ``exp
 (bounded by configuration) the first slot, the one a voice listener hears, swaps with one of
 the other top-k slots, chosen uniformly. The propensity of each placement is then exact:
 ``1 - exploration`` for the first slot kept, ``1 - exploration / (k - 1)`` for another kept,
-``exploration / (k - 1)`` for each of the two swapped, and 1 for the tracks below the top k.
+``exploration / (k - 1)`` for each of the two swapped, and 1 for the tracks below the top k
+(which tracks fill the top k is fixed by the seeded order).
 ``StaticRanking`` is the list as ranked, every propensity 1.
 
 The propensities are exact given the posteriors the answer read (what an off-policy
@@ -45,7 +55,10 @@ from recommender.storage.posteriors import (
     PosteriorReader,
     arm_context,
     decayed,
+    group_arm,
 )
+
+Groups = Mapping[str, str | None]  # track id -> its genre (absent or None: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +67,16 @@ class BanditConfig:
     exploration: float = 0.1  # chance the first slot swaps with another of the top k
     blend: float = 0.5  # weight of the posterior draw against the model's order
     half_life_days: float = 14.0  # how fast old evidence fades
+    pool: int = 0  # candidates the top k are filled from (below top_k: top_k)
+    prior_strength: float = 0.0  # pseudo-plays a track arm's prior takes from its genre arm
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
+        if self.pool < 0:
+            raise ValueError("pool must be >= 0")
+        if self.prior_strength < 0:
+            raise ValueError("prior_strength must be >= 0")
         if not 0.0 <= self.exploration <= 1.0:
             raise ValueError("exploration must be within [0, 1]")
         if not 0.0 <= self.blend <= 1.0:
@@ -80,13 +99,24 @@ class Reranked:
 class Reranker(Protocol):
     """Re-orders a ranked list for one request; see the module docstring."""
 
-    def rerank(self, track_ids: Sequence[str], context: str, *, now: float) -> Reranked: ...
+    @property
+    def pool(self) -> int:
+        """How many ranked tracks it wants to choose from (0: the answer's own)."""
+        ...
+
+    def rerank(
+        self, track_ids: Sequence[str], context: str, *, now: float, groups: Groups | None = None
+    ) -> Reranked: ...
 
 
 class StaticRanking:
     """The list as ranked: nothing explores, every placement is certain."""
 
-    def rerank(self, track_ids: Sequence[str], context: str, *, now: float) -> Reranked:
+    pool = 0
+
+    def rerank(
+        self, track_ids: Sequence[str], context: str, *, now: float, groups: Groups | None = None
+    ) -> Reranked:
         return Reranked(tuple(track_ids), (1.0,) if track_ids else ())
 
 
@@ -100,6 +130,20 @@ def swap_propensities(k: int, exploration: float, swapped: int | None) -> tuple[
     if swapped is not None:
         kept[0] = kept[swapped] = other
     return tuple(kept)
+
+
+def with_group_prior(
+    track: Posterior | None, group: Posterior | None, strength: float
+) -> Posterior:
+    """The track arm's posterior with ``strength`` pseudo-plays at its group arm's mean added
+    to its flat prior (none without a group arm or strength)."""
+    track = track or Posterior()
+    if group is None or strength <= 0.0:
+        return track
+    mean = group.mean
+    return Posterior(
+        track.alpha + strength * mean, track.beta + strength * (1.0 - mean), track.updated_at
+    )
 
 
 def thompson_order(
@@ -139,30 +183,54 @@ class ThompsonReranker:
     def config(self) -> BanditConfig:
         return self._config
 
-    def rerank(self, track_ids: Sequence[str], context: str, *, now: float) -> Reranked:
+    @property
+    def pool(self) -> int:
+        return max(self._config.pool, self._config.top_k)
+
+    def rerank(
+        self, track_ids: Sequence[str], context: str, *, now: float, groups: Groups | None = None
+    ) -> Reranked:
         config = self._config
-        top, rest = list(track_ids[: config.top_k]), tuple(track_ids[config.top_k :])
-        if not top:
+        pool, rest = list(track_ids[: self.pool]), tuple(track_ids[self.pool :])
+        if not pool:
             return Reranked((), ())
+        group_of = _group_arms(pool, groups) if config.prior_strength > 0 else {}
         # Raises the store's error: the router answers with the static ranking then.
-        stored = self._posteriors.read(context, top)
+        stored = self._posteriors.read(context, [*pool, *sorted(set(group_of.values()))])
         current = {t: decayed(p, now, config.half_life_days) for t, p in stored.items()}
-        seeded = random.Random(_seed(context, top, stored))
-        order = thompson_order(top, current, config.blend, seeded.betavariate)
+        arms = {
+            t: with_group_prior(
+                current.get(t), current.get(group_of.get(t, "")), config.prior_strength
+            )
+            for t in pool
+        }
+        seeded = random.Random(_seed(context, pool, stored))
+        order = thompson_order(pool, arms, config.blend, seeded.betavariate)
+        top, below = order[: config.top_k], order[config.top_k :]
+        # The tracks the draws left out of the top k keep the model's order.
+        left_out = set(below)
+        below = [t for t in pool if t in left_out]
         swapped = None
-        if len(order) > 1 and self._rng.random() < config.exploration:
-            swapped = self._rng.randrange(1, len(order))
-            order[0], order[swapped] = order[swapped], order[0]
-        propensities = swap_propensities(len(order), config.exploration, swapped)
-        return Reranked(tuple(order) + rest, propensities)
+        if len(top) > 1 and self._rng.random() < config.exploration:
+            swapped = self._rng.randrange(1, len(top))
+            top[0], top[swapped] = top[swapped], top[0]
+        propensities = swap_propensities(len(top), config.exploration, swapped)
+        return Reranked((*top, *below, *rest), propensities)
 
 
-def _seed(context: str, top: Sequence[str], stored: Mapping[str, Posterior]) -> int:
+def _group_arms(track_ids: Sequence[str], groups: Groups | None) -> dict[str, str]:
+    """Each track's genre arm, where its genre is known."""
+    if not groups:
+        return {}
+    return {t: group_arm(g) for t in track_ids if (g := groups.get(t))}
+
+
+def _seed(context: str, pool: Sequence[str], stored: Mapping[str, Posterior]) -> int:
     """The same arms with the same evidence give the same Thompson order."""
-    state = [context, *top]
-    for track in top:
-        p = stored.get(track)
-        state.append(f"{p.alpha:.6g}:{p.beta:.6g}" if p is not None else "-")
+    state = [context, *pool]
+    for arm in sorted(stored):
+        p = stored[arm]
+        state.append(f"{arm}={p.alpha:.6g}:{p.beta:.6g}")
     digest = hashlib.blake2b("\x1f".join(state).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
@@ -174,4 +242,6 @@ __all__: Sequence[str] = (
     "StaticRanking",
     "ThompsonReranker",
     "arm_context",
+    "group_arm",
+    "with_group_prior",
 )

@@ -32,7 +32,9 @@ counted by cause. See ``ranking`` for the filter and rank rules.
 
 Last, a ``bandit.Reranker`` re-orders the top of the answer and says how likely each
 placement was (``Recommendation.propensities``): ``StaticRanking`` (the default, every
-placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. The
+placement certain) or ``ThompsonReranker``; ``recommend`` takes another one per request. A
+re-ranker with a ``pool`` wider than the request's ``n`` gets that many ranked tracks (and
+their genres, from the facets) to choose from, and the answer is cut to ``n`` after it. The
 posterior store down means the order as ranked.
 
 With running A/B experiments (``experiments.ServingExperiments``), each request gets the
@@ -200,11 +202,13 @@ class Router:
         self, request: RecommendationRequest, reranker: Reranker | None = None
     ) -> Recommendation:
         """The answer to ``request``, re-ranked by ``reranker`` (a simulation comparing
-        policies) or else the listener's experiment variant's or else the router's own."""
+        policies) or else the listener's experiment variant's or else the router's own. A
+        re-ranker with a ``pool`` fills the answer from that many ranked tracks."""
         with self._telemetry.stage("route"):
             plan = self._plan(request)
-            answer = self._recommend(request, plan.snapshot)
             policy = reranker or plan.reranker or self._reranker
+            wide = request if policy.pool <= request.n else replace(request, n=policy.pool)
+            answer = self._recommend(wide, plan.snapshot)
             answer, as_asked = self._rerank(answer, request, policy)
             if plan.variants:
                 served = plan.served(answer.track_ids, answer.causes, as_asked and not reranker)
@@ -293,13 +297,19 @@ class Router:
             return answer, True
         context = arm_context(answer.path, request.mood, request.genre, request.part_of_day)
         reranked = True
+        groups = None
+        if reranker.pool > 0 and (facets := self._lookup(list(answer.track_ids))) is not None:
+            groups = {t: f.genre for t, f in facets.items() if f is not None}
         try:
-            ranked = reranker.rerank(answer.track_ids, context, now=self._clock())
+            ranked = reranker.rerank(answer.track_ids, context, now=self._clock(), groups=groups)
         except PosteriorStoreUnavailable:
             logger.warning("posterior store unavailable; serving the list as ranked")
             ranked = StaticRanking().rerank(answer.track_ids, context, now=self._clock())
             reranked = False
-        answer = replace(answer, track_ids=ranked.track_ids, propensities=ranked.propensities)
+        n = request.n
+        answer = replace(
+            answer, track_ids=ranked.track_ids[:n], propensities=ranked.propensities[:n]
+        )
         return answer, reranked
 
     def _artist_path(

@@ -61,6 +61,15 @@ def arm_context(
     return "|".join((path, mood or "", genre or "", part_of_day or "")).lower()
 
 
+GROUP_PREFIX = "genre:"
+
+
+def group_arm(genre: str) -> str:
+    """The key, in a context, of the coarse arm every track of ``genre`` also counts for
+    (kept where the track ids are, so every store holds it as it holds a track's)."""
+    return GROUP_PREFIX + genre.strip().lower()
+
+
 def decayed(posterior: Posterior, now: float, half_life_days: float) -> Posterior:
     """``posterior`` at ``now``: its evidence halved every ``half_life_days`` since it was
     last updated (pulled toward the prior, never below it)."""
