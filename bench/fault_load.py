@@ -676,7 +676,8 @@ def main() -> None:
         }
         consumer = Consumer(env, log)
         try:
-            with serving(philomath_command(args), env, log) as base:
+            with serving(philomath_command(args), env, log) as server:
+                base = server.base
                 consumer.start()
                 tokens = device_tokens(base, plays)
                 mix = Mix(plays, tokens, args.listeners)

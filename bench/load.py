@@ -19,7 +19,9 @@ Scenarios, each run against Philomath and then the bare app with the same reques
 second (0: as fast as answers come). A 5xx, a socket error or a timeout is an error; so is a
 4xx, since every request sent is valid.
 
-Prints, per scenario, requests/s, p50/p95/p99 in ms and errors for both sides, and the ratio.
+Prints, per scenario, requests/s, p50/p95/p99 in ms and errors for both sides, the ratio, and
+the server's CPU per request (all its processes, from /proc): steadier than throughput when
+other jobs share the machine.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float = 0.0  # the server's CPU per request (all its processes)
 
     @property
     def per_s(self) -> float:
@@ -113,8 +116,28 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 1
     raise SystemExit(f"{base} was not ready after {timeout_s:.0f} s")
 
 
+@dataclass(frozen=True)
+class Server:
+    """A server under test: its address, and its processes (one group: every worker)."""
+
+    base: str
+    group: int
+
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by every live process of the server's group (user and
+        system, from /proc): divided by the requests served, the cost of one request, which
+        unlike throughput does not shift with what else the machine runs."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.group:  # pgrp
+                    ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
+def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as out:
@@ -128,7 +151,7 @@ def serving(command: list[str], env: dict[str, str], log: Path) -> Iterator[str]
         )
     try:
         wait_ready(base, process)
-        yield base
+        yield Server(base, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -386,7 +409,8 @@ def main() -> None:
         folder = Path(tmp)
         log = folder / "servers.log"
         try:
-            with serving(philomath_command(args), env, log) as base:
+            with serving(philomath_command(args), env, log) as server:
+                base = server.base
                 calls = {
                     "alexa-play": plays,
                     "alexa-mix": mix_calls(base, plays) if "alexa-mix" in scenarios else [],
@@ -394,15 +418,23 @@ def main() -> None:
                 }
                 for name in scenarios:
                     run_wrk(base, calls[name], _warmup(args), folder)
-                    results[name] = {"philomath": run_wrk(base, calls[name], args, folder)}
-            with serving(bare_command(args), env, log) as base:
+                    results[name] = {"philomath": measured(server, calls[name], args, folder)}
+            with serving(bare_command(args), env, log) as server:
                 for name in scenarios:
-                    run_wrk(base, calls[name], _warmup(args), folder)
-                    results[name]["bare"] = run_wrk(base, calls[name], args, folder)
+                    run_wrk(server.base, calls[name], _warmup(args), folder)
+                    results[name]["bare"] = measured(server, calls[name], args, folder)
         except BaseException:
             sys.stderr.write(log.read_text(errors="replace")[-4000:] if log.exists() else "")
             raise
     report(results, args)
+
+
+def measured(server: Server, calls: list[Call], args: argparse.Namespace, folder: Path) -> Result:
+    """One wrk run against ``server``, with the server's CPU per request over it."""
+    before = server.cpu_s()
+    result = run_wrk(server.base, calls, args, folder)
+    cpu_ms = 1000 * (server.cpu_s() - before) / max(result.requests, 1)
+    return replace(result, cpu_ms=round(cpu_ms, 3))
 
 
 def _warmup(args: argparse.Namespace) -> argparse.Namespace:
@@ -424,15 +456,18 @@ def report(results: dict[str, dict[str, Result]], args: argparse.Namespace) -> N
         return
     rate = f"{args.rate:g}/s offered" if args.rate else "closed loop"
     print(f"{args.processes} processes, {args.connections} connections, {args.duration} s, {rate}")
-    print("| scenario | side | req/s | p50 ms | p95 ms | p99 ms | errors | req/s ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| scenario | side | req/s | p50 ms | p95 ms | p99 ms | errors | req/s ratio "
+        "| server CPU ms/req |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, sides in results.items():
         bare = sides["bare"].per_s
         for side, r in sides.items():
             ratio = f"{r.per_s / bare:.2f}x" if bare else "-"
             print(
                 f"| {name} | {side} | {r.per_s:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
-                f"| {r.p99_ms:.1f} | {r.errors} | {ratio} |"
+                f"| {r.p99_ms:.1f} | {r.errors} | {ratio} | {r.cpu_ms:.2f} |"
             )
 
 

@@ -54,7 +54,8 @@ class EnvelopeSerializer(DefaultSerializer):
     def serialize(self, obj: Any) -> Any:
         if obj is None or isinstance(obj, self.PRIMITIVE_TYPES):
             return obj
-        return self._writer(type(obj))(obj)
+        cls: Any = type(obj)  # mypy does not take a type[Any] for Hashable
+        return self._writer(cls)(obj)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class EnvelopeSerializer(DefaultSerializer):
     # -- writing ---------------------------------------------------------------------------
 
     @functools.cache  # noqa: B019 (one writer per class)
-    def _writer(self, cls: type) -> Writer:
+    def _writer(self, cls: Any) -> Writer:
         if issubclass(cls, list):
             return lambda obj: [self.serialize(item) for item in obj]
         if issubclass(cls, tuple):
