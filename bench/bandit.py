@@ -31,9 +31,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from philomath.adapters import build_posteriors
 from philomath.offline import run_offline
 from philomath.settings import Settings
-from philomath.wiring import build_backends, build_posteriors, build_reranker
+from philomath.wiring import build_backends, build_reranker
 from recommender.feedback.bandit_feedback import decaying_fold
 from recommender.serving.bandit import Reranker, StaticRanking, arm_context
 from recommender.serving.router import RecommendationRequest, Router

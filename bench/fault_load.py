@@ -79,8 +79,8 @@ from load import (
     serving,
 )
 
+from philomath.adapters import build_profiles, build_spool
 from philomath.settings import Settings
-from philomath.wiring import build_profiles, build_spool
 from playback.directives import track_id_of
 from playback.errors import CatalogUnavailable
 from skill.alexa.envelopes import audio_player_request

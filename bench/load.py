@@ -44,8 +44,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from philomath.adapters import build_catalog
 from philomath.settings import Settings
-from philomath.wiring import build_catalog
 from skill.alexa.envelopes import (
     audio_player_request,
     intent_request,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from philomath.adapters import build_store
 from philomath.settings import Settings
-from philomath.wiring import build_store
 from recommender.data.interactions import Interactions
 from recommender.storage.recommendations import POPULAR_USER
 

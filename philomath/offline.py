@@ -11,8 +11,9 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from philomath.adapters import aws_client, build_listen_archive
 from philomath.settings import Settings
-from philomath.wiring import Backends, aws_client, build_backends, build_listen_archive
+from philomath.wiring import Backends, build_backends
 
 if TYPE_CHECKING:
     import scipy.sparse as sp

@@ -17,8 +17,9 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from philomath.adapters import build_listen_archive, build_spool
 from philomath.settings import Settings
-from philomath.wiring import Backends, Online, build_backends, build_listen_archive, build_spool
+from philomath.wiring import Backends, Online, build_backends
 from playback.vocabulary import MOODS
 from recommender.storage.recommendations import context_key
 from telemetry import Metrics

@@ -2,7 +2,7 @@
 either optionally followed by ``#<key>`` to take one key of a JSON secret.
 
 Settings only recognise them (and check the value once read); ``Secrets`` reads each once,
-at start: ``philomath.security`` for the API's keys, ``philomath.wiring`` for the catalog's
+at start: ``philomath.security`` for the API's keys, ``philomath.adapters`` for the catalog's
 password.
 """
 

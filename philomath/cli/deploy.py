@@ -53,8 +53,8 @@ def cache_warm(settings: Settings) -> None:
 @pass_settings
 def pipeline_ingest(settings: Settings, url: str) -> None:
     """Copy the teams' feeds from s3://bucket/prefix into the raw folder."""
+    from philomath.adapters import aws_client
     from philomath.ingest import ingest_feeds
-    from philomath.wiring import aws_client
 
     copied = ingest_feeds(aws_client("s3", settings), url, settings.raw_dir)
     echo_json({"copied": copied, "raw_dir": str(settings.raw_dir)})

@@ -128,7 +128,7 @@ def _file_events(path: Path) -> Iterator[PlaybackEvent]:
 
 
 def _stream_events(settings: Settings) -> Iterator[PlaybackEvent]:
-    from philomath.wiring import build_events
+    from philomath.adapters import build_events
 
     stream = build_events(settings)
     try:

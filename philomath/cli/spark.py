@@ -101,6 +101,6 @@ def spark_run(
 
 
 def _store(settings: Settings):  # type: ignore[no-untyped-def]
-    from philomath.wiring import build_store
+    from philomath.adapters import build_store
 
     return build_store(settings)

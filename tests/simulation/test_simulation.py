@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from philomath.adapters import build_profiles
 from philomath.cli import main
 from philomath.simulation.listeners import ContentShift, SimulatedListeners, load_truth
 from philomath.simulation.report import figures, render_html
@@ -22,7 +23,6 @@ from philomath.simulation.run import (
     world_settings,
     write_impressions,
 )
-from philomath.wiring import build_profiles
 
 # The tiny pipeline's scale and (default) seed: the simulator reuses its trained world.
 TINY = {"listeners": 30, "tracks": 300, "events": 3_000, "seed": 7}

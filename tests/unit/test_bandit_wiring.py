@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from philomath.adapters import build_posteriors
 from philomath.settings import Settings
-from philomath.wiring import ConfigurationError, build_posteriors, build_reranker
+from philomath.wiring import ConfigurationError, build_reranker
 from recommender.serving.bandit import StaticRanking, ThompsonReranker
 from recommender.storage.redis_posteriors import RedisPosteriorStore
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore

@@ -237,8 +237,8 @@ def test_the_catalog_password_comes_from_a_secret_and_stays_out_of_the_url(
 ) -> None:
     """``PHILOMATH_CATALOG_PASSWORD`` naming a JSON secret's key: the catalog connects with
     it (PostgreSQL here trusts every local login, so connecting proves the DSN parses)."""
+    from philomath.adapters import build_catalog
     from philomath.secret_refs import Secrets
-    from philomath.wiring import build_catalog
     from playback.postgres_catalog import PostgresTrackCatalog
 
     client, factory = secrets

@@ -8,14 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from philomath.adapters import build_cache, build_catalog, build_events, build_identity
 from philomath.settings import Settings, settings_problems
-from philomath.wiring import (
-    ConfigurationError,
-    build_cache,
-    build_catalog,
-    build_events,
-    build_identity,
-)
+from philomath.wiring import ConfigurationError
 
 
 def test_defaults_live_under_data_dir(tmp_path: Path) -> None:
@@ -112,7 +107,7 @@ def test_the_identity_url_picks_the_identity_store(tmp_path: Path) -> None:
 
 
 def test_the_listen_archive_is_chosen_by_url(tmp_path: Path, aws_env: None) -> None:
-    from philomath.wiring import build_listen_archive
+    from philomath.adapters import build_listen_archive
     from recommender.storage.local_listen_archive import LocalListenArchive
     from recommender.storage.s3_listen_archive import S3ListenArchive
 
