@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the online path's heavy imports load only when it is built
     from nlu.rules import RuleParser
     from philomath.security import ApiSecurity
     from playback.spool import EventSpool
-    from recommender.serving.bandit import Reranker
+    from recommender.serving.bandit import BanditConfig, Reranker
     from recommender.serving.router import LiveLister, Router
     from skill.alexa.verification import AlexaRequestVerifier
 
@@ -387,17 +387,23 @@ def build_posteriors(settings: Settings) -> PosteriorStore | None:
 
 def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
     """The router's re-ranker: Thompson over the posteriors, or the list as ranked."""
-    from recommender.serving.bandit import BanditConfig, StaticRanking, ThompsonReranker
+    from recommender.serving.bandit import StaticRanking, ThompsonReranker
 
     if posteriors is None:
         return StaticRanking()
-    config = BanditConfig(
+    return ThompsonReranker(posteriors, bandit_config(settings))
+
+
+def bandit_config(settings: Settings) -> BanditConfig:
+    """The Thompson re-ranker's settings (``PHILOMATH_BANDIT_*``)."""
+    from recommender.serving.bandit import BanditConfig
+
+    return BanditConfig(
         top_k=settings.bandit_top_k,
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
     )
-    return ThompsonReranker(posteriors, config)
 
 
 def build_backends(settings: Settings) -> Backends:
