@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from philomath.simulation.listeners import SimulatedListeners, load_truth
 from philomath.simulation.off_policy_policies import (
     FrozenBanditPolicy,
     LearningBanditPolicy,
@@ -45,12 +46,16 @@ from philomath.wiring import bandit_config
 from recommender.evaluation.off_policy import Bootstrap, Estimate
 from recommender.evaluation.off_policy_bandit import (
     LoggedList,
+    Target,
     evaluate_first_slot,
+    first_slot_distribution,
+    ranked_before_swap,
     thompson_order_of,
 )
 from recommender.serving.bandit import arm_context
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
 
+SHADOW_DRAWS = 10  # listens per logged context for the truth on the logged contexts
 LOGGING, TARGET, LEARNING = "static-logging", "bandit-frozen", "bandit-learning"
 
 
@@ -88,12 +93,16 @@ def simulate_off_policy(
     settings = world_settings(work_dir, sim)
     store = SqlitePosteriorStore(snapshot)
     try:
+        lists = logged_lists(logged)
+        target = thompson_order_of(store, bandit_config(settings))
         result = evaluate_first_slot(
-            logged_lists(logged),
-            thompson_order_of(store, bandit_config(settings)),
+            [item.logged for item in lists],
+            target,
             config.logging_exploration,
             Bootstrap(BOOTSTRAP, LEVEL, sim.seed),
         )
+        listeners = SimulatedListeners(load_truth(work_dir / "world" / "raw"), sim.shift)
+        shadow = shadow_first_slot(lists, target, config, listeners, user_ids)
     finally:
         store.close()
     truth = first_slot_rate(served, user_ids, sim.seed)
@@ -108,10 +117,11 @@ def simulate_off_policy(
         },
         "first_slot_completion": {
             "truth": truth,
+            "truth_on_logged_contexts": shadow,
             "logging_on_policy": first_slot_rate(logged, user_ids, sim.seed),
             "logged_lists": result.lists,
-            "estimates": [_estimate(e, truth["value"]) for e in result.estimates],
-            "logging_mean": _estimate(result.logging, truth["value"]),
+            "estimates": [_estimate(e, truth, shadow) for e in result.estimates],
+            "logging_mean": _estimate(result.logging, truth, shadow),
         },
         "session_completion": {
             "identified": False,
@@ -122,8 +132,16 @@ def simulate_off_policy(
     }
 
 
-def logged_lists(impressions: list[dict[str, Any]]) -> list[LoggedList]:
-    """The simulator's impression rows (``run._impressions``), one ``LoggedList`` each."""
+@dataclass(frozen=True, slots=True)
+class SimulatedList:
+    logged: LoggedList
+    user_id: str
+    day: int
+
+
+def logged_lists(impressions: list[dict[str, Any]]) -> list[SimulatedList]:
+    """The simulator's impression rows (``run._impressions``) as lists, with who heard
+    each list on which day."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     for row in impressions:
         by_id.setdefault(row["impression_id"], []).append(row)
@@ -132,21 +150,49 @@ def logged_lists(impressions: list[dict[str, Any]]) -> list[LoggedList]:
         rows.sort(key=lambda row: row["position"])
         first = rows[0]
         facets = first["context"]
-        lists.append(
-            LoggedList(
-                context=arm_context(
-                    first["path"],
-                    facets.get("mood"),
-                    facets.get("genre"),
-                    facets.get("part_of_day"),
-                ),  # fmt: skip
-                track_ids=tuple(row["track_id"] for row in rows),
-                propensities=tuple(first["propensities"]),
-                at=float(first["at"]),
-                first_finished=bool(first["finished"]),
-            )
+        logged = LoggedList(
+            context=arm_context(
+                first["path"],
+                facets.get("mood"),
+                facets.get("genre"),
+                facets.get("part_of_day"),
+            ),  # fmt: skip
+            track_ids=tuple(row["track_id"] for row in rows),
+            propensities=tuple(first["propensities"]),
+            at=float(first["at"]),
+            first_finished=bool(first["finished"]),
         )
+        lists.append(SimulatedList(logged, first["user_id"], int(first["day"])))
     return lists
+
+
+def shadow_first_slot(
+    lists: list[SimulatedList],
+    target: Target,
+    config: OffPolicyConfig,
+    listeners: SimulatedListeners,
+    user_ids: list[str],
+) -> dict[str, float]:
+    """The target's first-slot completion rate on the very contexts the logging policy
+    met (what the estimators estimate): in each logged list, the same listener on the same
+    day hears the target's first track, drawn ``SHADOW_DRAWS`` times from its exact
+    distribution; nothing is fed back. An interval over listeners, as the truth's."""
+    seed = config.simulation.seed
+    rows = []
+    for n, simulated in enumerate(lists):
+        item = simulated.logged
+        ranked = ranked_before_swap(item.track_ids, item.propensities, config.logging_exploration)
+        chances = first_slot_distribution(
+            target.order(ranked, item.context, item.at), target.exploration
+        )
+        tracks, p = list(chances), np.array(list(chances.values()))
+        rng = np.random.default_rng([seed, 19, n])
+        for _ in range(SHADOW_DRAWS):
+            first = tracks[int(rng.choice(len(tracks), p=p / p.sum()))]
+            outcome = listeners.listen(simulated.day, simulated.user_id, [first], rng)
+            finished = not outcome.skipped[0] and not outcome.stopped
+            rows.append({"user_id": simulated.user_id, "finished": finished})
+    return _rate(rows, user_ids, seed, lambda row: row["finished"], lambda row: True)
 
 
 def first_slot_rate(
@@ -188,25 +234,32 @@ def _rate(
     }
 
 
-def _estimate(estimate: Estimate, truth: float) -> dict[str, Any]:
-    return {**asdict(estimate), "covers_truth": estimate.covers(truth)}
+def _estimate(
+    estimate: Estimate, truth: dict[str, float], shadow: dict[str, float]
+) -> dict[str, Any]:
+    return {
+        **asdict(estimate),
+        "covers_truth": estimate.covers(truth["value"]),
+        "covers_truth_on_logged_contexts": estimate.covers(shadow["value"]),
+    }
 
 
 def format_text(data: dict[str, Any]) -> list[str]:
     """The figures as lines for a terminal."""
     first = data["first_slot_completion"]
-    truth = first["truth"]
     lines = [
         f"first-slot completion rate of the frozen bandit, from {first['logged_lists']:,}"
         f" lists logged by {LOGGING} (exploration {data['config']['logging_exploration']}):",
-        f"{'truth':>9}: {truth['value']:.4f} [{truth['low']:.4f}, {truth['high']:.4f}]"
-        f" (simulated, {truth['n']:,} sessions)",
+        _truth_line("truth", first["truth"], "sessions of the frozen bandit"),
+        _truth_line("on logged", first["truth_on_logged_contexts"], "its first track heard"),
     ]
     for e in [*first["estimates"], first["logging_mean"]]:
         covers = "covers" if e["covers_truth"] else "MISSES"
+        shadow = "covers" if e["covers_truth_on_logged_contexts"] else "misses"
         lines.append(
             f"{e['estimator']:>9}: {e['value']:.4f} [{e['ci_low']:.4f}, {e['ci_high']:.4f}]"
-            f" ess={e['effective_sample_size']:.0f} max_w={e['max_weight']:.1f} {covers} truth"
+            f" ess={e['effective_sample_size']:.0f} max_w={e['max_weight']:.1f}:"
+            f" {covers} the truth, {shadow} the truth on logged contexts"
         )
     session = data["session_completion"]
     lines.append(
@@ -218,3 +271,10 @@ def format_text(data: dict[str, Any]) -> list[str]:
         rate = session[name]
         lines.append(f"{name:>15}: {rate['value']:.4f} [{rate['low']:.4f}, {rate['high']:.4f}]")
     return lines
+
+
+def _truth_line(label: str, rate: dict[str, float], what: str) -> str:
+    return (
+        f"{label:>9}: {rate['value']:.4f} [{rate['low']:.4f}, {rate['high']:.4f}]"
+        f" (simulated: {rate['n']:,} {what})"
+    )
