@@ -120,6 +120,7 @@ def simulate_off_policy(
             "truth_on_logged_contexts": shadow,
             "logging_on_policy": first_slot_rate(logged, user_ids, sim.seed),
             "logged_lists": result.lists,
+            "logging_swapped": result.swapped,
             "estimates": [_estimate(e, truth, shadow) for e in result.estimates],
             "logging_mean": _estimate(result.logging, truth, shadow),
         },
@@ -249,7 +250,8 @@ def format_text(data: dict[str, Any]) -> list[str]:
     first = data["first_slot_completion"]
     lines = [
         f"first-slot completion rate of the frozen bandit, from {first['logged_lists']:,}"
-        f" lists logged by {LOGGING} (exploration {data['config']['logging_exploration']}):",
+        f" lists logged by {LOGGING} (exploration {data['config']['logging_exploration']},"
+        f" first slot swapped in {first['logging_swapped']:.1%}):",
         _truth_line("truth", first["truth"], "sessions of the frozen bandit"),
         _truth_line("on logged", first["truth_on_logged_contexts"], "its first track heard"),
     ]

@@ -26,6 +26,7 @@ estimators' additivity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -101,7 +102,10 @@ def ranked_before_swap(
     fits = [
         swapped
         for swapped in (None, *range(1, k))
-        if np.allclose(propensities, swap_propensities(k, exploration, swapped))
+        if all(
+            math.isclose(p, q, rel_tol=1e-9, abs_tol=1e-12)
+            for p, q in zip(propensities, swap_propensities(k, exploration, swapped), strict=True)
+        )
     ]
     if len(fits) != 1:
         what = "no" if not fits else "more than one"
@@ -123,6 +127,7 @@ class FirstSlotEvaluation:
     estimates: tuple[Estimate, ...]
     logging: Estimate
     lists: int
+    swapped: float  # share of the lists whose first slot the logging policy swapped
     unsupported_placements: float  # share of the target's later placements never logged
 
 
@@ -145,10 +150,12 @@ def evaluate_first_slot(
     target_table = np.zeros((len(lists), k))
     target_first = np.empty(len(lists))
     unsupported_lists = 0
+    swapped = 0
     unsupported_placements = 0.0
     for row, item in enumerate(lists):
         ranked = ranked_before_swap(item.track_ids, item.propensities, logging_exploration)
         top = ranked[: len(item.propensities)]
+        swapped += top[0] != item.track_ids[0]
         logged = first_slot_distribution(top, logging_exploration)
         order = target.order(ranked, item.context, item.at)
         wanted = first_slot_distribution(order, target.exploration)
@@ -183,7 +190,9 @@ def evaluate_first_slot(
         dr(log, target_first, predicted, predicted_target, bootstrap),
     )
     logging = replace(ipw(log, log.propensities, bootstrap), estimator="logging")
-    return FirstSlotEvaluation(estimates, logging, len(lists), unsupported_placements / len(lists))
+    return FirstSlotEvaluation(
+        estimates, logging, len(lists), swapped / len(lists), unsupported_placements / len(lists)
+    )
 
 
 def _unsupported_later(ranked: Sequence[str], order: Sequence[str]) -> float:
