@@ -42,7 +42,7 @@ def _logging(exploration: float, seed: int = 0, top_k: int = 5) -> ThompsonReran
 
 def _close(observed: int, p: float, n: int = DRAWS) -> bool:
     """Within 4.5 standard errors of a binomial with probability ``p``."""
-    return abs(observed / n - p) <= 4.5 * np.sqrt(p * (1 - p) / n) + 1e-12
+    return abs(observed / n - p) <= 4.5 * float(np.sqrt(p * (1 - p) / n)) + 1e-12
 
 
 def test_the_logging_policys_propensities_match_observed_frequencies() -> None:
@@ -110,7 +110,8 @@ def _world(
 
 
 def test_the_estimates_cover_a_known_truth() -> None:
-    runs, covered, errors = 20, Counter[str](), {"IPW": [], "SNIPW": [], "DR": []}
+    runs, covered = 20, Counter[str]()
+    errors: dict[str, list[float]] = {"IPW": [], "SNIPW": [], "DR": []}
     for seed in range(runs):
         logged, target, truth = _world(1500, seed, 0.5)
         result = evaluate_first_slot(logged, target, 0.5, Bootstrap(300, seed=seed))
