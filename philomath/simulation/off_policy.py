@@ -44,15 +44,15 @@ from philomath.simulation.report import BOOTSTRAP, LEVEL
 from philomath.simulation.run import SimulationConfig, simulate, world_settings
 from philomath.wiring import bandit_config
 from recommender.evaluation.off_policy import Bootstrap, Estimate
-from recommender.evaluation.off_policy_bandit import (
-    LoggedList,
+from recommender.evaluation.off_policy_bandit import FirstSlotRow, evaluate_first_slot
+from recommender.serving.bandit import arm_context
+from recommender.serving.bandit_probabilities import (
     Target,
-    evaluate_first_slot,
     first_slot_distribution,
     ranked_before_swap,
-    thompson_order_of,
+    thompson_target,
+    unsupported_later,
 )
-from recommender.serving.bandit import arm_context
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
 
 SHADOW_DRAWS = 10  # listens per logged context for the truth on the logged contexts
@@ -94,17 +94,14 @@ def simulate_off_policy(
     store = SqlitePosteriorStore(snapshot)
     try:
         lists = logged_lists(logged)
-        target = thompson_order_of(store, bandit_config(settings))
-        result = evaluate_first_slot(
-            [item.logged for item in lists],
-            target,
-            config.logging_exploration,
-            Bootstrap(BOOTSTRAP, LEVEL, sim.seed),
+        first_slot = first_slot_rows(
+            lists, thompson_target(store, bandit_config(settings)), config.logging_exploration
         )
-        listeners = SimulatedListeners(load_truth(work_dir / "world" / "raw"), sim.shift)
-        shadow = shadow_first_slot(lists, target, config, listeners, user_ids)
     finally:
         store.close()
+    result = evaluate_first_slot(first_slot.rows, Bootstrap(BOOTSTRAP, LEVEL, sim.seed))
+    listeners = SimulatedListeners(load_truth(work_dir / "world" / "raw"), sim.shift)
+    shadow = shadow_first_slot(lists, first_slot.rows, listeners, user_ids, sim.seed)
     truth = first_slot_rate(served, user_ids, sim.seed)
     return {
         "config": {
@@ -120,13 +117,13 @@ def simulate_off_policy(
             "truth_on_logged_contexts": shadow,
             "logging_on_policy": first_slot_rate(logged, user_ids, sim.seed),
             "logged_lists": result.lists,
-            "logging_swapped": result.swapped,
+            "logging_swapped": first_slot.swapped,
             "estimates": [_estimate(e, truth, shadow) for e in result.estimates],
             "logging_mean": _estimate(result.logging, truth, shadow),
         },
         "session_completion": {
             "identified": False,
-            "unsupported_later_placements": result.unsupported_placements,
+            "unsupported_later_placements": first_slot.unsupported_later,
             LOGGING: session_rate(logged, user_ids, sim.seed),
             TARGET: session_rate(served, user_ids, sim.seed),
         },
@@ -135,14 +132,21 @@ def simulate_off_policy(
 
 @dataclass(frozen=True, slots=True)
 class SimulatedList:
-    logged: LoggedList
+    """One list the logging policy served: as served, with its logged propensities, who
+    heard it on which day and when, and whether its first track finished."""
+
+    context: str  # the arm context (``bandit.arm_context``)
+    track_ids: tuple[str, ...]
+    propensities: tuple[float, ...]  # one per re-ranked (top-k) position
+    at: float  # when (the target's posteriors decay with time)
+    first_finished: bool
     user_id: str
     day: int
 
 
 def logged_lists(impressions: list[dict[str, Any]]) -> list[SimulatedList]:
-    """The simulator's impression rows (``run._impressions``) as lists, with who heard
-    each list on which day."""
+    """The simulator's impression rows (``run._impressions``), one ``SimulatedList`` per
+    impression."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     for row in impressions:
         by_id.setdefault(row["impression_id"], []).append(row)
@@ -151,49 +155,78 @@ def logged_lists(impressions: list[dict[str, Any]]) -> list[SimulatedList]:
         rows.sort(key=lambda row: row["position"])
         first = rows[0]
         facets = first["context"]
-        logged = LoggedList(
-            context=arm_context(
-                first["path"],
-                facets.get("mood"),
-                facets.get("genre"),
-                facets.get("part_of_day"),
-            ),  # fmt: skip
-            track_ids=tuple(row["track_id"] for row in rows),
-            propensities=tuple(first["propensities"]),
-            at=float(first["at"]),
-            first_finished=bool(first["finished"]),
+        lists.append(
+            SimulatedList(
+                context=arm_context(
+                    first["path"],
+                    facets.get("mood"),
+                    facets.get("genre"),
+                    facets.get("part_of_day"),
+                ),  # fmt: skip
+                track_ids=tuple(row["track_id"] for row in rows),
+                propensities=tuple(first["propensities"]),
+                at=float(first["at"]),
+                first_finished=bool(first["finished"]),
+                user_id=first["user_id"],
+                day=int(first["day"]),
+            )
         )
-        lists.append(SimulatedList(logged, first["user_id"], int(first["day"])))
     return lists
+
+
+@dataclass(frozen=True, slots=True)
+class FirstSlotRows:
+    rows: list[FirstSlotRow]
+    swapped: float  # share of the lists whose first slot the logging policy swapped
+    unsupported_later: float  # share of the target's later placements never logged
+
+
+def first_slot_rows(
+    lists: list[SimulatedList], target: Target, logging_exploration: float
+) -> FirstSlotRows:
+    """Each logged list's first-slot chances under the logging policy (the ranking, read
+    back from the swap) and under the target, in the logged context at the logged time."""
+    rows, swapped, unsupported = [], 0, 0.0
+    for item in lists:
+        ranked = ranked_before_swap(item.track_ids, item.propensities, logging_exploration)
+        top = ranked[: len(item.propensities)]
+        order = target.order(ranked, item.context, item.at)
+        rows.append(
+            FirstSlotRow(
+                item.context,
+                first_slot_distribution(top, logging_exploration),  # blend 0: the ranking
+                first_slot_distribution(order, target.exploration),
+                item.track_ids[0],
+                item.propensities[0],
+                float(item.first_finished),
+            )
+        )
+        swapped += top[0] != item.track_ids[0]
+        unsupported += unsupported_later(top, order)
+    return FirstSlotRows(rows, swapped / len(lists), unsupported / len(lists))
 
 
 def shadow_first_slot(
     lists: list[SimulatedList],
-    target: Target,
-    config: OffPolicyConfig,
+    rows: list[FirstSlotRow],
     listeners: SimulatedListeners,
     user_ids: list[str],
+    seed: int,
 ) -> dict[str, float]:
     """The target's first-slot completion rate on the very contexts the logging policy
     met (what the estimators estimate): in each logged list, the same listener on the same
     day hears the target's first track, drawn ``SHADOW_DRAWS`` times from its exact
     distribution; nothing is fed back. An interval over listeners, as the truth's."""
-    seed = config.simulation.seed
-    rows = []
-    for n, simulated in enumerate(lists):
-        item = simulated.logged
-        ranked = ranked_before_swap(item.track_ids, item.propensities, config.logging_exploration)
-        chances = first_slot_distribution(
-            target.order(ranked, item.context, item.at), target.exploration
-        )
-        tracks, p = list(chances), np.array(list(chances.values()))
+    heard = []
+    for n, (item, row) in enumerate(zip(lists, rows, strict=True)):
+        tracks, p = list(row.target), np.array(list(row.target.values()))
         rng = np.random.default_rng([seed, 19, n])
         for _ in range(SHADOW_DRAWS):
             first = tracks[int(rng.choice(len(tracks), p=p / p.sum()))]
-            outcome = listeners.listen(simulated.day, simulated.user_id, [first], rng)
+            outcome = listeners.listen(item.day, item.user_id, [first], rng)
             finished = not outcome.skipped[0] and not outcome.stopped
-            rows.append({"user_id": simulated.user_id, "finished": finished})
-    return _rate(rows, user_ids, seed, lambda row: row["finished"], lambda row: True)
+            heard.append({"user_id": item.user_id, "finished": finished})
+    return _rate(heard, user_ids, seed, lambda row: row["finished"], lambda row: True)
 
 
 def first_slot_rate(

@@ -1,33 +1,25 @@
-"""Off-policy evaluation of a re-ranker's first slot, from the lists a logging re-ranker served.
+"""Off-policy evaluation of a re-ranker's first slot, from the lists a logging policy served.
 
-The first slot is the one a voice listener hears; ``bandit.ThompsonReranker`` explores by
-swapping it with one of the other top-k slots, uniformly, with a known chance
-(``swap_propensities``). A **logging policy** that explores is that same mechanism over the
-ranking as it is: ``ThompsonReranker`` with ``blend=0`` (the Thompson draw weighs nothing,
-so its order is the ranking's) and ``exploration > 0``. Its first slot then holds the
-ranking's first track with probability ``1 - e`` and each other top-k track with ``e / (k -
-1)``: every track the target may put first is supported. The static ranking (``e = 0``)
-supports no other policy: its logs are refused (``OffPolicyInputError``, "no support").
+The first slot is the one a voice listener hears. One row per logged list
+(``FirstSlotRow``): its candidates for the first slot with the logging policy's and the
+target's chance of putting each there (for the bandit re-ranker:
+``recommender.serving.bandit_probabilities``), the track it put first, the logged
+propensity of that and the reward (1 when that track was played to the end). What is
+estimated is the target's **first-slot completion rate** over the contexts the logging
+policy met: IPW, SNIPW and DR (a reward model per context and track, cross-fitted), each
+with ``off_policy``'s bootstrap interval, effective sample size and largest weight.
 
-The **target** is a re-ranker whose order for a context is a function of that context (a
-``ThompsonReranker`` over posteriors that do not change: a snapshot; its draws are seeded by
-the arms and their state), so its chance of putting each track first in a logged context is
-exact: its order with exploration off (``thompson_order_of``), then the same swap
-distribution (``first_slot_distribution``).
-
-What is estimated is the target's **first-slot completion rate**: the share of lists whose
-first track is played to the end, over the contexts the logging policy met. One row per
-logged list: the action is its first track, the reward 1 when it finished, the propensity the
-logged one. Later positions are not estimated: the target re-orders positions 1..k-1 to
-places the first-slot swap never puts them (``unsupported_placements`` measures how often),
-and a listener's later plays depend on the earlier ones (the cascade), against the slate
-estimators' additivity.
+A target that may put first a track the logging policy never puts first has no support
+there, and the logs are refused (``OffPolicyInputError``, "no support"): the static ranking,
+which always puts its first track first, supports no other policy. Later positions are not
+estimated here: a listener's later plays depend on the earlier ones (the cascade), against
+the slate estimators' additivity, and the first-slot swap never logs most of them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,81 +34,19 @@ from recommender.evaluation.off_policy import (
     ipw,
     snipw,
 )
-from recommender.serving.bandit import BanditConfig, ThompsonReranker, swap_propensities
-from recommender.storage.posteriors import PosteriorReader
-
-# (the ranked list, the arm context, when) -> the target's order of the top before exploring
-Ordering = Callable[[Sequence[str], str, float], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
-class LoggedList:
-    """One list a logging policy served: as served, with its logged propensities."""
+class FirstSlotRow:
+    """One logged list; ``logging`` and ``target`` map a candidate to its chance of going
+    first (a candidate absent from ``logging`` never goes first under it)."""
 
-    context: str  # the arm context (``bandit.arm_context``)
-    track_ids: tuple[str, ...]
-    propensities: tuple[float, ...]  # one per re-ranked (top-k) position
-    at: float  # when it was served (the target's posteriors decay with time)
-    first_finished: bool  # the reward: the first track was played to the end
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A re-ranker to evaluate: its order before exploring, and its exploration."""
-
-    order: Ordering
-    exploration: float
-
-
-def thompson_order_of(posteriors: PosteriorReader, config: BanditConfig) -> Target:
-    """``ThompsonReranker(posteriors, config)`` as a target: its Thompson order is the
-    re-ranker's own with exploration off (the seeded draws do not depend on exploring)."""
-    quiet = ThompsonReranker(posteriors, replace(config, exploration=0.0))
-
-    def order(ranked: Sequence[str], context: str, now: float) -> tuple[str, ...]:
-        return quiet.rerank(ranked, context, now=now).track_ids[: config.top_k]
-
-    return Target(order, config.exploration)
-
-
-def first_slot_distribution(order: Sequence[str], exploration: float) -> dict[str, float]:
-    """The chance each top track goes first when ``order`` (the top k) is swapped as
-    ``swap_propensities`` says: the first ``1 - e``, each other ``e / (k - 1)``."""
-    if len(order) == 1:
-        return {order[0]: 1.0}
-    other = exploration / (len(order) - 1)
-    chances = dict.fromkeys(order[1:], other)
-    chances[order[0]] = 1.0 - exploration
-    return {track: p for track, p in chances.items() if p > 0}
-
-
-def ranked_before_swap(
-    track_ids: Sequence[str], propensities: Sequence[float], exploration: float
-) -> tuple[str, ...]:
-    """The ranking a first-slot swap with chance ``exploration`` was applied to, read from
-    the logged propensities (a swap leaves two placements at ``e / (k - 1)``). Raises
-    ``OffPolicyInputError`` when they fit no swap of that chance, or fit two."""
-    k = len(propensities)
-    if k == 0 or k > len(track_ids):
-        raise OffPolicyInputError(f"{k} propensities for a list of {len(track_ids)}")
-    fits = [
-        swapped
-        for swapped in (None, *range(1, k))
-        if all(
-            math.isclose(p, q, rel_tol=1e-9, abs_tol=1e-12)
-            for p, q in zip(propensities, swap_propensities(k, exploration, swapped), strict=True)
-        )
-    ]
-    if len(fits) != 1:
-        what = "no" if not fits else "more than one"
-        raise OffPolicyInputError(
-            f"logged propensities {tuple(propensities)} fit {what} first-slot swap with"
-            f" exploration {exploration}: logs of another logging policy?"
-        )
-    ranked = list(track_ids)
-    if (swapped := fits[0]) is not None:
-        ranked[0], ranked[swapped] = ranked[swapped], ranked[0]
-    return tuple(ranked)
+    context: str
+    logging: Mapping[str, float]
+    target: Mapping[str, float]
+    first: str  # the track the logging policy put first
+    propensity: float  # as logged
+    reward: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,60 +57,51 @@ class FirstSlotEvaluation:
     estimates: tuple[Estimate, ...]
     logging: Estimate
     lists: int
-    swapped: float  # share of the lists whose first slot the logging policy swapped
-    unsupported_placements: float  # share of the target's later placements never logged
 
 
 def evaluate_first_slot(
-    lists: Sequence[LoggedList],
-    target: Target,
-    logging_exploration: float,
-    bootstrap: Bootstrap | None = None,
+    rows: Sequence[FirstSlotRow], bootstrap: Bootstrap | None = None
 ) -> FirstSlotEvaluation:
-    """IPW, SNIPW and DR (cross-fitted reward model per arm context and track) of the
-    target's first-slot completion rate from lists a first-slot-swap logging policy served
-    over the ranking; see the module docstring."""
-    if not lists:
+    """IPW, SNIPW and DR of the target's first-slot completion rate; see the module
+    docstring. Raises ``OffPolicyInputError`` for no rows, a logged propensity that is not
+    the logging policy's chance, or a target without support."""
+    if not rows:
         raise OffPolicyInputError("no logged lists")
     bootstrap = bootstrap or Bootstrap()
+    unsupported = sum(
+        any(p > 0 and row.logging.get(track, 0.0) <= 0 for track, p in row.target.items())
+        for row in rows
+    )
+    if unsupported:
+        raise OffPolicyInputError(
+            f"no support: in {unsupported} of {len(rows)} logged lists the target may put"
+            " first a track the logging policy never puts first (a logging policy that does"
+            " not explore, such as the static ranking, supports no other policy); log with"
+            " exploration (static-logging)"
+        )
+    for row in rows:
+        if not math.isclose(row.logging.get(row.first, 0.0), row.propensity, rel_tol=1e-9):
+            raise OffPolicyInputError(
+                f"logged propensity {row.propensity} of {row.first!r} is not the logging"
+                f" policy's chance {row.logging.get(row.first, 0.0)}"
+            )
     contexts: dict[str, int] = {}
     tracks: dict[str, int] = {}
-    k = max(len(item.propensities) for item in lists)
-    candidates = np.zeros((len(lists), k), dtype=np.int64)
-    target_table = np.zeros((len(lists), k))
-    target_first = np.empty(len(lists))
-    unsupported_lists = 0
-    swapped = 0
-    unsupported_placements = 0.0
-    for row, item in enumerate(lists):
-        ranked = ranked_before_swap(item.track_ids, item.propensities, logging_exploration)
-        top = ranked[: len(item.propensities)]
-        swapped += top[0] != item.track_ids[0]
-        logged = first_slot_distribution(top, logging_exploration)
-        order = target.order(ranked, item.context, item.at)
-        wanted = first_slot_distribution(order, target.exploration)
-        if any(track not in logged for track in wanted):
-            unsupported_lists += 1
-            continue
-        unsupported_placements += _unsupported_later(top, order)
-        target_first[row] = wanted.get(item.track_ids[0], 0.0)
-        for column, track in enumerate(top):
-            candidates[row, column] = tracks.setdefault(track, len(tracks))
-            target_table[row, column] = wanted.get(track, 0.0)
-        contexts.setdefault(item.context, len(contexts))
-    if unsupported_lists:
-        raise OffPolicyInputError(
-            f"no support: in {unsupported_lists} of {len(lists)} logged lists the target may"
-            " put first a track the logging policy never puts first (a logging policy that"
-            " does not explore, such as the static ranking, supports no other policy);"
-            " log with exploration (static-logging)"
-        )
+    width = max(len(row.logging) for row in rows)
+    candidates = np.zeros((len(rows), width), dtype=np.int64)
+    target_table = np.zeros((len(rows), width))
+    for i, row in enumerate(rows):
+        contexts.setdefault(row.context, len(contexts))
+        for j, track in enumerate(row.logging):
+            candidates[i, j] = tracks.setdefault(track, len(tracks))
+            target_table[i, j] = row.target.get(track, 0.0)
     log = BanditLog(
-        np.array([contexts[item.context] for item in lists], dtype=np.int64),
-        np.array([tracks[item.track_ids[0]] for item in lists], dtype=np.int64),
-        np.array([float(item.first_finished) for item in lists]),
-        np.array([item.propensities[0] for item in lists]),
+        np.array([contexts[row.context] for row in rows], dtype=np.int64),
+        np.array([tracks[row.first] for row in rows], dtype=np.int64),
+        np.array([row.reward for row in rows], dtype=np.float64),
+        np.array([row.propensity for row in rows], dtype=np.float64),
     )
+    target_first = np.array([row.target.get(row.first, 0.0) for row in rows])
     predicted, predicted_target = cross_fit_candidates(
         log, candidates, target_table, len(contexts), len(tracks), seed=bootstrap.seed
     )
@@ -190,15 +111,4 @@ def evaluate_first_slot(
         dr(log, target_first, predicted, predicted_target, bootstrap),
     )
     logging = replace(ipw(log, log.propensities, bootstrap), estimator="logging")
-    return FirstSlotEvaluation(
-        estimates, logging, len(lists), swapped / len(lists), unsupported_placements / len(lists)
-    )
-
-
-def _unsupported_later(ranked: Sequence[str], order: Sequence[str]) -> float:
-    """The share of positions 1..k-1 where the target's order (before exploring) puts a
-    track that the first-slot swap of the ranking never puts there."""
-    if len(order) < 2:
-        return 0.0
-    never = sum(track not in (ranked[p], ranked[0]) for p, track in enumerate(order) if p > 0)
-    return never / (len(order) - 1)
+    return FirstSlotEvaluation(estimates, logging, len(rows))

@@ -7,20 +7,21 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from recommender.evaluation.off_policy import Bootstrap, OffPolicyInputError
-from recommender.evaluation.off_policy_bandit import (
-    LoggedList,
+from recommender.evaluation.off_policy_bandit import FirstSlotRow, evaluate_first_slot
+from recommender.serving.bandit import BanditConfig, StaticRanking, ThompsonReranker
+from recommender.serving.bandit_probabilities import (
     Target,
-    evaluate_first_slot,
+    UnknownSwap,
     first_slot_distribution,
     ranked_before_swap,
-    thompson_order_of,
+    thompson_target,
 )
-from recommender.serving.bandit import BanditConfig, StaticRanking, ThompsonReranker
 from recommender.storage.posteriors import Posterior
 
 DRAWS = 20_000
@@ -71,8 +72,7 @@ def test_the_targets_first_slot_probabilities_match_observed_frequencies() -> No
     posteriors = _Posteriors({"t3": Posterior(30.0, 2.0, 0.0), "t0": Posterior(2.0, 30.0, 0.0)})
     config = BanditConfig(top_k=6, exploration=0.2, blend=0.7)
     bandit = ThompsonReranker(posteriors, config, rng=random.Random(1))
-    target = thompson_order_of(posteriors, config)
-    expected = first_slot_distribution(target.order(ranked, CONTEXT, 0.0), target.exploration)
+    expected = thompson_target(posteriors, config).first_slot(ranked, CONTEXT, 0.0)
     assert expected["t0"] < 0.5  # its posterior (almost never finished) moved it down
     first = Counter(bandit.rerank(ranked, CONTEXT, now=0.0).track_ids[0] for _ in range(DRAWS))
     assert set(first) == set(expected)
@@ -81,40 +81,44 @@ def test_the_targets_first_slot_probabilities_match_observed_frequencies() -> No
 
 
 def _world(
-    lists: int, seed: int, logging_exploration: float
-) -> tuple[list[LoggedList], Target, float]:
+    lists: int, seed: int, logging_exploration: float, *, explores: bool = True
+) -> tuple[list[FirstSlotRow], float]:
     """Lists over a pool of tracks with known completion chances, logged by the exploring
-    static ranking; a target that puts first the best of its top 5 (exploring 0.1); the
-    target's exact first-slot completion rate."""
+    static ranking (or, ``explores=False``, the static ranking itself); a target that puts
+    first the best of its top 5, exploring 0.1; the target's exact first-slot completion
+    rate."""
     rng = np.random.default_rng(seed)
     pool = [f"t{i}" for i in range(40)]
     chance = dict(zip(pool, rng.beta(2.0, 2.0, len(pool)), strict=True))
-    logging = _logging(logging_exploration, seed)
-
-    def order(ranked: Sequence[str], context: str, now: float) -> tuple[str, ...]:
-        return tuple(sorted(ranked[:5], key=lambda t: -chance[t]))
-
-    target = Target(order, 0.1)
-    logged, truth = [], 0.0
+    logging = _logging(logging_exploration, seed) if explores else StaticRanking()
+    target = Target(lambda ranked, _c, _t: tuple(sorted(ranked[:5], key=lambda t: -chance[t])), 0.1)
+    rows, truth = [], 0.0
     for _ in range(lists):
         ranked = [pool[i] for i in rng.choice(len(pool), 8, replace=False)]
         served = logging.rerank(ranked, CONTEXT, now=0.0)
+        top = ranked_before_swap(served.track_ids, served.propensities, logging_exploration)
+        wanted = target.first_slot(ranked, CONTEXT, 0.0)
         first = served.track_ids[0]
-        logged.append(
-            LoggedList(CONTEXT, served.track_ids, served.propensities, 0.0,
-                       bool(rng.random() < chance[first]))
-        )  # fmt: skip
-        wanted = first_slot_distribution(order(ranked, CONTEXT, 0.0), 0.1)
+        rows.append(
+            FirstSlotRow(
+                CONTEXT,
+                first_slot_distribution(top[: len(served.propensities)], logging_exploration),
+                wanted,
+                first,
+                served.propensities[0],
+                float(rng.random() < chance[first]),
+            )
+        )
         truth += sum(p * chance[t] for t, p in wanted.items()) / lists
-    return logged, target, truth
+    return rows, truth
 
 
 def test_the_estimates_cover_a_known_truth() -> None:
     runs, covered = 20, Counter[str]()
     errors: dict[str, list[float]] = {"IPW": [], "SNIPW": [], "DR": []}
     for seed in range(runs):
-        logged, target, truth = _world(1500, seed, 0.5)
-        result = evaluate_first_slot(logged, target, 0.5, Bootstrap(300, seed=seed))
+        rows, truth = _world(1500, seed, 0.5)
+        result = evaluate_first_slot(rows, Bootstrap(300, seed=seed))
         for estimate in result.estimates:
             covered[estimate.estimator] += estimate.covers(truth)
             errors[estimate.estimator].append(estimate.value - truth)
@@ -126,21 +130,23 @@ def test_the_estimates_cover_a_known_truth() -> None:
 
 
 def test_a_logging_policy_that_does_not_explore_is_refused() -> None:
-    logged, target, _ = _world(50, 0, 0.5)
-    static = StaticRanking()
-    deterministic = [
-        LoggedList(CONTEXT, served.track_ids, served.propensities, 0.0, item.first_finished)
-        for item in logged
-        if (served := static.rerank(item.track_ids, CONTEXT, now=0.0))
-    ]
-    assert {item.propensities for item in deterministic} == {(1.0,)}
+    rows, _ = _world(50, 0, 0.5, explores=False)
+    assert {row.propensity for row in rows} == {1.0}
+    assert all(len(row.logging) == 1 for row in rows)  # only its own first track
     with pytest.raises(OffPolicyInputError, match="no support"):
-        evaluate_first_slot(deterministic, target, 0.5)
+        evaluate_first_slot(rows)
+
+
+def test_a_propensity_that_is_not_the_logging_policys_chance_is_refused() -> None:
+    rows, _ = _world(50, 0, 0.5)
+    wrong = [replace(rows[0], propensity=0.3), *rows[1:]]
+    with pytest.raises(OffPolicyInputError, match="not the logging policy's chance"):
+        evaluate_first_slot(wrong)
 
 
 def test_propensities_that_fit_no_swap_are_refused() -> None:
-    with pytest.raises(OffPolicyInputError, match="fit no first-slot swap"):
+    with pytest.raises(UnknownSwap, match="fit no first-slot swap"):
         ranked_before_swap(("a", "b", "c"), (0.5, 0.9, 0.5), 0.2)
-    with pytest.raises(OffPolicyInputError, match="more than one"):
+    with pytest.raises(UnknownSwap, match="more than one"):
         ranked_before_swap(("a", "b"), (0.5, 0.5), 0.5)  # a swap or none: cannot tell
     assert ranked_before_swap(("b", "a", "c"), (0.1, 0.9, 0.1), 0.2) == ("c", "a", "b")
