@@ -5,7 +5,8 @@ What is predicted, precisely: the **first-slot completion rate** (the share of s
 first track, the one a voice listener hears, is played to the end) of the bandit with its
 posteriors **frozen at a snapshot**. A learning bandit is a moving target (what it does
 tomorrow depends on what it logs today), so no fixed logs can predict it; a frozen one is
-a fixed policy whose choice in any logged context is exact (``off_policy_bandit``).
+a fixed policy whose choice in any logged context is exact (``bandit_probabilities``: it
+reads the snapshot at the list's time, decay included, as the frozen bandit online does).
 
 1. Learn: the bandit (``bandit-learning``) serves ``learn_days`` days online, as
    ``philomath simulate --policies bandit`` does; its posterior store is the snapshot.
@@ -16,6 +17,8 @@ a fixed policy whose choice in any logged context is exact (``off_policy_bandit`
    listeners, is the truth.
 3. Estimate from the logging run's impressions alone: IPW, SNIPW and DR, each with a
    bootstrap interval over logged sessions, effective sample size and largest weight.
+4. The truth on the logged contexts: in each logged list, the same listener on the same day
+   hears the target's first track (``shadow_first_slot``): the estimators' own estimand.
 
 Two honest limits. The estimators predict the target's value on the contexts the logging
 policy met; the truth is measured on the contexts the target met itself. The two worlds
