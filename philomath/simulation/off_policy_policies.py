@@ -1,5 +1,6 @@
 """The policies an off-policy simulation runs (``off_policy``), each with seeded exploration
-so that a seed gives the same run:
+and its re-ranker at the simulated time (not the router's wall clock), so that a seed gives
+the same run:
 
 ``static-logging``: the static ranking with bounded uniform exploration of the first slot,
 the logging policy; it is the bandit's own re-ranker with ``blend=0`` (its order is the
@@ -19,10 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from listening.player import Recommendations
 from philomath.settings import Settings
 from philomath.simulation.policies import Stack, nightly_batch
 from philomath.wiring import Online, bandit_config, build_online
-from recommender.serving.bandit import BanditConfig, Reranker, ThompsonReranker
+from recommender.serving.bandit import BanditConfig, Reranked, Reranker, ThompsonReranker
+from recommender.serving.router import RecommendationRequest
 from recommender.storage.posteriors import Posterior
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
 
@@ -52,14 +55,28 @@ def logging_config(settings: Settings, exploration: float) -> BanditConfig:
     return replace(bandit_config(settings), exploration=exploration, blend=0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class _AtRequestTime:
+    """A re-ranker told the request's (simulated) time rather than the router's wall
+    clock: its posteriors decay by simulated days, as the target's probabilities assume,
+    and a seed gives the same run whenever it runs."""
+
+    reranker: Reranker
+    now: float
+
+    def rerank(self, track_ids: Sequence[str], context: str, *, now: float) -> Reranked:
+        return self.reranker.rerank(track_ids, context, now=self.now)
+
+
 def _stack(settings: Settings, online: Online, reranker: Reranker) -> Stack:
     player = online.listening.player
-    return Stack(
-        settings,
-        online,
-        lambda request: player.recommend(request, reranker),
-        nightly_batch(settings, online),
-    )
+
+    def serve(request: RecommendationRequest) -> Recommendations:
+        if request.at is None:
+            raise ValueError("a simulated request carries its simulated time")
+        return player.recommend(request, _AtRequestTime(reranker, request.at))
+
+    return Stack(settings, online, serve, nightly_batch(settings, online))
 
 
 @dataclass(frozen=True, slots=True)
