@@ -31,6 +31,7 @@ from playback.events import Served, new_impression_id
 from playback.stream_urls import StreamUrls
 from playback.vocabulary import phrase_key
 from recommender.errors import RecommenderError
+from recommender.serving.bandit import Reranker
 from recommender.serving.experiments import exposure_context
 from recommender.serving.named import ARTIST_TRACKS, Named, named_tracks
 from recommender.serving.router import Recommendation, RecommendationRequest, Router
@@ -239,10 +240,13 @@ class MusicPlayer:
             return "I don't know this track, sorry."
         return f"This is {track.title} by {track.artist_name}."
 
-    def recommend(self, request: RecommendationRequest) -> Recommendations:
+    def recommend(
+        self, request: RecommendationRequest, reranker: Reranker | None = None
+    ) -> Recommendations:
         """Recommendations with catalog metadata, for the REST API. Raises
-        ``CatalogUnavailable`` when the catalog is down (the router itself degrades)."""
-        recommendation = self._router.recommend(request)
+        ``CatalogUnavailable`` when the catalog is down (the router itself degrades).
+        ``reranker`` replaces the router's own (a simulated policy)."""
+        recommendation = self._router.recommend(request, reranker)
         return Recommendations(
             recommendation,
             self.playable(recommendation.track_ids),

@@ -67,6 +67,7 @@ for command in (
     evaluation.tune,
     experiment.experiment,
     simulation.simulate,
+    simulation.simulate_off_policy,
     nlu.nlu,
     online.serve,
     online.consume,

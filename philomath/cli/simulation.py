@@ -91,3 +91,64 @@ def simulate(
         for line in summary_lines(data["pooled"]):
             click.echo(line)
     click.echo(f"report: {report}", err=as_json)
+
+
+@click.command("simulate-off-policy")
+@click.option("--days", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--learn-days",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Days the bandit learns online before its posteriors are frozen.",
+)
+@click.option("--listeners", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--tracks", type=click.IntRange(min=10), default=2_000, show_default=True)
+@click.option("--events", type=click.IntRange(min=1), default=20_000, show_default=True)
+@click.option(
+    "--logging-exploration",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="The logging policy's chance of swapping its first slot, in (0, 0.5].",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_settings
+def simulate_off_policy(
+    settings: Settings,
+    days: int,
+    learn_days: int,
+    listeners: int,
+    tracks: int,
+    events: int,
+    logging_exploration: float,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Off-policy estimates (IPW, SNIPW, DR) of the frozen bandit's first-slot completion
+    rate from the simulated logs of the static ranking with first-slot exploration
+    (static-logging), next to the frozen bandit's simulated rate, each with its interval;
+    figures in <PHILOMATH_DATA_DIR>/simulation-off-policy/figures.json."""
+    from philomath.simulation.off_policy import (
+        OffPolicyConfig,
+        format_text,
+        simulate_off_policy,
+    )
+    from philomath.simulation.report import write_json
+    from philomath.simulation.run import SimulationConfig
+
+    out = settings.data_dir / "simulation-off-policy"
+    try:
+        simulation = SimulationConfig(days, listeners, tracks, events, seed=seed)
+        config = OffPolicyConfig(simulation, learn_days, logging_exploration)
+        data = simulate_off_policy(config, out)
+    except ValueError as exc:  # OffPolicyInputError included
+        raise InputError(str(exc)) from exc
+    path = write_json(out / "figures.json", data)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        for line in format_text(data):
+            click.echo(line)
+    click.echo(f"figures: {path}", err=as_json)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from tqdm import tqdm
 
 from philomath.settings import Settings
 from philomath.simulation.listeners import ContentShift, Outcome, SimulatedListeners, load_truth
-from philomath.simulation.policies import Stack, policy_named
+from philomath.simulation.policies import Policy, Stack, policy_named
 from playback.events import PlaybackEvent, Served
 from recommender.feedback.consumer import FeedbackConsumer
 from recommender.serving.router import RecommendationRequest
@@ -105,10 +106,16 @@ def prepare_world(base_dir: Path, config: SimulationConfig) -> Path:
 
 
 def simulate(
-    config: SimulationConfig, work_dir: Path, *, progress: bool = True
+    config: SimulationConfig,
+    work_dir: Path,
+    *,
+    progress: bool = True,
+    policies: Sequence[Policy] | None = None,
 ) -> tuple[list[PolicyRun], list[str]]:
-    """Run every policy on its own copy of the world; the runs and the listener ids."""
-    policies = [policy_named(name) for name in config.policies]  # unknown names fail first
+    """Run every policy on its own copy of the world; the runs and the listener ids.
+    ``policies``: built by the caller (with parameters), else ``config.policies`` by name."""
+    if policies is None:
+        policies = [policy_named(name) for name in config.policies]  # unknown names fail first
     base = prepare_world(work_dir / "world", config)
     listeners = SimulatedListeners(load_truth(base / "raw"), config.shift)
     user_ids = listeners.user_ids
@@ -178,7 +185,8 @@ def _run_policy(
             recorder.record_all(events)
             run.events_published += len(events)
             counts.add(index, outcome)
-            run.impressions.extend(_impressions(day, user_id, served, outcome, answer.served))
+            rows = _impressions(day, user_id, served, outcome, answer.served)
+            run.impressions.extend({**row, "at": clock[0]} for row in rows)
             if (index + 1) % _DRAIN_EVERY == 0:
                 drain()
             bar.update()
@@ -236,6 +244,7 @@ def _impressions(
     rows = []
     for position, track_id in enumerate(served_ids):
         reached = position < len(outcome.skipped)
+        last = position == len(outcome.skipped) - 1
         rows.append(
             {
                 "day": day,
@@ -244,6 +253,9 @@ def _impressions(
                 **served.at(position).model_dump(),
                 "reached": reached,
                 "skipped": outcome.skipped[position] if reached else None,
+                "finished": reached
+                and not outcome.skipped[position]
+                and not (last and outcome.stopped),
             }
         )
     return rows

@@ -292,9 +292,57 @@ def cross_fit(
     """DR's ``predicted`` and ``predicted_target`` for every row, each from a reward model
     fitted on the other folds, so that a row's own reward never predicts itself.
     ``target_policy`` is contexts x actions: ``pi(a | x)``."""
+    n_contexts, n_actions = target_policy.shape
+    return _cross_fit(
+        log,
+        n_contexts,
+        n_actions,
+        lambda model, held: model.expected(log.contexts[held], target_policy),
+        folds=folds,
+        seed=seed,
+        prior=prior,
+    )
+
+
+def cross_fit_candidates(
+    log: BanditLog,
+    candidates: IntArray,
+    target: FloatArray,
+    n_contexts: int,
+    n_actions: int,
+    *,
+    folds: int = 2,
+    seed: int = 0,
+    prior: float = 5.0,
+) -> tuple[FloatArray, FloatArray]:
+    """``cross_fit`` where each row has its own candidate actions (a ranked list's top):
+    ``candidates`` (rows x k action codes) and ``target`` (rows x k, ``pi(b | x)`` of each)."""
+    candidates = np.asarray(candidates, dtype=np.int64)
+    target = np.asarray(target, dtype=np.float64)
+    if candidates.shape != target.shape or len(candidates) != len(log):
+        raise OffPolicyInputError("one row of candidates and target probabilities per row")
+    _check_codes(candidates, n_actions, "action")
+    _check_target(target)
+
+    def expected(model: RewardModel, held: IntArray) -> FloatArray:
+        values = model.table[log.contexts[held][:, None], candidates[held]]
+        return np.asarray((target[held] * values).sum(axis=1), dtype=np.float64)
+
+    return _cross_fit(log, n_contexts, n_actions, expected, folds=folds, seed=seed, prior=prior)
+
+
+def _cross_fit(
+    log: BanditLog,
+    n_contexts: int,
+    n_actions: int,
+    expected: Callable[[RewardModel, IntArray], FloatArray],
+    *,
+    folds: int,
+    seed: int,
+    prior: float,
+) -> tuple[FloatArray, FloatArray]:
     if folds < 2:
         raise OffPolicyInputError("cross-fitting needs at least 2 folds")
-    n_contexts, n_actions = target_policy.shape
     _check_codes(log.contexts, n_contexts, "context")
     _check_codes(log.actions, n_actions, "action")
     fold = np.random.default_rng(seed).permutation(len(log)) % folds
@@ -304,7 +352,7 @@ def cross_fit(
         held = np.flatnonzero(fold == k)
         model = RewardModel.fit(log.take(np.flatnonzero(fold != k)), n_contexts, n_actions, prior)
         predicted[held] = model.predict(log.contexts[held], log.actions[held])
-        predicted_target[held] = model.expected(log.contexts[held], target_policy)
+        predicted_target[held] = expected(model, held)
     return predicted, predicted_target
 
 
