@@ -5,6 +5,7 @@ Everything else receives its ports."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -206,10 +207,16 @@ class Online:
             self.security.close()
 
 
-def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Online:
+def build_online(
+    settings: Settings,
+    telemetry: Telemetry | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> Online:
     """Build adapters, make sure their tables exist (``PHILOMATH_ENSURE_SCHEMA``), and assemble
     router, use cases, skill. ``telemetry`` defaults to what the settings say; the request
-    path's ports are wrapped to time each call as its stage."""
+    path's ports are wrapped to time each call as its stage. ``clock`` is the router's now
+    (sessions, the re-ranker's decay): a simulation passes its simulated time."""
     from listening import Listening
     from listening.device_queue import DevicePlayback
     from listening.erasure import Erasure
@@ -246,6 +253,7 @@ def build_online(settings: Settings, telemetry: Telemetry | None = None) -> Onli
         live=build_live_lists(settings, telemetry),
         reranker=build_reranker(settings, backends.posteriors),
         experiments=backends.experiments,
+        clock=clock,
     )
     parser = timed(_parser(settings, backends.catalog.genres()), "parse", telemetry)
     signer = UrlSigner(security.media_key, ttl_s=settings.stream_url_ttl_s)

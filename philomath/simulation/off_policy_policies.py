@@ -1,6 +1,6 @@
 """The policies an off-policy simulation runs (``off_policy``), each with seeded exploration
-and its re-ranker at the simulated time (not the router's wall clock), so that a seed gives
-the same run:
+on the simulated clock (the router's, so posteriors decay by simulated days), so that a seed
+gives the same run:
 
 ``static-logging``: the static ranking with bounded uniform exploration of the first slot,
 the logging policy; it is the bandit's own re-ranker with ``blend=0`` (its order is the
@@ -22,12 +22,10 @@ from pathlib import Path
 
 from listening.player import Recommendations
 from philomath.settings import Settings
-from philomath.simulation.policies import Stack, nightly_retrain
+from philomath.simulation.policies import SimulatedClock, Stack, nightly_retrain
 from philomath.wiring import Online, bandit_config, build_online
 from recommender.serving.bandit import (
     BanditConfig,
-    Groups,
-    Reranked,
     Reranker,
     ThompsonReranker,
 )
@@ -61,34 +59,13 @@ def logging_config(settings: Settings, exploration: float) -> BanditConfig:
     return replace(bandit_config(settings), exploration=exploration, blend=0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class _AtRequestTime:
-    """A re-ranker told the request's (simulated) time rather than the router's wall
-    clock: its posteriors decay by simulated days, as the target's probabilities assume,
-    and a seed gives the same run whenever it runs."""
-
-    reranker: Reranker
-    now: float
-
-    @property
-    def pool(self) -> int:
-        return self.reranker.pool
-
-    def rerank(
-        self, track_ids: Sequence[str], context: str, *, now: float, groups: Groups | None = None
-    ) -> Reranked:
-        return self.reranker.rerank(track_ids, context, now=self.now, groups=groups)
-
-
-def _stack(settings: Settings, online: Online, reranker: Reranker) -> Stack:
+def _stack(settings: Settings, online: Online, reranker: Reranker, clock: SimulatedClock) -> Stack:
     player = online.listening.player
 
     def serve(request: RecommendationRequest) -> Recommendations:
-        if request.at is None:
-            raise ValueError("a simulated request carries its simulated time")
-        return player.recommend(request, _AtRequestTime(reranker, request.at))
+        return player.recommend(request, reranker)
 
-    return Stack(settings, online, serve, nightly_retrain(settings, online))
+    return Stack(settings, online, serve, nightly_retrain(settings, online), clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +76,10 @@ class StaticLoggingPolicy:
 
     def build(self, settings: Settings) -> Stack:
         config = logging_config(settings, self.exploration)
-        online = build_online(settings)  # the bandit off: nothing learns posteriors
+        clock = SimulatedClock()
+        online = build_online(settings, clock=clock)  # the bandit off: nothing learns posteriors
         reranker = ThompsonReranker(_NoPosteriors(), config, rng=random.Random(self.seed))
-        return _stack(settings, online, reranker)
+        return _stack(settings, online, reranker, clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +88,14 @@ class LearningBanditPolicy:
     name: str = "bandit-learning"
 
     def build(self, settings: Settings) -> Stack:
-        online = build_online(settings.model_copy(update={"bandit_enabled": True}))
+        clock = SimulatedClock()
+        online = build_online(settings.model_copy(update={"bandit_enabled": True}), clock=clock)
         posteriors = online.backends.posteriors
         assert posteriors is not None  # the bandit is on
         reranker = ThompsonReranker(
             posteriors, bandit_config(settings), rng=random.Random(self.seed)
         )
-        return _stack(settings, online, reranker)
+        return _stack(settings, online, reranker, clock)
 
 
 @dataclass
@@ -141,7 +120,10 @@ class FrozenBanditPolicy:
         copy = settings.data_dir / SNAPSHOT_FILE
         shutil.copyfile(self.snapshot, copy)
         store = SqlitePosteriorStore(copy)
-        online = build_online(settings)  # the bandit off: the consumer updates no posteriors
+        clock = SimulatedClock()
+        online = build_online(settings, clock=clock)  # the consumer updates no posteriors
         reranker = ThompsonReranker(store, bandit_config(settings), rng=random.Random(self.seed))
-        stack = _stack(settings, online, reranker)
-        return _FrozenStack(stack.settings, stack.online, stack.serve, stack.nightly, store)
+        stack = _stack(settings, online, reranker, clock)
+        return _FrozenStack(
+            stack.settings, stack.online, stack.serve, stack.nightly, clock, snapshot=store
+        )

@@ -31,13 +31,25 @@ Serve = Callable[[RecommendationRequest], Recommendations]
 
 
 @dataclass
+class SimulatedClock:
+    """The simulation's time, which the run moves: the router (sessions, the re-ranker's
+    decay) and the feedback consumer read it, as they read the wall clock in service."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
 class Stack:
-    """One policy's online path on its own copy of the world."""
+    """One policy's online path on its own copy of the world, on ``clock``."""
 
     settings: Settings
     online: Online
     serve: Serve
     nightly: Callable[[], None]
+    clock: SimulatedClock
 
     def close(self) -> None:
         self.online.close()
@@ -88,10 +100,10 @@ class StaticPolicy:
     name: str = "static"
 
     def build(self, settings: Settings) -> Stack:
-        online = build_online(settings)
-        return Stack(
-            settings, online, online.listening.player.recommend, nightly_retrain(settings, online)
-        )
+        clock = SimulatedClock()
+        online = build_online(settings, clock=clock)
+        player = online.listening.player
+        return Stack(settings, online, player.recommend, nightly_retrain(settings, online), clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +113,10 @@ class BanditPolicy:
     name: str = "bandit"
 
     def build(self, settings: Settings) -> Stack:
-        online = build_online(settings.model_copy(update={"bandit_enabled": True}))
-        return Stack(
-            settings, online, online.listening.player.recommend, nightly_retrain(settings, online)
-        )
+        clock = SimulatedClock()
+        online = build_online(settings.model_copy(update={"bandit_enabled": True}), clock=clock)
+        player = online.listening.player
+        return Stack(settings, online, player.recommend, nightly_retrain(settings, online), clock)
 
 
 POLICIES: dict[str, Callable[[], Policy]] = {"static": StaticPolicy, "bandit": BanditPolicy}

@@ -157,11 +157,12 @@ def _run_policy(
 ) -> PolicyRun:
     run = PolicyRun(name)
     start = simulated_start(config.days)
-    clock = [start.timestamp()]
+    clock = stack.clock
+    clock.now = start.timestamp()
     backends = stack.online.backends
     consumer = FeedbackConsumer(
         backends.events, backends.profiles, backends.catalog, backends.cache,
-        clock=lambda: clock[0], archive=backends.listen_archive,
+        clock=clock, archive=backends.listen_archive,
         posteriors=backends.posteriors,
     )  # fmt: skip
     recorder = stack.online.listening.events
@@ -176,8 +177,8 @@ def _run_policy(
         for index, user_id in enumerate(user_ids):
             rng = np.random.default_rng([config.seed, 7, day, index])
             at = day_start + timedelta(seconds=float(rng.uniform(6 * 3600, 22 * 3600)))
-            clock[0] = at.timestamp()
-            request = RecommendationRequest(user_id=user_id, n=SESSION_TRACKS, at=clock[0])
+            clock.now = at.timestamp()
+            request = RecommendationRequest(user_id=user_id, n=SESSION_TRACKS, at=clock.now)
             answer = stack.serve(request)
             served = [item.track.track_id for item in answer.items][:SESSION_TRACKS]
             outcome = listeners.listen(day, user_id, served, rng)
@@ -186,12 +187,12 @@ def _run_policy(
             run.events_published += len(events)
             counts.add(index, outcome)
             rows = _impressions(day, user_id, served, outcome, answer.served)
-            run.impressions.extend({**row, "at": clock[0]} for row in rows)
+            run.impressions.extend({**row, "at": clock.now} for row in rows)
             if (index + 1) % _DRAIN_EVERY == 0:
                 drain()
             bar.update()
         drain()
-        clock[0] = (day_start + timedelta(days=1)).timestamp()
+        clock.now = (day_start + timedelta(days=1)).timestamp()
         stack.nightly()  # simulated midnight
         run.days.append(counts)
     return run
