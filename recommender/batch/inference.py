@@ -65,8 +65,8 @@ from recommender.batch.promoted_model import (
     promoted_trained_at,
 )
 from recommender.data.interactions import Interactions
-from recommender.models.ann import Retrieval
 from recommender.errors import CacheUnavailable, RecommenderError
+from recommender.models.ann import Retrieval
 from recommender.storage.cache import Cache, list_key
 from recommender.storage.profiles import ProfileStore, UserProfile
 from recommender.storage.recommendations import (

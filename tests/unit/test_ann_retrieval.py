@@ -5,15 +5,21 @@ the threshold; without faiss, only a model that asks for the index fails, in one
 from __future__ import annotations
 
 import builtins
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import recommender.batch.promoted_model as promoted_model
 import recommender.models.ann as ann_module
+from recommender.data.interactions import ItemSets
+from recommender.data.sparse import user_items_matrix
 from recommender.models.ann import AnnUnavailable, Retrieval
 from recommender.models.ials import IALSModel
+from recommender.models.registry import ModelRegistry
+from tests.unit.test_batch import _interactions, _register
 
 N_ITEMS = 20_000
 FACTORS = 16
@@ -119,3 +125,25 @@ def test_without_faiss_only_ann_fails_and_in_one_line(monkeypatch: pytest.Monkey
     with pytest.raises(AnnUnavailable, match="PHILOMATH_ANN_MIN_ITEMS=0") as raised:
         model.recommend(np.arange(5), played, n=5)
     assert "\n" not in str(raised.value)
+
+
+def test_batch_inference_s_ials_retrieves_from_the_whole_catalog_above_the_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plays = _interactions()
+    head = np.arange(3, dtype=np.int64)
+    monkeypatch.setattr(promoted_model, "candidate_items", lambda user_items: head)
+    model = IALSModel(factors=4, iterations=3, num_threads=1).fit(user_items_matrix(plays))
+    registry = ModelRegistry(tmp_path)
+    _register(registry, plays, model, "r1")
+    registry.promote("ials.v1", "r1")
+    n_tracks = len(plays.track_ids)
+
+    above = promoted_model.load_promoted_model(tmp_path, plays, Retrieval(min_items=1))
+    assert isinstance(above.model, IALSModel) and above.model.retrieval.min_items == 1
+    assert above._candidates is None  # the index ranks every track
+
+    below = promoted_model.load_promoted_model(tmp_path, plays, Retrieval(min_items=n_tracks))
+    assert below._candidates is head  # a large catalog's popular head, as before
+    ids, _ = below.top(np.arange(2), 5, ItemSets.from_sets([set(), set()]))
+    assert set(ids[ids >= 0].tolist()) <= set(head.tolist())
