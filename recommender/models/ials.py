@@ -8,9 +8,10 @@ closed form, with the item factors fixed: the least-squares step ``implicit``'s
 ``recalculate_user`` takes, ``(Y'Y + Y'(C - I)Y + reg I) x = Y'C p``, C the row's
 confidences.
 
-On a catalog above ``Retrieval.min_items`` tracks (``PHILOMATH_ANN_MIN_ITEMS``), ``recommend``
-retrieves each listener's candidates from an HNSW index over the item factors and scores
-those exactly (``models.ann``); the index is built once per fitted or loaded model.
+With ``retrieval`` set by batch inference (``PHILOMATH_ANN_MIN_ITEMS``), on a catalog above
+``Retrieval.min_items`` tracks ``recommend`` retrieves each listener's candidates from an HNSW
+index over the item factors and scores those exactly (``models.ann``); the index is built once
+per fitted or loaded model. Otherwise (the live path, evaluation) every track is scored.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class IALSModel(ScoringModel):
         self.weighting = Weighting(weighting)
         self.user_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
         self.item_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
-        self.retrieval = Retrieval()  # how, not what, it ranks: not saved with the model
+        # How, not what, it ranks (not saved with the model): exact unless batch inference
+        # asks for the index (``promoted_model``); a request-time caller never waits for a build.
+        self.retrieval = Retrieval(min_items=0)
         self._gram: FloatArray | None = None
         self._items64: FloatArray | None = None
         self._index: FactorIndex | None = None

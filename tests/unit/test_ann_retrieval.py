@@ -103,6 +103,7 @@ def test_the_threshold_keeps_exact_scoring_at_or_below_it(
     model.retrieval = Retrieval(min_items=N_ITEMS)
     model.recommend(np.arange(10), played, n=5)
     assert not built and not Retrieval(min_items=0).applies(10**9)
+    assert not IALSModel().retrieval.applies(10**9)  # exact unless batch inference asks
     model.retrieval = Retrieval(min_items=N_ITEMS - 1)
     model.recommend(np.arange(10), played, n=5)
     assert built == [1]
