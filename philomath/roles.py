@@ -70,6 +70,7 @@ def batch(
     metrics: Metrics | None = None,
 ) -> object:
     from recommender.batch.inference import run_batch
+    from recommender.models.ann import Retrieval
 
     return run_batch(
         store=backends.store,
@@ -79,6 +80,7 @@ def batch(
         mode="incremental" if incremental else "full",
         watch=watch,
         metrics=metrics,
+        retrieval=Retrieval(min_items=settings.ann_min_items),
     )
 
 

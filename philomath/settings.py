@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     promotion_satisfaction_tolerance: float = Field(default=0.02, ge=0, le=1)
     promotion_coverage_tolerance: float = Field(default=0.10, ge=0, le=1)
 
+    # A factor model (iALS) on a catalog of more tracks than this retrieves each listener's
+    # candidates from an approximate nearest-neighbour index over its item factors (faiss
+    # HNSW, recommender.models.ann), then scores them exactly; up to it, or 0, every track is
+    # scored exactly.
+    ann_min_items: int = Field(default=100_000, ge=0)
+
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)
     tracks: int = Field(default=20_000, ge=10)

@@ -66,6 +66,7 @@ from recommender.batch.promoted_model import (
 )
 from recommender.data.interactions import Interactions
 from recommender.errors import CacheUnavailable, RecommenderError
+from recommender.models.ann import Retrieval
 from recommender.storage.cache import Cache, list_key
 from recommender.storage.profiles import ProfileStore, UserProfile
 from recommender.storage.recommendations import (
@@ -338,13 +339,15 @@ def run_batch(
     max_wait_s: float = 60.0,
     full_every_s: float = 24 * 3600.0,
     metrics: Metrics | None = None,
+    retrieval: Retrieval | None = None,
 ) -> BatchReport:
     """The ``philomath batch`` role over the offline pipeline's outputs in ``work_dir``
     (``unified/`` tables, ``models/``). Runs ``mode`` once; with ``watch`` (an Event that
     stops it), keeps polling every ``poll_s``: an incremental run when ``min_changed``
     listeners are marked changed, or some have been for ``max_wait_s``; a full run when a new
     model is promoted or ``full_every_s`` passed. Returns the last run's report. Every run
-    that publishes, and the served model's training time, go to ``metrics`` (freshness)."""
+    that publishes, and the served model's training time, go to ``metrics`` (freshness).
+    ``retrieval``: when a factor model retrieves candidates approximately (``models.ann``)."""
     from recommender.data.etl import unified
 
     models_dir = work_dir / "models"
@@ -354,7 +357,7 @@ def run_batch(
         plays = Interactions.from_unified(work_dir / "unified")
         tracks = list(unified.tracks(work_dir / "unified"))
         promoted = promoted_ref(models_dir)
-        model = load_promoted_model(models_dir, plays)
+        model = load_promoted_model(models_dir, plays, retrieval)
         batch = BatchInference(model, plays, tracks, store, profiles, cache, settings)
         trained_at = promoted_trained_at(models_dir)
         if trained_at is not None:

@@ -14,7 +14,9 @@ enough that ``n`` survive.
 history's id vocabularies (a model's indices mean the ids it was trained with). When nothing
 is promoted it serves ``popularity.v1``, fitted on the spot from the play history (a tenth of
 a second; it needs no artifact). On a large catalog the promoted model ranks the tracks it
-was evaluated on, the most-listened (``models.head.candidate_items``).
+was evaluated on, the most-listened (``models.head.candidate_items``), unless it retrieves
+its candidates from the whole catalog itself (a factor model above ``retrieval.min_items``
+tracks, ``models.ann``: ``PHILOMATH_ANN_MIN_ITEMS``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ import scipy.sparse as sp
 from recommender.data.interactions import Interactions, ItemSets
 from recommender.data.sparse import user_items_matrix
 from recommender.errors import RecommenderError
+from recommender.models.ann import Retrieval
 from recommender.models.base import FOLDED_USER, FoldInUnsupported, Recommender, in_sorted
 from recommender.models.head import candidate_items
+from recommender.models.ials import IALSModel
 from recommender.models.popularity import PopularityModel
 from recommender.models.registry import Manifest, ModelRegistry, vocabulary_digest
 from recommender.models.zoo import load_model
@@ -142,27 +146,32 @@ def promoted_trained_at(models_dir: Path) -> float | None:
     return manifest.created_at.timestamp() if manifest is not None else None
 
 
-def load_promoted_model(models_dir: Path, interactions: Interactions) -> ModelLists:
+def load_promoted_model(
+    models_dir: Path, interactions: Interactions, retrieval: Retrieval | None = None
+) -> ModelLists:
     """The promoted model, loaded and wrapped for batch inference."""
     manifest = ModelRegistry(models_dir).promoted()
-    return _load(models_dir, manifest, interactions)
+    return _load(models_dir, manifest, interactions, retrieval or Retrieval())
 
 
-def load_registered_model(models_dir: Path, interactions: Interactions, name: str) -> ModelLists:
+def load_registered_model(
+    models_dir: Path, interactions: Interactions, name: str, retrieval: Retrieval | None = None
+) -> ModelLists:
     """The latest registered run of model ``name`` (``ials.v1``), promoted or not, for an
     experiment's lists; ``popularity.v1`` is fitted on the spot when not registered."""
     registry = ModelRegistry(models_dir)
     if name == DEFAULT_MODEL and not registry.models(name):
-        return _load(models_dir, None, interactions)
-    return _load(models_dir, registry.latest(name), interactions)
+        return _load(models_dir, None, interactions, Retrieval())
+    return _load(models_dir, registry.latest(name), interactions, retrieval or Retrieval())
 
 
-def _load(models_dir: Path, manifest: Manifest | None, interactions: Interactions) -> ModelLists:
+def _load(
+    models_dir: Path, manifest: Manifest | None, interactions: Interactions, retrieval: Retrieval
+) -> ModelLists:
     user_items = user_items_matrix(interactions)
     registry = ModelRegistry(models_dir)
     if manifest is None:
         return ModelLists(PopularityModel(interactions).fit(user_items), user_items)
-    candidates = candidate_items(user_items)
     expected = manifest.data.vocabulary
     found = vocabulary_digest(interactions.user_ids.tolist(), interactions.track_ids.tolist())
     if expected and expected != found:
@@ -171,4 +180,9 @@ def _load(models_dir: Path, manifest: Manifest | None, interactions: Interaction
             "listeners or tracks than the unified tables hold now: retrain (philomath train) "
             "or use a model trained on this data"
         )
-    return ModelLists(load_model(registry.artifact(manifest)), user_items, candidates)
+    model = load_model(registry.artifact(manifest))
+    if isinstance(model, IALSModel):
+        model.retrieval = retrieval
+        if retrieval.applies(user_items.shape[1]):  # it retrieves from the whole catalog
+            return ModelLists(model, user_items)
+    return ModelLists(model, user_items, candidate_items(user_items))

@@ -160,9 +160,27 @@ class ScoringModel(ABC):
         if shared is not None:
             liked = rows if filter_already_liked else sp.csr_matrix(rows.shape)
             return top_n_shared(np.where(allowed, shared, -np.inf), liked, n)
+        if items is None:
+            retrieved = self._retrieved(users, rows, n, filter_already_liked, allowed)
+            if retrieved is not None:
+                return retrieved
+        return self._scored(users, rows, n, filter_already_liked, allowed)
+
+    def _scored(
+        self,
+        users: IntArray,
+        rows: sp.csr_matrix,
+        n: int,
+        filter_already_liked: bool,
+        allowed: npt.NDArray[np.bool_],
+    ) -> tuple[IntArray, FloatArray]:
+        """``recommend``'s exact path: every allowed item scored for every user."""
+        n_items = len(allowed)
+        ids = np.full((len(users), n), -1, dtype=np.int64)
+        scores = np.full((len(users), n), np.nan)
         ranked = self._ranked_items()
         if ranked is not None:
-            allowed &= _positions(ranked, n_items) >= 0
+            allowed = allowed & (_positions(ranked, n_items) >= 0)
         # Only the allowed items are scored: a context's tracks, or a large catalog's
         # candidates, cost their own width, not the catalog's.
         columns = None if allowed.all() else np.flatnonzero(allowed).astype(np.int64)
@@ -239,6 +257,18 @@ class ScoringModel(ABC):
 
     def _shared_scores(self) -> FloatArray | None:
         """Scores the same for every user (a chart), or None for a personal model."""
+        return None
+
+    def _retrieved(
+        self,
+        users: IntArray,
+        rows: sp.csr_matrix,
+        n: int,
+        filter_already_liked: bool,
+        allowed: npt.NDArray[np.bool_],
+    ) -> tuple[IntArray, FloatArray] | None:
+        """``recommend``'s answer from approximately retrieved candidates over the whole
+        catalog (a factor model's index, ``models.ann``), or None to score exactly."""
         return None
 
     def _ranked_items(self) -> IntArray | None:

@@ -7,6 +7,11 @@ listener it never saw (``FOLDED_USER``, ``fold_in``) gets factors solved from th
 closed form, with the item factors fixed: the least-squares step ``implicit``'s
 ``recalculate_user`` takes, ``(Y'Y + Y'(C - I)Y + reg I) x = Y'C p``, C the row's
 confidences.
+
+With ``retrieval`` set by batch inference (``PHILOMATH_ANN_MIN_ITEMS``), on a catalog above
+``Retrieval.min_items`` tracks ``recommend`` retrieves each listener's candidates from an HNSW
+index over the item factors and scores those exactly (``models.ann``); the index is built once
+per fitted or loaded model. Otherwise (the live path, evaluation) every track is scored.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
+from recommender.models.ann import FactorIndex, Retrieval, ann_top_n
 from recommender.models.base import FOLDED_USER, Arrays, FloatArray, IntArray, ScoringModel
 from recommender.models.weighting import Scheme, Weighting
 
@@ -43,7 +49,12 @@ class IALSModel(ScoringModel):
         self.weighting = Weighting(weighting)
         self.user_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
         self.item_factors: npt.NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
+        # How, not what, it ranks (not saved with the model): exact unless batch inference
+        # asks for the index (``promoted_model``); a request-time caller never waits for a build.
+        self.retrieval = Retrieval(min_items=0)
         self._gram: FloatArray | None = None
+        self._items64: FloatArray | None = None
+        self._index: FactorIndex | None = None
 
     def _fit(self, user_items: sp.csr_matrix) -> None:
         weighted = self.weighting.fit(user_items).apply(user_items).astype(np.float32)
@@ -61,11 +72,18 @@ class IALSModel(ScoringModel):
             als.fit(weighted, show_progress=False)
         self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
-        self._gram = None
+        self._forget_derived()
 
-    def _scores(
-        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
-    ) -> FloatArray:
+    def _forget_derived(self) -> None:
+        self._gram, self._items64, self._index = None, None, None
+
+    def _float64_items(self) -> FloatArray:
+        """The item factors in float64, converted once per model, not once per batch."""
+        if self._items64 is None:
+            self._items64 = self.item_factors.astype(np.float64)
+        return self._items64
+
+    def _user_vectors(self, user_ids: IntArray, user_items: sp.csr_matrix) -> FloatArray:
         folded = user_ids == FOLDED_USER
         known = user_ids[~folded]
         if len(known) and (known.min() < 0 or known.max() >= len(self.user_factors)):
@@ -74,13 +92,43 @@ class IALSModel(ScoringModel):
         users = self.user_factors[np.where(folded, 0, user_ids)].astype(np.float64)
         for row in np.flatnonzero(folded):
             users[row] = self._folded_factors(user_items[row])
-        items = self.item_factors if columns is None else self.item_factors[columns]
-        scores: FloatArray = users @ items.T.astype(np.float64)
+        return users
+
+    def _retrieved(
+        self,
+        users: IntArray,
+        rows: sp.csr_matrix,
+        n: int,
+        filter_already_liked: bool,
+        allowed: npt.NDArray[np.bool_],
+    ) -> tuple[IntArray, FloatArray] | None:
+        if not self.retrieval.applies(len(self.item_factors)):
+            return None
+        if self._index is None:
+            self._index = FactorIndex(self.item_factors, self.retrieval)
+        liked = rows if filter_already_liked else sp.csr_matrix(rows.shape)
+        return ann_top_n(
+            self._index,
+            self._user_vectors(users, rows),
+            self._float64_items(),
+            liked,
+            allowed,
+            n,
+            self.retrieval.candidates,
+            lambda short: self._scored(users[short], rows[short], n, filter_already_liked, allowed),
+        )
+
+    def _scores(
+        self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
+    ) -> FloatArray:
+        users = self._user_vectors(user_ids, user_items)
+        items = self._float64_items()
+        scores: FloatArray = users @ (items if columns is None else items[columns]).T
         return scores
 
     def _folded_factors(self, row: sp.csr_matrix) -> FloatArray:
         """A new listener's factors from their one-row history, the item factors fixed."""
-        items = self.item_factors.astype(np.float64)
+        items = self._float64_items()
         if self._gram is None:  # Y'Y, the same for every listener: once per loaded model
             self._gram = items.T @ items
         confidence = self.alpha * self.weighting.apply(row).data
@@ -108,4 +156,4 @@ class IALSModel(ScoringModel):
     def _restore(self, arrays: Arrays) -> None:
         self.user_factors = arrays["user_factors"]
         self.item_factors = arrays["item_factors"]
-        self._gram = None
+        self._forget_derived()
