@@ -147,9 +147,10 @@ class Settings(BaseSettings):
 
     # A factor model (iALS) on a catalog of more tracks than this retrieves each listener's
     # candidates from an approximate nearest-neighbour index over its item factors (faiss
-    # HNSW, recommender.models.ann), then scores them exactly; up to it, or 0, every track is
-    # scored exactly.
-    ann_min_items: int = Field(default=100_000, ge=0)
+    # HNSW, recommender.models.ann), then scores them exactly. 0 (the default): never; large
+    # catalogs then score the popular head, whose recall was higher on fitted factors
+    # (BENCHMARKS.md, "ANN candidates for iALS").
+    ann_min_items: int = Field(default=0, ge=0)
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)

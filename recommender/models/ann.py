@@ -25,7 +25,6 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from recommender.models.base import FloatArray, IntArray, in_sorted, top_n
-from recommender.models.head import LARGE_CATALOG_ITEMS
 
 _CELLS_PER_CHUNK = 4_000_000  # candidate factors gathered per step (32 MB of float64)
 
@@ -43,7 +42,7 @@ class Retrieval:
     listener's played tracks, which are left out); ``ef_search``: HNSW's search breadth
     (higher: better recall, slower); ``links``: HNSW's links per node (M)."""
 
-    min_items: int = LARGE_CATALOG_ITEMS
+    min_items: int = 0  # off unless asked: on fitted factors the popular head recalled more
     candidates: int = 256
     ef_search: int = 256
     links: int = 32
@@ -59,7 +58,7 @@ def _faiss() -> Any:
     except ImportError:
         raise AnnUnavailable(
             "ANN retrieval needs faiss: pip install 'philomath[training]' (faiss-cpu), "
-            "or set PHILOMATH_ANN_MIN_ITEMS=0 to score every track exactly"
+            "or set PHILOMATH_ANN_MIN_ITEMS=0 (no approximate retrieval)"
         ) from None
     return faiss
 
