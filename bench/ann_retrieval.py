@@ -1,4 +1,4 @@
-"""iALS top-100 on a million-track catalog: exact scoring, the popular head, ANN candidates.
+"""iALS top-100 on a million-track catalog: exact, the popular head, ANN, ANN with the head.
 
     .venv/bin/python bench/ann_retrieval.py [--shape clustered|ials] [--items 1000000]
         [--factors 64] [--users 5000] [--candidates 256] [--ef 256]
@@ -17,7 +17,9 @@ runs in a process of its own (its peak memory is its own):
   ``argpartition`` for the top 100;
 - head: the same over the 50,000 most popular tracks only (the large-catalog path before ANN);
 - ANN: ``IALSModel.recommend`` as batch inference calls it above ``PHILOMATH_ANN_MIN_ITEMS``
-  (``models.ann``): HNSW candidates, scored exactly in float64.
+  (``models.ann``): HNSW candidates, scored exactly in float64;
+- union: the same with the 50,000 most popular tracks as the model's ``head``, as batch
+  inference gives it: the best of ANN's candidates and the head, both scored exactly.
 
 Prints index build time, batch time per listener (and its ratio to exact), single-listener
 latency p50/p99, peak resident memory, and recall@100 against exact.
@@ -149,15 +151,17 @@ def run(method: str, args: argparse.Namespace) -> dict[str, Any]:
     users = np.arange(args.users)
     sample = users[:: max(1, args.users // LATENCY_USERS)][:LATENCY_USERS]
     build = 0.0
-    if method != "ann":
+    head = np.sort(np.argsort(-popularity, kind="stable")[:HEAD])
+    if method not in ("ann", "union"):
         columns = np.arange(args.items)
-        if method == "head":  # today's large-catalog path: the most popular tracks only
-            columns = np.sort(np.argsort(-popularity, kind="stable")[:HEAD])
+        if method == "head":  # the large-catalog path without ANN: popular tracks only
+            columns = head
 
         def top(chosen: np.ndarray) -> np.ndarray:
             return exact_top(model, liked, chosen, columns)
     else:
         model.retrieval = Retrieval(min_items=1, candidates=args.candidates, ef_search=args.ef)
+        model.head = head if method == "union" else None
         started = time.perf_counter()
         model.recommend(users[:1], liked[:1], n=N)  # builds the index
         build = time.perf_counter() - started
@@ -200,7 +204,7 @@ def main() -> None:
         f"listeners, top {N}; ANN: {args.candidates} candidates, ef_search {args.ef}"
     )
     results = {}
-    for method in ("exact", "head", "ann"):
+    for method in ("exact", "head", "ann", "union"):
         with mp.get_context("spawn").Pool(1) as pool:  # a process each: its own peak memory
             results[method] = pool.apply(run, (method, args))
     exact = results["exact"]["ids"]

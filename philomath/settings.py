@@ -147,10 +147,11 @@ class Settings(BaseSettings):
 
     # A factor model (iALS) on a catalog of more tracks than this retrieves each listener's
     # candidates from an approximate nearest-neighbour index over its item factors (faiss
-    # HNSW, recommender.models.ann), then scores them exactly. 0 (the default): never; large
-    # catalogs then score the popular head, whose recall was higher on fitted factors
-    # (BENCHMARKS.md, "ANN candidates for iALS").
-    ann_min_items: int = Field(default=0, ge=0)
+    # HNSW, recommender.models.ann) and ranks them, scored exactly, together with the popular
+    # head (BENCHMARKS.md, "ANN candidates for iALS"). The default is the large-catalog
+    # threshold (recommender.models.head.LARGE_CATALOG_ITEMS, not imported: no numpy here);
+    # 0: never, large catalogs score the popular head alone.
+    ann_min_items: int = Field(default=100_000, ge=0)
 
     # Embedded data set: scale and seed of the generated team feeds.
     users: int = Field(default=2_000, ge=1)

@@ -16,7 +16,8 @@ is promoted it serves ``popularity.v1``, fitted on the spot from the play histor
 a second; it needs no artifact). On a large catalog the promoted model ranks the tracks it
 was evaluated on, the most-listened (``models.head.candidate_items``), unless it retrieves
 its candidates from the whole catalog itself (a factor model above ``retrieval.min_items``
-tracks, ``models.ann``: ``PHILOMATH_ANN_MIN_ITEMS``).
+tracks, ``models.ann``: ``PHILOMATH_ANN_MIN_ITEMS``), which it ranks together with the
+``CANDIDATE_ITEMS`` most-listened.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from recommender.data.sparse import user_items_matrix
 from recommender.errors import RecommenderError
 from recommender.models.ann import Retrieval
 from recommender.models.base import FOLDED_USER, FoldInUnsupported, Recommender, in_sorted
-from recommender.models.head import candidate_items
+from recommender.models.head import CANDIDATE_ITEMS, candidate_items, popular_head
 from recommender.models.ials import IALSModel
 from recommender.models.popularity import PopularityModel
 from recommender.models.registry import Manifest, ModelRegistry, vocabulary_digest
@@ -183,6 +184,7 @@ def _load(
     model = load_model(registry.artifact(manifest))
     if isinstance(model, IALSModel):
         model.retrieval = retrieval
-        if retrieval.applies(user_items.shape[1]):  # it retrieves from the whole catalog
+        if retrieval.applies(user_items.shape[1]):  # the whole catalog's, and the head's
+            model.head = popular_head(user_items, CANDIDATE_ITEMS)
             return ModelLists(model, user_items)
     return ModelLists(model, user_items, candidate_items(user_items))

@@ -10,6 +10,11 @@ than ``n`` candidates (a long history among their nearest tracks) is scored exac
 whole catalog instead, so a list is never shorter than the exact one. Below the threshold
 the model scores every track exactly, as before.
 
+Batch inference also gives the model the catalog's popular head (``models.head``), scored
+exactly as before; each listener's list is then the best ``n`` of the union of the two
+(``union_top_n``), so it recalls at least what the better of them does: the head finds the
+popular tracks fitted factors favour, the index the good ones outside it.
+
 faiss (``faiss-cpu``, the training extra) is imported only when an index is built: a model
 on a small catalog never needs it.
 """
@@ -25,6 +30,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from recommender.models.base import FloatArray, IntArray, in_sorted, top_n
+from recommender.models.head import LARGE_CATALOG_ITEMS
 
 _CELLS_PER_CHUNK = 4_000_000  # candidate factors gathered per step (32 MB of float64)
 
@@ -37,12 +43,13 @@ class AnnUnavailable(RuntimeError):
 class Retrieval:
     """When and how a factor model retrieves candidates approximately.
 
-    ``min_items``: catalogs with more tracks than this use the index (0: never);
+    ``min_items``: catalogs with more tracks than this use the index (0: never; by default
+    the large-catalog threshold, where the popular head replaces exact scoring);
     ``candidates``: tracks retrieved per listener before the exact scoring (plus the
     listener's played tracks, which are left out); ``ef_search``: HNSW's search breadth
     (higher: better recall, slower); ``links``: HNSW's links per node (M)."""
 
-    min_items: int = 0  # off unless asked: on fitted factors the popular head recalled more
+    min_items: int = LARGE_CATALOG_ITEMS  # batch inference's default: above it, with the head
     candidates: int = 256
     ef_search: int = 256
     links: int = 32
@@ -122,3 +129,20 @@ def ann_top_n(
     if len(short):  # fewer than n candidates survived: the exact scores decide
         ids[short], scores[short] = exact(short)
     return ids, scores
+
+
+def union_top_n(
+    first: tuple[IntArray, FloatArray], second: tuple[IntArray, FloatArray], n: int
+) -> tuple[IntArray, FloatArray]:
+    """The best ``n`` (ids, scores) per row of two top lists of the same rows (padded with
+    -1 / NaN), an item in both counted once (its score from ``first``), ties by lower id:
+    the top ``n`` of the union of the two candidate sets the lists were ranked from."""
+    ids = np.hstack([first[0], second[0]])
+    order = np.argsort(ids, axis=1, kind="stable")  # by id: repeats side by side
+    ids = np.take_along_axis(ids, order, axis=1)
+    scores = np.take_along_axis(np.hstack([first[1], second[1]]), order, axis=1)
+    repeat = np.zeros(ids.shape, dtype=bool)
+    repeat[:, 1:] = ids[:, 1:] == ids[:, :-1]
+    best, best_scores = top_n(np.where(repeat | (ids < 0), -np.inf, scores), n)
+    found = np.where(best >= 0, np.take_along_axis(ids, np.maximum(best, 0), axis=1), -1)
+    return found, best_scores

@@ -10,8 +10,10 @@ confidences.
 
 With ``retrieval`` set by batch inference (``PHILOMATH_ANN_MIN_ITEMS``), on a catalog above
 ``Retrieval.min_items`` tracks ``recommend`` retrieves each listener's candidates from an HNSW
-index over the item factors and scores those exactly (``models.ann``); the index is built once
-per fitted or loaded model. Otherwise (the live path, evaluation) every track is scored.
+index over the item factors and scores those exactly (``models.ann``), together with ``head``
+(the catalog's popular head, batch inference's): the best of both sets is kept. The index is
+built once per fitted or loaded model. Otherwise (the live path, evaluation) every track is
+scored.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits
 
-from recommender.models.ann import FactorIndex, Retrieval, ann_top_n
+from recommender.models.ann import FactorIndex, Retrieval, ann_top_n, union_top_n
 from recommender.models.base import FOLDED_USER, Arrays, FloatArray, IntArray, ScoringModel
 from recommender.models.weighting import Scheme, Weighting
 
@@ -52,6 +54,7 @@ class IALSModel(ScoringModel):
         # How, not what, it ranks (not saved with the model): exact unless batch inference
         # asks for the index (``promoted_model``); a request-time caller never waits for a build.
         self.retrieval = Retrieval(min_items=0)
+        self.head: IntArray | None = None  # scored exactly alongside the index's candidates
         self._gram: FloatArray | None = None
         self._items64: FloatArray | None = None
         self._index: FactorIndex | None = None
@@ -107,7 +110,7 @@ class IALSModel(ScoringModel):
         if self._index is None:
             self._index = FactorIndex(self.item_factors, self.retrieval)
         liked = rows if filter_already_liked else sp.csr_matrix(rows.shape)
-        return ann_top_n(
+        retrieved = ann_top_n(
             self._index,
             self._user_vectors(users, rows),
             self._float64_items(),
@@ -117,6 +120,12 @@ class IALSModel(ScoringModel):
             self.retrieval.candidates,
             lambda short: self._scored(users[short], rows[short], n, filter_already_liked, allowed),
         )
+        if self.head is None:
+            return retrieved
+        in_head = np.zeros(len(allowed), dtype=bool)
+        in_head[self.head] = True
+        head = self._scored(users, rows, n, filter_already_liked, allowed & in_head)
+        return union_top_n(retrieved, head, n)
 
     def _scores(
         self, user_ids: IntArray, user_items: sp.csr_matrix, columns: IntArray | None = None
