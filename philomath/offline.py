@@ -116,6 +116,7 @@ def pipeline_on(
     no feed generation, gazetteer or NLU model (a retrain in a process that already serves,
     such as the listener simulator's nightly step). Does not take ``pipeline_lock``.
     ``candidates``: those the train step fits (default: all of training's)."""
+    from recommender.models.ann import Retrieval
     from recommender.offline.pipeline import run_pipeline
     from recommender.offline.training import CANDIDATES
 
@@ -136,6 +137,7 @@ def pipeline_on(
         halt_after=halt_after,
         policy=promotion_policy(settings),
         candidates=candidates or CANDIDATES,
+        retrieval=Retrieval(min_items=settings.ann_min_items),
     )
 
 

@@ -55,6 +55,7 @@ from recommender.data.etl.engines import EngineName
 from recommender.data.etl.run import EtlReport, run_etl
 from recommender.data.interactions import Interactions
 from recommender.evaluation.satisfaction import TRUTH_FILE
+from recommender.models.ann import Retrieval
 from recommender.models.registry import ModelRegistry, RegistryError
 from recommender.offline.pipeline_state import PipelineState, StepRunner
 from recommender.offline.promotion import DEFAULT_POLICY, PromotionPolicy
@@ -151,6 +152,7 @@ def run_pipeline(
     etl_engine: EngineName = "duckdb",
     halt_after: str | None = None,
     policy: PromotionPolicy = DEFAULT_POLICY,
+    retrieval: Retrieval | None = None,
 ) -> PipelineReport:
     """Run the steps that are not done yet; see the module docstring.
 
@@ -160,7 +162,9 @@ def run_pipeline(
     Raises ``DataError`` when the feeds fail their quality checks, ``ValueError`` for an
     unknown ``from_step``; ``PipelineHalted`` (with that step's outputs) once ``halt_after``
     is done, which is how Step Functions runs one step per task. ``policy`` is the promotion
-    gate's rule (not an input of the train step: a new rule applies from the next training).
+    gate's rule (not an input of the train step: a new rule applies from the next training);
+    ``retrieval`` says when the recommend step's factor model retrieves candidates
+    approximately (``PHILOMATH_ANN_MIN_ITEMS``; None: ``Retrieval``'s default).
     """
     for step in (from_step, halt_after):
         if step is not None and step not in STEPS:
@@ -263,7 +267,7 @@ def run_pipeline(
         plays = Interactions.from_unified(unified_dir)
         serving = promoted_ref(models_dir)
         try:
-            model = load_promoted_model(models_dir, plays)
+            model = load_promoted_model(models_dir, plays, retrieval)
         except ModelDataMismatch as exc:
             return _kept_lists(state, serving, exc)
         batch = BatchInference(
