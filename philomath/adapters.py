@@ -16,7 +16,6 @@ from philomath.settings import Settings
 from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
-from recommender.experiments.assignment import ExposureLog
 from recommender.experiments.config import Experiment
 from recommender.storage.cache import Cache
 from recommender.storage.listen_archive import ListenArchive
@@ -177,12 +176,6 @@ def build_events(settings: Settings) -> EventStream:
             maxlen=int(maxlen) if maxlen else None,
         )
     raise _unknown("events_url", scheme, "sqlite, kinesis, redis, rediss")
-
-
-def build_exposure_log(settings: Settings) -> ExposureLog:
-    from recommender.experiments.file_exposures import FileExposureLog
-
-    return FileExposureLog(settings.exposures_path)
 
 
 def build_listen_archive(settings: Settings) -> ListenArchive | None:
