@@ -82,11 +82,18 @@ class MusicParser(RuleParser):
     def _resolver(self) -> NameResolver:
         return self._gazetteer.names
 
+    def asks_prototypes(self, utterance: Utterance, reading: Reading) -> bool:
+        """Whether ``_conclude`` consults the prototype classifier for this reading: the rules
+        are unsure, or nothing says music and no verb asked for it."""
+        if self._classifier is None or reading.not_music:
+            return False
+        return reading.unsure or (utterance.verb == "none" and not reading.evidence)
+
     def _conclude(self, utterance: Utterance, reading: Reading) -> ParsedRequest:
         if reading.not_music:
             return fallback("not_music")
         no_evidence = utterance.verb == "none" and not reading.evidence
-        if self._classifier is None or not (reading.unsure or no_evidence):
+        if self._classifier is None or not self.asks_prototypes(utterance, reading):
             return super()._conclude(utterance, reading)
         try:
             scores = self._classifier.classify(" ".join(utterance.request))

@@ -96,6 +96,20 @@ class Utterance:
         return match_keys(self.words)
 
 
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A play request read but not concluded: the words, their reading and the time
+    expressions said around them."""
+
+    utterance: Utterance
+    reading: Reading
+    times: TimeExpressions
+
+    def finish(self, parsed: ParsedRequest) -> ParsedRequest:
+        """``parsed`` with the time expressions, when it is a play request."""
+        return _with_slots(parsed, self.times)
+
+
 class RuleParser:
     """Parses requests with phrase tables; see the module docstring. Thread safe."""
 
@@ -114,6 +128,14 @@ class RuleParser:
     def parse(self, text: str, *, assume_play: bool = False) -> ParsedRequest:
         """Parse free text. ``assume_play`` is for text that followed a play carrier phrase
         (Alexa's "play {Query}"), where a bare name is an artist rather than noise."""
+        draft = self.draft(text, assume_play=assume_play)
+        if isinstance(draft, ParsedRequest):
+            return draft
+        return draft.finish(self._conclude(draft.utterance, draft.reading))
+
+    def draft(self, text: str, *, assume_play: bool = False) -> ParsedRequest | Draft:
+        """The request when the words alone decide it (a control, a routine, nothing said),
+        else the reading that ``_conclude`` turns into one."""
         if len(text) > MAX_TEXT_CHARS:
             return fallback("too_long")
         words = clean_words(text)
@@ -147,7 +169,7 @@ class RuleParser:
         reading = read_play(
             utterance.words, keys, self._matches(keys), verb=verb, resolver=self._resolver()
         )
-        return _with_slots(self._conclude(utterance, reading), times)
+        return Draft(utterance, reading, times)
 
     def from_alexa_slots(
         self, intent_name: str, slots: Mapping[str, str | AlexaSlot | None]

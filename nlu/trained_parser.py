@@ -36,6 +36,7 @@ from nlu.parsed import (
     out_of_scope,
 )
 from nlu.parser import MusicParser
+from nlu.rules import Draft, RuleParser
 from nlu.text import MAX_TEXT_CHARS, clean_words, name_key
 from nlu.time_of_day import without_phrases
 from nlu.training.examples import tagged_spans
@@ -73,13 +74,20 @@ class TrainedParser(MusicParser):
                 self._model = None
 
     def parse(self, text: str, *, assume_play: bool = False) -> ParsedRequest:
-        ruled = super().parse(text, assume_play=assume_play)
         if self._model is None or len(text) > MAX_TEXT_CHARS:
+            return super().parse(text, assume_play=assume_play)
+        # The rules read first without the prototype classifier; it is asked only when the
+        # model has not settled the request (a sure "other domain" needs no mood read).
+        draft = self.draft(text, assume_play=assume_play)
+        pending: Draft | None = None
+        if isinstance(draft, ParsedRequest):
+            ruled = draft
+        else:
+            ruled = draft.finish(RuleParser._conclude(self, draft.utterance, draft.reading))
+            if self.asks_prototypes(draft.utterance, draft.reading):
+                pending = draft
+        if _rules_decide(ruled):
             return ruled
-        if ruled.intent not in ("play_music", "fallback") or ruled.reason in ("empty", "too_long"):
-            return ruled  # a control phrase or a setting, matched whole
-        if "routine" in ruled.slots:
-            return ruled  # "play my night routine": the rules know routines exactly
         # Time expressions the rules took out stay out of the model's spans ("at night" is
         # never an artist), and come back as the rules' slots.
         times = {k: v for k, v in ruled.slots.items() if k in _TIME_SLOTS}
@@ -91,7 +99,11 @@ class TrainedParser(MusicParser):
         except JointModelUnavailable:
             logger.warning("the trained NLU model is unavailable; rules only", exc_info=True)
             self._model = None
-            return ruled
+            return super().parse(text, assume_play=assume_play)
+        if pending is not None and not _settled(prediction):
+            ruled = pending.finish(self._conclude(pending.utterance, pending.reading))
+            if _rules_decide(ruled):
+                return ruled
         combined = self._combine(ruled, prediction, words, assume_play=assume_play)
         if not times or combined.intent != "play_music":
             return combined
@@ -113,7 +125,9 @@ class TrainedParser(MusicParser):
             return ruled
         if ruled.intent == "fallback" and probability < PLAY_MIN and not assume_play:
             return ruled
-        slots = self._slots(ruled.slots, tagged_spans(words, prediction.tags))
+        slots = self._slots(
+            ruled.slots, tagged_spans(words, prediction.tags), playlist_said="playlist" in words
+        )
         names_kept = all(ruled.slots.get(k) == slots.get(k) for k in _NAMES)
         confidence = ruled.confidence if ruled.intent == "play_music" else probability
         return ParsedRequest(
@@ -126,7 +140,7 @@ class TrainedParser(MusicParser):
         )
 
     def _slots(
-        self, ruled: dict[SlotName, Slot], spans: list[tuple[str, str]]
+        self, ruled: dict[SlotName, Slot], spans: list[tuple[str, str]], *, playlist_said: bool
     ) -> dict[SlotName, Slot]:
         """Who knows which words, in order:
 
@@ -134,7 +148,8 @@ class TrainedParser(MusicParser):
            span over their words is dropped ("maroon five" tagged a genre);
         2. the other names are the model's spans, grounded in the catalog, except a lone name
            made of lexicon words with no item type said ("play something sad", "songs for a
-           road trip"): that is a description, and the lexicon's;
+           road trip"): that is a description, and the lexicon's ("my country playlist"
+           says its kind);
         3. genres, moods, activities, eras, sorts and item types come from the lexicon, which
            knows its words: where a rules slot covers a model span's words, the rules' reading
            wins (with the model's words as its text when the kinds agree); a lexicon word
@@ -149,6 +164,8 @@ class TrainedParser(MusicParser):
                    for w in _words(slot.text)}  # fmt: skip
         names = [(k, said) for k, said in spans if k in _NAMES]
         kinds_said = any(k == "item_type" for k, _ in spans) or "item_type" in ruled
+        if names[:1] and names[0][0] == "playlist" and playlist_said:
+            kinds_said = True  # "my country playlist": a playlist, whatever its words
         if len(names) == 1 and not kinds_said and set(_words(names[0][1])) & set(covered):
             names = []
         named: dict[SlotName, Slot] = dict(confirmed)
@@ -191,6 +208,24 @@ class TrainedParser(MusicParser):
         if best is None:
             return kind, Slot(text=said, value=said)
         return best.kind, Slot(text=said, value=best.value, id=best.id)
+
+
+def _rules_decide(ruled: ParsedRequest) -> bool:
+    """The rules' answer stands without the model: a control phrase or a setting matched
+    whole, nothing said, too long, or a routine ("play my night routine")."""
+    if ruled.intent not in ("play_music", "fallback") or ruled.reason in ("empty", "too_long"):
+        return True
+    return "routine" in ruled.slots
+
+
+def _settled(prediction: Prediction) -> bool:
+    """The model's answer is one ``_combine`` takes whatever the rules read: out of scope, or
+    another sure intent (not help, which the rules may overrule)."""
+    label, probability = prediction.intent, prediction.probability
+    reason = label.removeprefix("out_of_scope:")
+    if reason != label:
+        return probability >= (OTHER_OVER_MUSIC if reason == "other" else OUT_OF_SCOPE_MIN)
+    return label not in ("play_music", "help") and probability >= INTENT_MIN
 
 
 def _lexicon_slot(parser: MusicParser, kind: str, said: str) -> Slot | None:

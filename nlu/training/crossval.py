@@ -6,11 +6,19 @@ folds. For each fold a model is trained on the other folds plus utterances gener
 templates with the other folds' names only, exported as served (int8), and the whole
 ``TrainedParser`` (rules, gazetteer over the evaluation catalog, model) parses the held-out
 fold. The held-out parses of every fold are pooled per report (``report_name``).
+
+With ``fold_models`` the fold artifacts are kept in that folder, named by a digest of what
+trained them (the fold's training set, the config and the recipe), and reused when the same
+digest comes again: a change to the parser around the model is re-scored in a minute, while
+a change to the training data or config trains afresh.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -22,7 +30,7 @@ from nlu.rules import RuleParser
 from nlu.training.config import DEFAULT_CONFIG, TrainConfig
 from nlu.training.corpora import real_corpora
 from nlu.training.examples import LabeledUtterance
-from nlu.training.joint import Progress, export, train
+from nlu.training.joint import RECIPE, Progress, export, train
 from nlu.training.scoring import CorpusReport, pool
 from nlu.training.synthetic import generate
 
@@ -77,9 +85,11 @@ def cross_validate(
     config: TrainConfig = DEFAULT_CONFIG,
     utterances: Sequence[LabeledUtterance] | None = None,
     on_fold: Callable[[int, int], Progress | None] | None = None,
+    fold_models: Path | None = None,
 ) -> dict[str, CorpusReport]:
     """Reports per corpus (see the module docstring). ``utterances`` default to both real
-    corpora; ``on_fold(fold, folds)`` may return a per-step progress callback."""
+    corpora; ``on_fold(fold, folds)`` may return a per-step progress callback;
+    ``fold_models`` keeps and reuses the fold artifacts."""
     data = list(utterances) if utterances is not None else real_corpora()
     fold_of = deal(len(data), folds, config.seed)
     parsed: dict[str, list[tuple[LabeledUtterance, ParsedRequest]]] = defaultdict(list)
@@ -88,14 +98,29 @@ def cross_validate(
         for fold in range(folds):
             held_out = [u for u, f in zip(data, fold_of, strict=True) if f == fold]
             kept = [u for u, f in zip(data, fold_of, strict=True) if f != fold]
-            progress = on_fold(fold, folds) if on_fold is not None else None
-            model = train(training_set(kept, seed=config.seed + fold), config, progress=progress)
-            artifact = export(model, Path(tmp) / f"fold-{fold}", config=config,
-                              extra={"fold": fold, "folds": folds})  # fmt: skip
-            parser = eval_parser(gazetteer, trained_model=artifact)
+            examples = training_set(kept, seed=config.seed + fold)
+            folder = (fold_models or Path(tmp)) / f"fold-{fold}-{training_digest(examples, config)}"
+            if not (folder / "meta.json").is_file():
+                progress = on_fold(fold, folds) if on_fold is not None else None
+                model = train(examples, config, progress=progress)
+                partial = folder.with_name(folder.name + ".partial")  # a killed run leaves
+                shutil.rmtree(partial, ignore_errors=True)  # no half model to reuse
+                export(model, partial, config=config, extra={"fold": fold, "folds": folds})
+                partial.rename(folder)
+            parser = eval_parser(gazetteer, trained_model=folder)
             for utterance in held_out:
                 parsed[report_name(utterance)].append((utterance, parser.parse(utterance.text)))
     return {corpus: pool(corpus, pairs) for corpus, pairs in sorted(parsed.items())}
+
+
+def training_digest(examples: Sequence[LabeledUtterance], config: TrainConfig) -> str:
+    """A short digest of everything that decides a trained model: the examples in order,
+    the config and the recipe."""
+    digest = hashlib.sha256(f"{RECIPE}|{json.dumps(config.as_dict(), sort_keys=True)}".encode())
+    for example in examples:
+        digest.update(f"\n{example.intent}|{' '.join(example.words)}|{' '.join(example.tags)}"
+                      .encode())  # fmt: skip
+    return digest.hexdigest()[:16]
 
 
 def baseline_reports(

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS
 from nlu.training.examples import LabeledUtterance, from_segments
+from nlu.training.genre_names import OPEN_GENRES
 from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, MOOD_SYNONYMS
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -26,6 +27,13 @@ _ITEMS = ("song", "songs", "track", "album", "record", "ep", "single", "tune", "
 _SERVICES = ("spotify", "youtube", "deezer", "pandora", "apple music", "iheart", "soundcloud",
              "tidal", "amazon music", "napster")  # fmt: skip
 _GENRES = tuple(g for genre, synonyms in GENRE_SYNONYMS.items() for g in (genre, *synonyms))
+# Playlist names made of music words: a playlist is what "my ... playlist" names, whatever its
+# words ("my country playlist", "late night jazz"), not a genre or a mood.
+_PLAYLIST_WORDS = ("chill", "country", "workout", "dinner", "road trip", "party", "jazz",
+                   "summer", "sad songs", "morning", "focus", "indie", "throwback", "rainy day",
+                   "sleep", "running", "happy", "love songs", "rock classics", "study")  # fmt: skip
+_PLAYLIST_TAILS = ("", "", "", " mix", " hits", " vibes", " essentials", " favorites",
+                   " classics", " jams")  # fmt: skip
 
 # fmt: off
 _PLAY = (
@@ -45,12 +53,30 @@ _PLAY = (
     "play the {sort} {item_type}", "play {era} music", "play something",
     "play some music", "play music", "surprise me", "play something good",
 )
+# Open genres (``genre_names``) in the places people put them.
+_GENRE = (
+    "play some {genre} music", "play {genre}", "play {genre} music", "put on some {genre}",
+    "play the music genre {genre}", "play a {genre} {item_type}", "i want to hear {genre}",
+    "play some {genre} music on {service}", "can i listen to some {genre}",
+    "play {genre} from the {era}", "play a {genre} {item_type} from {era}",
+    "play something in the {genre} genre", "play me some {genre} please",
+    "play the {sort} {genre} {item_type}", "i'd like to hear {genre} music",
+)
+_PLAYLIST = (
+    "play my {playlist} playlist", "play the {playlist} playlist", "play the playlist {playlist}",
+    "put on my {playlist} playlist", "play {playlist} playlist on {service}",
+    "play music from my {playlist} playlist", "start the {playlist} playlist",
+    "shuffle my {playlist} playlist", "play something off my {playlist} playlist",
+    "i want to hear my {playlist} playlist",
+)
 # "play X" names an artist far more often than anything else in real traffic: these teach it.
 _ARTIST = (
     "play {artist}", "{artist} please", "put on {artist}", "i want to listen to {artist}",
     "play {artist} songs", "play music by {artist}", "{artist} radio",
     "play something similar to {artist}", "start a {artist} radio station",
     "play songs like {artist}", "let me hear some {artist}", "i'd like to hear {artist}",
+    "{artist}", "{artist} songs", "{artist} music", "some {artist}", "{artist} now",
+    "play the {artist}", "play some {artist} for me",
 )
 # Described, not named: what the prototypes read ("something to help me focus").
 _DESCRIBED = (
@@ -70,6 +96,10 @@ _LIKE = (
     "add this to my favorites", "save this song", "i like {artist}", "i love {genre}",
     "my favorite singer is {artist}", "remember that i like this song", "this is my jam",
     "thumbs up on this", "more like this please", "great tune", "i'm loving this",
+    "favorite this song", "save this song to my favorites", "i like {genre}",
+    "that song was awesome", "add this song to my favorites list", "i'm a big fan of {artist}",
+    "remember that i love {genre}", "rate this song five stars", "i enjoy {genre} music",
+    "this song is amazing", "mark this as a favorite",
 )
 _DISLIKE = (
     "i don't like this song", "i hate this track", "never play this again", "thumbs down",
@@ -83,14 +113,23 @@ _WHATS_PLAYING = (
     "which band is this", "what album is this from", "tell me the name of the song",
     "what is playing right now", "who's this artist", "what was that song",
     "what's the title of this song", "what song is playing on the radio",
+    "what is the name of the music playing now", "who is the artist of this song",
+    "what is the title of the song that is playing", "tell me the artist name",
+    "which song is that", "who sang this", "what music is this",
+    "give me information on the song that's playing", "what year is this song from",
+    "who is the lead singer of this band", "what's the name of this band",
+    "what are the lyrics of this song", "who wrote this song", "what genre is this",
+    "what's the current song", "name of this song please",
 )
 _SETTINGS = {
     "shuffle_on": ("shuffle my music", "turn on shuffle", "put it on shuffle",
-                   "shuffle the playlist", "shuffle this album", "mix up the songs"),
+                   "shuffle the playlist", "shuffle this album", "mix up the songs",
+                   "shuffle the current album", "shuffle this playlist on {service}"),
     "shuffle_off": ("turn off shuffle", "stop shuffling", "disable shuffle",
                     "play the songs in order", "no more shuffle"),
     "loop_on": ("loop this song", "put this on repeat", "turn on repeat", "repeat this album",
-                "keep repeating this track", "loop the playlist"),
+                "keep repeating this track", "loop the playlist", "repeat the current song",
+                "loop this track", "repeat this song again", "play this song on repeat"),
     "loop_off": ("turn off repeat", "stop looping", "disable loop", "stop repeating songs"),
 }
 _OUT_OF_SCOPE = {
@@ -139,6 +178,8 @@ def generate(
         "era": _ERAS, "sort": tuple(SORT_SYNONYMS), "item_type": _ITEMS, "service": _SERVICES,
         "topic": _TOPICS, "number": ("five", "seven", "3", "ten", "six"), "verb": _VERBS,
         "feeling": _FEELINGS,
+        "open_genre": OPEN_GENRES,
+        "playlist_words": tuple(f"{w}{t}" for w in _PLAYLIST_WORDS for t in _PLAYLIST_TAILS),
         **{kind: names.get(kind) or ("the blue notes", "river song", "night drive")
            for kind in ("artist", "track", "album", "playlist")},
     }  # fmt: skip
@@ -146,6 +187,7 @@ def generate(
     out: list[LabeledUtterance] = []
     groups: list[tuple[str, Sequence[str]]] = [
         ("play_music", _PLAY), ("play_music", _ARTIST), ("play_music", _DESCRIBED),
+        ("play_music", _GENRE), ("play_music", _PLAYLIST),
         ("help", _HELP), ("like", _LIKE), ("dislike", _DISLIKE),
         ("whats_playing", _WHATS_PLAYING), *_SETTINGS.items(),
         *((f"out_of_scope:{reason}", templates) for reason, templates in _OUT_OF_SCOPE.items()),
@@ -153,14 +195,29 @@ def generate(
     for intent, templates in groups:
         for template in templates:
             fillings = per_template if _FIELD.search(template) else 2
-            if templates is _ARTIST:
-                fillings *= 3
+            if templates is _ARTIST or templates is _GENRE:
+                fillings *= 3  # the open classes: many names, few carriers
+            elif templates is _PLAYLIST:
+                fillings *= 2
+            filled = _values_for(templates, values)
             for _ in range(fillings):
-                out.append(_fill(template, intent, values, rng))
+                out.append(_fill(template, intent, filled, rng))
     for control, phrases in CONTROL_PHRASES.items():
         for phrase in phrases:
             out.append(_fill(phrase, control, values, rng))
     return out
+
+
+def _values_for(
+    templates: Sequence[str], values: Mapping[str, Sequence[str]]
+) -> Mapping[str, Sequence[str]]:
+    """Open genres for the genre templates, playlists of music words for the playlist ones
+    (half the time: real names too)."""
+    if templates is _GENRE:
+        return {**values, "genre": values["open_genre"]}
+    if templates is _PLAYLIST:
+        return {**values, "playlist": (*values["playlist"], *values["playlist_words"])}
+    return values
 
 
 def _fill(

@@ -107,6 +107,13 @@ def nlu_train(settings: Settings, epochs: int, seed: int) -> None:
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
 )
+@click.option(
+    "--fold-models",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the fold models in this folder and reuse those trained on the same data "
+    "and config (re-scoring a parser change then takes a minute, not a training).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
 @click.option("--errors", type=click.IntRange(min=0), default=0, help="Print this many failures.")
 @pass_settings
@@ -119,6 +126,7 @@ def nlu_evaluate(
     no_model: bool,
     folds: int,
     epochs: int,
+    fold_models: Path | None,
     as_json: bool,
     errors: int,
 ) -> None:
@@ -153,7 +161,9 @@ def nlu_evaluate(
             reports = baseline_reports(rules=rules, embeddings=not no_embeddings)
         else:
             with fold_bars() as on_fold:
-                reports = cross_validate(folds=folds, config=config, on_fold=on_fold)
+                reports = cross_validate(
+                    folds=folds, config=config, on_fold=on_fold, fold_models=fold_models
+                )
         names = [n for n in reports if n in real or n.startswith(tuple(f"{c}_" for c in real))]
         for name in names:
             result = reports[name]
