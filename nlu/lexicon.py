@@ -36,6 +36,7 @@ ITEM_TYPES: dict[str, str] = {
 }
 
 DECADE_WORDS: dict[str, str] = {
+    "twenties": "1920s", "thirties": "1930s", "forties": "1940s", "fourties": "1940s",
     "fifties": "1950s", "sixties": "1960s", "seventies": "1970s", "eighties": "1980s",
     "nineties": "1990s", "two thousands": "2000s", "noughties": "2000s",
     "twenty tens": "2010s",
@@ -158,6 +159,41 @@ NOT_MUSIC = frozenset(("game", "games", "podcast", "podcasts", "audiobook", "aud
                        "fan", "oven"))
 # fmt: on
 
+# Words that say a request is for something the skill does not play, whatever else it says
+# ("resume my audiobook", "play the latest episode", "set the volume to five").
+OUT_OF_SCOPE_CUES: dict[str, frozenset[str]] = {
+    "podcast": frozenset(("podcast", "podcasts", "episode", "episodes")),
+    "audiobook": frozenset(("audiobook", "audiobooks", "audible", "chapter")),
+    "volume": frozenset(("volume", "mute", "unmute", "muted")),
+}
+_CUE_COMPOUNDS = {("audio", "book"): "audiobook", ("audio", "books"): "audiobook"}
+# Before "volume 3" or "episode 6" these words start a request; any other word ends a title
+# ("Los Hombres Calientes Volume 3").
+_CUE_LEADS = frozenset(
+    (
+        "set",
+        "the",
+        "turn",
+        "change",
+        "put",
+        "at",
+        "to",
+        "play",
+        "next",
+        "last",
+        "latest",
+        "new",
+        "newest",
+        "first",
+        "this",
+        "my",
+    )
+)
+_NUMBER = re.compile(
+    r"^([0-9]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|twenty|thirty|forty|fifty|hundred)$"
+)
+
 _DECADE = re.compile(r"^(19|20)?([0-9])0'?s$")
 _YEAR = re.compile(r"^(19[5-9][0-9]|20[0-2][0-9])$")
 
@@ -188,6 +224,25 @@ def setting_intent(keys: Sequence[str]) -> Intent | None:
         return None
     on, off = found[0]
     return off if any(k in OFF_WORDS for k in keys) else on
+
+
+def out_of_scope_cue(words: Sequence[str]) -> tuple[str, int] | None:
+    """The reason and position of the first word that says the request is for a podcast,
+    an audiobook or the volume; a numbered "volume" or "episode" after a title word is the
+    title's ("Metal Hammer Episode 6"), and a volume word after a play verb a name's."""
+    for i, word in enumerate(words):
+        reason = next((r for r, cues in OUT_OF_SCOPE_CUES.items() if word in cues), None)
+        if reason is None:
+            reason = _CUE_COMPOUNDS.get((word, words[i + 1] if i + 1 < len(words) else ""))
+        if reason is None:
+            continue
+        numbered = i + 1 < len(words) and _NUMBER.match(words[i + 1]) is not None
+        if numbered and i > 0 and words[i - 1] not in _CUE_LEADS:
+            continue
+        if reason == "volume" and {"play", "listen"} & set(words[:i]):
+            continue  # "play mute math": a name; nobody asks to play the volume
+        return reason, i
+    return None
 
 
 def era_of(phrase: str) -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from nlu.candidates import NameKind, NameResolver, NoCatalog
 from nlu.lexicon import (
@@ -29,9 +30,19 @@ from nlu.lexicon import (
     control_key,
     control_table,
     era_of,
+    out_of_scope_cue,
     setting_intent,
 )
-from nlu.parsed import AlexaSlot, Intent, ParsedRequest, Slot, SlotName, fallback
+from nlu.parsed import (
+    AlexaSlot,
+    Intent,
+    OutOfScopeReason,
+    ParsedRequest,
+    Slot,
+    SlotName,
+    fallback,
+    out_of_scope,
+)
 from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
 from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
@@ -150,6 +161,9 @@ class RuleParser:
         control = self._controls.get(control_key(words)) or setting_intent(words)
         if control is not None:
             return ParsedRequest(intent=control, confidence=0.95)
+        cue = out_of_scope_cue(words)
+        if cue is not None and not self._names_words(words, cue[1], cue[1] + 1):
+            return out_of_scope(cast(OutOfScopeReason, cue[0]), 0.9)
         times = TimeExpressions()
         take_leading(words, times, _VERBS, keep=self._names_words)
         request = tuple(words)

@@ -24,8 +24,9 @@ from typing import cast
 from nlu.candidates import ACCEPT_SCORE, NameKind
 from nlu.embeddings import PrototypeClassifier
 from nlu.gazetteer import Gazetteer
+from nlu.genre_names import is_genre
 from nlu.joint_model import JointModelUnavailable, Prediction, Tagger
-from nlu.lexicon import ITEM_TYPES, SORT_SYNONYMS, era_of
+from nlu.lexicon import DESCRIPTION_CUES, FILLER, ITEM_TYPES, SORT_SYNONYMS, era_of
 from nlu.parsed import (
     OUT_OF_SCOPE_REASONS,
     Intent,
@@ -50,9 +51,18 @@ INTENT_MIN = 0.6  # for another non-play intent to override the rules' reading
 PLAY_MIN = 0.5  # for a play request the rules could not read
 _POSSESSIVE = re.compile(r"(?<=\w)'s?$")
 _NAMES: tuple[NameKind, ...] = ("artist", "track", "album", "playlist")
-_SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {"track": ("album",), "album": ("track",)}
 _LEXICON_KINDS: tuple[SlotName, ...] = ("genre", "mood", "activity", "era", "sort", "item_type")
+# Kinds said with the same words: a close spelling of one may be the other ("play X by Y");
+# another kind takes the name only when the catalog has it exactly (not "Jolene" for "Jeff
+# Lynne").
+_SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {
+    "artist": ("artist",), "track": ("track", "album"), "album": ("album", "track"),
+    "playlist": ("playlist",),
+}  # fmt: skip
+EXACT = 0.99
+_OPEN_NAME_WORDS = 4  # longer, the rules' open name is a sentence they could not read
 _TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
+_CONTENT_KINDS = frozenset((*_NAMES, "genre", "mood", "activity"))
 
 
 class TrainedParser(MusicParser):
@@ -100,7 +110,7 @@ class TrainedParser(MusicParser):
             logger.warning("the trained NLU model is unavailable; rules only", exc_info=True)
             self._model = None
             return super().parse(text, assume_play=assume_play)
-        if pending is not None and not _settled(prediction):
+        if pending is not None and not _settled(prediction, words, pending.reading.description):
             ruled = pending.finish(self._conclude(pending.utterance, pending.reading))
             if _rules_decide(ruled):
                 return ruled
@@ -158,11 +168,17 @@ class TrainedParser(MusicParser):
         confirmed: dict[SlotName, Slot] = {
             k: v for k, v in ruled.items() if k in _NAMES and v.id is not None
         }
+        spans = [self._confirmed(k, said, ruled) for k, said in spans]
         taken = {w for slot in confirmed.values() for w in _words(slot.text)}
         spans = [(k, said) for k, said in spans if not set(_words(said)) & taken]
         covered = {w: kind for kind, slot in ruled.items() if kind in _LEXICON_KINDS
                    for w in _words(slot.text)}  # fmt: skip
         names = [(k, said) for k, said in spans if k in _NAMES]
+        if not confirmed and all(k in ("item_type", "service") for k, _ in spans):
+            # The model found nothing to play: the rules' short open name, if any.
+            spanned = {w for _, said in spans for w in _words(said)}  # "on spotify" is not it
+            names = [(k, v.text) for k, v in ruled.items()
+                     if k in _NAMES and _plausible_name(v.text, spanned)][:1]  # fmt: skip
         kinds_said = any(k == "item_type" for k, _ in spans) or "item_type" in ruled
         if names[:1] and names[0][0] == "playlist" and playlist_said:
             kinds_said = True  # "my country playlist": a playlist, whatever its words
@@ -182,8 +198,10 @@ class TrainedParser(MusicParser):
         for span_kind, said in spans:
             if span_kind not in _LEXICON_KINDS:
                 continue
+            if span_kind == "genre":
+                said = _bare_genre(said)
             overlap = {covered[w] for w in _words(said) if w in covered}
-            if span_kind in slots and span_kind in overlap:  # the same reading: the model's words
+            if span_kind in slots and overlap == {span_kind}:  # the same reading: the model's words
                 slots[span_kind] = slots[span_kind].model_copy(update={"text": said})
             elif span_kind not in slots and not overlap:
                 found = _lexicon_slot(self, span_kind, said)
@@ -191,23 +209,67 @@ class TrainedParser(MusicParser):
                     slots[span_kind] = found
         return {**slots, **named}
 
+    def _confirmed(self, kind: str, said: str, ruled: dict[SlotName, Slot]) -> tuple[str, str]:
+        """A genre or era span is one when the lexicon or the genre names know it; else it is
+        taken for an artist ("play some arctic monkeys" is said like "play some booty bass",
+        "the xx" is no era), in the words of the rules' open name around it when there is
+        one ("the lumineers")."""
+        if kind == "genre" and (self.canonical_genre(said) or is_genre(_bare_genre(said))):
+            return kind, said
+        if kind == "era" and (era_of(phrase_key(said)) or any(c.isdigit() for c in said)):
+            return kind, said
+        if kind not in ("genre", "era"):
+            return kind, said
+        for name_kind, slot in ruled.items():  # "the xx", "the lumineers" for "lumineers"
+            if name_kind in _NAMES and _words(slot.text) in (_words(said), ["the", *_words(said)]):
+                return name_kind, slot.text
+        return ("artist" if kind == "genre" else "none"), said  # an unknown era: dropped
+
     def _ground(
         self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]
     ) -> tuple[NameKind, Slot]:
         """The name's kind and slot: as the catalog spells it (with its id) when found, else
-        as said; a possessive is not part of it ("gil parris's" is "gil parris"). "Play X by
-        Y" reads the same for a track and an album: when the catalog has X only as the other
-        of the two, that is what it is."""
+        as said; a possessive is not part of it ("gil parris's" is "gil parris"). The words
+        around a name seldom say its kind ("play X by Y" reads the same for a track and an
+        album, "put on X" for an artist and an album): when the catalog has X only as
+        another kind, that is what it is."""
         said = _POSSESSIVE.sub("", said)
         earlier = ruled.get(kind)
         if earlier is not None and earlier.id and name_key(earlier.text) == name_key(said):
             return kind, earlier
-        kinds: tuple[NameKind, ...] = (kind, *_SAME_CARRIER.get(kind, ()))
-        found = [c for c in self._resolver().resolve(said, kinds) if c.score >= ACCEPT_SCORE]
+        kinds: tuple[NameKind, ...] = (kind, *(k for k in _NAMES if k != kind))
+        found = [
+            c
+            for c in self._resolver().resolve(said, kinds)
+            if c.score >= (ACCEPT_SCORE if c.kind in _SAME_CARRIER[kind] else EXACT)
+        ]
         best = next((c for c in found if c.kind == kind), found[0] if found else None)
         if best is None:
             return kind, Slot(text=said, value=said)
         return best.kind, Slot(text=said, value=best.value, id=best.id)
+
+
+_GENRE_TAILS = frozenset(("music", "songs", "song", "station", "stations", "radio", "genre",
+                          "tracks", "tunes"))  # fmt: skip
+
+
+def _bare_genre(said: str) -> str:
+    """A genre without the music noun after it ("rock station", "swing music")."""
+    words = said.split()
+    while len(words) > 1 and words[-1] in _GENRE_TAILS:
+        words.pop()
+    return " ".join(words)
+
+
+def _plausible_name(text: str, spanned: set[str]) -> bool:
+    """Whether the rules' open name may be one: short, none of its words in the model's
+    spans ("on spotify"), and not ending on a word no name ends with ("showcase the")."""
+    words = _words(text)
+    return (
+        0 < len(words) <= _OPEN_NAME_WORDS
+        and not set(words) & spanned
+        and words[-1] not in FILLER | DESCRIPTION_CUES
+    )
 
 
 def _rules_decide(ruled: ParsedRequest) -> bool:
@@ -218,14 +280,20 @@ def _rules_decide(ruled: ParsedRequest) -> bool:
     return "routine" in ruled.slots
 
 
-def _settled(prediction: Prediction) -> bool:
-    """The model's answer is one ``_combine`` takes whatever the rules read: out of scope, or
-    another sure intent (not help, which the rules may overrule)."""
+def _settled(prediction: Prediction, words: list[str], description: list[str]) -> bool:
+    """The model's answer leaves nothing for the prototype classifier: out of scope or
+    another sure intent, which ``_combine`` takes whatever the rules read (help aside, which
+    the rules may overrule), or a play request whose spans hold every word the rules could
+    not place ("play some psychadelic music": a genre, not a mood to guess)."""
     label, probability = prediction.intent, prediction.probability
     reason = label.removeprefix("out_of_scope:")
     if reason != label:
         return probability >= (OTHER_OVER_MUSIC if reason == "other" else OUT_OF_SCOPE_MIN)
-    return label not in ("play_music", "help") and probability >= INTENT_MIN
+    if label == "play_music":
+        spans = tagged_spans(words, prediction.tags)
+        placed = {w for kind, said in spans if kind in _CONTENT_KINDS for w in said.split()}
+        return probability >= PLAY_MIN and bool(placed) and set(description) <= placed
+    return label != "help" and probability >= INTENT_MIN
 
 
 def _lexicon_slot(parser: MusicParser, kind: str, said: str) -> Slot | None:

@@ -13,9 +13,9 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 
+from nlu.genre_names import OPEN_GENRES
 from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS
 from nlu.training.examples import LabeledUtterance, from_segments
-from nlu.training.genre_names import OPEN_GENRES
 from playback.vocabulary import ACTIVITY_SYNONYMS, GENRE_SYNONYMS, MOOD_SYNONYMS
 
 _FIELD = re.compile(r"\{(\w+)\}")

@@ -1,13 +1,17 @@
-"""Genre names for generated training utterances: far more than the catalog's vocabulary.
+"""Genre names beyond the catalog's vocabulary: what listeners may call a genre.
 
-Listeners name genres no catalog lists ("freak folk", "booty bass", "contemporary christian");
-the model must learn where a genre sits in a request from many of them, not a dozen. The list
-is the ID3 tag genres every tag editor knows (ID3v1 and the Winamp extensions) and common
-genres of today's streaming catalogs, written out here; nothing is read from a data set.
-Serving canonicalises through ``playback.vocabulary`` and keeps an unknown genre's words.
+Listeners name genres no catalog lists ("freak folk", "booty bass", "contemporary christian").
+Training fills its genre templates with these, so that the model learns where a genre sits in
+a request from many names, not a dozen; serving confirms a genre the model tagged against them
+(``is_genre``), so that an unknown band said like a genre ("play some arctic monkeys") stays a
+name. The list is the ID3 tag genres every tag editor knows (ID3v1 and the Winamp extensions)
+and common genres of today's streaming catalogs, written out here; nothing is read from a data
+set.
 """
 
 from __future__ import annotations
+
+from playback.vocabulary import phrase_key
 
 # fmt: off
 ID3_GENRES = (
@@ -72,3 +76,18 @@ TODAYS_GENRES = (
 )
 # fmt: on
 OPEN_GENRES: tuple[str, ...] = tuple(dict.fromkeys((*ID3_GENRES, *TODAYS_GENRES)))
+
+# The last word of most genre names says it is one ("freak folk", "christian gangsta rap").
+GENRE_HEADS = frozenset(("rock", "pop", "metal", "punk", "jazz", "folk", "rap", "soul",
+                         "blues", "house", "techno", "wave", "hop", "core", "funk", "disco",
+                         "country", "gospel", "reggae", "trance", "step", "bass", "beat",
+                         "swing", "fusion", "ambient", "electronic", "classical", "indie",
+                         "dance", "opera", "grunge"))  # fmt: skip
+_KEYS = frozenset(phrase_key(genre) for genre in OPEN_GENRES)
+
+
+def is_genre(phrase: str) -> bool:
+    """Whether listeners call ``phrase`` a genre: a name of the list, or a phrase ending in a
+    genre word."""
+    key = phrase_key(phrase)
+    return key in _KEYS or key.replace(" ", "") in _KEYS or key.rsplit(" ", 1)[-1] in GENRE_HEADS
