@@ -169,26 +169,9 @@ OUT_OF_SCOPE_CUES: dict[str, frozenset[str]] = {
 _CUE_COMPOUNDS = {("audio", "book"): "audiobook", ("audio", "books"): "audiobook"}
 # Before "volume 3" or "episode 6" these words start a request; any other word ends a title
 # ("Los Hombres Calientes Volume 3").
-_CUE_LEADS = frozenset(
-    (
-        "set",
-        "the",
-        "turn",
-        "change",
-        "put",
-        "at",
-        "to",
-        "play",
-        "next",
-        "last",
-        "latest",
-        "new",
-        "newest",
-        "first",
-        "this",
-        "my",
-    )
-)
+_CUE_LEADS = frozenset(("set", "the", "turn", "change", "put", "at", "to", "play", "next",
+                        "last", "latest", "new", "newest", "first", "this", "my", "read",
+                        "resume", "continue", "start", "from", "of", "in"))  # fmt: skip
 _NUMBER = re.compile(
     r"^([0-9]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|twenty|thirty|forty|fifty|hundred)$"

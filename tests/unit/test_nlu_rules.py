@@ -333,7 +333,19 @@ def test_descriptions_are_not_names() -> None:
     assert parsed.confidence <= 0.5  # the rules alone cannot tell which mood
 
 
-@pytest.mark.parametrize("text", ["turn on the lights", "play a podcast", "play the news"])
+@pytest.mark.parametrize("text", ["turn on the lights", "play a game", "play the news"])
 def test_things_that_are_not_music(text: str) -> None:
     parsed = PARSER.parse(text)
     assert (parsed.intent, parsed.reason) == ("fallback", "not_music")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("play a podcast", "podcast"), ("continue my audiobook", "audiobook"),
+     ("turn the volume down", "volume"), ("play episode 4 of serial", "podcast")],
+)  # fmt: skip
+def test_podcasts_audiobooks_and_volume_are_out_of_scope_with_a_reason(
+    text: str, reason: str
+) -> None:
+    parsed = PARSER.parse(text)
+    assert (parsed.intent, parsed.reason) == ("out_of_scope", reason)
