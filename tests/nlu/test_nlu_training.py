@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlu.joint_model import JointModel, JointModelUnavailable
-from nlu.training import corpora
+from nlu.training import corpora, crossval
 from nlu.training.config import TrainConfig
 from nlu.training.corpora import load_corpus
 from nlu.training.crossval import cross_validate, deal, names_of, training_set
@@ -139,12 +139,27 @@ def test_a_missing_artifact_is_a_clear_error(tmp_path: Path) -> None:
         JointModel(tmp_path).predict(["play"])
 
 
-def test_cross_validation_scores_every_utterance_once(small_data: list[LabeledUtterance]) -> None:
-    reports = cross_validate(folds=2, config=TINY, utterances=small_data[:60] + small_data[-20:])
+def test_cross_validation_scores_every_utterance_once_and_reuses_its_fold_models(
+    small_data: list[LabeledUtterance], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = small_data[:60] + small_data[-20:]
+    reports = cross_validate(folds=2, config=TINY, utterances=data, fold_models=tmp_path)
     assert sum(r.utterances for r in reports.values()) == 80
     assert set(reports) == {"snips", "snips_addtoplaylist", "slurp"}
     assert set(music_summary(reports["slurp"])) == {"music_intent_accuracy",
                                                     "not_music_started_music"}  # fmt: skip
+    assert len(list(tmp_path.glob("fold-*"))) == 2
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the kept fold models should have been reused")
+
+    monkeypatch.setattr(crossval, "train", no_training)
+    again = cross_validate(folds=2, config=TINY, utterances=data, fold_models=tmp_path)
+    assert {k: r.as_dict() for k, r in again.items()} == {
+        k: r.as_dict() for k, r in reports.items()
+    }
+    with pytest.raises(AssertionError, match="reused"):  # other data: another model
+        cross_validate(folds=2, config=TINY, utterances=data[:-1], fold_models=tmp_path)
 
 
 def test_nlu_train_registers_promotes_and_parse_loads_it(
