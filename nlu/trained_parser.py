@@ -37,6 +37,7 @@ from nlu.parsed import (
     out_of_scope,
 )
 from nlu.parser import MusicParser
+from nlu.reading import Reading
 from nlu.rules import Draft, RuleParser
 from nlu.text import MAX_TEXT_CHARS, clean_words, name_key
 from nlu.time_of_day import without_phrases
@@ -110,7 +111,7 @@ class TrainedParser(MusicParser):
             logger.warning("the trained NLU model is unavailable; rules only", exc_info=True)
             self._model = None
             return super().parse(text, assume_play=assume_play)
-        if pending is not None and not _settled(prediction, words, pending.reading.description):
+        if pending is not None and not self._settled(prediction, words, pending.reading):
             ruled = pending.finish(self._conclude(pending.utterance, pending.reading))
             if _rules_decide(ruled):
                 return ruled
@@ -209,21 +210,44 @@ class TrainedParser(MusicParser):
                     slots[span_kind] = found
         return {**slots, **named}
 
+    def _settled(self, prediction: Prediction, words: list[str], reading: Reading) -> bool:
+        """The model's answer leaves nothing for the prototype classifier: out of scope or
+        another sure intent, which ``_combine`` takes whatever the rules read (help aside,
+        which the rules may overrule), or a play request whose spans hold every word the rules
+        could not place ("play some psychadelic music": a genre, not a mood to guess; a genre
+        no one calls one is no such span)."""
+        label, probability = prediction.intent, prediction.probability
+        reason = label.removeprefix("out_of_scope:")
+        if reason != label:
+            return probability >= (OTHER_OVER_MUSIC if reason == "other" else OUT_OF_SCOPE_MIN)
+        if label != "play_music":
+            return label != "help" and probability >= INTENT_MIN
+        placed = {w for kind, said in tagged_spans(words, prediction.tags)
+                  if kind in _CONTENT_KINDS and (kind != "genre" or self._is_genre(said))
+                  for w in said.split()}  # fmt: skip
+        return probability >= PLAY_MIN and bool(placed) and set(reading.description) <= placed
+
+    def _is_genre(self, said: str) -> bool:
+        return bool(self.canonical_genre(said)) or is_genre(_bare_genre(said))
+
     def _confirmed(self, kind: str, said: str, ruled: dict[SlotName, Slot]) -> tuple[str, str]:
-        """A genre or era span is one when the lexicon or the genre names know it; else it is
-        taken for an artist ("play some arctic monkeys" is said like "play some booty bass",
-        "the xx" is no era), in the words of the rules' open name around it when there is
-        one ("the lumineers")."""
-        if kind == "genre" and (self.canonical_genre(said) or is_genre(_bare_genre(said))):
+        """A genre or era span is one when the lexicon or the genre names know it. Else,
+        where the rules read a name, it is that name ("the xx" is no era, "the lumineers"), or
+        an artist ("play some arctic monkeys" is said like "play some booty bass"); where they
+        read none, it is dropped (the prototypes described "something to calm my nerves")."""
+        if kind == "genre" and self._is_genre(said):
             return kind, said
         if kind == "era" and (era_of(phrase_key(said)) or any(c.isdigit() for c in said)):
             return kind, said
         if kind not in ("genre", "era"):
             return kind, said
-        for name_kind, slot in ruled.items():  # "the xx", "the lumineers" for "lumineers"
-            if name_kind in _NAMES and _words(slot.text) in (_words(said), ["the", *_words(said)]):
+        words = _words(said)
+        for name_kind, slot in ruled.items():
+            if name_kind in _NAMES and _words(slot.text) in (words, ["the", *words]):
                 return name_kind, slot.text
-        return ("artist" if kind == "genre" else "none"), said  # an unknown era: dropped
+        overlaps = any(set(words) & set(_words(slot.text)) for k, slot in ruled.items()
+                       if k in _NAMES)  # fmt: skip
+        return ("artist" if kind == "genre" and overlaps else "none"), said
 
     def _ground(
         self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]
@@ -278,22 +302,6 @@ def _rules_decide(ruled: ParsedRequest) -> bool:
     if ruled.intent not in ("play_music", "fallback") or ruled.reason in ("empty", "too_long"):
         return True
     return "routine" in ruled.slots
-
-
-def _settled(prediction: Prediction, words: list[str], description: list[str]) -> bool:
-    """The model's answer leaves nothing for the prototype classifier: out of scope or
-    another sure intent, which ``_combine`` takes whatever the rules read (help aside, which
-    the rules may overrule), or a play request whose spans hold every word the rules could
-    not place ("play some psychadelic music": a genre, not a mood to guess)."""
-    label, probability = prediction.intent, prediction.probability
-    reason = label.removeprefix("out_of_scope:")
-    if reason != label:
-        return probability >= (OTHER_OVER_MUSIC if reason == "other" else OUT_OF_SCOPE_MIN)
-    if label == "play_music":
-        spans = tagged_spans(words, prediction.tags)
-        placed = {w for kind, said in spans if kind in _CONTENT_KINDS for w in said.split()}
-        return probability >= PLAY_MIN and bool(placed) and set(description) <= placed
-    return label != "help" and probability >= INTENT_MIN
 
 
 def _lexicon_slot(parser: MusicParser, kind: str, said: str) -> Slot | None:
