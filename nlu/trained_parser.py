@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import cast
 
 from nlu.candidates import ACCEPT_SCORE, NameKind
@@ -61,6 +62,9 @@ _SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {
     "playlist": ("playlist",),
 }  # fmt: skip
 EXACT = 0.99
+# Words that say which kind a name is (or, "by", that a title comes before an artist).
+_KIND_WORDS = frozenset(("song", "track", "album", "record", "ep", "lp", "single", "tune",
+                         "playlist", "soundtrack", "list", "cd", "mixtape"))  # fmt: skip
 _OPEN_NAME_WORDS = 4  # longer, the rules' open name is a sentence they could not read
 _TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
 _CONTENT_KINDS = frozenset((*_NAMES, "genre", "mood", "activity"))
@@ -136,9 +140,7 @@ class TrainedParser(MusicParser):
             return ruled
         if ruled.intent == "fallback" and probability < PLAY_MIN and not assume_play:
             return ruled
-        slots = self._slots(
-            ruled.slots, tagged_spans(words, prediction.tags), playlist_said="playlist" in words
-        )
+        slots = self._slots(ruled.slots, tagged_spans(words, prediction.tags), words)
         names_kept = all(ruled.slots.get(k) == slots.get(k) for k in _NAMES)
         confidence = ruled.confidence if ruled.intent == "play_music" else probability
         return ParsedRequest(
@@ -151,7 +153,7 @@ class TrainedParser(MusicParser):
         )
 
     def _slots(
-        self, ruled: dict[SlotName, Slot], spans: list[tuple[str, str]], *, playlist_said: bool
+        self, ruled: dict[SlotName, Slot], spans: list[tuple[str, str]], words: Sequence[str]
     ) -> dict[SlotName, Slot]:
         """Who knows which words, in order:
 
@@ -180,8 +182,14 @@ class TrainedParser(MusicParser):
             spanned = {w for _, said in spans for w in _words(said)}  # "on spotify" is not it
             names = [(k, v.text) for k, v in ruled.items()
                      if k in _NAMES and _plausible_name(v.text, spanned)][:1]  # fmt: skip
+        if len(names) == 1 and names[0][0] != "artist" and not _KIND_WORDS & {*words, "by"}:
+            # "put on arctic monkeys", "play glass animals radio": nothing says a track, an
+            # album or a playlist, and a lone name said so is an artist's far more often.
+            artist = ruled.get("artist")
+            if artist is not None and _words(artist.text) in _same_name(names[0][1]):
+                names = [("artist", artist.text)]
         kinds_said = any(k == "item_type" for k, _ in spans) or "item_type" in ruled
-        if names[:1] and names[0][0] == "playlist" and playlist_said:
+        if names[:1] and names[0][0] == "playlist" and "playlist" in words:
             kinds_said = True  # "my country playlist": a playlist, whatever its words
         if len(names) == 1 and not kinds_said and set(_words(names[0][1])) & set(covered):
             names = []
@@ -243,7 +251,7 @@ class TrainedParser(MusicParser):
             return kind, said
         words = _words(said)
         for name_kind, slot in ruled.items():
-            if name_kind in _NAMES and _words(slot.text) in (words, ["the", *words]):
+            if name_kind in _NAMES and _words(slot.text) in _same_name(said):
                 return name_kind, slot.text
         overlaps = any(set(words) & set(_words(slot.text)) for k, slot in ruled.items()
                        if k in _NAMES)  # fmt: skip
@@ -283,6 +291,12 @@ def _bare_genre(said: str) -> str:
     while len(words) > 1 and words[-1] in _GENRE_TAILS:
         words.pop()
     return " ".join(words)
+
+
+def _same_name(said: str) -> tuple[list[str], list[str]]:
+    """The words of a name as the model tagged it, and with the article it left out."""
+    words = _words(said)
+    return words, ["the", *words]
 
 
 def _plausible_name(text: str, spanned: set[str]) -> bool:

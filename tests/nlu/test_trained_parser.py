@@ -294,3 +294,12 @@ def test_a_catalog_name_keeps_its_time_words(tmp_path: Path) -> None:
     assert alone.slot_value("track") == "Every Day" and "recurrence" not in alone.slots
     daily = names.parse("play some rock every day")  # a time expression after other words
     assert daily.slot_value("recurrence") == "daily" and "track" not in daily.slots
+
+
+def test_a_lone_name_nothing_calls_a_title_is_an_artist(gazetteer_dir: Path) -> None:
+    for text in ("put on arctic monkeys", "play glass animals radio"):
+        name = text.removeprefix("put on ").removeprefix("play ").removesuffix(" radio")
+        parsed = parser(gazetteer_dir, ScriptedTagger(spans={"album": name})).parse(text)
+        assert parsed.slots["artist"].value == name and "album" not in parsed.slots
+    said = parser(gazetteer_dir, ScriptedTagger(spans={"album": "arctic monkeys"}))
+    assert "album" in said.parse("play the album arctic monkeys").slots
