@@ -2,8 +2,9 @@
 
 Free text goes through four steps: clean (cap the length, drop control characters, emoji and
 edge punctuation), strip the wake word and politeness, match the control phrases ("pause",
-"skip this song") through ``control_key``, else take off the play verb and read the rest as a
-play request (``nlu.reading``) against the lexicon. It never raises: what it cannot read is a
+"skip this song") through ``control_key`` and the out-of-scope words ("resume my audiobook":
+``out_of_scope`` with its reason), else take off the play verb and read the rest as a play
+request (``nlu.reading``) against the lexicon. It never raises: what it cannot read is a
 ``fallback`` with a ``reason``.
 
 ``RuleParser`` knows no catalog names: names stay open vocabulary. ``nlu.parser.MusicParser``

@@ -2,13 +2,17 @@
 measurably better.
 
 - Rules first for what they do exactly: over-long or empty text, whole-request player controls
-  and settings ("pause", "turn off shuffle"). Those never reach the model.
+  and settings ("pause", "turn off shuffle"), and requests with a podcast, audiobook or volume
+  word ("resume my audio book"). Those never reach the model. The prototype classifier is
+  asked only when the model leaves words of a play request unplaced.
 - The model decides the rest: out-of-scope requests (podcasts, audiobooks, volume, other
   domains: ``out_of_scope`` with the reason), the other intents it is sure of ("i really like
   this one", "what album is this from"), and, for play requests, the names: an artist, track,
   album or playlist is the span the model tagged, never the words around it ("on Spotify" is
-  a ``service`` span and stays out). Each name is then grounded in the catalog (its spelling
-  and id when found, the words as said when not).
+  a ``service`` span and stays out). A genre or era it tags must be one (the lexicon, the
+  genre names of ``nlu.genre_names``), or it is the name the rules read there; a lone name
+  that nothing calls a track, album or playlist is an artist. Each name is then grounded in
+  the catalog (its spelling, id and kind when found, the words as said when not).
 - The lexicon still canonicalises genres, moods, activities, eras, sorts and item types; a
   genre or era the lexicon does not know keeps the words the model tagged.
 
@@ -61,11 +65,12 @@ _SAME_CARRIER: dict[NameKind, tuple[NameKind, ...]] = {
     "artist": ("artist",), "track": ("track", "album"), "album": ("album", "track"),
     "playlist": ("playlist",),
 }  # fmt: skip
-EXACT = 0.99
+_EXACT = 0.99
 # Words that say which kind a name is (or, "by", that a title comes before an artist).
 _KIND_WORDS = frozenset(("song", "track", "album", "record", "ep", "lp", "single", "tune",
                          "playlist", "soundtrack", "list", "cd", "mixtape"))  # fmt: skip
 _OPEN_NAME_WORDS = 4  # longer, the rules' open name is a sentence they could not read
+_DROPPED = "dropped"  # a span kind nothing reads
 _TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
 _CONTENT_KINDS = frozenset((*_NAMES, "genre", "mood", "activity"))
 
@@ -255,7 +260,7 @@ class TrainedParser(MusicParser):
                 return name_kind, slot.text
         overlaps = any(set(words) & set(_words(slot.text)) for k, slot in ruled.items()
                        if k in _NAMES)  # fmt: skip
-        return ("artist" if kind == "genre" and overlaps else "none"), said
+        return ("artist" if kind == "genre" and overlaps else _DROPPED), said
 
     def _ground(
         self, kind: NameKind, said: str, ruled: dict[SlotName, Slot]
@@ -273,7 +278,7 @@ class TrainedParser(MusicParser):
         found = [
             c
             for c in self._resolver().resolve(said, kinds)
-            if c.score >= (ACCEPT_SCORE if c.kind in _SAME_CARRIER[kind] else EXACT)
+            if c.score >= (ACCEPT_SCORE if c.kind in _SAME_CARRIER[kind] else _EXACT)
         ]
         best = next((c for c in found if c.kind == kind), found[0] if found else None)
         if best is None:
