@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS
+from nlu.lexicon import CONTROL_PHRASES, DECADE_WORDS, SORT_SYNONYMS, era_of
 from nlu.parsed import Intent
 from nlu.time_of_day import part_words, recurrence_words
 from playback.day_parts import PARTS_OF_DAY
@@ -319,5 +319,6 @@ def _era_words() -> dict[str, str]:
         words.setdefault(decade, decade)
         words[word] = decade
         words[f"the {word}"] = decade
-        words[decade[2:]] = decade
+        if era_of(decade[2:]) == decade:  # "80s", but "20s" is the 2020s, not the 1920s
+            words[decade[2:]] = decade
     return words
