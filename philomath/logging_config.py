@@ -92,12 +92,13 @@ def _short(value: object) -> str:
 
 
 class ProgressAwareHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes through ``tqdm.write`` once tqdm is loaded, which lifts the progress bars off
-    the screen, writes the line and draws them again; plain writes before that."""
+    """Writes through ``tqdm.write`` while a progress bar is open, which lifts the bars off
+    the screen, writes the line and draws them again; plain writes otherwise (a server's
+    lines: ``tqdm.write`` takes its locks and walks its bars for every line)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         tqdm = sys.modules.get("tqdm")  # not imported: no bar can be on screen
-        if tqdm is None:
+        if tqdm is None or not tqdm.tqdm._instances:
             super().emit(record)
             return
         try:

@@ -8,7 +8,6 @@ and a free-text request behave the same. ``can_handle`` looks at the intent name
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -16,13 +15,10 @@ from ask_sdk_core.dispatch_components.request_components import AbstractRequestH
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.response import Response
 
-from listening.player import user_ref
 from nlu.request_parser import RequestParser
 from skill.alexa import context
 from skill.alexa.actions import Actions
-from skill.alexa.interceptors import intent_name
-
-logger = logging.getLogger(__name__)
+from skill.alexa.interceptors import intent_name, note_on_turn
 
 
 class VoiceIntentHandler(AbstractRequestHandler):
@@ -40,15 +36,7 @@ class VoiceIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         name, slots = context.intent_slots(handler_input)
         parsed = self._parser.from_alexa_slots(name, slots)
-        logger.info(
-            "intent",
-            extra={
-                "alexa_intent": name,
-                "intent": parsed.intent,
-                "confidence": parsed.confidence,
-                "user": user_ref(context.user_id(handler_input)),
-            },
-        )
+        note_on_turn(handler_input, intent=parsed.intent, confidence=parsed.confidence)
         return self._actions.answer(handler_input, parsed, voice=True)
 
 

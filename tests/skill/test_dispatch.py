@@ -229,3 +229,16 @@ def test_an_unserved_request_type_is_a_warning_and_a_graceful_answer(
 def test_a_type_the_sdk_does_not_know_is_still_an_invalid_envelope(world: World) -> None:
     with pytest.raises(InvalidEnvelope):
         handle_envelope(world.skill, _unserved("Alexa.Teleport.Requested"))
+
+
+def test_a_turn_is_one_log_line_with_what_was_understood(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        respond(world, intent("PlayMusicIntent", Mood="relaxing"))
+    (line,) = [r for r in caplog.records if r.name.startswith("skill.")]
+    assert line.getMessage() == "alexa turn"
+    assert line.__dict__["alexa_intent"] == "PlayMusicIntent"
+    assert line.__dict__["intent"] == "play_music"
+    assert 0.0 < float(line.__dict__["confidence"]) <= 1.0
+    assert USER not in caplog.text  # the listener is hashed, never logged raw

@@ -109,3 +109,17 @@ def test_log_lines_do_not_tear_a_progress_bar(restore_root: None) -> None:
     assert not blanked.strip()
     assert re.fullmatch(r"\d\d:\d\d:\d\d INFO +etl\.run  quarantined 2 rows", visible)
     assert "etl:  67%" in screen.getvalue().split(visible)[1]
+
+
+def test_without_an_open_bar_a_line_is_written_plainly(restore_root: None) -> None:
+    from tqdm import tqdm
+
+    screen = Terminal()
+    configure_logging("INFO", "text", stream=screen)
+    with tqdm(total=1, file=screen, mininterval=0, ascii=True) as bar:
+        bar.update(1)
+    screen.truncate(0)
+    screen.seek(0)
+    logging.getLogger("skill.alexa.interceptors").info("alexa turn")
+    assert "\r" not in screen.getvalue()  # no bar to lift off the screen
+    assert screen.getvalue().endswith("alexa turn\n")
