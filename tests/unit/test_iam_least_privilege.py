@@ -6,10 +6,12 @@ Derived from the source (``aws_calls``): the role's entry point (the Lambda hand
 commands the offline image runs) -> the modules it can import -> the port methods called on
 a port-named receiver (``self._store.get_list``...) -> through the adapter its environment's
 URL selects (``dynamodb://${Table}``), the boto3 operations those methods reach -> IAM
-actions. ``ensure_schema`` counts only where ``PHILOMATH_ENSURE_SCHEMA`` is not ``false``."""
+actions. ``ensure_schema`` counts only where ``PHILOMATH_ENSURE_SCHEMA`` is not ``false``;
+the router's modules count only in the roles that build it (``build_online``)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ ADAPTER_MODULES = (
     "listening.dynamodb_identity",
     "recommender.storage.s3_listen_archive",
     "listening.dynamodb_routines",
+    "recommender.storage.dynamodb_posteriors",
 )
 # URL variable -> (service, adapter module, class, names the code gives that port). An
 # erasure (listening.erasure) calls ``forgetter.forget`` on each store that holds listener
@@ -77,6 +80,12 @@ PORTS = {
         "KinesisEventStream",
         {"stream", "events"},
     ),
+    "PHILOMATH_BANDIT_URL": (
+        "dynamodb",
+        "recommender.storage.dynamodb_posteriors",
+        "DynamoDBPosteriorStore",
+        {"posteriors"},
+    ),
     "PHILOMATH_LISTEN_ARCHIVE_URL": (
         "s3",
         "recommender.storage.s3_listen_archive",
@@ -88,6 +97,10 @@ PORTS = {
 # The others import the composition root too, which names the erasure, but never run one.
 ERASING_ENTRIES = {"philomath.lambda_handler", "philomath.api_handler"}
 ERASE_LISTS = {"dynamodb:Query", "dynamodb:BatchWriteItem"}  # RecommendationStore.forget
+# Code that runs only inside the router, which only ``philomath.wiring.build_online`` builds:
+# the re-ranker reads the bandit's posteriors there. The consumer imports it through the
+# composition root (its experiments) but never routes, so it is not granted those reads.
+ROUTER_ONLY_MODULES = {"recommender.serving.bandit"}
 # The offline image's commands: the pipeline's steps, `schema ensure`, `batch`.
 OFFLINE_ENTRIES = ["philomath.cli.deploy", "philomath.offline", "philomath.roles"]
 Grants = dict[str, set[str]]  # resource -> actions
@@ -139,9 +152,20 @@ def transaction_actions(module: str) -> set[str]:
     return {f"dynamodb:{kind}Item" for kind in kinds}
 
 
+def routes(entries: list[str]) -> bool:
+    """Whether an entry module builds the online path (router and all): calls ``build_online``."""
+    for entry in entries:
+        for node in ast.walk(ast.parse(module_path(entry).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "build_online":
+                return True
+    return False
+
+
 def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
     """What the role's code calls, as IAM actions by resource."""
     modules = import_closure(entries, exclude=ADAPTER_MODULES)
+    if not routes(entries):
+        modules -= ROUTER_ONLY_MODULES
     schema = str(environment.get("PHILOMATH_ENSURE_SCHEMA", "true")) != "false"
     erases = bool(ERASING_ENTRIES & set(entries))
     grants: Grants = {}
@@ -153,6 +177,8 @@ def needed(entries: list[str], environment: dict[str, Any]) -> Grants:
         table = resource_name(url).removeprefix(f"{service}://")
         operations = class_operations(module, cls)
         used = {m for m in called_receivers(modules, receivers) if m in operations}
+        # Every role calls ensure_schema only when the setting is on, whoever names it.
+        used.discard("ensure_schema")
         if schema and "ensure_schema" in operations:
             used.add("ensure_schema")
         actions = {iam_action(service, op) for m in used for op in operations[m]}
@@ -187,6 +213,7 @@ def granted(statements: list[dict[str, Any]], services: tuple[str, ...]) -> Gran
 
 
 ROLES = sorted(roles())
+FUNCTIONS = {name for name, r in template().items() if r["Type"] == "AWS::Serverless::Function"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -241,3 +268,31 @@ def test_the_derivation_sees_the_calls_it_must() -> None:
     # Roles that never erase are granted nothing for it.
     assert "dynamodb:Query" not in needed(*roles()["OfflineTaskRole"][:2])["RecommendationTable"]
     assert "dynamodb:DeleteItem" not in consumer["ProfileTable"]
+    # The re-ranker only reads the bandit's arms; the consumer reads a marker and an arm
+    # consistently and writes both in one transaction of puts; nobody else touches them.
+    assert skill["PosteriorTable"] == {"dynamodb:BatchGetItem"}
+    assert consumer["PosteriorTable"] == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:TransactWriteItems",
+    }
+    assert "PosteriorTable" not in needed(*roles()["OfflineTaskRole"][:2])
+
+
+def test_every_function_that_reads_or_records_posteriors_is_given_the_bandit_s_table() -> None:
+    # Without PHILOMATH_BANDIT_URL a function would keep posteriors in a SQLite file under
+    # /tmp, which the least-privilege check above cannot see: the serving functions would
+    # re-rank over arms the consumer never feeds. One switch turns the bandit on for all.
+    expected = {"Fn::Sub": "dynamodb://${PosteriorTable}"}
+    operations = class_operations(*PORTS["PHILOMATH_BANDIT_URL"][1:3])
+    posterior_calls = {m for m in operations if not m.startswith("_")} - {"close", "ensure_schema"}
+    users = []
+    for role, (entries, environment, _) in roles().items():
+        modules = import_closure(entries, exclude=ADAPTER_MODULES)
+        if not routes(entries):
+            modules -= ROUTER_ONLY_MODULES
+        if called_receivers(modules, {"posteriors"}) & posterior_calls and role in FUNCTIONS:
+            users.append(role)
+            assert environment.get("PHILOMATH_BANDIT_URL") == expected, role
+            assert environment.get("PHILOMATH_BANDIT_ENABLED") == {"Ref": "BanditEnabled"}, role
+    assert sorted(users) == ["ApiFunction", "ConsumerFunction", "SkillFunction"]
