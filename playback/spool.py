@@ -9,7 +9,10 @@ a power cut). ``SpooledPublisher`` puts it in front of an ``EventStream``:
 - while the spool holds events, new ones queue behind them, so per-listener order is kept;
 - ``replay`` (called before each publish once the pause is over, or by anyone on a timer)
   publishes the spool oldest first, a page at a time, and deletes a page only after the
-  stream took it.
+  stream took it;
+- once it has spooled, the publisher replays on a thread of its own every ``retry_after_s``
+  until the spool is empty: a serving process without the background roles would otherwise
+  keep the events until its next publish, which a quiet device may never make.
 
 Delivery is at least once: a page the stream took just before a crash is published again on
 restart, and a stream that fails part way through a batch (Kinesis) may have written some of
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,6 +34,8 @@ from playback.events import EventStream, PlaybackEvent, parse_record
 from playback.sqlite_connection import SqliteConnections
 
 logger = logging.getLogger(__name__)
+
+_DRAIN_MIN_S = 0.05  # a retry_after_s of 0 must not make the drainer spin
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spooled_events (
@@ -105,6 +111,7 @@ class SpooledPublisher:
         self._lock = threading.Lock()  # one publisher at a time keeps the order
         self._paused_until = 0.0
         self._spooled: int | None = None  # unknown until the spool is first counted
+        self._drainer: threading.Thread | None = None  # replays while the spool holds events
 
     def publish(self, events: Sequence[PlaybackEvent]) -> bool:
         """True when ``events`` reached the stream now; False when they were spooled."""
@@ -187,3 +194,39 @@ class SpooledPublisher:
             return
         if self._spooled is not None:
             self._spooled += len(events)
+        self._start_drainer_locked()
+
+    def _start_drainer_locked(self) -> None:
+        if self._drainer is not None and self._drainer.is_alive():
+            return
+        self._drainer = threading.Thread(
+            target=_drain, args=(weakref.ref(self),), name="spool-drain", daemon=True
+        )
+        self._drainer.start()
+
+    def _drained(self) -> bool:
+        """After a drainer's round: whether it may stop (the spool is empty), decided holding
+        the lock, so an event spooled meanwhile starts a new drainer."""
+        with self._lock:
+            if self._pending_locked():
+                return False
+            self._drainer = None
+            return True
+
+
+def _drain(ref: weakref.ref[SpooledPublisher]) -> None:
+    """Replay every ``retry_after_s`` (at least ``_DRAIN_MIN_S``) until the spool is empty,
+    or the publisher is gone (held weakly: the thread must not keep it alive)."""
+    while (publisher := ref()) is not None:
+        pause = max(publisher._retry_after_s, _DRAIN_MIN_S)
+        del publisher
+        time.sleep(pause)
+        if (publisher := ref()) is None:
+            return
+        try:
+            publisher.replay()
+        except Exception:  # a bug in a stream: the next round retries, the events stay
+            logger.exception("spool replay failed")
+        if publisher._drained():
+            return
+        del publisher

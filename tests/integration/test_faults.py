@@ -214,7 +214,7 @@ def test_stream_unreachable_spools_events_and_replays_them(
     with pytest.raises(StreamUnavailable):  # the consumer cannot read it either...
         stack.consumer().run_once()
     monkeypatch.undo()  # ...until it is back
-    assert stack.online.listening.events.replay_events() == 12
+    stack.online.listening.events.replay_events()  # (or the spool's drainer, if it woke first)
     assert stack.online.listening.events.pending_events == 0
     pages = stack.consume_all()
     assert sum(page.applied for page in pages) == 12

@@ -4,6 +4,7 @@ replayed after a restart, never dropped."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,18 @@ def test_an_unexpected_publish_error_keeps_the_spool(world: World, tmp_path: Pat
     with pytest.raises(RuntimeError):
         recorder.record(event(track_id="t-2"))
     assert recorder.pending_events == 1  # the spooled event is still there
+
+
+def test_spooled_events_go_out_without_another_publish_once_the_stream_is_back(
+    world: World, tmp_path: Path
+) -> None:
+    recorder = _recorder(world, tmp_path, retry_after_s=0.05)
+    world.events.down = True
+    recorder.record(event(track_id="t-1"))
+    recorder.record(event(track_id="t-2"))
+    world.events.down = False  # and the device says nothing more
+    deadline = time.monotonic() + 10
+    while recorder.pending_events and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert recorder.pending_events == 0
+    assert [e.track_id for e in world.published()] == ["t-1", "t-2"]
