@@ -90,7 +90,7 @@ def main() -> None:
                 if genre:
                     arm = group_arm(genre)
                     evidence.append(Evidence(event, context, arm, float(ok), float(not ok), now))
-    fold = decaying_fold(settings.bandit_half_life_days)
+    fold = decaying_fold(settings.bandit_half_life_days, settings.bandit_genre_half_life_days)
     for start in range(0, len(evidence), 1000):
         posteriors.record(evidence[start : start + 1000], fold)
 

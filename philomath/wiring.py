@@ -123,6 +123,7 @@ class Backends:
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
     posteriors: PosteriorStore | None = None  # the bandit's, when it is on
     bandit_half_life_days: float = 14.0
+    bandit_genre_half_life_days: float = 0.0  # 0: as the track arms'
     experiments: ServingExperiments | None = None  # the running A/B experiments
 
     def ensure_schema(self) -> None:
@@ -150,6 +151,7 @@ def bandit_config(settings: Settings) -> BanditConfig:
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
+        genre_half_life_days=settings.bandit_genre_half_life_days,
         pool=settings.bandit_pool,
         prior_strength=settings.bandit_prior_strength,
     )
@@ -182,6 +184,7 @@ def build_backends(settings: Settings) -> Backends:
         identity=build_identity(settings),
         posteriors=posteriors,
         bandit_half_life_days=settings.bandit_half_life_days,
+        bandit_genre_half_life_days=settings.bandit_genre_half_life_days,
         experiments=build_serving_experiments(settings, experiments, posteriors),
     )
 
