@@ -5,6 +5,7 @@ Everything else receives its ports."""
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -157,14 +158,17 @@ def bandit_config(settings: Settings) -> BanditConfig:
     )
 
 
-def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
+def build_reranker(
+    settings: Settings, posteriors: PosteriorStore | None, *, rng: random.Random | None = None
+) -> Reranker:
     """The router's re-ranker: Thompson over the posteriors while the bandit is on, or the
-    list as ranked."""
+    list as ranked. ``rng`` draws its exploration (a simulation seeds it; unseeded in
+    service)."""
     from recommender.serving.bandit import StaticRanking, ThompsonReranker
 
     if posteriors is None or not settings.bandit_enabled:
         return StaticRanking()
-    return ThompsonReranker(posteriors, bandit_config(settings))
+    return ThompsonReranker(posteriors, bandit_config(settings), rng=rng)
 
 
 def build_backends(settings: Settings) -> Backends:
@@ -215,11 +219,13 @@ def build_online(
     telemetry: Telemetry | None = None,
     *,
     clock: Callable[[], float] = time.time,
+    exploration_rng: random.Random | None = None,
 ) -> Online:
     """Build adapters, make sure their tables exist (``PHILOMATH_ENSURE_SCHEMA``), and assemble
     router, use cases, skill. ``telemetry`` defaults to what the settings say; the request
     path's ports are wrapped to time each call as its stage. ``clock`` is the router's now
-    (sessions, the re-ranker's decay): a simulation passes its simulated time."""
+    (sessions, the re-ranker's decay): a simulation passes its simulated time, and a seeded
+    ``exploration_rng`` for the re-ranker's exploration swap, so its runs repeat."""
     from listening import Listening
     from listening.device_queue import DevicePlayback
     from listening.erasure import Erasure
@@ -254,7 +260,7 @@ def build_online(
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
         telemetry=telemetry,
         live=build_live_lists(settings, telemetry),
-        reranker=build_reranker(settings, backends.posteriors),
+        reranker=build_reranker(settings, backends.posteriors, rng=exploration_rng),
         experiments=backends.experiments,
         clock=clock,
     )
