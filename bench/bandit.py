@@ -3,6 +3,7 @@ run, over the same requests.
 
     .venv/bin/python bench/bandit.py [--requests 2000] [--data-dir var/bench]
         [--bandit-url sqlite:///var/bench/bench-bandit.db] [--pool 50] [--prior-strength 10]
+        [--blend B] [--genre-half-life-days 0]
 
 Fills ``--data-dir`` with the embedded data set and runs the offline pipeline there first if
 it holds no catalog yet. The posterior store (``--bandit-url``, SQLite by default, or a
@@ -13,8 +14,10 @@ back, in turns (so all see the same conditions): one serving the list as ranked
 (``StaticRanking``), one re-ranking its top 10 with ``ThompsonReranker`` at the default
 settings (one posterior read, Thompson draws, the exploration swap), and one filling the top
 10 from a wider pool of ``--pool`` ranked tracks with genre arms as the tracks' prior
-(``--prior-strength``): the router ranks that many, looks their genres up in its facet
-cache, and the re-ranker reads their posteriors and their genres' in one read.
+(``--prior-strength``), blended with the model's order by ``--blend`` and its genre arms
+fading at ``--genre-half-life-days`` (0: as its track arms): the router ranks that many,
+looks their genres up in its facet cache, and the re-ranker reads their posteriors and their
+genres' in one read.
 
 Prints p50/p99 in milliseconds of each, their ratio, and the p99 each re-ranker adds.
 """
@@ -55,6 +58,8 @@ def main() -> None:
     parser.add_argument("--bandit-url", default="")
     parser.add_argument("--pool", type=int, default=50)
     parser.add_argument("--prior-strength", type=float, default=10.0)
+    parser.add_argument("--blend", type=float, default=None, help="default: PHILOMATH_BANDIT_BLEND")
+    parser.add_argument("--genre-half-life-days", type=float, default=0.0)
     args = parser.parse_args()
 
     os.environ.setdefault("PHILOMATH_LOG_LEVEL", "WARNING")
@@ -90,7 +95,7 @@ def main() -> None:
                 if genre:
                     arm = group_arm(genre)
                     evidence.append(Evidence(event, context, arm, float(ok), float(not ok), now))
-    fold = decaying_fold(settings.bandit_half_life_days)
+    fold = decaying_fold(settings.bandit_half_life_days, settings.bandit_genre_half_life_days)
     for start in range(0, len(evidence), 1000):
         posteriors.record(evidence[start : start + 1000], fold)
 
@@ -100,10 +105,19 @@ def main() -> None:
             cache_ttl_s=settings.cache_ttl_s, reranker=reranker,
         )  # fmt: skip
 
+    wide_blend = settings.bandit_blend if args.blend is None else args.blend
     wide = settings.model_copy(
-        update={"bandit_pool": args.pool, "bandit_prior_strength": args.prior_strength}
+        update={
+            "bandit_pool": args.pool,
+            "bandit_prior_strength": args.prior_strength,
+            "bandit_blend": wide_blend,
+            "bandit_genre_half_life_days": args.genre_half_life_days,
+        }
     )
-    wide_name = f"router + bandit, pool {args.pool}, genre prior {args.prior_strength:g}"
+    wide_name = (
+        f"router + bandit, pool {args.pool}, genre prior {args.prior_strength:g}, "
+        f"blend {wide_blend:g}, genre half-life {args.genre_half_life_days:g} d"
+    )
     routers = [
         ("router, as ranked", router(StaticRanking())),
         ("router + bandit", router(build_reranker(settings, posteriors))),

@@ -1,6 +1,7 @@
 """The figure of BENCHMARKS.md's bandit-against-static section, from ``philomath simulate``
 runs' ``figures.json`` (one per seed): per seed, each policy's daily skip rate with its 95%
-interval, and the bandit minus static difference with its interval; the shift marked.
+interval (and the oracle yardstick's, dotted, where the run has one), and the bandit minus
+static difference with its interval; the shift marked.
 
     .venv/bin/python bench/simulation_figure.py OUT.svg FIGURES.json [FIGURES.json ...]
 """
@@ -36,6 +37,10 @@ def main() -> None:
             value, low, high = _series(run["days"])
             top.plot(days, value, marker="o", markersize=3, label=name)
             top.fill_between(days, low, high, alpha=0.2)
+        if oracle := data.get("oracle"):  # the yardstick, dotted (runs that have one)
+            days = [entry["day"] for entry in oracle["days"]]
+            value, low, high = _series(oracle["days"])
+            top.plot(days, value, color="black", linestyle=":", label=oracle["name"])
         for name, diff in data["against_first"].items():
             days = [entry["day"] for entry in diff]
             value, low, high = _series(diff)

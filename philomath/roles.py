@@ -58,6 +58,7 @@ def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None =
         archive=backends.listen_archive,
         posteriors=backends.posteriors,
         half_life_days=backends.bandit_half_life_days,
+        genre_half_life_days=backends.bandit_genre_half_life_days,
     )
 
 

@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
     bandit_blend: float = Field(default=0.5, ge=0.0, le=1.0)  # posterior's weight vs rank
     bandit_half_life_days: float = Field(default=14.0, gt=0)  # old evidence fades
+    # A genre arm's own half-life (0: the same): genre arms pool many plays, so they can
+    # forget faster and follow a genre that starts trending.
+    bandit_genre_half_life_days: float = Field(default=0.0, ge=0)
     # Ranked tracks the top k are filled from (0: the answer's own n) and the pseudo-plays a
     # track arm's prior takes from its genre arm's posterior (0: a flat prior).
     bandit_pool: int = Field(default=0, ge=0, le=200)

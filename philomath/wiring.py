@@ -5,6 +5,7 @@ Everything else receives its ports."""
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ class Backends:
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
     posteriors: PosteriorStore | None = None  # the bandit's, when it is on
     bandit_half_life_days: float = 14.0
+    bandit_genre_half_life_days: float = 0.0  # 0: as the track arms'
     experiments: ServingExperiments | None = None  # the running A/B experiments
 
     def ensure_schema(self) -> None:
@@ -150,19 +152,23 @@ def bandit_config(settings: Settings) -> BanditConfig:
         exploration=settings.bandit_exploration,
         blend=settings.bandit_blend,
         half_life_days=settings.bandit_half_life_days,
+        genre_half_life_days=settings.bandit_genre_half_life_days,
         pool=settings.bandit_pool,
         prior_strength=settings.bandit_prior_strength,
     )
 
 
-def build_reranker(settings: Settings, posteriors: PosteriorStore | None) -> Reranker:
+def build_reranker(
+    settings: Settings, posteriors: PosteriorStore | None, *, rng: random.Random | None = None
+) -> Reranker:
     """The router's re-ranker: Thompson over the posteriors while the bandit is on, or the
-    list as ranked."""
+    list as ranked. ``rng`` draws its exploration (a simulation seeds it; unseeded in
+    service)."""
     from recommender.serving.bandit import StaticRanking, ThompsonReranker
 
     if posteriors is None or not settings.bandit_enabled:
         return StaticRanking()
-    return ThompsonReranker(posteriors, bandit_config(settings))
+    return ThompsonReranker(posteriors, bandit_config(settings), rng=rng)
 
 
 def build_backends(settings: Settings) -> Backends:
@@ -182,6 +188,7 @@ def build_backends(settings: Settings) -> Backends:
         identity=build_identity(settings),
         posteriors=posteriors,
         bandit_half_life_days=settings.bandit_half_life_days,
+        bandit_genre_half_life_days=settings.bandit_genre_half_life_days,
         experiments=build_serving_experiments(settings, experiments, posteriors),
     )
 
@@ -212,11 +219,13 @@ def build_online(
     telemetry: Telemetry | None = None,
     *,
     clock: Callable[[], float] = time.time,
+    exploration_rng: random.Random | None = None,
 ) -> Online:
     """Build adapters, make sure their tables exist (``PHILOMATH_ENSURE_SCHEMA``), and assemble
     router, use cases, skill. ``telemetry`` defaults to what the settings say; the request
     path's ports are wrapped to time each call as its stage. ``clock`` is the router's now
-    (sessions, the re-ranker's decay): a simulation passes its simulated time."""
+    (sessions, the re-ranker's decay): a simulation passes its simulated time, and a seeded
+    ``exploration_rng`` for the re-ranker's exploration swap, so its runs repeat."""
     from listening import Listening
     from listening.device_queue import DevicePlayback
     from listening.erasure import Erasure
@@ -251,7 +260,7 @@ def build_online(
         config=RouterConfig(fallback_chain=parse_fallback_chain(settings.fallback_chain)),
         telemetry=telemetry,
         live=build_live_lists(settings, telemetry),
-        reranker=build_reranker(settings, backends.posteriors),
+        reranker=build_reranker(settings, backends.posteriors, rng=exploration_rng),
         experiments=backends.experiments,
         clock=clock,
     )

@@ -55,6 +55,7 @@ def simulate(
     listener) and, with a shift, how fast each recovers; an HTML report, figures.json and
     each policy's impressions (JSON lines) under <PHILOMATH_DATA_DIR>/simulation."""
     from philomath.simulation.listeners import ContentShift
+    from philomath.simulation.oracle import oracle_for
     from philomath.simulation.pooled import summary_lines
     from philomath.simulation.report import figures, write_html, write_json
     from philomath.simulation.run import SimulationConfig, write_impressions
@@ -72,7 +73,7 @@ def simulate(
         runs, _ = run_simulation(config, out)
     except ValueError as exc:
         raise InputError(str(exc)) from exc
-    data = figures(runs, config)
+    data = figures(runs, config, oracle_for(config, out))
     for run in runs:
         write_impressions(out / f"impressions-{run.name}.jsonl", run)
     write_json(out / "figures.json", data)
@@ -88,6 +89,12 @@ def simulate(
                     f"[{skip['low']:.3f}, {skip['high']:.3f}], completion {done['value']:.3f}, "
                     f"plays/session {entry['plays_per_session']['value']:.2f}"
                 )
+        for entry in data["oracle"]["days"]:
+            skip = entry["skip_rate"]
+            click.echo(
+                f"oracle day {entry['day']}: skip {skip['value']:.3f} "
+                f"[{skip['low']:.3f}, {skip['high']:.3f}]"
+            )
         for line in summary_lines(data["pooled"]):
             click.echo(line)
     click.echo(f"report: {report}", err=as_json)

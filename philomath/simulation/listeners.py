@@ -8,7 +8,9 @@ day on: their true genre weights move towards it, as when a genre starts trendin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +79,7 @@ class SimulatedListeners:
         self._truth = truth
         self._shifted = shifted(truth, shift) if shift is not None else truth
         self._shift = shift
+        self._best: dict[tuple[bool, str], list[str]] = {}  # (shifted, listener) -> order
 
     @property
     def user_ids(self) -> list[str]:
@@ -86,6 +89,25 @@ class SimulatedListeners:
         if self._shift is not None and day >= self._shift.day:
             return self._shifted
         return self._truth
+
+    def best_tracks(
+        self, day: int, user_id: str, n: int, exclude: Collection[str] = ()
+    ) -> list[str]:
+        """The ``n`` tracks (not in ``exclude``) that fit the listener's true taste on ``day``
+        best, best first (the oracle's answer); none for a listener the truth does not know."""
+        truth = self.truth_on(day)
+        key = (truth is not self._truth, user_id)
+        order = self._best.get(key)
+        if order is None:
+            user = truth.user_index([user_id])[0]
+            if user < 0:
+                return []
+            tracks = np.arange(len(truth.track_ids))
+            match = truth.match(np.full(len(tracks), user), tracks)
+            order = [str(truth.track_ids[j]) for j in np.argsort(-match, kind="stable")]
+            self._best[key] = order
+        skip = set(exclude)
+        return list(islice((track for track in order if track not in skip), n))
 
     def listen(
         self, day: int, user_id: str, track_ids: list[str], rng: np.random.Generator

@@ -10,11 +10,13 @@ baseline, not the whole candidate search), the promotion gate decides, and every
 recomputed with the promoted model into a new snapshot, which the router reads at once.
 ``bandit``: the same, with the Thompson re-ranker on (``PHILOMATH_BANDIT_*`` settings as
 configured, only switched on) over the same nightly retrained model; its posteriors are fed by
-the simulation's feedback consumer.
+the simulation's feedback consumer, and its exploration swap draws from a generator seeded by
+the simulation's seed, so a run repeats (its Thompson draws are seeded by the posteriors).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -114,7 +116,11 @@ class BanditPolicy:
 
     def build(self, settings: Settings) -> Stack:
         clock = SimulatedClock()
-        online = build_online(settings.model_copy(update={"bandit_enabled": True}), clock=clock)
+        online = build_online(
+            settings.model_copy(update={"bandit_enabled": True}),
+            clock=clock,
+            exploration_rng=random.Random(settings.seed),  # the same seed, the same swaps
+        )
         player = online.listening.player
         return Stack(settings, online, player.recommend, nightly_retrain(settings, online), clock)
 

@@ -13,6 +13,13 @@ listeners meeting the same randomness):
   whether a policy recovers faster (negative: it lost less). Also, per policy, the days from
   the shift until the day's skip rate (all listeners) is back within ``RECOVERED_WITHIN`` of
   its pre-shift rate (None: not within the simulated days).
+- against the **oracle** (``oracle.py``: each day the tracks that fit each listener's true
+  taste best, the shifted taste from the shift on), when given: its own recovery figures
+  (is the pre-shift rate reachable after the shift?) and, per policy, the **gap excess** (per
+  listener, the policy's excess minus the oracle's: what the shift cost beyond what it cost
+  the best answer) and the days from the shift until the day's gap to the oracle (policy's
+  rate minus the oracle's, all listeners) is back within ``RECOVERED_WITHIN`` of the gap
+  before the shift.
 
 Intervals: percentile bootstrap over listeners (resampled with replacement, seeded, the same
 resamples for every policy so differences stay paired).
@@ -90,18 +97,44 @@ def excess(rates: FloatArray, shift_day: int) -> FloatArray:
     return _nanmean_days(rates, slice(shift_day, None)) - _nanmean_days(rates, slice(0, shift_day))
 
 
-def days_to_within(run: PolicyRun, shift_day: int, rows: IntArray, level: float) -> Interval:
-    """Days from the shift until the day's skip rate is within ``RECOVERED_WITHIN`` of the
-    pre-shift rate (sums over listeners), with a bootstrap interval; None: not recovered in
-    the simulated days (an interval end of None: not in that share of resamples)."""
+def _counts(run: PolicyRun) -> tuple[FloatArray, FloatArray]:
     skipped = np.array([day.skipped for day in run.days], dtype=np.float64)
     started = np.array([day.started for day in run.days], dtype=np.float64)
+    return skipped, started
+
+
+def _before_after(
+    skipped: FloatArray, started: FloatArray, sample: IntArray, shift_day: int
+) -> tuple[FloatArray, FloatArray]:
+    """The pre-shift rate (B,) and each day's rate from the shift on (days, B) of each
+    resample's listeners (sums over them)."""
+    s, t = skipped[:, sample].sum(axis=-1), started[:, sample].sum(axis=-1)  # (days, B)
+    before = s[:shift_day].sum(axis=0) / np.maximum(t[:shift_day].sum(axis=0), 1)
+    after = s[shift_day:] / np.maximum(t[shift_day:], 1)
+    return before, after
+
+
+def days_to_within(
+    run: PolicyRun,
+    shift_day: int,
+    rows: IntArray,
+    level: float,
+    reference: PolicyRun | None = None,
+) -> Interval:
+    """Days from the shift until the day's skip rate is within ``RECOVERED_WITHIN`` of the
+    pre-shift rate (sums over listeners), with a bootstrap interval; None: not recovered in
+    the simulated days (an interval end of None: not in that share of resamples). With a
+    ``reference`` (the oracle), the rates are the run's minus the reference's, on the same
+    listeners: days until the gap to it is back within ``RECOVERED_WITHIN`` of the gap
+    before the shift."""
+    skipped, started = _counts(run)
     everyone = np.arange(skipped.shape[1])[None, :]
 
     def first_recovered(sample: IntArray) -> FloatArray:
-        s, t = skipped[:, sample].sum(axis=-1), started[:, sample].sum(axis=-1)  # (days, B)
-        before = s[:shift_day].sum(axis=0) / np.maximum(t[:shift_day].sum(axis=0), 1)
-        after = s[shift_day:] / np.maximum(t[shift_day:], 1)
+        before, after = _before_after(skipped, started, sample, shift_day)
+        if reference is not None:
+            ref_before, ref_after = _before_after(*_counts(reference), sample, shift_day)
+            before, after = before - ref_before, after - ref_after
         recovered = after <= before + RECOVERED_WITHIN
         first = np.where(recovered.any(axis=0), recovered.argmax(axis=0), np.inf)  # (B,)
         return first.astype(np.float64)
@@ -124,9 +157,15 @@ def _day_or_none(value: float, never: float) -> float | None:
 
 
 def pooled_figures(
-    runs: list[PolicyRun], config: SimulationConfig, *, resamples: int, level: float
+    runs: list[PolicyRun],
+    config: SimulationConfig,
+    *,
+    resamples: int,
+    level: float,
+    oracle: PolicyRun | None = None,
 ) -> dict[str, Any]:
-    """The pooled comparisons and, with a shift, the recovery figures (module docstring)."""
+    """The pooled comparisons and, with a shift, the recovery figures, against the
+    ``oracle`` too when given (module docstring)."""
     rates = {run.name: daily_rates(run) for run in runs}
     n = rates[runs[0].name].shape[1]
     rows = listener_resamples(config.seed, n, resamples)
@@ -147,22 +186,42 @@ def pooled_figures(
             entry["recovery_excess"] = mean_over_listeners(lost, rows, level)
         against[run.name] = entry
     recovery: dict[str, Any] | None = None
+    against_oracle: dict[str, Any] | None = None
     if shift_day is not None and shift_day > 0:
         recovery = {
-            run.name: {
-                "pre_shift": mean_over_listeners(
-                    _nanmean_days(rates[run.name], slice(0, shift_day)), rows, level
-                ),
-                "excess": mean_over_listeners(excess(rates[run.name], shift_day), rows, level),
-                "days_to_within": days_to_within(run, shift_day, rows, level),
-            }
-            for run in runs
+            run.name: _recovery(run, daily_rates(run), shift_day, rows, level)
+            for run in (*runs, *([oracle] if oracle is not None else []))
         }
+        if oracle is not None:
+            oracle_excess = excess(daily_rates(oracle), shift_day)
+            against_oracle = {
+                run.name: {
+                    "gap_excess": mean_over_listeners(
+                        excess(rates[run.name], shift_day) - oracle_excess, rows, level
+                    ),
+                    "days_to_gap_within": days_to_within(
+                        run, shift_day, rows, level, reference=oracle
+                    ),
+                }
+                for run in runs
+            }
     return {
         "measure": "skip_rate",
         "first": runs[0].name,
         "against_first": against,
         "recovery": recovery,
+        "oracle": oracle.name if oracle is not None else None,
+        "against_oracle": against_oracle,
+    }
+
+
+def _recovery(
+    run: PolicyRun, rates: FloatArray, shift_day: int, rows: IntArray, level: float
+) -> dict[str, Any]:
+    return {
+        "pre_shift": mean_over_listeners(_nanmean_days(rates, slice(0, shift_day)), rows, level),
+        "excess": mean_over_listeners(excess(rates, shift_day), rows, level),
+        "days_to_within": days_to_within(run, shift_day, rows, level),
     }
 
 
@@ -184,6 +243,14 @@ def summary_lines(pooled: dict[str, Any]) -> list[str]:
             f"the shift {entry['excess']['value']:+.4f} [{entry['excess']['low']:+.4f}, "
             f"{entry['excess']['high']:+.4f}], days to within {days['within']:.2f}: "
             f"{_days(days['value'])} [{_days(days['low'])}, {_days(days['high'])}]"
+        )
+    for name, entry in (pooled.get("against_oracle") or {}).items():
+        gap, days = entry["gap_excess"], entry["days_to_gap_within"]
+        lines.append(
+            f"{name} against the {pooled['oracle']}: gap excess after the shift "
+            f"{gap['value']:+.4f} [{gap['low']:+.4f}, {gap['high']:+.4f}], days until the gap "
+            f"is within {days['within']:.2f} of its pre-shift gap: {_days(days['value'])} "
+            f"[{_days(days['low'])}, {_days(days['high'])}]"
         )
     return lines
 

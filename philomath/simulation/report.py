@@ -56,22 +56,32 @@ def _resamples(seed: int, day: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, 11, day]).integers(0, n, size=(BOOTSTRAP, n))
 
 
-def figures(runs: list[PolicyRun], config: SimulationConfig) -> dict[str, Any]:
-    """The per-day figures of every policy, and each policy minus the first, paired."""
+def _day_entry(counts: DayCounts, day: int, rows: np.ndarray, everyone: np.ndarray) -> Any:
+    entry: dict[str, Any] = {"day": day, "sessions": int(counts.sessions.sum())}
+    for measure in MEASURES:
+        top, bottom = _parts(counts, measure)
+        point = float(_ratio(top, bottom, everyone)[0])
+        entry[measure] = asdict(_estimate(point, _ratio(top, bottom, rows)))
+    return entry
+
+
+def figures(
+    runs: list[PolicyRun], config: SimulationConfig, oracle: PolicyRun | None = None
+) -> dict[str, Any]:
+    """The per-day figures of every policy, and each policy minus the first, paired; the
+    ``oracle``'s (``oracle.py``, a yardstick, not a policy) beside them when given."""
     per_policy: dict[str, list[dict[str, Any]]] = {run.name: [] for run in runs}
     against: dict[str, list[dict[str, Any]]] = {run.name: [] for run in runs[1:]}
+    oracle_days: list[dict[str, Any]] = []
     everyone = np.arange(len(runs[0].days[0].sessions))[None, :]
     for day in range(config.days):
         rows = _resamples(config.seed, day, everyone.shape[1])
         base = runs[0].days[day]
+        if oracle is not None:
+            oracle_days.append(_day_entry(oracle.days[day], day, rows, everyone))
         for run in runs:
             counts = run.days[day]
-            entry: dict[str, Any] = {"day": day, "sessions": int(counts.sessions.sum())}
-            for measure in MEASURES:
-                top, bottom = _parts(counts, measure)
-                point = float(_ratio(top, bottom, everyone)[0])
-                entry[measure] = asdict(_estimate(point, _ratio(top, bottom, rows)))
-            per_policy[run.name].append(entry)
+            per_policy[run.name].append(_day_entry(counts, day, rows, everyone))
             if run is not runs[0]:
                 diff: dict[str, Any] = {"day": day}
                 for measure in MEASURES:
@@ -106,8 +116,9 @@ def figures(runs: list[PolicyRun], config: SimulationConfig) -> dict[str, Any]:
             for run in runs
         },
         "against_first": against,
+        "oracle": {"name": oracle.name, "days": oracle_days} if oracle is not None else None,
         # Over all days, paired per listener, and the recovery after a shift (``pooled``).
-        "pooled": pooled_figures(runs, config, resamples=BOOTSTRAP, level=LEVEL),
+        "pooled": pooled_figures(runs, config, resamples=BOOTSTRAP, level=LEVEL, oracle=oracle),
     }
 
 
@@ -140,6 +151,11 @@ def render_html(data: dict[str, Any]) -> str:
             f"<p>events published {run['events_published']:,}, applied by the consumer "
             f"{run['events_applied']:,}; impressions logged {run['impressions']:,}</p>"
         )
+    if oracle := data.get("oracle"):
+        sections.append(
+            f"<h2>{_e(oracle['name'])} (yardstick: each listener's best fits by true taste)"
+            f"</h2>{_day_table(oracle['days'])}"
+        )
     for name, days in data["against_first"].items():
         first = next(iter(data["policies"]))
         sections.append(f"<h2>{_e(name)} minus {_e(first)}</h2>{_day_table(days)}")
@@ -169,7 +185,10 @@ def _day_table(days: list[dict[str, Any]]) -> str:
 def _by_day(data: dict[str, Any], shift: dict[str, Any] | None) -> Any:
     fig, axes = new_figure(1, len(MEASURES), width=4.0 * len(MEASURES), height=3.2)
     for axis, measure in zip(axes, MEASURES, strict=True):
-        for name, run in data["policies"].items():
+        runs = dict(data["policies"])
+        if oracle := data.get("oracle"):
+            runs[oracle["name"]] = oracle
+        for name, run in runs.items():
             days = [entry["day"] for entry in run["days"]]
             values = [entry[measure]["value"] for entry in run["days"]]
             low = [entry[measure]["low"] for entry in run["days"]]

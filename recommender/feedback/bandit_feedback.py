@@ -21,6 +21,7 @@ from recommender.storage.posteriors import (
     Fold,
     Posterior,
     arm_context,
+    arm_half_life,
     group_arm,
     updated,
 )
@@ -49,11 +50,13 @@ def evidence_of(
     return found
 
 
-def decaying_fold(half_life_days: float) -> Fold:
-    """Adds evidence to a posterior decayed to the evidence's time."""
+def decaying_fold(half_life_days: float, genre_half_life_days: float = 0.0) -> Fold:
+    """Adds evidence to a posterior decayed to the evidence's time (a genre arm's with
+    ``genre_half_life_days`` where that is set: ``arm_half_life``)."""
 
     def fold(current: Posterior | None, item: Evidence) -> Posterior:
         start = current or Posterior(updated_at=item.at)
-        return updated(start, item.successes, item.failures, item.at, half_life_days)
+        half_life = arm_half_life(item.track_id, half_life_days, genre_half_life_days)
+        return updated(start, item.successes, item.failures, item.at, half_life)
 
     return fold

@@ -104,10 +104,11 @@ class FeedbackConsumer:
         archive: ListenArchive | None = None,
         posteriors: PosteriorStore | None = None,
         half_life_days: float = 14.0,
+        genre_half_life_days: float = 0.0,
     ) -> None:
         self._archive = archive
         self._posteriors = posteriors
-        self._fold = decaying_fold(half_life_days)
+        self._fold = decaying_fold(half_life_days, genre_half_life_days)
         self._metrics = metrics or NullMetrics()
         self._clock = clock
         self._stream = stream
@@ -269,6 +270,7 @@ def run_consumer(
     archive: ListenArchive | None = None,
     posteriors: PosteriorStore | None = None,
     half_life_days: float = 14.0,
+    genre_half_life_days: float = 0.0,
 ) -> None:
     """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
     The caller builds the ports and makes sure their schemas exist."""
@@ -283,4 +285,5 @@ def run_consumer(
         archive=archive,
         posteriors=posteriors,
         half_life_days=half_life_days,
+        genre_half_life_days=genre_half_life_days,
     ).run(stop or threading.Event(), idle_s=idle_s)

@@ -54,6 +54,7 @@ from recommender.storage.posteriors import (
     Posterior,
     PosteriorReader,
     arm_context,
+    arm_half_life,
     decayed,
     group_arm,
 )
@@ -69,6 +70,7 @@ class BanditConfig:
     half_life_days: float = 14.0  # how fast old evidence fades
     pool: int = 0  # candidates the top k are filled from (below top_k: top_k)
     prior_strength: float = 0.0  # pseudo-plays a track arm's prior takes from its genre arm
+    genre_half_life_days: float = 0.0  # how fast a genre arm's evidence fades (0: as a track's)
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -83,6 +85,12 @@ class BanditConfig:
             raise ValueError("blend must be within [0, 1]")
         if self.half_life_days <= 0:
             raise ValueError("half_life_days must be positive")
+        if self.genre_half_life_days < 0:
+            raise ValueError("genre_half_life_days must be >= 0")
+
+    def half_life_of(self, arm: str) -> float:
+        """The half-life of ``arm``'s evidence: a genre arm's own, where one is set."""
+        return arm_half_life(arm, self.half_life_days, self.genre_half_life_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +205,7 @@ class ThompsonReranker:
         group_of = _group_arms(pool, groups) if config.prior_strength > 0 else {}
         # Raises the store's error: the router answers with the static ranking then.
         stored = self._posteriors.read(context, [*pool, *sorted(set(group_of.values()))])
-        current = {t: decayed(p, now, config.half_life_days) for t, p in stored.items()}
+        current = {t: decayed(p, now, config.half_life_of(t)) for t, p in stored.items()}
         arms = {
             t: with_group_prior(
                 current.get(t), current.get(group_of.get(t, "")), config.prior_strength

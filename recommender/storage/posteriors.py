@@ -70,6 +70,16 @@ def group_arm(genre: str) -> str:
     return GROUP_PREFIX + genre.strip().lower()
 
 
+def arm_half_life(arm: str, half_life_days: float, genre_half_life_days: float = 0.0) -> float:
+    """The half-life of an arm's evidence: ``genre_half_life_days`` for a genre arm
+    (``group_arm``) where it is set (above 0), ``half_life_days`` otherwise. Genre arms pool
+    the plays of all their tracks, so a short memory there still rests on many plays and
+    follows a change of taste (a genre that starts trending) within days."""
+    if genre_half_life_days > 0.0 and arm.startswith(GROUP_PREFIX):
+        return genre_half_life_days
+    return half_life_days
+
+
 def decayed(posterior: Posterior, now: float, half_life_days: float) -> Posterior:
     """``posterior`` at ``now``: its evidence halved every ``half_life_days`` since it was
     last updated (pulled toward the prior, never below it)."""

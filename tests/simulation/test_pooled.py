@@ -87,6 +87,36 @@ def test_recovery_measures_the_excess_after_the_shift_and_the_days_to_recover() 
     assert any(line.startswith("static recovery") and "not recovered" in line for line in lines)
 
 
+def test_against_the_oracle_recovery_is_read_against_what_is_reachable() -> None:
+    n = 30
+    # After the shift even the best answer skips more: the pre-shift rate is out of reach.
+    oracle = _run("oracle", [[1] * n] * 3 + [[3] * n] * 3)
+    static = _run("static", [[3] * n] * 3 + [[6] * n] * 3)  # its gap never closes
+    bandit = _run("bandit", [[3] * n] * 3 + [[6] * n, [5] * n, [5] * n])  # closes on day 1
+    config = SimulationConfig(days=6, listeners=n, shift=ContentShift(3, "rock"))
+    data = pooled_figures([static, bandit], config, resamples=RESAMPLES, level=LEVEL, oracle=oracle)
+    assert data["oracle"] == "oracle"
+    reachable = data["recovery"]["oracle"]
+    assert reachable["excess"]["value"] == pytest.approx(0.2)
+    assert reachable["days_to_within"]["value"] is None  # nor does the oracle get back
+    assert data["recovery"]["bandit"]["days_to_within"]["value"] is None  # the old measure
+    against = data["against_oracle"]
+    assert against["static"]["gap_excess"]["value"] == pytest.approx(0.3 - 0.2)
+    assert against["bandit"]["gap_excess"]["value"] == pytest.approx(
+        (0.6 + 0.5 + 0.5) / 3 - 0.3 - 0.2
+    )
+    assert against["static"]["days_to_gap_within"]["value"] is None
+    assert against["bandit"]["days_to_gap_within"]["value"] == 1
+    # Paired, the oracle cancels out of the difference of two policies' excesses.
+    difference = data["against_first"]["bandit"]["recovery_excess"]["value"]
+    gaps = against["bandit"]["gap_excess"]["value"] - against["static"]["gap_excess"]["value"]
+    assert difference == pytest.approx(gaps)
+    lines = summary_lines(data)
+    assert any(line.startswith("bandit against the oracle") and ": 1 [" in line for line in lines)
+    assert any(line.startswith("oracle recovery") for line in lines)
+    assert _figures([static, bandit], 6, ContentShift(3, "rock"))["against_oracle"] is None
+
+
 def test_the_nightly_step_retrains_the_model_on_the_day_s_live_plays(
     tiny_pipeline_output: Path, tmp_path: Path
 ) -> None:

@@ -158,3 +158,18 @@ def test_the_bandit_policy_learns_from_the_simulated_feedback(
     with sqlite3.connect(tmp_path / "policies" / "bandit" / "bandit.db") as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         assert any(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)  # noqa: S608
+
+
+def test_the_bandit_s_runs_repeat_with_the_same_seed(
+    tiny_pipeline_output: Path, tmp_path: Path
+) -> None:
+    options = {"days": 2, "policies": ("bandit",)}
+    config, first = _simulate(tiny_pipeline_output, tmp_path / "a", **options)
+    _, second = _simulate(tiny_pipeline_output, tmp_path / "b", **options)
+    assert figures(first, config) == figures(second, config)
+    served = [
+        [(r["track_id"], r["propensities"]) for r in run.impressions]
+        for run in (first[0], second[0])
+    ]
+    assert served[0] == served[1]
+    assert any(r["propensities"][0] < 1.0 for r in first[0].impressions)  # it explored

@@ -1,6 +1,7 @@
 """The bandit's wider candidate pool and genre arms (``recommender.serving.bandit``): a track
 from below the top k can be served, a genre's evidence lifts its unheard tracks, the logged
-propensities stay exact, and every play also counts for its genre's arm."""
+propensities stay exact, every play also counts for its genre's arm, and genre arms can
+forget faster than track arms to follow a genre that starts trending."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from collections import Counter
 
 import pytest
 
-from recommender.feedback.bandit_feedback import evidence_of
+from recommender.feedback.bandit_feedback import decaying_fold, evidence_of
 from recommender.serving.bandit import arm_context, group_arm, with_group_prior
 from recommender.serving.router import RecommendationRequest
-from recommender.storage.posteriors import Posterior
-from tests.unit.test_bandit import CONTEXT, NOW, TRACKS, _loved, _router, reranker
+from recommender.storage.posteriors import Evidence, Posterior, arm_half_life
+from tests.unit.test_bandit import CONTEXT, DAY, NOW, TRACKS, _loved, _router, reranker
 from tests.unit.test_bandit_feedback import ev
 
 GENRES = {t: ("pop" if i < 8 else "rock") for i, t in enumerate(TRACKS)}
@@ -115,3 +116,54 @@ def test_every_play_also_counts_for_its_genre_arm() -> None:
     assert found[0].context == found[1].context
     assert [e.track_id for e in evidence_of([event], {"t9": None})] == ["t9"]
     assert [e.track_id for e in evidence_of([event])] == ["t9"]
+
+
+def test_a_genre_arm_forgets_at_its_own_half_life() -> None:
+    rock, track = group_arm("rock"), "t9"
+    assert arm_half_life(rock, 14.0, 1.0) == 1.0
+    assert arm_half_life(track, 14.0, 1.0) == 14.0
+    assert arm_half_life(rock, 14.0, 0.0) == 14.0  # 0: as the track arms
+    fold = decaying_fold(14.0, genre_half_life_days=1.0)
+    start = Posterior(9.0, 1.0, NOW)
+    later = NOW + DAY
+    genre = fold(start, Evidence("e1", CONTEXT, rock, 0.0, 1.0, later))
+    kept = fold(start, Evidence("e2", CONTEXT, track, 0.0, 1.0, later))
+    assert (genre.alpha, genre.beta) == pytest.approx((5.0, 2.0))  # halved, then the skip
+    assert kept.alpha == pytest.approx(1.0 + 8.0 * 0.5 ** (1 / 14))
+    with pytest.raises(ValueError, match="genre_half_life_days"):
+        reranker(genre_half_life_days=-1.0)
+
+
+def _turned_genres(genre_half_life_days: float) -> dict[str, Posterior]:
+    """Three weeks of rock skipped and pop finished, then two days where it turned: the
+    genre arms as the consumer folds them with these half-lives."""
+    fold = decaying_fold(14.0, genre_half_life_days)
+    arms: dict[str, Posterior | None] = {group_arm("rock"): None, group_arm("pop"): None}
+    turn = NOW - 2 * DAY
+    for day in range(21):
+        at = turn - (21 - day) * DAY
+        for i in range(20):
+            for arm, finished in ((group_arm("rock"), False), (group_arm("pop"), True)):
+                outcome = (1.0, 0.0) if finished else (0.0, 1.0)
+                arms[arm] = fold(arms[arm], Evidence(f"{day}-{i}", CONTEXT, arm, *outcome, at))
+    for hour in range(48):
+        at = turn + hour * 3600
+        for arm, finished in ((group_arm("rock"), True), (group_arm("pop"), False)):
+            outcome = (1.0, 0.0) if finished else (0.0, 1.0)
+            arms[arm] = fold(arms[arm], Evidence(f"t{hour}", CONTEXT, arm, *outcome, at))
+    return {arm: posterior for arm, posterior in arms.items() if posterior is not None}
+
+
+def test_a_short_genre_half_life_follows_a_genre_that_starts_trending() -> None:
+    def rock_in_top(genre_half_life_days: float) -> int:
+        policy = reranker(
+            _turned_genres(genre_half_life_days), exploration=0.0, blend=0.9, top_k=5,
+            pool=15, prior_strength=50.0, genre_half_life_days=genre_half_life_days,
+        )  # fmt: skip
+        answer = policy.rerank(TRACKS, CONTEXT, now=NOW, groups=GENRES)
+        return sum(t in ROCK for t in answer.track_ids[:5])
+
+    assert _turned_genres(1.0)[group_arm("rock")].mean > 0.8
+    assert _turned_genres(0.0)[group_arm("rock")].mean < 0.3  # 14 days: the old verdict holds
+    assert rock_in_top(1.0) >= 4
+    assert rock_in_top(0.0) <= 1

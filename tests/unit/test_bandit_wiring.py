@@ -9,7 +9,7 @@ import pytest
 
 from philomath.adapters import build_posteriors
 from philomath.settings import Settings
-from philomath.wiring import ConfigurationError, build_reranker
+from philomath.wiring import ConfigurationError, bandit_config, build_backends, build_reranker
 from recommender.serving.bandit import StaticRanking, ThompsonReranker
 from recommender.storage.redis_posteriors import RedisPosteriorStore
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
@@ -31,6 +31,14 @@ def test_on_it_reads_its_store_and_bounds(tmp_path: Path) -> None:
     reranker = build_reranker(settings, store)
     assert isinstance(reranker, ThompsonReranker)
     assert (reranker.config.top_k, reranker.config.exploration) == (5, 0.2)
+    assert reranker.config.genre_half_life_days == 0.0  # genre arms fade as track arms
+    quick = Settings(data_dir=tmp_path, bandit_enabled=True, bandit_genre_half_life_days=1.5)
+    assert bandit_config(quick).genre_half_life_days == 1.5
+    backends = build_backends(quick)
+    try:
+        assert backends.bandit_genre_half_life_days == 1.5  # the consumer's fold takes it
+    finally:
+        backends.close()
     store.close()
     redis_store = build_posteriors(
         Settings(data_dir=tmp_path, bandit_enabled=True, bandit_url="redis://127.0.0.1:6379/9")
@@ -41,5 +49,7 @@ def test_on_it_reads_its_store_and_bounds(tmp_path: Path) -> None:
 def test_bad_bandit_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="bandit_exploration"):
         Settings(data_dir=tmp_path, bandit_exploration=0.9)
+    with pytest.raises(ValueError, match="bandit_genre_half_life_days"):
+        Settings(data_dir=tmp_path, bandit_genre_half_life_days=-1)
     with pytest.raises(ConfigurationError, match="PHILOMATH_BANDIT_URL"):
         build_posteriors(Settings(data_dir=tmp_path, bandit_enabled=True, bandit_url="ftp://x"))
