@@ -175,11 +175,11 @@ class SpooledPublisher:
                 self._spool.remove_through(last_id)
                 self._spooled = None  # recount: another process may share the spool
                 logger.info("replayed %d spooled events", len(events))
-        except StreamUnavailable:
+        except StreamUnavailable as exc:  # one line: the outage's first error had the trace
             logger.warning(
-                "event stream still unavailable; %d events stay spooled",
+                "event stream still unavailable (%s); %d events stay spooled",
+                exc,
                 self._pending_locked(),
-                exc_info=True,
             )
             self._pause()
             return False
