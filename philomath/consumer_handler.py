@@ -106,8 +106,7 @@ def from_environment() -> FeedbackConsumer:
         backends.cache,
         archive=backends.listen_archive,
         posteriors=backends.posteriors,
-        half_life_days=backends.bandit_half_life_days,
-        genre_half_life_days=backends.bandit_genre_half_life_days,
+        fold=backends.bandit_fold,
     )
 
 

@@ -57,8 +57,7 @@ def consume(backends: Backends, stop: threading.Event, metrics: Metrics | None =
         metrics=metrics,
         archive=backends.listen_archive,
         posteriors=backends.posteriors,
-        half_life_days=backends.bandit_half_life_days,
-        genre_half_life_days=backends.bandit_genre_half_life_days,
+        fold=backends.bandit_fold,
     )
 
 

@@ -33,9 +33,10 @@ from playback.catalog import TrackCatalog
 from playback.events import EventStream
 from playback.queue import QueueStore
 from recommender.experiments.config import Experiment
+from recommender.feedback.bandit_feedback import decaying_fold
 from recommender.storage.cache import Cache
 from recommender.storage.listen_archive import ListenArchive
-from recommender.storage.posteriors import PosteriorStore
+from recommender.storage.posteriors import Fold, PosteriorStore
 from recommender.storage.profiles import ProfileStore
 from recommender.storage.recommendations import POPULAR_USER, RecommendationStore
 from telemetry import Telemetry
@@ -123,8 +124,7 @@ class Backends:
     identity: IdentityStore
     listen_archive: ListenArchive | None = None  # live plays for training (the consumer's)
     posteriors: PosteriorStore | None = None  # the bandit's, when it is on
-    bandit_half_life_days: float = 14.0
-    bandit_genre_half_life_days: float = 0.0  # 0: as the track arms'
+    bandit_fold: Fold | None = None  # how the consumer folds evidence into posteriors
     experiments: ServingExperiments | None = None  # the running A/B experiments
 
     def ensure_schema(self) -> None:
@@ -187,8 +187,9 @@ def build_backends(settings: Settings) -> Backends:
         routines=build_routines(settings),
         identity=build_identity(settings),
         posteriors=posteriors,
-        bandit_half_life_days=settings.bandit_half_life_days,
-        bandit_genre_half_life_days=settings.bandit_genre_half_life_days,
+        bandit_fold=decaying_fold(
+            settings.bandit_half_life_days, settings.bandit_genre_half_life_days
+        ),
         experiments=build_serving_experiments(settings, experiments, posteriors),
     )
 

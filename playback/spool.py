@@ -204,9 +204,13 @@ class SpooledPublisher:
         )
         self._drainer.start()
 
-    def _drained(self) -> bool:
-        """After a drainer's round: whether it may stop (the spool is empty), decided holding
-        the lock, so an event spooled meanwhile starts a new drainer."""
+    def _drain_round(self) -> bool:
+        """One replay for the drainer; whether it may stop (the spool is empty), decided
+        holding the lock, so an event spooled meanwhile starts a new drainer."""
+        try:
+            self.replay()
+        except Exception:  # a bug in a stream: the next round retries, the events stay
+            logger.exception("spool replay failed")
         with self._lock:
             if self._pending_locked():
                 return False
@@ -219,14 +223,9 @@ def _drain(ref: weakref.ref[SpooledPublisher]) -> None:
     or the publisher is gone (held weakly: the thread must not keep it alive)."""
     while (publisher := ref()) is not None:
         pause = max(publisher._retry_after_s, _DRAIN_MIN_S)
-        del publisher
+        del publisher  # not held while sleeping
         time.sleep(pause)
-        if (publisher := ref()) is None:
-            return
-        try:
-            publisher.replay()
-        except Exception:  # a bug in a stream: the next round retries, the events stay
-            logger.exception("spool replay failed")
-        if publisher._drained():
+        publisher = ref()
+        if publisher is None or publisher._drain_round():
             return
         del publisher

@@ -164,8 +164,7 @@ def _run_policy(
         backends.events, backends.profiles, backends.catalog, backends.cache,
         clock=clock, archive=backends.listen_archive,
         posteriors=backends.posteriors,
-        half_life_days=backends.bandit_half_life_days,
-        genre_half_life_days=backends.bandit_genre_half_life_days,
+        fold=backends.bandit_fold,
     )  # fmt: skip
     recorder = stack.online.listening.events
 

@@ -52,7 +52,7 @@ from recommender.feedback.listens import listen_row
 from recommender.feedback.profile_update import fold_events
 from recommender.storage.cache import Cache, profile_key
 from recommender.storage.listen_archive import ListenArchive
-from recommender.storage.posteriors import PosteriorStore
+from recommender.storage.posteriors import Fold, PosteriorStore
 from recommender.storage.profiles import ProfileChange, ProfileStore, UserProfile
 from telemetry import Metrics, NullMetrics
 
@@ -103,12 +103,12 @@ class FeedbackConsumer:
         clock: Callable[[], float] = time.time,
         archive: ListenArchive | None = None,
         posteriors: PosteriorStore | None = None,
-        half_life_days: float = 14.0,
-        genre_half_life_days: float = 0.0,
+        fold: Fold | None = None,
     ) -> None:
         self._archive = archive
         self._posteriors = posteriors
-        self._fold = decaying_fold(half_life_days, genre_half_life_days)
+        # How evidence enters a posterior: the bandit's half-lives (``decaying_fold``).
+        self._fold = fold or decaying_fold(14.0)
         self._metrics = metrics or NullMetrics()
         self._clock = clock
         self._stream = stream
@@ -269,8 +269,7 @@ def run_consumer(
     metrics: Metrics | None = None,
     archive: ListenArchive | None = None,
     posteriors: PosteriorStore | None = None,
-    half_life_days: float = 14.0,
-    genre_half_life_days: float = 0.0,
+    fold: Fold | None = None,
 ) -> None:
     """The ``philomath consume`` role: consume until ``stop`` is set (for ever without one).
     The caller builds the ports and makes sure their schemas exist."""
@@ -284,6 +283,5 @@ def run_consumer(
         metrics=metrics,
         archive=archive,
         posteriors=posteriors,
-        half_life_days=half_life_days,
-        genre_half_life_days=genre_half_life_days,
+        fold=fold,
     ).run(stop or threading.Event(), idle_s=idle_s)

@@ -11,6 +11,7 @@ from philomath.adapters import build_posteriors
 from philomath.settings import Settings
 from philomath.wiring import ConfigurationError, bandit_config, build_backends, build_reranker
 from recommender.serving.bandit import StaticRanking, ThompsonReranker
+from recommender.storage.posteriors import Evidence, Posterior, group_arm
 from recommender.storage.redis_posteriors import RedisPosteriorStore
 from recommender.storage.sqlite_posteriors import SqlitePosteriorStore
 
@@ -36,7 +37,11 @@ def test_on_it_reads_its_store_and_bounds(tmp_path: Path) -> None:
     assert bandit_config(quick).genre_half_life_days == 1.5
     backends = build_backends(quick)
     try:
-        assert backends.bandit_genre_half_life_days == 1.5  # the consumer's fold takes it
+        # The consumer's fold takes it: a genre arm's evidence halves in 1.5 days.
+        assert backends.bandit_fold is not None
+        start, later = Posterior(9.0, 1.0, 0.0), 1.5 * 86_400.0
+        genre = backends.bandit_fold(start, Evidence("e", "c", group_arm("rock"), 0.0, 0.0, later))
+        assert genre.alpha == pytest.approx(5.0)
     finally:
         backends.close()
     store.close()
