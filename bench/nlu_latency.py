@@ -3,6 +3,7 @@ measured in the same run.
 
     python bench/nlu_latency.py [--rounds 5] [--tracks 20000] [--threads 1] [--float]
                                 [--no-torch-baseline] [--trained-model DIR]
+                                [--baseline-model DIR]
 
 The parser is ``MusicParser`` over a gazetteer built for a synthetic catalog the size of the
 embedded default (20,000 tracks, 2,000 artists) plus the evaluation catalog; utterances are
@@ -19,7 +20,8 @@ With ``--trained-model`` (an artifact folder of ``philomath nlu train``, e.g. th
 one under ``var/work/nlu-models/nlu-joint.v1/<run>/artifact``) it also times the whole
 ``TrainedParser`` parse (rules, gazetteer, prototypes and the joint model) on the test set and
 on real requests (a seeded sample of the vendored corpora), alternating with the
-``MusicParser`` on the same utterances.
+``MusicParser`` on the same utterances, and the joint model alone; ``--baseline-model`` times
+another artifact's model alone in the same rounds (the encoder depth's cost).
 """
 
 from __future__ import annotations
@@ -206,10 +208,19 @@ def trained_paths(
             {f"trained parser, {label}": trained.parse, f"baseline MusicParser, {label}":
              music.parse}, sample, opts.rounds)  # fmt: skip
         results |= both
-    results["joint model alone, real requests"] = timed(
-        lambda text: model.predict(clean_words(text) or ["x"]), real, opts.rounds
+    models = {"joint model alone, real requests": model}
+    if opts.baseline_model is not None:  # e.g. the deeper encoder, in the same rounds
+        models["baseline joint model, real requests"] = JointModel(opts.baseline_model)
+    for each in models.values():
+        each.warm()
+    results |= alternating(
+        {label: _predicting(each) for label, each in models.items()}, real, opts.rounds
     )
     return results
+
+
+def _predicting(model: Any) -> Callable[[str], object]:
+    return lambda text: model.predict(clean_words(text) or ["x"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -222,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                       help="skip the PyTorch int8 embedding baseline")  # fmt: skip
     args.add_argument("--trained-model", type=Path, default=None,
                       help="also time the TrainedParser with this model artifact")  # fmt: skip
+    args.add_argument("--baseline-model", type=Path, default=None,
+                      help="with --trained-model: time this artifact's model alone beside "
+                      "it, alternating (e.g. a deeper encoder)")  # fmt: skip
     opts = args.parse_args(argv)
     texts = list(dict.fromkeys(e.text for e in load_examples(EVAL_DIR / "test.jsonl")))
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,7 +31,14 @@ from nlu.embeddings import PrototypeClassifier
 from nlu.gazetteer import Gazetteer
 from nlu.genre_names import is_genre
 from nlu.joint_model import JointModelUnavailable, Prediction, Tagger
-from nlu.lexicon import DESCRIPTION_CUES, FILLER, ITEM_TYPES, SORT_SYNONYMS, era_of
+from nlu.lexicon import (
+    DESCRIPTION_CUES,
+    FILLER,
+    ITEM_TYPES,
+    PLAY_VERBS,
+    SORT_SYNONYMS,
+    era_of,
+)
 from nlu.parsed import (
     OUT_OF_SCOPE_REASONS,
     Intent,
@@ -72,7 +79,12 @@ _KIND_WORDS = frozenset(("song", "track", "album", "record", "ep", "lp", "single
 _OPEN_NAME_WORDS = 4  # longer, the rules' open name is a sentence they could not read
 _DROPPED = "dropped"  # a span kind nothing reads
 _TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
-_CONTENT_KINDS = frozenset((*_NAMES, "genre", "mood", "activity"))
+# Words that carry a play request around its content ("open X and play", "i need to hear"):
+# nothing for the prototype classifier to read. A description cue ("for", "to") is not one:
+# "songs for a lazy afternoon" is described, whatever the model tagged.
+_CARRIER_WORDS = (
+    FILLER | {w for verb in PLAY_VERBS for w in verb.split()} | {"use", "open", "service", "app"}
+) - DESCRIPTION_CUES
 
 
 class TrainedParser(MusicParser):
@@ -226,9 +238,11 @@ class TrainedParser(MusicParser):
     def _settled(self, prediction: Prediction, words: list[str], reading: Reading) -> bool:
         """The model's answer leaves nothing for the prototype classifier: out of scope or
         another sure intent, which ``_combine`` takes whatever the rules read (help aside,
-        which the rules may overrule), or a play request whose spans hold every word the rules
-        could not place ("play some psychadelic music": a genre, not a mood to guess; a genre
-        no one calls one is no such span)."""
+        which the rules may overrule), or a play request whose spans (of any kind but a genre
+        or era no one calls one) hold every word the rules could not place, but for the words
+        that only carry a request ("open deezer and play the newest song of 1951": a service,
+        a sort, an item type and an era leave nothing to describe; "play some psychadelic
+        music": a genre, not a mood to guess)."""
         label, probability = prediction.intent, prediction.probability
         reason = label.removeprefix("out_of_scope:")
         if reason != label:
@@ -236,9 +250,10 @@ class TrainedParser(MusicParser):
         if label != "play_music":
             return label != "help" and probability >= INTENT_MIN
         placed = {w for kind, said in tagged_spans(words, prediction.tags)
-                  if kind in _CONTENT_KINDS and (kind != "genre" or self._is_genre(said))
+                  if kind not in ("genre", "era") or self._confirmed(kind, said, {})[0] == kind
                   for w in said.split()}  # fmt: skip
-        return probability >= PLAY_MIN and bool(placed) and set(reading.description) <= placed
+        left = set(reading.description) - placed - _CARRIER_WORDS
+        return probability >= PLAY_MIN and not left
 
     def _is_genre(self, said: str) -> bool:
         return bool(self.canonical_genre(said)) or is_genre(_bare_genre(said))

@@ -63,7 +63,8 @@ def ensure_nlu_model(
     settings: Settings, config: TrainConfig = DEFAULT_CONFIG, *, progress: bool = False
 ) -> Manifest | None:
     """Train and promote the NLU model unless the promoted one learned from the current
-    corpora and generator; the promoted (or new) manifest, None without the nlp extra."""
+    corpora and generator with ``config``'s encoder depth; the promoted (or new) manifest,
+    None without the nlp extra."""
     try:
         import torch  # noqa: F401  (training needs it; serving does not)
     except ImportError:
@@ -71,7 +72,11 @@ def ensure_nlu_model(
         return None
     registry = nlu_registry(settings)
     promoted = registry.promoted() if registry.root.exists() else None
-    if promoted is not None and promoted.data.digest == training_data_digest():
+    if (
+        promoted is not None
+        and promoted.data.digest == training_data_digest()
+        and promoted.params.get("layers", 6) == config.layers  # a default changed: retrain
+    ):
         return promoted
     logger.info("training the NLU model once for these corpora (minutes on a CPU)")
     from philomath.cli.progress import step_bar

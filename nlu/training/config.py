@@ -11,6 +11,9 @@ class TrainConfig:
     """How to fine-tune; the defaults are the ones ``philomath nlu train`` uses."""
 
     epochs: int = 5
+    # MiniLM's first ``layers`` of its 6 transformer layers: each one costs about a sixth of
+    # a served parse's forward pass (bench/nlu_latency.py).
+    layers: int = 6
     batch_size: int = 32
     learning_rate: float = 8e-5
     warmup_share: float = 0.1

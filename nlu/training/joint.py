@@ -130,6 +130,10 @@ def _setup(config: TrainConfig, model_dir: Path | None) -> tuple[Any, Any, Any]:
     torch.set_num_threads(config.threads)
     folder = model_dir or default_model_dir()
     encoder = AutoModel.from_pretrained(folder, local_files_only=True)
+    if not 1 <= config.layers <= len(encoder.encoder.layer):
+        raise ValueError(f"layers must be 1 to {len(encoder.encoder.layer)}, not {config.layers}")
+    encoder.encoder.layer = encoder.encoder.layer[: config.layers]  # the lower layers read on
+    encoder.config.num_hidden_layers = config.layers
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)

@@ -70,15 +70,22 @@ def nlu_parse(
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
 )
 @click.option("--seed", type=int, default=DEFAULT_CONFIG.seed, show_default=True)
+@click.option(
+    "--layers",
+    type=click.IntRange(min=1, max=6),
+    default=DEFAULT_CONFIG.layers,
+    show_default=True,
+    help="MiniLM transformer layers kept (fewer: a faster parse).",
+)
 @pass_settings
-def nlu_train(settings: Settings, epochs: int, seed: int) -> None:
+def nlu_train(settings: Settings, epochs: int, seed: int, layers: int) -> None:
     """Fine-tune the intent and slot model on the vendored real corpora and the generated
     utterances, register it under <work>/nlu-models and promote it; serving loads it."""
     from philomath.nlu_model import train_nlu_model
 
     with step_bar("train the NLU model") as progress, clear_errors():
         manifest = train_nlu_model(
-            settings, TrainConfig(epochs=epochs, seed=seed), progress=progress
+            settings, TrainConfig(epochs=epochs, seed=seed, layers=layers), progress=progress
         )
     echo_json({"model": manifest.name, "run": manifest.run, "data": manifest.data.model_dump()})
 
@@ -108,6 +115,13 @@ def nlu_train(settings: Settings, epochs: int, seed: int) -> None:
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
 )
 @click.option(
+    "--layers",
+    type=click.IntRange(min=1, max=6),
+    default=DEFAULT_CONFIG.layers,
+    show_default=True,
+    help="MiniLM transformer layers kept (fewer: a faster parse).",
+)
+@click.option(
     "--fold-models",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -126,6 +140,7 @@ def nlu_evaluate(
     no_model: bool,
     folds: int,
     epochs: int,
+    layers: int,
     fold_models: Path | None,
     as_json: bool,
     errors: int,
@@ -156,7 +171,7 @@ def nlu_evaluate(
         from nlu.training.crossval import baseline_reports, cross_validate
         from nlu.training.scoring import format_corpus_report, music_summary
 
-        config = TrainConfig(epochs=epochs)
+        config = TrainConfig(epochs=epochs, layers=layers)
         if no_model or rules:  # nothing trained: every utterance scored once, no folds
             reports = baseline_reports(rules=rules, embeddings=not no_embeddings)
         else:

@@ -5,7 +5,9 @@ model."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from nlu.training.examples import (
 from nlu.training.joint import export, train
 from nlu.training.scoring import intent_correct, music_summary
 from nlu.training.synthetic import generate
+from philomath.settings import Settings
+from recommender.models.registry import Manifest
 
 TINY = TrainConfig(epochs=1, batch_size=16, seed=3, threads=1)
 
@@ -188,7 +192,6 @@ def test_the_pipeline_trains_the_nlu_model_once_per_training_data(
     small_data: list[LabeledUtterance], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from philomath import nlu_model
-    from philomath.settings import Settings
 
     monkeypatch.setattr(corpora, "real_corpora", lambda: small_data[:20])
     settings = Settings(data_dir=tmp_path)
@@ -200,3 +203,25 @@ def test_the_pipeline_trains_the_nlu_model_once_per_training_data(
     monkeypatch.setattr(nlu_model, "training_data_digest", lambda: "changed")
     again = nlu_model.ensure_nlu_model(settings, TINY)
     assert again is not None and again.run != first.run
+    shallower = nlu_model.ensure_nlu_model(settings, dataclasses.replace(TINY, layers=2))
+    assert shallower is not None and shallower.run != again.run  # a new depth: retrained
+    assert shallower.params["layers"] == 2
+    graph = nlu_model.promoted_nlu_model(settings) / "model.onnx"
+    assert _encoder_layers(graph) == 2 and _encoder_layers(artifact_of(again, settings)) == 6
+
+
+def artifact_of(manifest: Manifest, settings: Settings) -> Path:
+    return settings.work_dir / "nlu-models" / manifest.name / manifest.run / "artifact/model.onnx"
+
+
+def _encoder_layers(graph: Path) -> int:
+    """How many transformer layers the exported graph runs (its nodes name them)."""
+    import onnx
+
+    return len({m.group(1) for node in onnx.load(str(graph)).graph.node
+                for m in [re.search(r"layer\.(\d+)/", node.name)] if m})  # fmt: skip
+
+
+def test_an_encoder_depth_out_of_range_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="layers must be 1 to 6"):
+        train([], dataclasses.replace(TINY, layers=7))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nlu.embeddings import EmbeddingsUnavailable, Scores
 from nlu.gazetteer import load_gazetteer
 from nlu.joint_model import JointModelUnavailable, Prediction
 from nlu.text import clean_words
@@ -303,3 +304,34 @@ def test_a_lone_name_nothing_calls_a_title_is_an_artist(gazetteer_dir: Path) -> 
         assert parsed.slots["artist"].value == name and "album" not in parsed.slots
     said = parser(gazetteer_dir, ScriptedTagger(spans={"album": "arctic monkeys"}))
     assert "album" in said.parse("play the album arctic monkeys").slots
+
+
+class AskedClassifier:
+    """A prototype classifier that records what it is asked and has no answer (as when the
+    embeddings are unavailable, so the parser goes on without it)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def warm(self) -> None:
+        pass
+
+    def classify(self, text: str) -> Scores:
+        self.asked.append(text)
+        raise EmbeddingsUnavailable("scripted")
+
+
+def test_the_prototypes_are_asked_only_for_words_the_model_left_unplaced(
+    gazetteer_dir: Path,
+) -> None:
+    carried = AskedClassifier()
+    spans = {"sort": "greatest", "artist": "howard levy", "item_type": "song"}
+    request = "play me the greatest howard levy song on pandora"
+    tagged = TrainedParser(load_gazetteer(gazetteer_dir), carried, ScriptedTagger(spans=spans))
+    assert tagged.parse(request).slots["artist"].value == "howard levy"
+    assert carried.asked == []  # a sort, an artist, an item type: nothing left to describe
+    described = AskedClassifier()
+    lazy = ScriptedTagger(spans={"track": "a lazy afternoon in the hammock"})
+    tagged = TrainedParser(load_gazetteer(gazetteer_dir), described, lazy)
+    tagged.parse("songs for a lazy afternoon in the hammock")
+    assert described.asked == ["songs for a lazy afternoon in the hammock"]
