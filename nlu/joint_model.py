@@ -123,26 +123,28 @@ def viterbi(scores: np.ndarray, tags: Sequence[str]) -> list[str]:
     an album); the best whole sequence keeps a span in one kind."""
     if not len(scores):
         return []
-    allowed = _transitions(tuple(tags))
-    best = scores[0] + np.where([t.startswith("I-") for t in tags], -np.inf, 0.0)
+    allowed, start = _transitions(tuple(tags))
+    best = scores[0] + start
     back = []
+    columns = np.arange(len(tags))
     for row in scores[1:]:
         candidates = best[:, None] + allowed  # previous tag x next tag
-        back.append(np.argmax(candidates, axis=0))
-        best = candidates.max(axis=0) + row
+        pointers = candidates.argmax(axis=0)
+        back.append(pointers)
+        best = candidates[pointers, columns] + row
     path = [int(np.argmax(best))]
     for pointers in reversed(back):
         path.append(int(pointers[path[-1]]))
     return [tags[i] for i in reversed(path)]
 
 
-_TRANSITIONS: dict[tuple[str, ...], np.ndarray] = {}
+_TRANSITIONS: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _transitions(tags: tuple[str, ...]) -> np.ndarray:
-    """0 where a tag may follow another, -inf where it may not."""
-    table = _TRANSITIONS.get(tags)
-    if table is None:
+def _transitions(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """0 where a tag may follow another (or start a request), -inf where it may not."""
+    found = _TRANSITIONS.get(tags)
+    if found is None:
         table = np.zeros((len(tags), len(tags)))
         for j, tag in enumerate(tags):
             if tag.startswith("I-"):
@@ -150,8 +152,9 @@ def _transitions(tags: tuple[str, ...]) -> np.ndarray:
                 for i, previous in enumerate(tags):
                     if previous[2:] != kind:
                         table[i, j] = -np.inf
-        _TRANSITIONS[tags] = table
-    return table
+        start = np.where([t.startswith("I-") for t in tags], -np.inf, 0.0)
+        found = _TRANSITIONS[tags] = (table, start)
+    return found
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
