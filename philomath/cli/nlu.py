@@ -65,18 +65,22 @@ def nlu_parse(
         parse_lines(parser, sys.stdin, sys.stdout)
 
 
+# MiniLM's depth, for training and for cross-validation alike.
+layers_option = click.option(
+    "--layers",
+    type=click.IntRange(min=1, max=6),
+    default=DEFAULT_CONFIG.layers,
+    show_default=True,
+    help="MiniLM transformer layers kept (fewer: a faster parse, lower accuracy).",
+)
+
+
 @nlu.command("train")
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
 )
 @click.option("--seed", type=int, default=DEFAULT_CONFIG.seed, show_default=True)
-@click.option(
-    "--layers",
-    type=click.IntRange(min=1, max=6),
-    default=DEFAULT_CONFIG.layers,
-    show_default=True,
-    help="MiniLM transformer layers kept (fewer: a faster parse).",
-)
+@layers_option
 @pass_settings
 def nlu_train(settings: Settings, epochs: int, seed: int, layers: int) -> None:
     """Fine-tune the intent and slot model on the vendored real corpora and the generated
@@ -114,13 +118,7 @@ def nlu_train(settings: Settings, epochs: int, seed: int, layers: int) -> None:
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=DEFAULT_CONFIG.epochs, show_default=True
 )
-@click.option(
-    "--layers",
-    type=click.IntRange(min=1, max=6),
-    default=DEFAULT_CONFIG.layers,
-    show_default=True,
-    help="MiniLM transformer layers kept (fewer: a faster parse).",
-)
+@layers_option
 @click.option(
     "--fold-models",
     type=click.Path(file_okay=False, path_type=Path),
