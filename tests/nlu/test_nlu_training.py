@@ -206,8 +206,9 @@ def test_the_pipeline_trains_the_nlu_model_once_per_training_data(
     shallower = nlu_model.ensure_nlu_model(settings, dataclasses.replace(TINY, layers=2))
     assert shallower is not None and shallower.run != again.run  # a new depth: retrained
     assert shallower.params["layers"] == 2
-    graph = nlu_model.promoted_nlu_model(settings) / "model.onnx"
-    assert _encoder_layers(graph) == 2 and _encoder_layers(artifact_of(again, settings)) == 6
+    assert nlu_model.promoted_nlu_model(settings) == artifact_of(shallower, settings).parent
+    assert _encoder_layers(artifact_of(shallower, settings)) == 2
+    assert _encoder_layers(artifact_of(again, settings)) == 6
 
 
 def artifact_of(manifest: Manifest, settings: Settings) -> Path:

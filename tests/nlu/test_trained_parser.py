@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from nlu.embeddings import EmbeddingsUnavailable, Scores
+from nlu.embeddings import EmbeddingsUnavailable, PrototypeClassifier, Scores
 from nlu.gazetteer import load_gazetteer
 from nlu.joint_model import JointModelUnavailable, Prediction
 from nlu.text import clean_words
@@ -327,11 +328,14 @@ def test_the_prototypes_are_asked_only_for_words_the_model_left_unplaced(
     carried = AskedClassifier()
     spans = {"sort": "greatest", "artist": "howard levy", "item_type": "song"}
     request = "play me the greatest howard levy song on pandora"
-    tagged = TrainedParser(load_gazetteer(gazetteer_dir), carried, ScriptedTagger(spans=spans))
+    tagged = TrainedParser(load_gazetteer(gazetteer_dir), cast(PrototypeClassifier, carried),
+                           ScriptedTagger(spans=spans))  # fmt: skip
     assert tagged.parse(request).slots["artist"].value == "howard levy"
     assert carried.asked == []  # a sort, an artist, an item type: nothing left to describe
     described = AskedClassifier()
     lazy = ScriptedTagger(spans={"track": "a lazy afternoon in the hammock"})
-    tagged = TrainedParser(load_gazetteer(gazetteer_dir), described, lazy)
+    tagged = TrainedParser(
+        load_gazetteer(gazetteer_dir), cast(PrototypeClassifier, described), lazy
+    )
     tagged.parse("songs for a lazy afternoon in the hammock")
     assert described.asked == ["songs for a lazy afternoon in the hammock"]
