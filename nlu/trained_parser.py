@@ -250,7 +250,7 @@ class TrainedParser(MusicParser):
         if label != "play_music":
             return label != "help" and probability >= INTENT_MIN
         placed = {w for kind, said in tagged_spans(words, prediction.tags)
-                  if kind not in ("genre", "era") or self._confirmed(kind, said, {})[0] == kind
+                  if self._stands(kind, said)
                   for w in said.split()}  # fmt: skip
         left = set(reading.description) - placed - _CARRIER_WORDS
         return probability >= PLAY_MIN and not left
@@ -258,16 +258,21 @@ class TrainedParser(MusicParser):
     def _is_genre(self, said: str) -> bool:
         return bool(self.canonical_genre(said)) or is_genre(_bare_genre(said))
 
+    def _stands(self, kind: str, said: str) -> bool:
+        """Whether a span is what the model called it: any kind but a genre or an era does;
+        those must be known ones (the lexicon, the genre names, a decade or a year)."""
+        if kind == "genre":
+            return self._is_genre(said)
+        if kind == "era":
+            return bool(era_of(phrase_key(said))) or any(c.isdigit() for c in said)
+        return True
+
     def _confirmed(self, kind: str, said: str, ruled: dict[SlotName, Slot]) -> tuple[str, str]:
         """A genre or era span is one when the lexicon or the genre names know it. Else,
         where the rules read a name, it is that name ("the xx" is no era, "the lumineers"), or
         an artist ("play some arctic monkeys" is said like "play some booty bass"); where they
         read none, it is dropped (the prototypes described "something to calm my nerves")."""
-        if kind == "genre" and self._is_genre(said):
-            return kind, said
-        if kind == "era" and (era_of(phrase_key(said)) or any(c.isdigit() for c in said)):
-            return kind, said
-        if kind not in ("genre", "era"):
+        if self._stands(kind, said):
             return kind, said
         words = _words(said)
         for name_kind, slot in ruled.items():

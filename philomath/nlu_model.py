@@ -75,7 +75,8 @@ def ensure_nlu_model(
     if (
         promoted is not None
         and promoted.data.digest == training_data_digest()
-        and promoted.params.get("layers", 6) == config.layers  # a default changed: retrain
+        # Models from before the depth setting kept all 6 layers.
+        and promoted.params.get("layers", 6) == config.layers
     ):
         return promoted
     logger.info("training the NLU model once for these corpora (minutes on a CPU)")
