@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     # sqlite:///path (default <data_dir>/bandit.db), redis://host:port/db or dynamodb://table.
     bandit_enabled: bool = False
     bandit_url: str = ""
+    # Where the Alexa endpoint and the recommendations page run their blocking work: on the
+    # event loop ("inline": each serving process one request at a time, the cheapest when
+    # nothing waits on a network), in a thread pool ("threads": requests overlap their waits
+    # on PostgreSQL, Redis or AWS), or "auto": inline when every request-path backend URL is
+    # a local file or memory (sqlite://, memory://), threads otherwise (skill.api.offload).
+    request_io: Literal["auto", "inline", "threads"] = "auto"
     bandit_top_k: int = Field(default=10, ge=1, le=100)  # tracks re-ordered at the top
     bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
     bandit_blend: float = Field(default=0.5, ge=0.0, le=1.0)  # posterior's weight vs rank
@@ -236,6 +242,18 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def request_io_inline(self) -> bool:
+        """Whether the request path runs on the event loop (``request_io``, auto resolved)."""
+        if self.request_io != "auto":
+            return self.request_io == "inline"
+        urls = [
+            self.catalog_url, self.store_url, self.profiles_url, self.cache_url,
+            self.events_url, self.queue_url, self.identity_url, self.routines_url,
+            self.rate_limit_url, *([self.bandit_url] if self.bandit_enabled else []),
+        ]  # fmt: skip
+        return all(url.startswith(_LOCAL_SCHEMES) for url in urls)
+
+    @property
     def api_token_map(self) -> dict[str, str]:
         """``PHILOMATH_API_TOKENS`` as token (or ``sha256:<hex>``) -> listener id."""
         return parse_api_tokens(self.api_tokens.get_secret_value())
@@ -267,6 +285,9 @@ class Settings(BaseSettings):
     def raw_dir(self) -> Path:
         """Where the generated team feeds are written."""
         return self.data_dir / "raw"
+
+
+_LOCAL_SCHEMES = ("sqlite://", "memory://")
 
 
 def parse_api_tokens(text: str) -> dict[str, str]:

@@ -241,6 +241,7 @@ def build_online(
     from recommender.serving.router import Router, RouterConfig, parse_fallback_chain
     from skill.alexa import build_skill
     from skill.alexa.verification import parse_skill_ids
+    from skill.api.offload import in_threads, inline
     from skill.http_app import create_app
     from telemetry.instrumented import timed
 
@@ -296,6 +297,7 @@ def build_online(
         telemetry=telemetry,
         metrics_exposition=exposition_of(telemetry),
         erasure=erasure,
+        offload=inline if settings.request_io_inline else in_threads,
     )
     return Online(
         backends, router, listening, parser, skill, app, skill_ids, security, telemetry, erasure

@@ -1,34 +1,32 @@
 """The HTTP front door: the Alexa webservice endpoint, the REST API for app clients, health,
 readiness and (for the embedded demo) media.
 
-``POST /alexa`` takes the raw body so ``verifier`` can check Alexa's signature over exactly
-those bytes (``skill.alexa.verification``). With ``verifier=None`` every request is accepted:
-only a local development server runs like that, and the composition root says so loudly.
+``POST /alexa`` is plain ASGI ahead of FastAPI (``skill.api.alexa_endpoint``): it takes the
+raw body so ``verifier`` can check Alexa's signature over exactly those bytes
+(``skill.alexa.verification``). With ``verifier=None`` every request is accepted: only a
+local development server runs like that, and the composition root says so loudly.
 Errors reach clients as ``application/problem+json`` (``skill.api.problems``).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from ask_sdk_core.skill import CustomSkill
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import FastAPI
 
 from listening import Listening
 from listening.erasure import Erasure
 from nlu.request_parser import RequestParser
 from playback.url_signing import UrlSigner
-from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
 from skill.api.account import account_router
+from skill.api.alexa_endpoint import AlexaEndpoint, Verifier
 from skill.api.devices import devices_router
 from skill.api.events import events_router
 from skill.api.health import HealthCheck, health_router
 from skill.api.media import media_router
 from skill.api.observability import Exposition, RequestObserver, metrics_router
+from skill.api.offload import Offload, in_threads
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
 from skill.api.recommendations import recommendations_router
@@ -38,14 +36,7 @@ from skill.api.security.depth_guard import JsonDepthGuard
 from skill.api.security.rate_limit import RateLimiter
 from telemetry import Telemetry
 
-logger = logging.getLogger(__name__)
-
-__all__ = ["PROBLEM_JSON", "create_app", "problem"]
-
-MAX_ALEXA_BODY_BYTES = 256 * 1024  # Alexa envelopes are a few KiB
-
-# Raises VerificationFailed when the request did not come from Alexa (headers, raw body).
-Verifier = Callable[[Mapping[str, str], bytes], None]
+__all__ = ["PROBLEM_JSON", "Verifier", "create_app", "problem"]
 
 
 def create_app(
@@ -61,6 +52,7 @@ def create_app(
     telemetry: Telemetry | None = None,
     metrics_exposition: Exposition | None = None,
     erasure: Erasure | None = None,
+    offload: Offload = in_threads,
 ) -> FastAPI:
     """The app, on the ``listening`` use cases (the skill's too). ``authenticator`` knows
     the API's bearer tokens (None: it refuses every one), ``rate_limiter`` bounds each
@@ -68,38 +60,21 @@ def create_app(
     (None: no local media); ``health_checks`` maps a name to a callable that raises when its
     backend is unhealthy (``/ready``). ``telemetry`` times each request (the ``total``
     stage) and ``metrics_exposition`` serves ``GET /metrics`` (None: no such route);
-    ``erasure`` serves ``DELETE /v1/users/me`` (None: no such route)."""
+    ``erasure`` serves ``DELETE /v1/users/me`` (None: no such route). ``offload`` runs the
+    Alexa endpoint's turns (``skill.api.offload``: in the thread pool unless the backends
+    are all local)."""
     app = FastAPI(
         title="Philomath",
         version="1.0.0",
         description="Music recommendations for voice assistants and their apps.",
     )
     auth = ApiAuth(authenticator or TokenAuthenticator({}), rate_limiter)
-    install_problem_handlers(app)
-    # Inside RequestObserver (added below, so outside this), before any route parses a body.
-    app.add_middleware(JsonDepthGuard)
+    # Middlewares, innermost first (each one added wraps those before it):
+    app.add_middleware(JsonDepthGuard)  # before any route parses a body
+    # POST /alexa answered here, past the depth guard: the endpoint bounds its own body.
+    app.add_middleware(AlexaEndpoint, skill=skill, offload=offload, verifier=verifier)
+    install_problem_handlers(app)  # and LastResort, around both
     app.add_middleware(RequestObserver, telemetry=telemetry or Telemetry())
-
-    @app.post("/alexa", include_in_schema=False)
-    async def alexa(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_ALEXA_BODY_BYTES:
-            return problem(413, "Request body too large")
-        try:
-            if verifier is not None:
-                await run_in_threadpool(verifier, request.headers, body)
-        except VerificationFailed as exc:
-            logger.warning("alexa request failed verification: %s", exc)
-            return problem(400, "Request verification failed")
-        try:
-            envelope = json.loads(body)
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError
-            return problem(400, "Malformed JSON", "the body must be an Alexa request envelope")
-        try:
-            answer = await run_in_threadpool(handle_envelope, skill, envelope)
-        except InvalidEnvelope as exc:
-            return problem(400, "Invalid Alexa request envelope", str(exc)[:200])
-        return JSONResponse(answer)
 
     app.include_router(health_router(dict(health_checks or {})))
     app.include_router(recommendations_router(listening.player, parser, auth))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from playback.directives import track_id_of
 from skill.alexa import VerificationFailed, envelopes
+from skill.api.alexa_endpoint import MAX_ALEXA_BODY_BYTES
+from skill.api.offload import Offload, in_threads, inline
 from skill.http_app import create_app
 from tests.fakes import KNOWN_USER, STREAM_BASE, World
 from tests.integration.api_client import KNOWN_TOKEN, NEW_TOKEN, assert_problem, bearer
@@ -66,6 +70,38 @@ def test_unknown_intent_is_a_polite_200(client: TestClient) -> None:
     response = client.post("/alexa", json=envelope)
     assert response.status_code == 200
     assert "Sorry" in response.json()["response"]["outputSpeech"]["ssml"]
+
+
+@pytest.mark.parametrize("offload", [inline, in_threads], ids=["inline", "in-threads"])
+def test_a_turn_runs_where_the_offload_puts_it(
+    world: World, offload: Offload, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[int] = []
+    real = world.skill.invoke
+
+    def invoke(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(world.skill, "invoke", invoke)
+    app = create_app(world.listening, world.parser, world.skill, offload=offload)
+    loop_threads: list[int] = []
+
+    @app.get("/loop-thread")
+    async def loop_thread() -> dict[str, int]:
+        loop_threads.append(threading.get_ident())
+        return {}
+
+    with TestClient(app) as client:
+        envelope = envelopes.intent_request("PlayMusicIntent", {"Mood": "relaxing"}, USER)
+        response = client.post("/alexa", json=envelope)
+        client.get("/loop-thread")
+        too_big = client.post("/alexa", content=b" " * (MAX_ALEXA_BODY_BYTES + 1))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["response"]["directives"][0]["type"] == "AudioPlayer.Play"
+    assert (threads == loop_threads) is (offload is inline)
+    assert_problem(too_big, 413)
 
 
 def test_verifier_seam_rejects_with_400(world: World) -> None:
