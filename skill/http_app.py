@@ -61,8 +61,8 @@ def create_app(
     backend is unhealthy (``/ready``). ``telemetry`` times each request (the ``total``
     stage) and ``metrics_exposition`` serves ``GET /metrics`` (None: no such route);
     ``erasure`` serves ``DELETE /v1/users/me`` (None: no such route). ``offload`` runs the
-    Alexa endpoint's turns (``skill.api.offload``: in the thread pool unless the backends
-    are all local)."""
+    Alexa endpoint's turns and the recommendations page's work (``skill.api.offload``: in
+    the thread pool unless the backends are all local)."""
     app = FastAPI(
         title="Philomath",
         version="1.0.0",
@@ -77,7 +77,7 @@ def create_app(
     app.add_middleware(RequestObserver, telemetry=telemetry or Telemetry())
 
     app.include_router(health_router(dict(health_checks or {})))
-    app.include_router(recommendations_router(listening.player, parser, auth))
+    app.include_router(recommendations_router(listening.player, parser, auth, offload))
     app.include_router(play_router(listening, parser, auth))
     app.include_router(devices_router(listening, auth))
     app.include_router(events_router(listening, auth))

@@ -6,8 +6,9 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from listening.candidates import MAX_CANDIDATES, candidates_for
@@ -17,6 +18,7 @@ from playback.errors import PlaybackError
 from playback.playlist import build_playlist
 from playback.vocabulary import MOODS, canonical_mood
 from recommender.serving.router import RecommendationRequest
+from skill.api.offload import Offload, in_threads
 from skill.api.problems import ApiProblem, problem_responses
 from skill.api.schemas import PlaylistOut, PlaylistRequest, RecommendationsPage, TrackOut
 from skill.api.security.auth import READ, ApiAuth, Credentials
@@ -79,26 +81,24 @@ def recommend(player: MusicPlayer, request: RecommendationRequest) -> Recommenda
         raise ApiProblem(503, "Catalog unavailable", "try again shortly") from exc
 
 
-def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: ApiAuth) -> APIRouter:
+def recommendations_router(
+    player: MusicPlayer, parser: RequestParser, auth: ApiAuth, offload: Offload = in_threads
+) -> APIRouter:
+    """The routes; ``offload`` runs a page's blocking work (``skill.api.offload``)."""
     router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
 
-    @router.get(
-        "/recommendations",
-        response_model=RecommendationsPage,
-        responses=problem_responses(401, 403, 422, 429, 503),
-    )
-    def recommendations(
-        user_id: UserId, credentials: Credentials, query: Annotated[PageQuery, Query()]
+    def page(
+        credentials: HTTPAuthorizationCredentials | None, user_id: str, query: PageQuery
     ) -> RecommendationsPage:
-        """The listener's recommendations, best first, a page at a time (10 by default)."""
         listener = auth.authorize(credentials, user_id, READ)
         limit = query.limit or query.n or 10
         offset = decode_cursor(query.cursor)
         mood, genre = context_filters(parser, query.mood, query.genre)
-        popular = query.popular
         depth = min(offset + limit, MAX_DEPTH)
         wanted = candidates_for(depth)
-        request = RecommendationRequest(listener, mood=mood, genre=genre, popular=popular, n=wanted)
+        request = RecommendationRequest(
+            listener, mood=mood, genre=genre, popular=query.popular, n=wanted
+        )
         answer = recommend(player, request)
         rec, served = answer.recommendation, answer.served
         # Pages slice the playable list, so every page but the last has ``limit`` items.
@@ -116,6 +116,19 @@ def recommendations_router(player: MusicPlayer, parser: RequestParser, auth: Api
             ],
             next_cursor=encode_cursor(depth) if more else None,
         )
+
+    @router.get(
+        "/recommendations",
+        response_model=RecommendationsPage,
+        responses=problem_responses(401, 403, 422, 429, 503),
+    )
+    async def recommendations(
+        user_id: UserId, credentials: Credentials, query: Annotated[PageQuery, Query()]
+    ) -> Response:
+        """The listener's recommendations, best first, a page at a time (10 by default)."""
+        built = await offload(page, credentials, user_id, query)
+        # Already the response model: written as it is, not validated again on the way out.
+        return Response(built.model_dump_json(), media_type="application/json")
 
     @router.post(
         "/playlists",
