@@ -77,17 +77,19 @@ class FacetCache:
         now = self._clock()
         found: FacetMap = {}
         missing: list[str] = []
-        with self._lock:
-            for track_id in dict.fromkeys(track_ids):
-                entry = self._entries.get(track_id)
-                if entry is not None and entry[1] > now:
-                    found[track_id] = entry[0]
-                else:
-                    missing.append(track_id)
+        entries = self._entries
+        # No lock to read: one dict.get is atomic, and writers only add, move or drop keys.
+        for track_id in track_ids:
+            entry = entries.get(track_id)
+            if entry is not None and entry[1] > now:
+                found[track_id] = entry[0]
+            else:
+                missing.append(track_id)
         if not missing:
             return found
         if not self._breaker.allow():
             return None
+        missing = list(dict.fromkeys(missing))
         try:
             tracks = self._catalog.get_tracks(missing)
         except CatalogUnavailable:
@@ -100,8 +102,8 @@ class FacetCache:
                 track = tracks.get(track_id)
                 facets = None if track is None else Facets.of(track)
                 found[track_id] = facets
-                self._entries[track_id] = (facets, now + self._ttl_s)
-                self._entries.move_to_end(track_id)
-            while len(self._entries) > self._max_items:
-                self._entries.popitem(last=False)
+                entries[track_id] = (facets, now + self._ttl_s)
+                entries.move_to_end(track_id)
+            while len(entries) > self._max_items:
+                entries.popitem(last=False)
         return found

@@ -24,6 +24,7 @@ import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from recommender.serving.facets import Facets, facet_key
 from recommender.storage.profiles import UserProfile
@@ -45,8 +46,10 @@ class Weights:
     cohort: float = 0.2
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+# Candidates and ranked tracks are named tuples, not frozen dataclasses: a turn builds a few
+# hundred, and a frozen dataclass takes three times as long to build (BENCHMARKS.md,
+# "2026-12-07 (night)").
+class Candidate(NamedTuple):
     track_id: str
     base: float  # from the list's order: 1.0 first
     origin: str  # "personal", "new" (content similarity), "chart", "memory"
@@ -80,8 +83,7 @@ class Request:
     asked: frozenset[str] = frozenset()  # named by the listener: first, repeats allowed
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
+class Ranked(NamedTuple):
     track_id: str
     score: float
     origin: str
@@ -224,7 +226,15 @@ def base_scores(track_ids: Sequence[str], origin: str) -> list[Candidate]:
     """Candidates from a ranked list: ``base`` is 1 / (1 + position / 10): 1.0 first, 0.5 at
     the 11th; steps are large at the head, so an adjustment of 0.1 to 0.3 moves a track a few
     places near the top and many places further down, whatever the list's length."""
-    return [Candidate(t, 1.0 / (1.0 + i / 10.0), origin) for i, t in enumerate(track_ids)]
+    bases = _BASES if len(track_ids) <= len(_BASES) else _bases(len(track_ids))
+    return [Candidate(t, base, origin) for t, base in zip(track_ids, bases, strict=False)]
+
+
+def _bases(n: int) -> tuple[float, ...]:
+    return tuple(1.0 / (1.0 + i / 10.0) for i in range(n))
+
+
+_BASES = _bases(1_000)  # lists are at most PHILOMATH_RECOMMENDATIONS_PER_USER (1,000) long
 
 
 def interleave(

@@ -22,7 +22,7 @@ from nlu.request_parser import RequestParser
 from skill.alexa.account import LinkAccountHandler, ResolveListener, SkillDisabledHandler
 from skill.alexa.actions import Actions
 from skill.alexa.audio_handlers import AUDIO_HANDLERS, PlaybackCommandHandler
-from skill.alexa.errors import InvalidEnvelope
+from skill.alexa.errors import EnvelopeTooDeep, InvalidEnvelope
 from skill.alexa.handlers import (
     CatchAllExceptionHandler,
     LaunchHandler,
@@ -123,7 +123,7 @@ def _check_shape(envelope: object) -> None:
     try:  # before anything recurses into it (the serializer does, once per level)
         check_depth(envelope, finite=True)
     except JsonTooDeep as exc:
-        raise InvalidEnvelope(f"the request envelope is {exc}") from None
+        raise EnvelopeTooDeep(f"the request envelope is {exc}") from None
     except ValueError as exc:
         raise InvalidEnvelope(f"not a readable Alexa request envelope: {exc}") from None
     request = _object(envelope.get("request"))

@@ -21,12 +21,13 @@ from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from skill.alexa import InvalidEnvelope, VerificationFailed, handle_envelope
+from skill.alexa import EnvelopeTooDeep, InvalidEnvelope, VerificationFailed, handle_envelope
 from skill.api.offload import Offload
 from skill.api.problems import problem
-from skill.json_depth import JsonTooDeep, loads_bounded
+from skill.json_depth import MAX_JSON_DEPTH, JsonTooDeep
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +92,24 @@ class AlexaEndpoint:
                 logger.warning("alexa request failed verification: %s", exc)
                 return 400, problem(400, "Request verification failed")
         try:
-            envelope = loads_bounded(body)
-        except JsonTooDeep as exc:
-            return 400, problem(400, "Request body nested too deeply", str(exc))
+            # No depth scan first: the parser's own recursion guard refuses a body nested
+            # past the interpreter's limit, and handle_envelope bounds the depth of the rest.
+            envelope = json.loads(body)
+        except RecursionError:
+            return 400, _too_deep()
         except ValueError:  # JSONDecodeError and UnicodeDecodeError
             detail = "the body must be an Alexa request envelope"
             return 400, problem(400, "Malformed JSON", detail)
         try:
             return 200, await self._offload(handle_envelope, self._skill, envelope)
+        except EnvelopeTooDeep:
+            return 400, _too_deep()
         except InvalidEnvelope as exc:
             return 400, problem(400, "Invalid Alexa request envelope", str(exc)[:200])
+
+
+def _too_deep() -> Response:
+    return problem(400, "Request body nested too deeply", str(JsonTooDeep(MAX_JSON_DEPTH)))
 
 
 class _TooLarge:

@@ -51,6 +51,16 @@ def test_alexa_answers_a_400_problem(
     assert "RecursionError" not in caplog.text
 
 
+def test_an_envelope_nested_past_the_limit_but_parseable_is_a_400_problem(
+    client: TestClient,
+) -> None:
+    """Deeper than MAX_JSON_DEPTH yet shallow enough for the parser: the depth check after
+    parsing refuses it, with the same answer as a body the parser refuses."""
+    raw = in_an_envelope("[" * 100 + "]" * 100)
+    problem = assert_problem(client.post("/alexa", content=raw), 400)
+    assert "nested" in str(problem["title"]).lower()
+
+
 @DEEP
 @pytest.mark.parametrize(
     "path",
