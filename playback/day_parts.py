@@ -12,6 +12,7 @@ is always preferred.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,21 +55,26 @@ def timezone_of(timezone: str | None = None, country: str | None = None) -> Zone
     """The listener's zone: ``timezone`` when it is a known IANA name, else their country's,
     else None (read UTC)."""
     for name in (timezone, COUNTRY_TIMEZONES.get((country or "").strip().upper())):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
+        zone = _zone(name) if name else None
+        if zone is not None:
+            return zone
     return None
 
 
 def is_timezone(name: str) -> bool:
     """True when ``name`` is an IANA timezone this machine knows."""
+    return _zone(name) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo | None:
+    """The zone named ``name``, or None. Kept here: ``ZoneInfo`` holds only the last eight
+    zones strongly, so with listeners in more countries than that, a request read and parsed
+    its zone's file again (a quarter of the turns in the load test)."""
     try:
-        ZoneInfo(name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+        return None
 
 
 def local_part(unix_s: float, zone: ZoneInfo | None) -> PartOfDay:

@@ -12,6 +12,9 @@ Each read tries the cache, then the backing store, and fills the cache. Protecti
   a failing store answers None. Either makes the read degraded, and every read answers the
   causes (``cache``, ``store``, ``profiles``; empty when none failed); neither raises.
 - Charts read from the store are also kept in memory, for when the store is down.
+
+The cache holds bytes (it may be Redis); the lists last decoded are kept by those bytes, so a
+list read again (a chart, a listener's next request) is not decoded again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 _MISSING = b""  # cached for a key the store has no value for
 _POLL_S = 0.01
+_DECODED_LISTS = 1_024  # about 10 MB of lists of 100 tracks
 
 # Why a read (and so an answer) is degraded: the backends that failed on the way.
 Causes = frozenset[str]
@@ -86,6 +91,7 @@ class ListReader:
         self._flights: dict[str, _Flight] = {}
         self._lock = threading.Lock()
         self._charts: dict[str, RecommendationList] = {}
+        self._decoded: OrderedDict[bytes, RecommendationList] = OrderedDict()
 
     def read_list(
         self, snapshot: str, user_id: str, context: str
@@ -110,14 +116,26 @@ class ListReader:
 
         key = list_key(snapshot, user_id, context)
         raw, cache_degraded = self._through(key, self._settings.list_ttl_s, load)
-        found = decode_list(raw) if raw else None
+        found = self._decode_list(raw) if raw else None
         if raw and found is None:  # garbage in the cache: drop it and read the store
             self._cache_call(lambda: self._cache.delete(key))
             raw = load()
-            found = decode_list(raw) if raw else None
+            found = self._decode_list(raw) if raw else None
         if found is not None and user_id == POPULAR_USER:
             self._charts[context] = found
         return found, _causes(cache_degraded, "store" if store_down else None)
+
+    def _decode_list(self, raw: bytes) -> RecommendationList | None:
+        found = self._decoded.get(raw)  # the same bytes, the same list
+        if found is not None:
+            return found
+        found = decode_list(raw)
+        if found is not None:
+            with self._lock:
+                self._decoded[raw] = found
+                while len(self._decoded) > _DECODED_LISTS:
+                    self._decoded.popitem(last=False)
+        return found
 
     def read_profile(self, user_id: str) -> tuple[UserProfile | None, Causes]:
         profiles_down = False

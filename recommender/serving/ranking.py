@@ -130,29 +130,37 @@ def rank(
     seen: set[str] = set()
     cut_at = limit if not request.asked else None
     mood, genre = facet_key(request.mood), facet_key(request.genre)
-    for order, candidate in enumerate(candidates):
-        if cut_at is not None and len(best) >= cut_at and candidate.base + ceiling < best[0][0]:
+    asked_ids = request.asked
+    explicit_banned = profile is not None and not profile.explicit_allowed
+    for order, (track_id, base, origin) in enumerate(candidates):
+        if cut_at is not None and len(best) >= cut_at and base + ceiling < best[0][0]:
             break
-        if candidate.track_id in dropped or candidate.track_id in seen:
+        if track_id in dropped or track_id in seen:
             continue
-        seen.add(candidate.track_id)
-        asked = candidate.track_id in request.asked
-        track = facets.get(candidate.track_id) if facets is not None else None
+        seen.add(track_id)
+        asked = track_id in asked_ids
+        track = facets.get(track_id) if facets is not None else None
+        # The filter of the module docstring; ``mood`` and ``genre`` are facet keys.
         if facets is not None and (
             track is None
-            or not _allowed(track, profile, mood, genre, frozenset() if asked else blocked)
+            or (explicit_banned and track.explicit)
+            or (mood and mood not in track.mood_keys)
+            or (genre and genre != track.genre_key)
+            or (not asked and track.genre in blocked)
         ):
             continue
-        score = candidate.base
+        score = base
         if track is not None:
             key = (track.genre, track.moods)
-            if key not in adjustments:  # it depends on the facets only: once per kind
-                adjustments[key] = _adjustment(track, profile, session, weights, cold_start)
-            score += adjustments[key]
-        if cold_start and candidate.track_id in cohort:
+            adjustment = adjustments.get(key)
+            if adjustment is None:  # it depends on the facets only: once per kind
+                adjustment = adjustments[key] = _adjustment(
+                    track, profile, session, weights, cold_start
+                )
+            score += adjustment
+        if cold_start and track_id in cohort:
             score += weights.cohort
-        ranked = Ranked(candidate.track_id, score, candidate.origin)
-        scored.append((not asked, -score, order, ranked))
+        scored.append((not asked, -score, order, Ranked(track_id, score, origin)))
         if limit is not None:
             (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, (score, -order))
     scored.sort(key=lambda item: item[:3])
@@ -177,23 +185,6 @@ def _max_boost(
     if cold_start and has_cohort:
         boost += weights.cohort
     return boost
-
-
-def _allowed(
-    track: Facets,
-    profile: UserProfile | None,
-    mood: str,
-    genre: str,
-    blocked: frozenset[str],
-) -> bool:
-    """``mood`` and ``genre`` are the request's, as ``facet_key``s ("" when not asked)."""
-    if track.explicit and profile is not None and not profile.explicit_allowed:
-        return False
-    if mood and mood not in track.mood_keys:
-        return False
-    if genre and genre != track.genre_key:
-        return False
-    return track.genre not in blocked
 
 
 def _adjustment(
