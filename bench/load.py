@@ -353,18 +353,7 @@ def philomath_command(args: argparse.Namespace) -> list[str]:
 
 
 def bare_command(args: argparse.Namespace) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "bench.bare_app:create_app",
-        "--workers",
-        str(args.processes),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    return [sys.executable, "-m", "bench.bare_app", "--processes", str(args.processes)]
 
 
 def catalog_names(settings: Settings) -> tuple[list[str], list[str]]:

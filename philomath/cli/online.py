@@ -59,19 +59,23 @@ def _serve_one_process(settings: Settings, host: str, port: int, workers: bool) 
 def _serve_processes(
     settings: Settings, host: str, port: int, processes: int, workers: bool
 ) -> None:
-    """Several uvicorn workers, each building the app from the environment; their metrics
-    merge through PROMETHEUS_MULTIPROC_DIR, whichever worker a scrape reaches. With
-    ``workers``, this supervising process runs the background roles for all of them."""
+    """Several uvicorn workers, each building the app from the environment and listening on
+    a socket of its own (``philomath.serving_processes``); their metrics merge through
+    PROMETHEUS_MULTIPROC_DIR, whichever worker a scrape reaches. With ``workers``, this
+    supervising process runs the background roles for all of them."""
     import os
     import threading
-
-    import uvicorn
 
     from philomath.observability import build_telemetry, prepare_multiprocess_metrics
     from philomath.roles import start_roles
     from philomath.security import share_media_key
+    from philomath.serving_processes import PortInUse, check_port_free, run_processes
     from philomath.wiring import build_backends
 
+    try:  # before the roles start and the banner says it is serving
+        check_port_free(host, port)
+    except PortInUse as exc:
+        raise InputError(f"cannot serve: {exc.strerror}") from None
     prepare_multiprocess_metrics(settings)  # before anything here imports prometheus_client
     os.environ["WEB_CONCURRENCY"] = str(processes)  # what the workers' settings checks read
     share_media_key(os.environ)
@@ -83,12 +87,11 @@ def _serve_processes(
         if workers:
             start_roles(backends, settings, stop, build_telemetry(settings).metrics)
         _banner(settings, host, port, processes, workers, empty=backends.catalog.count() == 0)
-        uvicorn.run(
+        run_processes(
             "philomath.asgi:create_app",
-            factory=True,
-            workers=processes,
             host=host,
             port=port,
+            processes=processes,
             log_config=None,
             access_log=False,
         )
