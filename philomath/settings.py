@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -117,9 +118,10 @@ class Settings(BaseSettings):
     bandit_url: str = ""
     # Where the Alexa endpoint and the recommendations page run their blocking work: on the
     # event loop ("inline": each serving process one request at a time, the cheapest when
-    # nothing waits on a network), in a thread pool ("threads": requests overlap their waits
-    # on PostgreSQL, Redis or AWS), or "auto": inline when every request-path backend URL is
-    # a local file or memory (sqlite://, memory://), threads otherwise (skill.api.offload).
+    # no wait is long), in a thread pool ("threads": requests overlap their waits on a
+    # remote PostgreSQL, Redis or AWS), or "auto": inline when every request-path backend
+    # is a local file, memory, or PostgreSQL or Redis on this host (loopback), threads
+    # otherwise (skill.api.offload; BENCHMARKS.md, "2026-12-07 (night)").
     request_io: Literal["auto", "inline", "threads"] = "auto"
     bandit_top_k: int = Field(default=10, ge=1, le=100)  # tracks re-ordered at the top
     bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
@@ -251,7 +253,7 @@ class Settings(BaseSettings):
             self.events_url, self.queue_url, self.identity_url, self.routines_url,
             self.rate_limit_url, *([self.bandit_url] if self.bandit_enabled else []),
         ]  # fmt: skip
-        return all(url.startswith(_LOCAL_SCHEMES) for url in urls)
+        return all(_answers_locally(url) for url in urls)
 
     @property
     def api_token_map(self) -> dict[str, str]:
@@ -287,7 +289,20 @@ class Settings(BaseSettings):
         return self.data_dir / "raw"
 
 
-_LOCAL_SCHEMES = ("sqlite://", "memory://")
+_IN_PROCESS = ("sqlite://", "memory://")
+_SERVERS = ("postgresql://", "postgres://", "redis://", "rediss://")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _answers_locally(url: str) -> bool:
+    """Whether a backend answers without a network round trip: a file, this process's
+    memory, or a server on this host. AWS (dynamodb://, kinesis://) never does."""
+    if url.startswith(_IN_PROCESS):
+        return True
+    try:
+        return url.startswith(_SERVERS) and urlsplit(url).hostname in _LOOPBACK
+    except ValueError:  # a malformed URL: its adapter reports it
+        return False
 
 
 def parse_api_tokens(text: str) -> dict[str, str]:

@@ -128,20 +128,29 @@ def test_the_listen_archive_is_chosen_by_url(tmp_path: Path, aws_env: None) -> N
 
 def test_the_request_path_runs_inline_only_when_every_backend_is_local(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).request_io_inline  # the embedded defaults
+    on_this_host = Settings(
+        data_dir=tmp_path,
+        catalog_url="postgresql://postgres@127.0.0.1:5432/test?schema=x",
+        cache_url="redis://localhost:6379/5",
+        queue_url="redis://[::1]:6379/5",
+    )
+    assert on_this_host.request_io_inline
     networked = {
-        "catalog_url": "postgresql://127.0.0.1:5432/test",
-        "cache_url": "redis://127.0.0.1:6379/0",
+        "catalog_url": "postgresql://db.internal:5432/test",
+        "cache_url": "redis://cache.example.com:6379/0",
         "queue_url": "dynamodb://queues",
-        "rate_limit_url": "redis://127.0.0.1:6379/0",
+        "events_url": "kinesis://plays",
+        "rate_limit_url": "rediss://10.0.0.7:6379/0",
     }
     for name, url in networked.items():
         settings = Settings.model_validate({"data_dir": tmp_path, name: url})
         assert not settings.request_io_inline, name
     # The bandit's store counts only when the bandit serves.
-    assert Settings(data_dir=tmp_path, bandit_url="redis://127.0.0.1:6379/0").request_io_inline
-    on = Settings(data_dir=tmp_path, bandit_url="redis://127.0.0.1:6379/0", bandit_enabled=True)
+    remote = "redis://cache.example.com:6379/0"
+    assert Settings(data_dir=tmp_path, bandit_url=remote).request_io_inline
+    on = Settings(data_dir=tmp_path, bandit_url=remote, bandit_enabled=True)
     assert not on.request_io_inline
     # Said outright, the setting wins either way.
     assert Settings(data_dir=tmp_path, request_io="threads").request_io_inline is False
-    forced = Settings(data_dir=tmp_path, cache_url="redis://127.0.0.1:6379/0", request_io="inline")
+    forced = Settings(data_dir=tmp_path, cache_url=remote, request_io="inline")
     assert forced.request_io_inline
