@@ -4,9 +4,10 @@ The request path is synchronous code (ask-sdk, the router, the stores' clients).
 thread pool, requests overlap their waits on the network (PostgreSQL, Redis, DynamoDB), but
 each one pays a hand-off between threads and the GIL contention of up to 40 of them: about
 0.9 ms of CPU a skill turn on the 2-core VM, as much as half the turn itself (BENCHMARKS.md,
-"2026-12-07 (night)"). When every request-path backend is a local file or memory there is no
-wait to overlap, and a process runs its requests one at a time on its loop instead
-(``inline``); several processes (``serve --processes N``) give the parallelism.
+"2026-12-07 (night)"). When every request-path backend is a local file, memory or a server on
+loopback, there is no wait worth overlapping, and a process runs its requests one at a time on
+its loop instead (``inline``); several processes (``serve --processes N``) give the
+parallelism. ``Settings.request_io_inline`` decides.
 """
 
 from __future__ import annotations
