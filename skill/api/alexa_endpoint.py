@@ -69,8 +69,8 @@ class AlexaEndpoint:
         body = await _body(receive, MAX_ALEXA_BODY_BYTES)
         if body is None:  # the client went away
             return
-        status, answer = await self._answer(scope, body)
-        if status != 200:
+        answer = await self._answer(scope, body)
+        if isinstance(answer, Response):  # a problem
             await answer(scope, receive, send)
             return
         content = json.dumps(
@@ -80,32 +80,31 @@ class AlexaEndpoint:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
-    async def _answer(self, scope: Scope, body: bytes | _TooLarge) -> tuple[int, Any]:
-        """(200, the response envelope), or (status, the problem to answer with)."""
+    async def _answer(self, scope: Scope, body: bytes | _TooLarge) -> dict[str, Any] | Response:
+        """The response envelope, or the problem to answer with."""
         if isinstance(body, _TooLarge):
             detail = f"the body is over {MAX_ALEXA_BODY_BYTES} bytes"
-            return 413, problem(413, "Request body too large", detail)
+            return problem(413, "Request body too large", detail)
         if self._verifier is not None:
             try:
                 await self._offload(self._verifier, Headers(scope=scope), body)
             except VerificationFailed as exc:
                 logger.warning("alexa request failed verification: %s", exc)
-                return 400, problem(400, "Request verification failed")
+                return problem(400, "Request verification failed")
         try:
             # No depth scan first: the parser's own recursion guard refuses a body nested
             # past the interpreter's limit, and handle_envelope bounds the depth of the rest.
             envelope = json.loads(body)
         except RecursionError:
-            return 400, _too_deep()
+            return _too_deep()
         except ValueError:  # JSONDecodeError and UnicodeDecodeError
-            detail = "the body must be an Alexa request envelope"
-            return 400, problem(400, "Malformed JSON", detail)
+            return problem(400, "Malformed JSON", "the body must be an Alexa request envelope")
         try:
-            return 200, await self._offload(handle_envelope, self._skill, envelope)
+            return await self._offload(handle_envelope, self._skill, envelope)
         except EnvelopeTooDeep:
-            return 400, _too_deep()
+            return _too_deep()
         except InvalidEnvelope as exc:
-            return 400, problem(400, "Invalid Alexa request envelope", str(exc)[:200])
+            return problem(400, "Invalid Alexa request envelope", str(exc)[:200])
 
 
 def _too_deep() -> Response:
