@@ -27,8 +27,7 @@ class PortInUse(OSError):
 
 def run_processes(app: str, *, host: str, port: int, processes: int, **config: Any) -> None:
     """Serve the ASGI app factory ``app`` ("module:function") in ``processes`` processes;
-    ``config`` goes to uvicorn's ``Config``. Raises ``PortInUse`` before starting any."""
-    check_port_free(host, port)
+    ``config`` goes to uvicorn's ``Config``. Call ``check_port_free`` first."""
     settings = Config(app, factory=True, workers=processes, host=host, port=port, **config)
     # Not a socket: each process unpickles it into its own (see ReusePortSocket).
     sockets = cast(list[socket.socket], [ReusePortSocket(host, port)])

@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     rate_limit_per_s: float = Field(default=10.0, ge=0)
     rate_limit_burst: int = Field(default=30, ge=1)
     rate_limit_url: str = "memory://"
+    # Where the Alexa endpoint and the recommendations page run their blocking work: on the
+    # event loop ("inline": each serving process one request at a time, the cheapest when
+    # no wait is long), in a thread pool ("threads": requests overlap their waits on a
+    # remote PostgreSQL, Redis or AWS), or "auto": inline when every request-path backend
+    # is a local file, memory, or PostgreSQL or Redis on this host (loopback), threads
+    # otherwise (skill.api.offload; BENCHMARKS.md, "2026-12-07 (night)").
+    request_io: Literal["auto", "inline", "threads"] = "auto"
     cache_ttl_s: float = Field(default=300.0, gt=0)
     # What fills a list its own path left short, in order (recommender.serving.router's steps).
     fallback_chain: str = "popular,memory"
@@ -116,13 +123,6 @@ class Settings(BaseSettings):
     # sqlite:///path (default <data_dir>/bandit.db), redis://host:port/db or dynamodb://table.
     bandit_enabled: bool = False
     bandit_url: str = ""
-    # Where the Alexa endpoint and the recommendations page run their blocking work: on the
-    # event loop ("inline": each serving process one request at a time, the cheapest when
-    # no wait is long), in a thread pool ("threads": requests overlap their waits on a
-    # remote PostgreSQL, Redis or AWS), or "auto": inline when every request-path backend
-    # is a local file, memory, or PostgreSQL or Redis on this host (loopback), threads
-    # otherwise (skill.api.offload; BENCHMARKS.md, "2026-12-07 (night)").
-    request_io: Literal["auto", "inline", "threads"] = "auto"
     bandit_top_k: int = Field(default=10, ge=1, le=100)  # tracks re-ordered at the top
     bandit_exploration: float = Field(default=0.1, ge=0.0, le=0.5)  # first-slot swap chance
     bandit_blend: float = Field(default=0.5, ge=0.0, le=1.0)  # posterior's weight vs rank

@@ -19,11 +19,11 @@ list read again (a chart, a listener's next request) is not decoded again.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -91,7 +91,8 @@ class ListReader:
         self._flights: dict[str, _Flight] = {}
         self._lock = threading.Lock()
         self._charts: dict[str, RecommendationList] = {}
-        self._decoded: OrderedDict[bytes, RecommendationList] = OrderedDict()
+        # The same bytes, the same list (or the same garbage: None).
+        self._decode_list = functools.lru_cache(maxsize=_DECODED_LISTS)(decode_list)
 
     def read_list(
         self, snapshot: str, user_id: str, context: str
@@ -124,18 +125,6 @@ class ListReader:
         if found is not None and user_id == POPULAR_USER:
             self._charts[context] = found
         return found, _causes(cache_degraded, "store" if store_down else None)
-
-    def _decode_list(self, raw: bytes) -> RecommendationList | None:
-        found = self._decoded.get(raw)  # the same bytes, the same list
-        if found is not None:
-            return found
-        found = decode_list(raw)
-        if found is not None:
-            with self._lock:
-                self._decoded[raw] = found
-                while len(self._decoded) > _DECODED_LISTS:
-                    self._decoded.popitem(last=False)
-        return found
 
     def read_profile(self, user_id: str) -> tuple[UserProfile | None, Causes]:
         profiles_down = False
