@@ -74,28 +74,34 @@ class FacetCache:
     def lookup(self, track_ids: Sequence[str]) -> FacetMap | None:
         """Facets of every id (None for ids the catalog lacks), or None when the catalog
         cannot be asked."""
+        return self.lookup_for(track_ids)[0]
+
+    def lookup_for(self, track_ids: Sequence[str]) -> tuple[FacetMap | None, float]:
+        """``lookup``, and for how many more seconds all of its answer stays valid."""
         now = self._clock()
         found: FacetMap = {}
         missing: list[str] = []
         entries = self._entries
+        until = now + self._ttl_s
         # No lock to read: one dict.get is atomic, and writers only add, move or drop keys.
         for track_id in track_ids:
             entry = entries.get(track_id)
             if entry is not None and entry[1] > now:
                 found[track_id] = entry[0]
+                until = min(until, entry[1])
             else:
                 missing.append(track_id)
         if not missing:
-            return found
+            return found, until - now
         if not self._breaker.allow():
-            return None
+            return None, 0.0
         missing = list(dict.fromkeys(missing))
         try:
             tracks = self._catalog.get_tracks(missing)
         except CatalogUnavailable:
             logger.warning("catalog unavailable; filtering candidates by id only")
             self._breaker.failed()
-            return None
+            return None, 0.0
         self._breaker.succeeded()
         with self._lock:
             for track_id in missing:
@@ -106,4 +112,4 @@ class FacetCache:
                 entries.move_to_end(track_id)
             while len(entries) > self._max_items:
                 entries.popitem(last=False)
-        return found
+        return found, until - now

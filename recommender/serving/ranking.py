@@ -116,12 +116,7 @@ def rank(
     first entry. ``candidates`` come in list order, so ``base`` never rises: once ``limit``
     are kept and no later candidate could overtake the last of them even with every boost,
     the rest are not scored (unless some are ``asked``: those lists are short)."""
-    repeats = set(session.played)
-    if profile is not None:
-        repeats |= set(profile.recent_track_ids[:RECENT_NO_REPEAT])
-    dropped = set(request.exclude) | (repeats - request.asked)
-    if profile is not None:
-        dropped |= set(profile.disliked_track_ids)
+    dropped = dropped_ids(profile, session, request)
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
     ceiling = _max_boost(weights, profile, session, cold_start, bool(cohort))
     adjustments: dict[tuple[str | None, tuple[str, ...]], float] = {}
@@ -165,6 +160,83 @@ def rank(
             (heapq.heappush if len(best) < limit else heapq.heappushpop)(best, (score, -order))
     scored.sort(key=lambda item: item[:3])
     return [ranked for *_, ranked in scored[:limit]]
+
+
+def rank_by_kind(
+    candidates: Sequence[Candidate],
+    kinds: Sequence[Kind],
+    profile: UserProfile | None,
+    session: Session,
+    request: Request,
+    *,
+    limit: int | None = None,
+    genre_skip_limit: int = 3,
+    cold_start: bool = False,
+    weights: Weights = Weights(),
+) -> list[Ranked]:
+    """``rank`` of candidates grouped by kind (``prepared.group_by_kind``), with the same
+    answer, for a request that names no track (``request.asked`` empty) and no cohort bonus.
+
+    Within a kind every candidate gets the same adjustment and passes the same facet filter,
+    so its candidates stay in list order: the kinds that pass are merged by score, and only
+    the candidates that make the answer (and those dropped by id on the way) are looked at,
+    not the whole list."""
+    if request.asked:
+        raise ValueError("rank_by_kind does not serve requests that name tracks: use rank")
+    dropped = dropped_ids(profile, session, request)
+    blocked = blocked_genres(session, genre_skip_limit, request.genre)
+    mood, genre = facet_key(request.mood), facet_key(request.genre)
+    explicit_banned = profile is not None and not profile.explicit_allowed
+    # Each passing kind's next candidate: (-score, order, kind, index in kind, adjustment).
+    heads: list[tuple[float, int, int, int, float]] = []
+    for index, (track, orders) in enumerate(kinds):
+        if (
+            (explicit_banned and track.explicit)
+            or (mood and mood not in track.mood_keys)
+            or (genre and genre != track.genre_key)
+            or track.genre in blocked
+        ):
+            continue
+        adjustment = _adjustment(track, profile, session, weights, cold_start)
+        first = orders[0]
+        heads.append((-(candidates[first].base + adjustment), first, index, 0, adjustment))
+    heapq.heapify(heads)
+    ranked: list[Ranked] = []
+    wanted = len(candidates) if limit is None else limit
+    while heads and len(ranked) < wanted:
+        negative, order, index, at, adjustment = heads[0]
+        orders = kinds[index].orders
+        if at + 1 < len(orders):
+            after = orders[at + 1]
+            score = candidates[after].base + adjustment
+            heapq.heapreplace(heads, (-score, after, index, at + 1, adjustment))
+        else:
+            heapq.heappop(heads)
+        track_id, _, origin = candidates[order]
+        if track_id not in dropped:
+            ranked.append(Ranked(track_id, -negative, origin))
+    return ranked
+
+
+class Kind(NamedTuple):
+    """Candidates that share their facets' genre, moods and explicit flag: ``facets`` is the
+    first one's; ``orders`` are their positions in the candidates, best list score first,
+    each track once."""
+
+    facets: Facets
+    orders: tuple[int, ...]
+
+
+def dropped_ids(profile: UserProfile | None, session: Session, request: Request) -> set[str]:
+    """Ids the filter drops whatever their facets: excluded, disliked, played just now
+    (unless asked for)."""
+    repeats = set(session.played)
+    if profile is not None:
+        repeats |= set(profile.recent_track_ids[:RECENT_NO_REPEAT])
+    dropped = set(request.exclude) | (repeats - request.asked)
+    if profile is not None:
+        dropped |= set(profile.disliked_track_ids)
+    return dropped
 
 
 def _max_boost(

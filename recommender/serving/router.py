@@ -63,6 +63,7 @@ from recommender.serving.experiments import NO_PLAN, RequestPlan, ServingExperim
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.list_reader import CacheSettings, Causes, ListReader
 from recommender.serving.named import ARTIST_RANKING, ARTIST_TRACKS, Named, asked_for, named_tracks
+from recommender.serving.prepared import PreparedLists
 from recommender.serving.ranking import Candidate, Ranked, Session, Weights
 from recommender.serving.snapshots import Snapshots
 from recommender.storage.cache import Cache
@@ -158,7 +159,6 @@ class Recommendation:
 
 @dataclass
 class _Step:
-    candidates: list[Candidate]
     model_version: str
     facets: FacetMap | None
     ranked: list[Ranked]
@@ -195,6 +195,7 @@ class Router:
         )
         self._catalog = catalog
         self._facets = FacetCache(catalog) if catalog is not None else None
+        self._prepared = PreparedLists(self._facets)
         self._clock = clock
         self._snapshots = Snapshots(store, config.snapshot_refresh_s, config.cache.retry_after_s)
 
@@ -403,28 +404,44 @@ class Router:
             if step == "cold_start" and profile is not None:
                 cohort, failed = self._cohort(profile, snapshot)
                 degraded |= failed
-        candidates = self._candidates(step, lists)
+        if not lists:
+            return None, degraded
+        origin = {"personalized": "personal", "memory": "memory"}.get(step, "chart")
+        candidates, facets, kinds = self._prepared.of(origin, lists, self._config.new_track_slots)
         if not candidates:
             return None, degraded
-        facets = self._lookup([c.track_id for c in candidates])
         if facets is None:
             if self._facets is not None:
                 degraded |= {"catalog"}
             if narrowed:  # an overall list cannot be narrowed to the context without facets
                 return None, degraded
-        ranked = ranking.rank(
-            candidates,
-            facets,
-            profile,
-            session,
-            wanted,
-            limit=request.n - len(picked),
-            genre_skip_limit=self._config.genre_skip_limit,
-            cold_start=step == "cold_start",
-            cohort=cohort,
-            weights=self._config.weights,
-        )
-        return _Step(candidates, lists[0].model_version, facets, ranked), degraded
+        limit = request.n - len(picked)
+        if facets is not None and not cohort:  # the same answer as rank's, sooner
+            ranked = ranking.rank_by_kind(
+                candidates,
+                kinds,
+                profile,
+                session,
+                wanted,
+                limit=limit,
+                genre_skip_limit=self._config.genre_skip_limit,
+                cold_start=step == "cold_start",
+                weights=self._config.weights,
+            )
+        else:
+            ranked = ranking.rank(
+                candidates,
+                facets,
+                profile,
+                session,
+                wanted,
+                limit=limit,
+                genre_skip_limit=self._config.genre_skip_limit,
+                cold_start=step == "cold_start",
+                cohort=cohort,
+                weights=self._config.weights,
+            )
+        return _Step(lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(
         self,
@@ -458,16 +475,6 @@ class Router:
             return [], degraded, False
         new, failed = self._reader.read_list(snapshot, request.user_id, NEW_TRACKS_CONTEXT)
         return ([own, new] if new else [own]), degraded | failed, narrowed
-
-    def _candidates(self, step: Step, lists: Sequence[RecommendationList]) -> list[Candidate]:
-        if not lists:
-            return []
-        origin = {"personalized": "personal", "memory": "memory"}.get(step, "chart")
-        main = ranking.base_scores(lists[0].track_ids, origin)
-        if len(lists) > 1:
-            new = ranking.base_scores(lists[1].track_ids, "new")
-            main = ranking.interleave(main, new, self._config.new_track_slots)
-        return main
 
     def _cohort(self, profile: UserProfile, snapshot: str) -> tuple[frozenset[str], Causes]:
         """Tracks popular in the listener's region and age group (their demographics)."""
