@@ -4,6 +4,7 @@ only while their facets are valid."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ GENRES = ("rock", "Jazz", "ambient", None)
 MOODS = ("happy", "relaxing", "sad", "Energetic")
 
 
-def random_case(rng: random.Random) -> tuple[list[Candidate], FacetMap, dict[str, object]]:
+def random_case(rng: random.Random) -> tuple[list[Candidate], FacetMap, dict[str, Any]]:
     pool = [f"t{i}" for i in range(rng.randint(1, 80))]
     main = base_scores(rng.choices(pool, k=rng.randint(1, 120)), "personal")  # duplicates too
     if rng.random() < 0.5:
@@ -60,7 +61,7 @@ def random_case(rng: random.Random) -> tuple[list[Candidate], FacetMap, dict[str
         genre=rng.choice([None, None, "rock", "jazz", "ambient"]),
         exclude=frozenset(rng.sample(pool, min(len(pool), rng.randint(0, 4)))),
     )
-    options = {
+    options: dict[str, Any] = {
         "profile": profile if rng.random() < 0.9 else None,
         "session": session,
         "request": request,
@@ -75,9 +76,9 @@ def random_case(rng: random.Random) -> tuple[list[Candidate], FacetMap, dict[str
 @pytest.mark.parametrize("seed", range(400))
 def test_rank_by_kind_answers_as_rank_does(seed: int) -> None:
     candidates, facets, options = random_case(random.Random(seed))
-    expected = rank(candidates, facets, **options)  # type: ignore[arg-type]
+    expected = rank(candidates, facets, **options)
     kinds = group_by_kind(candidates, facets)
-    assert rank_by_kind(candidates, kinds, **options) == expected  # type: ignore[arg-type]
+    assert rank_by_kind(candidates, kinds, **options) == expected
 
 
 def test_rank_by_kind_refuses_requests_that_name_tracks() -> None:
