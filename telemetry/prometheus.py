@@ -88,7 +88,9 @@ class PrometheusMetrics:
         # (route templates, stages, status codes), so the caches are too.
         self._http_requests_of = functools.cache(self._http_requests.labels)
         self._http_duration_of = functools.cache(self._http_duration.labels)
-        self._stage_duration_of = functools.cache(self._stage_duration.labels)
+        self._observe_stage = functools.cache(
+            lambda stage: self._stage_duration.labels(stage).observe
+        )
         self._cache_lookups_of = functools.cache(self._cache_lookups.labels)
 
     # -- Metrics ----------------------------------------------------------------------------
@@ -98,7 +100,7 @@ class PrometheusMetrics:
         self._http_duration_of(route, method).observe(seconds)
 
     def stage(self, stage: Stage, seconds: float, *, failed: bool) -> None:
-        self._stage_duration_of(stage).observe(seconds)
+        self._observe_stage(stage)(seconds)
         if failed:
             self._stage_errors.labels(stage).inc()
 
