@@ -49,6 +49,14 @@ MAX_CONTEXT_KEYS = 16
 MAX_PROPENSITIES = 100  # the re-ranker's top k at most
 
 
+def propensity_at(propensities: Sequence[float], position: int) -> float | None:
+    """The probability a list's ``propensities`` give its ``position`` (past their end:
+    certain); None when they are unknown (empty)."""
+    if not propensities:
+        return None
+    return propensities[position] if position < len(propensities) else 1.0
+
+
 class Served(BaseModel):
     """What served a track: one impression (a list shown to a listener for one request) and
     the track's ``position`` in it (0 is the first). ``path`` is the router's path
@@ -77,9 +85,7 @@ class Served(BaseModel):
     @property
     def propensity(self) -> float | None:
         """The probability the policy put this track at ``position``; None when unknown."""
-        if not self.propensities:
-            return None
-        return self.propensities[self.position] if self.position < len(self.propensities) else 1.0
+        return propensity_at(self.propensities, self.position)
 
     def at(self, position: int) -> Served:
         """The same impression at another position of its list."""

@@ -110,10 +110,11 @@ def recommendations_router(
             model_version=rec.model_version,
             degraded=rec.degraded,
             impression_id=served.impression_id if served is not None else None,
-            items=[
-                TrackOut.of(item.track, item.stream_url, served.at(offset + i) if served else None)
-                for i, item in enumerate(answer.items[offset:depth])
-            ],
+            items=TrackOut.listed(
+                [(item.track, item.stream_url) for item in answer.items[offset:depth]],
+                served,
+                offset,
+            ),
             next_cursor=encode_cursor(depth) if more else None,
         )
 
@@ -158,10 +159,9 @@ def recommendations_router(
         rec, served = answer.recommendation, answer.served
         return PlaylistOut(
             user_id=listener,
-            tracks=[
-                TrackOut.of(t, found[t.track_id].stream_url, served.at(i) if served else None)
-                for i, t in enumerate(built.tracks)
-            ],
+            tracks=TrackOut.listed(
+                [(t, found[t.track_id].stream_url) for t in built.tracks], served
+            ),
             dropped=built.dropped,
             path=rec.path,
             reason=rec.reason,

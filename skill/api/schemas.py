@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -10,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from listening.device_queue import Lineup
 from listening.player import GroundedSlot, PlayAnswer, RecommendedTrack
 from playback.catalog import Track
-from playback.events import MAX_CONTEXT_KEYS, MAX_PROPENSITIES, EventKind, Served
+from playback.events import (
+    MAX_CONTEXT_KEYS,
+    MAX_PROPENSITIES,
+    EventKind,
+    Served,
+    propensity_at,
+)
 
 _STRICT = ConfigDict(extra="forbid")
 TrackId = Field(min_length=1, max_length=128)
@@ -92,6 +99,44 @@ class TrackOut(BaseModel):
             stream_url=stream_url,
             served=ServedIO.of(served),
         )
+
+    @classmethod
+    def listed(
+        cls, tracks: Sequence[tuple[Track, str]], served: Served | None, first: int = 0
+    ) -> list[TrackOut]:
+        """``of`` for each (track, stream URL) of one list, the i-th served at ``first + i``.
+        What the catalog and the router made is not validated again: a page builds ten of
+        these, and validating them was a sixth of the call (BENCHMARKS.md,
+        "2026-12-07 (late night)"). ``tests/unit/test_api_track_lists.py`` holds it to
+        ``of``."""
+        shared = served.model_dump() if served is not None else None
+        if shared is not None:
+            shared["propensities"] = list(shared["propensities"])
+        listed = []
+        for index, (track, stream_url) in enumerate(tracks):
+            served_io = None
+            if served is not None and shared is not None:
+                position = first + index
+                propensity = propensity_at(served.propensities, position)
+                served_io = ServedIO.model_construct(
+                    **(shared | {"position": position}), propensity=propensity
+                )
+            listed.append(
+                cls.model_construct(
+                    track_id=track.track_id,
+                    title=track.title,
+                    artist=track.artist_name,
+                    album=track.album_title,
+                    genre=track.genre,
+                    moods=list(track.moods),
+                    duration_ms=track.duration_ms,
+                    explicit=track.explicit,
+                    release_year=track.release_year,
+                    stream_url=stream_url,
+                    served=served_io,
+                )
+            )
+        return listed
 
     @classmethod
     def of_item(cls, item: RecommendedTrack) -> TrackOut:
