@@ -5,8 +5,8 @@ pick from, then the device queue's tracks), and every listener's turn reads the 
 again: a query and a JSON decode per track each time, a tenth of a turn on SQLite and a
 network round trip on PostgreSQL. Track metadata changes with the catalog step of the
 offline pipeline, so answers (misses too: a track taken down) are kept for ``ttl_s``, the
-same staleness the router's facets already accept. Only ``get_tracks`` is kept; everything
-else goes to the catalog as it is.
+same staleness the router's facets already accept. ``get_tracks`` and ``tracks_by_artist``
+(every request that names an artist) are kept; everything else goes to the catalog as it is.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from playback.catalog import Artist, Track, TrackCatalog
 
 DEFAULT_TTL_S = 300.0
 DEFAULT_MAX_TRACKS = 100_000  # about 60 MB of metadata at most
+MAX_ARTISTS = 10_000  # artists' track lists kept (they share the tracks' objects)
 
 
 class CachedTrackCatalog:
@@ -40,6 +41,10 @@ class CachedTrackCatalog:
         self._lock = threading.Lock()
         # track id -> (the track, or None when the catalog lacks it; when that answer expires)
         self._kept: OrderedDict[str, tuple[Track | None, float]] = OrderedDict()
+        # (artist id, limit) -> (their tracks, when that answer expires)
+        self._by_artist: OrderedDict[tuple[str, int], tuple[tuple[Track, ...], float]] = (
+            OrderedDict()
+        )
 
     def get_tracks(self, track_ids: Sequence[str]) -> dict[str, Track]:
         """As the catalog's: raises what it raises (``CatalogUnavailable``) for ids not kept."""
@@ -68,9 +73,12 @@ class CachedTrackCatalog:
     def upsert_tracks(self, tracks: Iterable[Track]) -> int:
         batch = list(tracks)
         written = self._catalog.upsert_tracks(batch)
+        artists = {track.artist_id for track in batch}
         with self._lock:  # this process sees its own writes at once
             for track in batch:
                 self._kept.pop(track.track_id, None)
+            for key in [key for key in self._by_artist if key[0] in artists]:
+                del self._by_artist[key]
         return written
 
     def ensure_schema(self) -> None:
@@ -80,7 +88,19 @@ class CachedTrackCatalog:
         return self._catalog.find_artists(name, limit)
 
     def tracks_by_artist(self, artist_id: str, limit: int = 50) -> list[Track]:
-        return self._catalog.tracks_by_artist(artist_id, limit)
+        """As the catalog's: raises what it raises (``CatalogUnavailable``) when not kept."""
+        key = (artist_id, limit)
+        now = self._clock()
+        entry = self._by_artist.get(key)  # one dict read: atomic, so no lock to read
+        if entry is not None and entry[1] > now:
+            return list(entry[0])
+        tracks = self._catalog.tracks_by_artist(artist_id, limit)
+        with self._lock:
+            self._by_artist[key] = (tuple(tracks), now + self._ttl_s)
+            self._by_artist.move_to_end(key)
+            while len(self._by_artist) > MAX_ARTISTS:
+                self._by_artist.popitem(last=False)
+        return tracks
 
     def genres(self) -> list[str]:
         return self._catalog.genres()

@@ -85,3 +85,18 @@ def test_a_catalog_failure_reaches_the_caller_for_tracks_not_kept(
     assert cached.get_tracks(["t1"]) == {"t1": track("t1")}
     with pytest.raises(CatalogUnavailable):
         cached.get_tracks(["t2"])
+
+
+def test_keeps_an_artists_tracks_until_the_ttl_or_its_own_write(inner: CountingCatalog) -> None:
+    clock = FakeClock()
+    cached = CachedTrackCatalog(inner, ttl_s=60, clock=clock)
+    first = cached.tracks_by_artist("a1", 10)
+    assert first == inner.tracks_by_artist("a1", 10)
+    assert {t.track_id for t in first} == {"t1", "t2"}
+    inner.upsert_tracks([track("t3")])  # by another process: not seen yet
+    assert cached.tracks_by_artist("a1", 10) == first
+    assert len(cached.tracks_by_artist("a1", 1)) == 1  # another limit, another answer
+    clock.advance(61)
+    assert {t.track_id for t in cached.tracks_by_artist("a1", 10)} == {"t1", "t2", "t3"}
+    cached.upsert_tracks([track("t4")])  # its own write: seen at once
+    assert {t.track_id for t in cached.tracks_by_artist("a1", 10)} == {"t1", "t2", "t3", "t4"}
