@@ -30,6 +30,20 @@ CREATE TABLE IF NOT EXISTS device_queues (
 """
 
 
+# The version check and the write in one statement: a new row only for version 0 (the
+# SELECT's WHERE), an existing one only at the version the queue was read at (an expired row
+# counts as version 0).
+_SAVE = """
+INSERT INTO device_queues (key, version, body, expires_at)
+SELECT :key, :version + 1, :body, :expires_at
+WHERE :version = 0 OR EXISTS (SELECT 1 FROM device_queues WHERE key = :key)
+ON CONFLICT (key) DO UPDATE SET
+    version = excluded.version, body = excluded.body, expires_at = excluded.expires_at
+WHERE (CASE WHEN device_queues.expires_at > :now THEN device_queues.version ELSE 0 END)
+    = :version
+"""
+
+
 class SqliteQueueStore:
     """Queues in one SQLite file; the version check runs inside one write transaction."""
 
@@ -63,20 +77,19 @@ class SqliteQueueStore:
 
     def save(self, queue: DeviceQueue) -> DeviceQueue | None:
         now = self._clock()
+        body = encode_queue(queue)
         with self._db.writing("queue save") as conn:
-            row = conn.execute(
-                "SELECT version FROM device_queues WHERE key = ? AND expires_at > ?",
-                (queue.key, now),
-            ).fetchone()
-            if (int(row[0]) if row is not None else 0) != queue.version:
-                return None
-            conn.execute(
-                "INSERT INTO device_queues (key, version, body, expires_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET version = excluded.version,"
-                " body = excluded.body, expires_at = excluded.expires_at",
-                (queue.key, queue.version + 1, encode_queue(queue), now + self._ttl_s),
+            written = conn.execute(
+                _SAVE,
+                {
+                    "key": queue.key,
+                    "version": queue.version,
+                    "body": body,
+                    "expires_at": now + self._ttl_s,
+                    "now": now,
+                },
             )
-        return replace(queue, version=queue.version + 1)
+        return replace(queue, version=queue.version + 1) if written.rowcount == 1 else None
 
     def delete(self, key: str) -> None:
         with self._db.writing("queue delete") as conn:

@@ -112,6 +112,16 @@ def test_a_save_from_a_stale_version_loses_and_writes_nothing(harness: Harness) 
     assert loaded is not None and loaded.offset_ms == 1
 
 
+def test_a_save_of_a_version_never_stored_loses(harness: Harness) -> None:
+    store = harness.make(TTL_S)
+    assert store.save(replace(a_queue(), version=3)) is None  # nothing stored: version 0
+    assert store.load(a_queue().key) is None
+    store.save(a_queue())
+    assert store.save(replace(a_queue(), version=3)) is None  # stored at version 1
+    loaded = store.load(a_queue().key)
+    assert loaded is not None and loaded.version == 1
+
+
 def test_of_concurrent_saves_of_one_version_exactly_one_wins(harness: Harness) -> None:
     store = harness.make(TTL_S)
     base = store.save(a_queue())
