@@ -1,7 +1,8 @@
 """The HTTP front door: the Alexa webservice endpoint, the REST API for app clients, health,
 readiness and (for the embedded demo) media.
 
-``POST /alexa`` is plain ASGI ahead of FastAPI (``skill.api.alexa_endpoint``): it takes the
+``POST /alexa`` is plain ASGI ahead of FastAPI (``skill.api.alexa_endpoint``), and so are
+ordinary recommendations pages (``skill.api.recommendations_endpoint``). The Alexa one takes the
 raw body so ``verifier`` can check Alexa's signature over exactly those bytes
 (``skill.alexa.verification``). With ``verifier=None`` every request is accepted: only a
 local development server runs like that, and the composition root says so loudly.
@@ -29,7 +30,8 @@ from skill.api.observability import Exposition, RequestObserver, metrics_router
 from skill.api.offload import Offload, in_threads
 from skill.api.play import play_router
 from skill.api.problems import PROBLEM_JSON, install_problem_handlers, problem
-from skill.api.recommendations import recommendations_router
+from skill.api.recommendations import RecommendationsPages, recommendations_router
+from skill.api.recommendations_endpoint import RecommendationsEndpoint
 from skill.api.routines import routines_router
 from skill.api.security.auth import ApiAuth, Authenticator, TokenAuthenticator
 from skill.api.security.depth_guard import JsonDepthGuard
@@ -73,11 +75,14 @@ def create_app(
     app.add_middleware(JsonDepthGuard)  # before any route parses a body
     # POST /alexa answered here, past the depth guard: the endpoint bounds its own body.
     app.add_middleware(AlexaEndpoint, skill=skill, offload=offload, verifier=verifier)
+    # Ordinary recommendations pages too; the route answers the others (and documents it).
+    pages = RecommendationsPages(listening.player, parser, auth)
+    app.add_middleware(RecommendationsEndpoint, pages=pages, offload=offload)
     install_problem_handlers(app)  # and LastResort, around both
     app.add_middleware(RequestObserver, telemetry=telemetry or Telemetry())
 
     app.include_router(health_router(dict(health_checks or {})))
-    app.include_router(recommendations_router(listening.player, parser, auth, offload))
+    app.include_router(recommendations_router(listening.player, parser, auth, offload, pages))
     app.include_router(play_router(listening, parser, auth))
     app.include_router(devices_router(listening, auth))
     app.include_router(events_router(listening, auth))

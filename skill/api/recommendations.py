@@ -81,25 +81,29 @@ def recommend(player: MusicPlayer, request: RecommendationRequest) -> Recommenda
         raise ApiProblem(503, "Catalog unavailable", "try again shortly") from exc
 
 
-def recommendations_router(
-    player: MusicPlayer, parser: RequestParser, auth: ApiAuth, offload: Offload = in_threads
-) -> APIRouter:
-    """The routes; ``offload`` runs a page's blocking work (``skill.api.offload``)."""
-    router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
+class RecommendationsPages:
+    """The recommendations page's work, for its route and its plain-ASGI endpoint
+    (``skill.api.recommendations_endpoint``)."""
+
+    def __init__(self, player: MusicPlayer, parser: RequestParser, auth: ApiAuth) -> None:
+        self._player = player
+        self._parser = parser
+        self._auth = auth
 
     def page(
-        credentials: HTTPAuthorizationCredentials | None, user_id: str, query: PageQuery
+        self, credentials: HTTPAuthorizationCredentials | None, user_id: str, query: PageQuery
     ) -> RecommendationsPage:
-        listener = auth.authorize(credentials, user_id, READ)
+        """One page; raises ``ApiProblem`` (401, 403, 422, 429, 503)."""
+        listener = self._auth.authorize(credentials, user_id, READ)
         limit = query.limit or query.n or 10
         offset = decode_cursor(query.cursor)
-        mood, genre = context_filters(parser, query.mood, query.genre)
+        mood, genre = context_filters(self._parser, query.mood, query.genre)
         depth = min(offset + limit, MAX_DEPTH)
         wanted = candidates_for(depth)
         request = RecommendationRequest(
             listener, mood=mood, genre=genre, popular=query.popular, n=wanted
         )
-        answer = recommend(player, request)
+        answer = recommend(self._player, request)
         rec, served = answer.recommendation, answer.served
         # Pages slice the playable list, so every page but the last has ``limit`` items.
         more = depth < MAX_DEPTH and (len(answer.items) > depth or len(rec.track_ids) >= wanted)
@@ -117,6 +121,18 @@ def recommendations_router(
             ),
             next_cursor=encode_cursor(depth) if more else None,
         )
+
+
+def recommendations_router(
+    player: MusicPlayer,
+    parser: RequestParser,
+    auth: ApiAuth,
+    offload: Offload = in_threads,
+    pages: RecommendationsPages | None = None,
+) -> APIRouter:
+    """The routes; ``offload`` runs a page's blocking work (``skill.api.offload``)."""
+    router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
+    page = (pages or RecommendationsPages(player, parser, auth)).page
 
     @router.get(
         "/recommendations",
