@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -120,6 +120,7 @@ def rank(
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
     ceiling = _max_boost(weights, profile, session, cold_start, bool(cohort))
     adjustments: dict[tuple[str | None, tuple[str, ...]], float] = {}
+    adjust = _adjuster(profile, session, weights, cold_start)
     best: list[tuple[float, int]] = []  # min-heap of the ``limit`` best (score, -order)
     scored: list[tuple[bool, float, int, Ranked]] = []
     seen: set[str] = set()
@@ -149,9 +150,7 @@ def rank(
             key = (track.genre, track.moods)
             adjustment = adjustments.get(key)
             if adjustment is None:  # it depends on the facets only: once per kind
-                adjustment = adjustments[key] = _adjustment(
-                    track, profile, session, weights, cold_start
-                )
+                adjustment = adjustments[key] = adjust(track)
             score += adjustment
         if cold_start and track_id in cohort:
             score += weights.cohort
@@ -187,6 +186,7 @@ def rank_by_kind(
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
     mood, genre = facet_key(request.mood), facet_key(request.genre)
     explicit_banned = profile is not None and not profile.explicit_allowed
+    adjust = _adjuster(profile, session, weights, cold_start)
     # Each passing kind's next candidate: (-score, order, kind, index in kind, adjustment).
     heads: list[tuple[float, int, int, int, float]] = []
     for index, (track, orders) in enumerate(kinds):
@@ -197,7 +197,7 @@ def rank_by_kind(
             or track.genre in blocked
         ):
             continue
-        adjustment = _adjustment(track, profile, session, weights, cold_start)
+        adjustment = adjust(track)
         first = orders[0]
         heads.append((-(candidates[first].base + adjustment), first, index, 0, adjustment))
     heapq.heapify(heads)
@@ -246,7 +246,7 @@ def _max_boost(
     cold_start: bool,
     has_cohort: bool,
 ) -> float:
-    """The most ``_adjustment`` (and the cohort bonus) can add for this listener."""
+    """The most ``_adjuster`` (and the cohort bonus) can add for this listener."""
     boost = weights.session_like * min(max(session.likes_by_genre.values(), default=0), 3) / 3
     if profile is not None:
         boost += weights.genre_affinity * max([0.0, *profile.genre_affinity.values()])
@@ -259,30 +259,45 @@ def _max_boost(
     return boost
 
 
-def _adjustment(
-    track: Facets,
-    profile: UserProfile | None,
-    session: Session,
-    weights: Weights,
-    cold_start: bool,
-) -> float:
-    score = 0.0
-    genre = track.genre
-    if profile is not None:
-        if genre:
-            score += weights.genre_affinity * profile.genre_affinity.get(genre, 0.0)
-        moods = [profile.mood_affinity.get(m, 0.0) for m in track.moods]
-        if moods:
-            score += weights.mood_affinity * sum(moods) / len(moods)
-        if cold_start:
-            if genre and genre in profile.stated_genres:
-                score += weights.stated_genre
-            if set(track.moods) & set(profile.stated_moods):
-                score += weights.stated_mood
-    if genre:
-        score += weights.session_like * min(session.likes_by_genre.get(genre, 0), 3) / 3
-        score -= weights.session_skip * min(session.skips_by_genre.get(genre, 0), 3) / 3
-    return score
+def _adjuster(
+    profile: UserProfile | None, session: Session, weights: Weights, cold_start: bool
+) -> Callable[[Facets], float]:
+    """What a track's facets add to its list score for this listener and session: their
+    genre and mood affinities, stated preferences on the cold-start path, and the genres
+    liked or skipped in the session. Built once a request: ranking asks it for every kind
+    of track, so what the request fixes is looked up here, not again for each."""
+    genre_affinity = profile.genre_affinity if profile is not None else {}
+    mood_affinity = profile.mood_affinity if profile is not None else {}
+    stated_genres = profile.stated_genres if profile is not None else ()
+    stated_moods = set(profile.stated_moods) if profile is not None else set()
+    likes, skips = session.likes_by_genre, session.skips_by_genre
+    by_genre, by_mood = weights.genre_affinity, weights.mood_affinity
+    like, skip = weights.session_like, weights.session_skip
+    stated_genre, stated_mood = weights.stated_genre, weights.stated_mood
+    personal = profile is not None
+
+    def adjustment(track: Facets) -> float:
+        score = 0.0
+        genre = track.genre
+        if personal:
+            if genre:
+                score += by_genre * genre_affinity.get(genre, 0.0)
+            moods = [mood_affinity.get(m, 0.0) for m in track.moods]
+            if moods:
+                score += by_mood * sum(moods) / len(moods)
+            if cold_start:
+                if genre and genre in stated_genres:
+                    score += stated_genre
+                if stated_moods.intersection(track.moods):
+                    score += stated_mood
+        # Adding 0.0 changes no score: a session without likes or skips costs nothing here.
+        if genre and likes:
+            score += like * min(likes.get(genre, 0), 3) / 3
+        if genre and skips:
+            score -= skip * min(skips.get(genre, 0), 3) / 3
+        return score
+
+    return adjustment
 
 
 def base_scores(track_ids: Sequence[str], origin: str) -> list[Candidate]:
