@@ -329,12 +329,16 @@ def _encode_served(
 
 
 def encode_queue(queue: DeviceQueue) -> str:
+    # Built without validation: a DeviceQueue already holds what the record's types say
+    # (decode_queue validates what comes back).
     def play(p: Play | None) -> _PlayRecord | None:
-        return _PlayRecord(token=p.token, track_id=p.track_id, position=p.position) if p else None
+        if p is None:
+            return None
+        return _PlayRecord.model_construct(token=p.token, track_id=p.track_id, position=p.position)
 
     impressions, refs = _encode_served(queue.served)
 
-    return QueueRecord(
+    return QueueRecord.model_construct(
         tracks=list(queue.tracks),
         order=list(queue.order),
         current=play(queue.current),
