@@ -51,13 +51,14 @@ class CachedTrackCatalog:
         now = self._clock()
         found: dict[str, Track] = {}
         missing: list[str] = []
-        with self._lock:
-            for track_id in dict.fromkeys(track_ids):
-                entry = self._kept.get(track_id)
-                if entry is None or entry[1] <= now:
-                    missing.append(track_id)
-                elif entry[0] is not None:
-                    found[track_id] = entry[0]
+        kept = self._kept
+        # No lock to read: one dict read is atomic, and writers only add, move or drop keys.
+        for track_id in dict.fromkeys(track_ids):
+            entry = kept.get(track_id)
+            if entry is None or entry[1] <= now:
+                missing.append(track_id)
+            elif entry[0] is not None:
+                found[track_id] = entry[0]
         if not missing:
             return found
         fetched = self._catalog.get_tracks(missing)
