@@ -72,17 +72,23 @@ def check_depth(value: object, limit: int = MAX_JSON_DEPTH, *, finite: bool = Fa
     arrays. Iterative, so any depth is measured without recursing. With ``finite``, also
     raise ``ValueError`` for a NaN or infinite number: not JSON, yet Python's parsers accept
     ``NaN`` and ``-Infinity``, and an answer echoing one could not be written back."""
-    pending: list[tuple[object, int]] = [(value, 0)]
+    if not isinstance(value, Mapping | list | tuple):
+        if finite and isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("NaN and infinite numbers are not JSON")
+        return
+    pending: list[tuple[Any, int]] = [(value, 0)]  # containers only: leaves are checked inline
+    not_finite = False  # raised once the depth is known to be fine: too deep comes first
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, Mapping):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            if finite and isinstance(item, float) and not math.isfinite(item):
-                raise ValueError("NaN and infinite numbers are not JSON")
-            continue
         if depth + 1 > limit:
             raise JsonTooDeep(limit)
-        pending.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, Mapping) else item:
+            kind = type(child)
+            if kind is str or kind is int or kind is bool or child is None:
+                continue  # most of an envelope: nothing to check
+            if isinstance(child, Mapping | list | tuple):
+                pending.append((child, depth + 1))
+            elif finite and isinstance(child, float) and not math.isfinite(child):
+                not_finite = True
+    if not_finite:
+        raise ValueError("NaN and infinite numbers are not JSON")

@@ -96,3 +96,26 @@ def test_malformed_text_is_left_to_the_parser() -> None:
     check_raw_depth(b"\xff\xfe\x00")
     with pytest.raises(ValueError):
         loads_bounded("]]]")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        float("nan"),
+        {"a": [1, {"b": float("inf")}]},
+        [(-float("inf"),)],
+        {"a": "s", "b": [1.5, float("nan")]},
+    ],
+)
+def test_a_number_that_is_not_json_is_refused_when_asked(value: object) -> None:
+    check_depth(value, 5)  # depth only
+    with pytest.raises(ValueError, match="not JSON") as refused:
+        check_depth(value, 5, finite=True)
+    assert not isinstance(refused.value, JsonTooDeep)
+
+
+def test_too_deep_is_what_a_value_both_too_deep_and_not_finite_is_refused_for() -> None:
+    value = {"a": float("nan"), "b": [[[[1]]]]}
+    with pytest.raises(JsonTooDeep):
+        check_depth(value, 3, finite=True)
+    check_depth({"a": 1.5, "b": [[["x", None, True]]]}, 4, finite=True)
