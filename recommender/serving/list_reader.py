@@ -13,8 +13,8 @@ Each read tries the cache, then the backing store, and fills the cache. Protecti
   causes (``cache``, ``store``, ``profiles``; empty when none failed); neither raises.
 - Charts read from the store are also kept in memory, for when the store is down.
 
-The cache holds bytes (it may be Redis); the lists last decoded are kept by those bytes, so a
-list read again (a chart, a listener's next request) is not decoded again.
+The cache holds bytes (it may be Redis); the lists and profiles last decoded are kept by those
+bytes, so one read again (a chart, a listener's next request) is not decoded again.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 _MISSING = b""  # cached for a key the store has no value for
 _POLL_S = 0.01
 _DECODED_LISTS = 1_024  # about 10 MB of lists of 100 tracks
+_DECODED_PROFILES = 1_024  # a few MB: a profile holds its last events and affinities
 
 # Why a read (and so an answer) is degraded: the backends that failed on the way.
 Causes = frozenset[str]
@@ -93,6 +94,8 @@ class ListReader:
         self._charts: dict[str, RecommendationList] = {}
         # The same bytes, the same list (or the same garbage: None).
         self._decode_list = functools.lru_cache(maxsize=_DECODED_LISTS)(decode_list)
+        # Profiles too (frozen: shared by the requests that read the same bytes).
+        self._decode_profile = functools.lru_cache(maxsize=_DECODED_PROFILES)(_decode_profile)
 
     def read_list(
         self, snapshot: str, user_id: str, context: str
@@ -146,10 +149,10 @@ class ListReader:
 
         key = profile_key(user_id)
         raw, cache_degraded = self._through(key, self._settings.profile_ttl_s, load)
-        profile = _decode_profile(raw)
+        profile = self._decode_profile(raw)
         if raw and profile is None:  # garbage in the cache: drop it and read the store
             self._cache_call(lambda: self._cache.delete(key))
-            profile = _decode_profile(load())
+            profile = self._decode_profile(load())
         return profile, _causes(cache_degraded, "profiles" if profiles_down else None)
 
     def last_chart(self, context: str) -> RecommendationList | None:
