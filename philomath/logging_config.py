@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -41,9 +42,14 @@ def _extras(record: logging.LogRecord) -> dict[str, object]:
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._prefix = ""
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -59,6 +65,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond (``2026-12-07T21:05:03.123+00:00``); the part
+        up to the second is written once a second, not for every line of a busy server."""
+        fraction, whole = math.modf(created)
+        second, micros = int(whole), round(fraction * 1e6)  # as datetime rounds it
+        if micros >= 1_000_000:
+            second, micros = second + 1, micros - 1_000_000
+        if second != self._second:
+            stamp = datetime.fromtimestamp(second, UTC).isoformat(timespec="seconds")
+            self._second, self._prefix = second, stamp.removesuffix("+00:00")
+        return f"{self._prefix}.{micros // 1000:03d}+00:00"
 
 
 class TextFormatter(logging.Formatter):
@@ -126,6 +144,9 @@ def configure_logging(
     """Send every log line to ``stream`` (stdout by default); returns the format chosen."""
     out = stream or sys.stdout
     chosen = choose_format(fmt, out)
+    # Neither format writes thread or process names: records need not look them up (the
+    # logging HOWTO's "Optimization"; a serving process writes a line per skill turn).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = ProgressAwareHandler(out)
     handler.setFormatter(TextFormatter() if chosen == "text" else JsonFormatter())
     root = logging.getLogger()

@@ -8,10 +8,11 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
-from philomath.logging_config import choose_format, configure_logging
+from philomath.logging_config import JsonFormatter, choose_format, configure_logging
 from skill.request_context import bound_request_id
 
 
@@ -123,3 +124,21 @@ def test_without_an_open_bar_a_line_is_written_plainly(restore_root: None) -> No
     logging.getLogger("skill.alexa.interceptors").info("alexa turn")
     assert "\r" not in screen.getvalue()  # no bar to lift off the screen
     assert screen.getvalue().endswith("alexa turn\n")
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        0.0,
+        1.5,
+        1_700_000_000.0005,
+        1_700_000_000.0004999,
+        1_700_000_000.9995,
+        1_765_141_503.9999996,
+    ],
+)
+def test_json_timestamps_are_what_datetime_writes(created: float) -> None:
+    formatter = JsonFormatter()
+    for at in (created, created + 0.25, created):  # the cached second is reused and replaced
+        expected = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+        assert formatter._timestamp(at) == expected
