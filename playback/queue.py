@@ -360,10 +360,7 @@ def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
     def play(p: _PlayRecord | None) -> Play | None:
         return Play(p.token, p.track_id, p.position) if p else None
 
-    def served(ref: tuple[int, int] | None) -> Attribution | None:
-        if ref is None or not 0 <= ref[0] < len(record.impressions):
-            return None
-        return Attribution(record.impressions[ref[0]], ref[1])
+    impressions, known = record.impressions, range(len(record.impressions))
 
     return DeviceQueue(
         key=key,
@@ -377,7 +374,12 @@ def decode_queue(key: str, version: int, body: str | bytes) -> DeviceQueue:
         shuffle=record.shuffle,
         failures=record.failures,
         version=version,
-        served=tuple(served(ref) for ref in record.served),
+        served=tuple(
+            Attribution(impressions[ref[0]], ref[1])
+            if ref is not None and ref[0] in known
+            else None
+            for ref in record.served
+        ),
     )
 
 

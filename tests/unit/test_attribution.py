@@ -3,6 +3,8 @@ keeping what served each of its tracks through refills, compaction and its store
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -79,3 +81,12 @@ def test_the_stored_queue_keeps_attribution_and_old_records_read_without() -> No
     assert decoded.served == () and decoded.served_at(0) is None
     unattributed = q.with_tracks(decoded, ["b"], refill)
     assert unattributed.served_at(0) is None and unattributed.served_at(1) == refill
+
+
+def test_a_stored_reference_to_no_impression_reads_as_unattributed() -> None:
+    made = q.new_queue("k", ["a", "b", "c"], "tok-a", served=SERVED)
+    body = json.loads(q.encode_queue(made))
+    body["served"] = [[0, 4], [1, 0], [-1, 0]]  # one impression stored: only index 0 is one
+    decoded = q.decode_queue("k", 1, json.dumps(body))
+    assert decoded.served_at(0) == SERVED.at(4)
+    assert decoded.served_at(1) is None and decoded.served_at(2) is None
