@@ -92,6 +92,10 @@ class PrometheusMetrics:
             lambda stage: self._stage_duration.labels(stage).observe
         )
         self._cache_lookups_of = functools.cache(self._cache_lookups.labels)
+        # Intent names come from the interaction model (Alexa signs every request), but a
+        # server with verification off takes any: bounded caches, whatever the series do.
+        self._skill_requests_of = functools.lru_cache(1_024)(self._skill_requests.labels)
+        self._skill_duration_of = functools.lru_cache(1_024)(self._skill_duration.labels)
 
     # -- Metrics ----------------------------------------------------------------------------
 
@@ -115,8 +119,8 @@ class PrometheusMetrics:
         self, request_type: str, intent: str | None, seconds: float, *, failed: bool
     ) -> None:
         outcome = "failed" if failed else "ok"
-        self._skill_requests.labels(request_type, intent or "-", outcome).inc()
-        self._skill_duration.labels(request_type).observe(seconds)
+        self._skill_requests_of(request_type, intent or "-", outcome).inc()
+        self._skill_duration_of(request_type).observe(seconds)
 
     def consumer_pass(self, lag_seconds: float, kinds: Iterable[str], at: float) -> None:
         self._consumer_lag.set(max(0.0, lag_seconds))
