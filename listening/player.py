@@ -15,6 +15,7 @@ best other track.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -57,6 +58,7 @@ GROUNDED_SLOTS: tuple[GroundedSlot, ...] = ("artist", "track", "album")
 NAMING_SLOTS: frozenset[SlotName] = frozenset({*GROUNDED_SLOTS, "playlist", "item_type"})
 
 
+@functools.lru_cache(maxsize=4_096)  # every turn logs its listener and device
 def user_ref(user_id: str) -> str:
     """A short stable hash of a user id, for logs (raw ids are personal data)."""
     return hashlib.sha256(user_id.encode()).hexdigest()[:12]
