@@ -8,7 +8,7 @@ the candidates and reading a hundred tracks' facets each time was a fifth of a t
 lists it was built from (``ListReader`` hands out one object per stored value) for as long as
 the facets it read stay valid, so it is never staler than ``FacetCache`` itself allows.
 
-Grouping by kind is what lets ``ranking.rank_by_kind`` skip most candidates: everything a
+Grouping by kind is what lets ``ranking.rank`` skip most candidates: everything a
 track's score and filter depend on, besides its id and list position, is its kind.
 """
 

@@ -111,23 +111,41 @@ def rank(
     cold_start: bool = False,
     cohort: frozenset[str] = frozenset(),
     weights: Weights = Weights(),
+    kinds: Sequence[Kind] | None = None,
 ) -> list[Ranked]:
     """Candidates that pass the filter, best first (at most ``limit``); duplicates keep their
     first entry. ``candidates`` come in list order, so ``base`` never rises: once ``limit``
     are kept and no later candidate could overtake the last of them even with every boost,
-    the rest are not scored (unless some are ``asked``: those lists are short)."""
+    the rest are not scored (unless some are ``asked``: those lists are short).
+
+    ``kinds``, the candidates grouped by kind (``prepared.group_by_kind`` of ``facets``),
+    give the same answer sooner when the request names no track and no cohort bonus applies:
+    within a kind every candidate gets the same adjustment and passes the same filter, so the
+    kinds that pass are merged by score and only the candidates that make the answer are
+    looked at, not the whole list."""
     dropped = dropped_ids(profile, session, request)
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
+    adjust = _adjuster(profile, session, weights, cold_start)
+    mood, genre = facet_key(request.mood), facet_key(request.genre)
+    explicit_banned = profile is not None and not profile.explicit_allowed
+
+    def excluded(track: Facets) -> bool:  # the facet filter of the module docstring
+        return (
+            (explicit_banned and track.explicit)
+            or (bool(mood) and mood not in track.mood_keys)
+            or (bool(genre) and genre != track.genre_key)
+        )
+
+    if kinds is not None and facets is not None and not request.asked and not cohort:
+        passing = [k for k in kinds if not excluded(k.facets) and k.facets.genre not in blocked]
+        return _merged(candidates, passing, dropped, adjust, limit)
     ceiling = _max_boost(weights, profile, session, cold_start, bool(cohort))
     adjustments: dict[tuple[str | None, tuple[str, ...]], float] = {}
-    adjust = _adjuster(profile, session, weights, cold_start)
     best: list[tuple[float, int]] = []  # min-heap of the ``limit`` best (score, -order)
     scored: list[tuple[bool, float, int, Ranked]] = []
     seen: set[str] = set()
     cut_at = limit if not request.asked else None
-    mood, genre = facet_key(request.mood), facet_key(request.genre)
     asked_ids = request.asked
-    explicit_banned = profile is not None and not profile.explicit_allowed
     for order, (track_id, base, origin) in enumerate(candidates):
         if cut_at is not None and len(best) >= cut_at and base + ceiling < best[0][0]:
             break
@@ -136,13 +154,8 @@ def rank(
         seen.add(track_id)
         asked = track_id in asked_ids
         track = facets.get(track_id) if facets is not None else None
-        # The filter of the module docstring; ``mood`` and ``genre`` are facet keys.
         if facets is not None and (
-            track is None
-            or (explicit_banned and track.explicit)
-            or (mood and mood not in track.mood_keys)
-            or (genre and genre != track.genre_key)
-            or (not asked and track.genre in blocked)
+            track is None or excluded(track) or (not asked and track.genre in blocked)
         ):
             continue
         score = base
@@ -161,42 +174,17 @@ def rank(
     return [ranked for *_, ranked in scored[:limit]]
 
 
-def rank_by_kind(
+def _merged(
     candidates: Sequence[Candidate],
     kinds: Sequence[Kind],
-    profile: UserProfile | None,
-    session: Session,
-    request: Request,
-    *,
-    limit: int | None = None,
-    genre_skip_limit: int = 3,
-    cold_start: bool = False,
-    weights: Weights = Weights(),
+    dropped: set[str],
+    adjust: Callable[[Facets], float],
+    limit: int | None,
 ) -> list[Ranked]:
-    """``rank`` of candidates grouped by kind (``prepared.group_by_kind``), with the same
-    answer, for a request that names no track (``request.asked`` empty) and no cohort bonus.
-
-    Within a kind every candidate gets the same adjustment and passes the same facet filter,
-    so its candidates stay in list order: the kinds that pass are merged by score, and only
-    the candidates that make the answer (and those dropped by id on the way) are looked at,
-    not the whole list."""
-    if request.asked:
-        raise ValueError("rank_by_kind does not serve requests that name tracks: use rank")
-    dropped = dropped_ids(profile, session, request)
-    blocked = blocked_genres(session, genre_skip_limit, request.genre)
-    mood, genre = facet_key(request.mood), facet_key(request.genre)
-    explicit_banned = profile is not None and not profile.explicit_allowed
-    adjust = _adjuster(profile, session, weights, cold_start)
-    # Each passing kind's next candidate: (-score, order, kind, index in kind, adjustment).
+    """The best ``limit`` candidates of the passing ``kinds``, merged by score."""
+    # Each kind's next candidate: (-score, order, kind, index in kind, adjustment).
     heads: list[tuple[float, int, int, int, float]] = []
     for index, (track, orders) in enumerate(kinds):
-        if (
-            (explicit_banned and track.explicit)
-            or (mood and mood not in track.mood_keys)
-            or (genre and genre != track.genre_key)
-            or track.genre in blocked
-        ):
-            continue
         adjustment = adjust(track)
         first = orders[0]
         heads.append((-(candidates[first].base + adjustment), first, index, 0, adjustment))

@@ -415,32 +415,19 @@ class Router:
                 degraded |= {"catalog"}
             if narrowed:  # an overall list cannot be narrowed to the context without facets
                 return None, degraded
-        limit = request.n - len(picked)
-        if facets is not None and not cohort:  # the same answer as rank's, sooner
-            ranked = ranking.rank_by_kind(
-                candidates,
-                kinds,
-                profile,
-                session,
-                wanted,
-                limit=limit,
-                genre_skip_limit=self._config.genre_skip_limit,
-                cold_start=step == "cold_start",
-                weights=self._config.weights,
-            )
-        else:
-            ranked = ranking.rank(
-                candidates,
-                facets,
-                profile,
-                session,
-                wanted,
-                limit=limit,
-                genre_skip_limit=self._config.genre_skip_limit,
-                cold_start=step == "cold_start",
-                cohort=cohort,
-                weights=self._config.weights,
-            )
+        ranked = ranking.rank(
+            candidates,
+            facets,
+            profile,
+            session,
+            wanted,
+            limit=request.n - len(picked),
+            genre_skip_limit=self._config.genre_skip_limit,
+            cold_start=step == "cold_start",
+            cohort=cohort,
+            weights=self._config.weights,
+            kinds=kinds,
+        )
         return _Step(lists[0].model_version, facets, ranked), degraded
 
     def _personal_lists(

@@ -1,5 +1,5 @@
-"""``rank_by_kind`` gives ``rank``'s answer, and ``PreparedLists`` keeps prepared candidates
-only while their facets are valid."""
+"""``rank`` with the candidates grouped by kind gives the answer of its scan, and
+``PreparedLists`` keeps prepared candidates only while their facets are valid."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from playback.catalog import Track
 from playback.errors import CatalogUnavailable
+from recommender.serving import ranking
 from recommender.serving.facets import FacetCache, FacetMap, Facets
 from recommender.serving.prepared import PreparedLists, group_by_kind
 from recommender.serving.ranking import (
@@ -20,7 +21,6 @@ from recommender.serving.ranking import (
     base_scores,
     interleave,
     rank,
-    rank_by_kind,
 )
 from recommender.storage.profiles import UserProfile
 from recommender.storage.recommendations import RecommendationList
@@ -74,16 +74,36 @@ def random_case(rng: random.Random) -> tuple[list[Candidate], FacetMap, dict[str
 
 
 @pytest.mark.parametrize("seed", range(400))
-def test_rank_by_kind_answers_as_rank_does(seed: int) -> None:
+def test_ranking_by_kind_answers_as_the_scan_does(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     candidates, facets, options = random_case(random.Random(seed))
-    expected = rank(candidates, facets, **options)
+    scanned = rank(candidates, facets, **options)
+    merges: list[int] = []
+    merged = ranking._merged
+
+    def counted(*args: Any) -> list[ranking.Ranked]:
+        merges.append(1)
+        return merged(*args)
+
+    monkeypatch.setattr(ranking, "_merged", counted)
     kinds = group_by_kind(candidates, facets)
-    assert rank_by_kind(candidates, kinds, **options) == expected
+    assert rank(candidates, facets, **options, kinds=kinds) == scanned
+    assert merges == [1]  # the kinds were merged, not scanned
 
 
-def test_rank_by_kind_refuses_requests_that_name_tracks() -> None:
-    with pytest.raises(ValueError, match="use rank"):
-        rank_by_kind([], (), None, Session(), Request(asked=frozenset({"t1"})))
+def test_kinds_are_not_merged_for_tracks_asked_for_or_a_cohort() -> None:
+    candidates, facets, options = random_case(random.Random(7))
+    kinds = group_by_kind(candidates, facets)
+    named = Request(asked=frozenset({candidates[-1].track_id}))
+    assert rank(candidates, facets, **(options | {"request": named}), kinds=kinds) == rank(
+        candidates, facets, **(options | {"request": named})
+    )
+    cohort = frozenset({candidates[-1].track_id})
+    with_cohort = options | {"cohort": cohort, "cold_start": True}
+    assert rank(candidates, facets, **with_cohort, kinds=kinds) == rank(
+        candidates, facets, **with_cohort
+    )
 
 
 def test_a_kind_holds_each_track_once_best_list_score_first() -> None:
