@@ -86,19 +86,8 @@ class TrackOut(BaseModel):
 
     @classmethod
     def of(cls, track: Track, stream_url: str, served: Served | None = None) -> TrackOut:
-        return cls(
-            track_id=track.track_id,
-            title=track.title,
-            artist=track.artist_name,
-            album=track.album_title,
-            genre=track.genre,
-            moods=list(track.moods),
-            duration_ms=track.duration_ms,
-            explicit=track.explicit,
-            release_year=track.release_year,
-            stream_url=stream_url,
-            served=ServedIO.of(served),
-        )
+        position = served.position if served is not None else 0
+        return cls.listed([(track, stream_url)], served, position)[0]
 
     @classmethod
     def listed(
@@ -107,8 +96,8 @@ class TrackOut(BaseModel):
         """``of`` for each (track, stream URL) of one list, the i-th served at ``first + i``.
         What the catalog and the router made is not validated again: a page builds ten of
         these, and validating them was a sixth of the call (BENCHMARKS.md,
-        "2026-12-07 (late night)"). ``tests/unit/test_api_track_lists.py`` holds it to
-        ``of``."""
+        "2026-12-07 (late night)"). ``tests/unit/test_api_track_lists.py`` holds it to the
+        validated models."""
         shared = served.model_dump() if served is not None else None
         if shared is not None:
             shared["propensities"] = list(shared["propensities"])
