@@ -144,9 +144,11 @@ def configure_logging(
     """Send every log line to ``stream`` (stdout by default); returns the format chosen."""
     out = stream or sys.stdout
     chosen = choose_format(fmt, out)
-    # Neither format writes thread or process names: records need not look them up (the
-    # logging HOWTO's "Optimization"; a serving process writes a line per skill turn).
+    # Neither format writes thread or process names, nor where the call was made from:
+    # records need not look them up (the logging HOWTO's "Optimization": a serving process
+    # writes a line per skill turn, and finding the caller walked the stack for each).
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None  # the HOWTO's documented switch
     handler = ProgressAwareHandler(out)
     handler.setFormatter(TextFormatter() if chosen == "text" else JsonFormatter())
     root = logging.getLogger()
