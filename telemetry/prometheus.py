@@ -88,9 +88,7 @@ class PrometheusMetrics:
         # (route templates, stages, status codes), so the caches are too.
         self._http_requests_of = functools.cache(self._http_requests.labels)
         self._http_duration_of = functools.cache(self._http_duration.labels)
-        self._observe_stage = functools.cache(
-            lambda stage: self._stage_duration.labels(stage).observe
-        )
+        self._stage_duration_of = functools.cache(self._stage_duration.labels)
         self._cache_lookups_of = functools.cache(self._cache_lookups.labels)
         # Intent names come from the interaction model (Alexa signs every request), but a
         # server with verification off takes any: bounded caches, whatever the series do.
@@ -104,7 +102,7 @@ class PrometheusMetrics:
         self._http_duration_of(route, method).observe(seconds)
 
     def stage(self, stage: Stage, seconds: float, *, failed: bool) -> None:
-        self._observe_stage(stage)(seconds)
+        self._stage_duration_of(stage).observe(seconds)
         if failed:
             self._stage_errors.labels(stage).inc()
 

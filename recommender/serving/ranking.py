@@ -123,7 +123,7 @@ def rank(
     within a kind every candidate gets the same adjustment and passes the same filter, so the
     kinds that pass are merged by score and only the candidates that make the answer are
     looked at, not the whole list."""
-    dropped = dropped_ids(profile, session, request)
+    dropped = _dropped_ids(profile, session, request)
     blocked = blocked_genres(session, genre_skip_limit, request.genre)
     adjust = _adjuster(profile, session, weights, cold_start)
     mood, genre = facet_key(request.mood), facet_key(request.genre)
@@ -215,7 +215,7 @@ class Kind(NamedTuple):
     orders: tuple[int, ...]
 
 
-def dropped_ids(profile: UserProfile | None, session: Session, request: Request) -> set[str]:
+def _dropped_ids(profile: UserProfile | None, session: Session, request: Request) -> set[str]:
     """Ids the filter drops whatever their facets: excluded, disliked, played just now
     (unless asked for)."""
     repeats = set(session.played)

@@ -131,12 +131,17 @@ def problem_responses(
     return entries
 
 
+def problem_of(exc: ApiProblem) -> JSONResponse:
+    """The answer to a raised ``ApiProblem``."""
+    return problem(
+        exc.status, exc.title, exc.detail, exc.headers, type=exc.type, extensions=exc.extensions
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem(
-            exc.status, exc.title, exc.detail, exc.headers, type=exc.type, extensions=exc.extensions
-        )
+        return problem_of(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

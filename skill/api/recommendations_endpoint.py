@@ -11,7 +11,7 @@ Only ordinary requests are taken: a bearer token, each known query parameter at 
 valid. Anything else (no token or another scheme, a repeated or invalid parameter, HEAD)
 goes on to the FastAPI route, which answers it as it always has, so every error a client can
 get is still FastAPI's and the problem handlers'. The route stays the one the OpenAPI document
-describes. ``tests/unit/test_recommendations_endpoint.py`` holds both answers to be the same.
+describes. ``tests/integration/test_recommendations_endpoint.py`` holds both answers to be the same.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skill.api.offload import Offload
-from skill.api.problems import ApiProblem, problem
+from skill.api.problems import ApiProblem, problem_of
 from skill.api.recommendations import PageQuery, RecommendationsPages
 
 PREFIX = "/v1/users/"
@@ -57,11 +57,7 @@ class RecommendationsEndpoint:
         try:
             page = await self._offload(self._pages.page, *inputs)
         except ApiProblem as exc:  # as the app's problem handler answers it
-            answer = problem(
-                exc.status, exc.title, exc.detail, exc.headers, type=exc.type,
-                extensions=exc.extensions,
-            )  # fmt: skip
-            await answer(scope, receive, send)
+            await problem_of(exc)(scope, receive, send)
             return
         content = page.model_dump_json().encode()
         headers = [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())]

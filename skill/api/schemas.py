@@ -98,17 +98,15 @@ class TrackOut(BaseModel):
         these, and validating them was a sixth of the call (BENCHMARKS.md,
         "2026-12-07 (late night)"). ``tests/unit/test_api_track_lists.py`` holds it to the
         validated models."""
-        shared = served.model_dump() if served is not None else None
-        if shared is not None:
-            shared["propensities"] = list(shared["propensities"])
+        shared = served.model_dump() | {"propensities": list(served.propensities)} if served else {}
         listed = []
         for index, (track, stream_url) in enumerate(tracks):
             served_io = None
-            if served is not None and shared is not None:
+            if served is not None:
                 position = first + index
-                propensity = propensity_at(served.propensities, position)
                 served_io = ServedIO.model_construct(
-                    **(shared | {"position": position}), propensity=propensity
+                    **(shared | {"position": position}),
+                    propensity=propensity_at(served.propensities, position),
                 )
             listed.append(
                 cls.model_construct(
