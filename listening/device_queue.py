@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import get_args
+from typing import TypeVar, get_args
 
 from listening.player import MusicPlayer, PlayAnswer, RecommendedTrack
 from nlu.parsed import ParsedRequest, Slot, SlotName
 from playback import queue as q
 from playback.directives import new_token, track_id_of
 from playback.errors import QueueUnavailable
-from playback.queue import DeviceQueue, QueueStore, queue_key
+from playback.queue import DeviceQueue, QueueSettings, QueueStore, queue_key
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NOTHING_BEFORE_SPEECH = "This is the first track I played for you."
 END_OF_QUEUE_SPEECH = "That's everything I had lined up. Ask me to play something else."
@@ -52,18 +55,35 @@ class ListenerState:
     def queue(self) -> DeviceQueue | None:
         if not self._loaded:
             self._loaded = True
-            try:
-                self._queue = self._store.load(self.key)
-            except QueueUnavailable:
-                logger.warning("queue store unavailable; going on without a queue", exc_info=True)
-                self.unavailable = True
+            self._queue = self._read(self._store.load)
         return self._queue
 
+    @property
+    def settings(self) -> QueueSettings | None:
+        """The queue's version and settings, all a request that replaces it needs: read
+        without decoding the rest of the stored queue when it was not loaded yet."""
+        if self._loaded:
+            return q.settings_of(self._queue) if self._queue is not None else None
+        return self._read(self._store.load_settings)
+
+    def _read(self, load: Callable[[str], T]) -> T | None:
+        if self.unavailable:
+            return None
+        try:
+            return load(self.key)
+        except QueueUnavailable:
+            logger.warning("queue store unavailable; going on without a queue", exc_info=True)
+            self.unavailable = True
+            return None
+
     def update(self, queue: DeviceQueue | None) -> None:
-        """Replace the queue (None leaves it as it is)."""
-        if queue is not None and queue != self.queue:
-            self._queue = queue
-            self._changed = True
+        """Replace the queue (None leaves it as it is). A queue never loaded is replaced
+        without reading it: only a move made from the stored one could equal it."""
+        if queue is None or (self._loaded and queue == self._queue):
+            return
+        self._loaded = True
+        self._queue = queue
+        self._changed = True
 
     def commit(self, *, force: bool = False) -> bool:
         """Save a changed queue. False when nothing could be saved: the store is down, or
@@ -93,7 +113,7 @@ class ListenerState:
 @dataclass(frozen=True, slots=True)
 class Move:
     """What to play (``answer.track`` None: nothing, and ``answer.speech`` says why) and the
-    queue after the move (None: there is none)."""
+    queue after the move (None: there is none, or the move left the device's as it was)."""
 
     answer: PlayAnswer
     queue: DeviceQueue | None
@@ -146,7 +166,7 @@ class DevicePlayback:
         """A play request: a new queue on the device (settings carry over). ``now``: when
         the listener asked (see ``MusicPlayer.play``)."""
         move = self.start(
-            state.key, state.user_id, parsed, state.device_id, old=state.queue, now=now
+            state.key, state.user_id, parsed, state.device_id, old=state.settings, now=now
         )
         state.update(move.queue)
         return move.answer
@@ -164,7 +184,7 @@ class DevicePlayback:
                 state.user_id,
                 _GENERAL,
                 state.device_id,
-                old=queue,
+                old=q.settings_of(queue) if queue is not None else None,
                 exclude=frozenset([current]) if current else frozenset(),
             )
         state.update(move.queue)
@@ -194,14 +214,16 @@ class DevicePlayback:
         parsed: ParsedRequest,
         device_id: str | None,
         *,
-        old: DeviceQueue | None = None,
+        old: QueueSettings | None = None,
         exclude: frozenset[str] = frozenset(),
         now: float | None = None,
     ) -> Move:
-        """A new queue for a play request; loop and shuffle settings carry over."""
+        """A new queue for a play request, in place of the one ``old`` describes: its loop
+        and shuffle settings carry over. Nothing to play leaves the device's queue as it is
+        (``Move.queue`` None)."""
         answer = self._player.play(user_id, parsed, device_id, exclude=exclude, now=now)
         if answer.track is None or answer.token is None:
-            return Move(answer, old)
+            return Move(answer, None)
         fresh = q.new_queue(
             key,
             (answer.track.track_id, *answer.upcoming),

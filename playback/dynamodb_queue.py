@@ -11,13 +11,23 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue, owner_prefix
+from playback.queue import (
+    DEFAULT_TTL_S,
+    DeviceQueue,
+    QueueSettings,
+    decode_queue,
+    decode_settings,
+    encode_queue,
+    owner_prefix,
+)
+
+T = TypeVar("T")
 
 
 class DynamoDBQueueStore:
@@ -67,6 +77,12 @@ class DynamoDBQueueStore:
                 )
 
     def load(self, key: str) -> DeviceQueue | None:
+        return self._read(key, lambda version, body: decode_queue(key, version, body))
+
+    def load_settings(self, key: str) -> QueueSettings | None:
+        return self._read(key, decode_settings)
+
+    def _read(self, key: str, decode: Callable[[int, str], T]) -> T | None:
         with self._translated("get_item"):
             item = self._client.get_item(
                 TableName=self._table, Key={"key": {"S": key}}, ConsistentRead=True
@@ -74,7 +90,7 @@ class DynamoDBQueueStore:
         if item is None or float(item["ttl"]["N"]) <= self._clock():
             return None
         try:
-            return decode_queue(key, int(item["version"]["N"]), item["body"]["S"])
+            return decode(int(item["version"]["N"]), item["body"]["S"])
         except (ValidationError, KeyError, ValueError) as exc:
             raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, owner_prefix
+from playback.queue import DEFAULT_TTL_S, DeviceQueue, QueueSettings, owner_prefix, settings_of
 
 
 class MemoryQueueStore:
@@ -27,6 +27,10 @@ class MemoryQueueStore:
     def load(self, key: str) -> DeviceQueue | None:
         with self._lock:
             return self._live(key)
+
+    def load_settings(self, key: str) -> QueueSettings | None:
+        queue = self.load(key)
+        return settings_of(queue) if queue is not None else None
 
     def save(self, queue: DeviceQueue) -> DeviceQueue | None:
         with self._lock:

@@ -7,13 +7,25 @@ of two requests saving the same version exactly one wins.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import redis
 from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
-from playback.queue import DEFAULT_TTL_S, DeviceQueue, decode_queue, encode_queue, owner_prefix
+from playback.queue import (
+    DEFAULT_TTL_S,
+    DeviceQueue,
+    QueueSettings,
+    decode_queue,
+    decode_settings,
+    encode_queue,
+    owner_prefix,
+)
+
+T = TypeVar("T")
 
 _SAVE = """
 local stored = redis.call('HGET', KEYS[1], 'version')
@@ -42,6 +54,12 @@ class RedisQueueStore:
         pass
 
     def load(self, key: str) -> DeviceQueue | None:
+        return self._read(key, lambda version, body: decode_queue(key, version, body))
+
+    def load_settings(self, key: str) -> QueueSettings | None:
+        return self._read(key, decode_settings)
+
+    def _read(self, key: str, decode: Callable[[int, str | bytes], T]) -> T | None:
         try:
             found = self._client.hmget(self._prefix + key, ["version", "body"])
         except redis.RedisError as exc:
@@ -50,7 +68,7 @@ class RedisQueueStore:
         if version is None or body is None:
             return None
         try:
-            return decode_queue(key, int(version), body)
+            return decode(int(version), body)
         except (ValidationError, ValueError) as exc:
             raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -14,11 +15,15 @@ from playback.queue import (
     DEFAULT_TTL_S,
     OWNER_CHARS,
     DeviceQueue,
+    QueueSettings,
     decode_queue,
+    decode_settings,
     encode_queue,
     owner_prefix,
 )
 from playback.sqlite_connection import SqliteConnections
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS device_queues (
@@ -63,6 +68,12 @@ class SqliteQueueStore:
             conn.execute(_SCHEMA)
 
     def load(self, key: str) -> DeviceQueue | None:
+        return self._read(key, lambda version, body: decode_queue(key, version, body))
+
+    def load_settings(self, key: str) -> QueueSettings | None:
+        return self._read(key, decode_settings)
+
+    def _read(self, key: str, decode: Callable[[int, str], T]) -> T | None:
         with self._db.reading("queue load") as conn:
             row = conn.execute(
                 "SELECT version, body FROM device_queues WHERE key = ? AND expires_at > ?",
@@ -71,7 +82,7 @@ class SqliteQueueStore:
         if row is None:
             return None
         try:
-            return decode_queue(key, int(row[0]), row[1])
+            return decode(int(row[0]), row[1])
         except ValidationError as exc:
             raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 

@@ -21,7 +21,15 @@ import redis
 from playback.dynamodb_queue import DynamoDBQueueStore
 from playback.errors import QueueUnavailable
 from playback.memory_queue import MemoryQueueStore
-from playback.queue import DeviceQueue, QueueStore, enqueued, new_queue, queue_key, with_loop
+from playback.queue import (
+    DeviceQueue,
+    QueueSettings,
+    QueueStore,
+    enqueued,
+    new_queue,
+    queue_key,
+    with_loop,
+)
 from playback.redis_queue import RedisQueueStore
 from playback.sqlite_queue import SqliteQueueStore
 from tests.fakes import FakeClock
@@ -91,6 +99,19 @@ def test_save_then_load_round_trips_every_field(harness: Harness) -> None:
     saved = store.save(a_queue())
     assert saved == replace(a_queue(), version=1)
     assert store.load(a_queue().key) == saved
+
+
+def test_load_settings_reads_the_version_loop_and_shuffle_of_a_live_queue(
+    harness: Harness,
+) -> None:
+    store = harness.make(1.0)  # DynamoDB keeps whole seconds
+    assert store.load_settings(a_queue().key) is None
+    first = store.save(a_queue())  # loop on, shuffle off
+    assert store.load_settings(a_queue().key) == QueueSettings(version=1, loop=True, shuffle=False)
+    store.save(replace(first, loop=False, shuffle=True))
+    assert store.load_settings(a_queue().key) == QueueSettings(version=2, loop=False, shuffle=True)
+    harness.advance(2.2)
+    assert store.load_settings(a_queue().key) is None  # expired, as load says
 
 
 def test_each_save_bumps_the_version(harness: Harness) -> None:
@@ -190,6 +211,8 @@ def test_redis_down_raises_queue_unavailable() -> None:
     with pytest.raises(QueueUnavailable):
         store.load("k")
     with pytest.raises(QueueUnavailable):
+        store.load_settings("k")
+    with pytest.raises(QueueUnavailable):
         store.save(a_queue())
 
 
@@ -197,6 +220,8 @@ def test_dynamodb_down_raises_queue_unavailable(unreachable_dynamodb: Any) -> No
     store = DynamoDBQueueStore(unreachable_dynamodb, "queues")
     with pytest.raises(QueueUnavailable):
         store.load("k")
+    with pytest.raises(QueueUnavailable):
+        store.load_settings("k")
     with pytest.raises(QueueUnavailable):
         store.save(a_queue())
 
@@ -209,4 +234,11 @@ def test_a_corrupt_stored_queue_raises_queue_unavailable(tmp_path: Path) -> None
         conn.execute("UPDATE device_queues SET body = '{\"tracks\": 7}'")
     with pytest.raises(QueueUnavailable):
         store.load(a_queue().key)
+    # Only the settings are read for a play that replaces the queue: a record with readable
+    # settings gives them (the play then heals the queue); one that is not JSON fails.
+    assert store.load_settings(a_queue().key) == QueueSettings(version=1, loop=False, shuffle=False)
+    with store._db.writing("corrupt") as conn:  # noqa: SLF001 - the test reaches in on purpose
+        conn.execute("UPDATE device_queues SET body = 'not json'")
+    with pytest.raises(QueueUnavailable):
+        store.load_settings(a_queue().key)
     store.close()

@@ -4,12 +4,12 @@ over tracks the catalog no longer has."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 from listening.device_queue import END_OF_QUEUE_SPEECH, DevicePlayback, request_of
 from nlu.parsed import ParsedRequest, Slot
 from playback import queue as q
 from playback.directives import track_id_of
+from playback.queue import queue_key
 from tests.fakes import World
 
 RELAXING = ParsedRequest(
@@ -29,7 +29,7 @@ def test_start_queues_the_play_answer_and_its_upcoming_tracks(world: World) -> N
 
 
 def test_a_new_start_keeps_loop_shuffle_and_the_store_version(world: World) -> None:
-    old = replace(q.new_queue("k", ["x"], "tok"), loop=True, shuffle=True, version=4)
+    old = q.QueueSettings(version=4, loop=True, shuffle=True)
     move = playback(world).start("k", "u1", RELAXING, "dev", old=old)
     assert move.queue is not None
     assert (move.queue.loop, move.queue.shuffle, move.queue.version) == (True, True, 4)
@@ -74,3 +74,50 @@ def test_again_restarts_the_current_play_under_a_new_token(world: World) -> None
     move = playback(world).again(start)
     assert move.answer.token is not None and move.answer.token != "t1.old.t-relax-1"
     assert track_id_of(move.answer.token) == "t-relax-1" and move.answer.offset_ms == 0
+
+
+class CountingLoads:
+    """The world's queue store, counting whole-queue and settings-only loads."""
+
+    def __init__(self, inner: q.QueueStore) -> None:
+        self.inner = inner
+        self.loads = 0
+        self.settings_loads = 0
+
+    def load(self, key: str) -> q.DeviceQueue | None:
+        self.loads += 1
+        return self.inner.load(key)
+
+    def load_settings(self, key: str) -> q.QueueSettings | None:
+        self.settings_loads += 1
+        return self.inner.load_settings(key)
+
+    def save(self, queue: q.DeviceQueue) -> q.DeviceQueue | None:
+        return self.inner.save(queue)
+
+
+def test_a_play_replaces_the_stored_queue_reading_only_its_settings(world: World) -> None:
+    store = CountingLoads(world.queues)
+    device_playback = DevicePlayback(world.player, store, rng=random.Random(1))  # type: ignore[arg-type]
+    stored = q.with_loop(q.new_queue(queue_key("u1", "dev"), ["t-pop-1"], "tok"), True)
+    world.queues.save(stored)
+    state = device_playback.state("u1", "dev")
+    answer = device_playback.play(state, RELAXING)
+    assert answer.track is not None
+    assert (store.loads, store.settings_loads) == (0, 1)
+    assert state.commit() is True  # the stored version was read: the save wins
+    saved = world.queues.load(state.key)
+    assert saved is not None and saved.version == 2 and saved.loop is True
+    assert saved.tracks[0] == answer.track.track_id
+    assert store.loads == 0
+
+
+def test_a_play_after_the_queue_was_read_takes_its_settings_from_it(world: World) -> None:
+    store = CountingLoads(world.queues)
+    device_playback = DevicePlayback(world.player, store, rng=random.Random(1))  # type: ignore[arg-type]
+    world.queues.save(q.new_queue(queue_key("u1", "dev"), ["t-pop-1"], "tok"))
+    state = device_playback.state("u1", "dev")
+    assert state.queue is not None
+    device_playback.play(state, RELAXING)
+    assert (store.loads, store.settings_loads) == (1, 0)
+    assert state.commit() is True

@@ -13,7 +13,7 @@ import pytest
 
 from listening.device_queue import DevicePlayback
 from playback.directives import track_id_of
-from playback.queue import MAX_FAILURES, DeviceQueue, enqueued
+from playback.queue import MAX_FAILURES, DeviceQueue, QueueSettings, enqueued
 from playback.sqlite_queue import SqliteQueueStore
 from skill.alexa import build_skill, handle_envelope
 from tests.fakes import World
@@ -100,6 +100,11 @@ class BarrierStore:
 
     def load(self, key: str) -> DeviceQueue | None:
         found = self._inner.load(key)
+        self._barrier.wait()
+        return found
+
+    def load_settings(self, key: str) -> QueueSettings | None:
+        found = self._inner.load_settings(key)
         self._barrier.wait()
         return found
 
