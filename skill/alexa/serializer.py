@@ -102,20 +102,24 @@ class EnvelopeSerializer(DefaultSerializer):
     def _fields_reader(self, cls: Any) -> Reader:
         # Readers of the fields' types are looked up when first used: models can nest
         # themselves (directly or not), so building them all now would never end.
-        fields = [
-            (attribute, key, cls.deserialized_types[attribute])
+        # By JSON key: a payload names a few of its model's many fields, so a read walks
+        # the payload's keys, not the model's.
+        fields = {
+            key: (attribute, cls.deserialized_types[attribute])
             for attribute, key in _attribute_map(cls).items()
-        ]
-        known = {key for _, key, _ in fields}
+        }
 
         def read(payload: Any) -> Any:
             model = cls()
-            for attribute, key, field_type in fields:
-                if key in payload:
-                    setattr(model, attribute, _maybe(self._reader(field_type), payload[key]))
-            for key in payload:
-                if key not in known:  # the SDK keeps unknown fields as plain attributes
-                    setattr(model, key, payload[key])
+            unknown = []
+            for key, value in payload.items():
+                field = fields.get(key)
+                if field is None:
+                    unknown.append(key)
+                else:
+                    setattr(model, field[0], _maybe(self._reader(field[1]), value))
+            for key in unknown:  # the SDK keeps unknown fields as plain attributes, set last
+                setattr(model, key, payload[key])
             return model
 
         return read
