@@ -11,23 +11,22 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
 from playback.queue import (
     DEFAULT_TTL_S,
     DeviceQueue,
     QueueSettings,
+    Stored,
     decode_queue,
     decode_settings,
     encode_queue,
     owner_prefix,
+    parsing,
 )
-
-T = TypeVar("T")
 
 
 class DynamoDBQueueStore:
@@ -82,17 +81,15 @@ class DynamoDBQueueStore:
     def load_settings(self, key: str) -> QueueSettings | None:
         return self._read(key, decode_settings)
 
-    def _read(self, key: str, decode: Callable[[int, str], T]) -> T | None:
+    def _read(self, key: str, decode: Callable[[int, str], Stored]) -> Stored | None:
         with self._translated("get_item"):
             item = self._client.get_item(
                 TableName=self._table, Key={"key": {"S": key}}, ConsistentRead=True
             ).get("Item")
         if item is None or float(item["ttl"]["N"]) <= self._clock():
             return None
-        try:
+        with parsing(key):
             return decode(int(item["version"]["N"]), item["body"]["S"])
-        except (ValidationError, KeyError, ValueError) as exc:
-            raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 
     def save(self, queue: DeviceQueue) -> DeviceQueue | None:
         now = self._clock()

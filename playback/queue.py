@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from playback.errors import QueueUnavailable
 from playback.events import Served
 
 # Queues of listeners who stopped listening expire; a month keeps "resume" useful.
@@ -410,6 +412,20 @@ def decode_settings(version: int, body: str | bytes) -> QueueSettings:
     replaces the whole queue and keeps only these. Raises ``pydantic.ValidationError``."""
     record = _SettingsRecord.model_validate_json(body)
     return QueueSettings(version, record.loop, record.shuffle)
+
+
+Stored = TypeVar("Stored", DeviceQueue, QueueSettings)
+"""What a store's read decodes: the whole queue (``decode_queue``) or its settings."""
+
+
+@contextmanager
+def parsing(key: str) -> Iterator[None]:
+    """Inside it, a stored record that does not parse (a body that is not a queue record, a
+    missing attribute, a version that is not a number) raises ``QueueUnavailable``."""
+    try:
+        yield
+    except (KeyError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 
 
 class QueueStore(Protocol):

@@ -9,23 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
 
 import redis
-from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
 from playback.queue import (
     DEFAULT_TTL_S,
     DeviceQueue,
     QueueSettings,
+    Stored,
     decode_queue,
     decode_settings,
     encode_queue,
     owner_prefix,
+    parsing,
 )
-
-T = TypeVar("T")
 
 _SAVE = """
 local stored = redis.call('HGET', KEYS[1], 'version')
@@ -59,7 +57,7 @@ class RedisQueueStore:
     def load_settings(self, key: str) -> QueueSettings | None:
         return self._read(key, decode_settings)
 
-    def _read(self, key: str, decode: Callable[[int, str | bytes], T]) -> T | None:
+    def _read(self, key: str, decode: Callable[[int, str | bytes], Stored]) -> Stored | None:
         try:
             found = self._client.hmget(self._prefix + key, ["version", "body"])
         except redis.RedisError as exc:
@@ -67,10 +65,8 @@ class RedisQueueStore:
         version, body = found
         if version is None or body is None:
             return None
-        try:
+        with parsing(key):
             return decode(int(version), body)
-        except (ValidationError, ValueError) as exc:
-            raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 
     def save(self, queue: DeviceQueue) -> DeviceQueue | None:
         args: list[str | int] = [

@@ -6,9 +6,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import ValidationError
 
 from playback.errors import QueueUnavailable
 from playback.queue import (
@@ -16,14 +13,14 @@ from playback.queue import (
     OWNER_CHARS,
     DeviceQueue,
     QueueSettings,
+    Stored,
     decode_queue,
     decode_settings,
     encode_queue,
     owner_prefix,
+    parsing,
 )
 from playback.sqlite_connection import SqliteConnections
-
-T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS device_queues (
@@ -73,7 +70,7 @@ class SqliteQueueStore:
     def load_settings(self, key: str) -> QueueSettings | None:
         return self._read(key, decode_settings)
 
-    def _read(self, key: str, decode: Callable[[int, str], T]) -> T | None:
+    def _read(self, key: str, decode: Callable[[int, str], Stored]) -> Stored | None:
         with self._db.reading("queue load") as conn:
             row = conn.execute(
                 "SELECT version, body FROM device_queues WHERE key = ? AND expires_at > ?",
@@ -81,10 +78,8 @@ class SqliteQueueStore:
             ).fetchone()
         if row is None:
             return None
-        try:
+        with parsing(key):
             return decode(int(row[0]), row[1])
-        except ValidationError as exc:
-            raise QueueUnavailable(f"stored queue {key} does not parse: {exc}") from exc
 
     def save(self, queue: DeviceQueue) -> DeviceQueue | None:
         now = self._clock()
