@@ -83,8 +83,15 @@ _TIME_SLOTS: tuple[SlotName, ...] = ("part_of_day", "recurrence")
 # nothing for the prototype classifier to read. A description cue ("for", "to") is not one:
 # "songs for a lazy afternoon" is described, whatever the model tagged.
 _CARRIER_WORDS = (
-    FILLER | {w for verb in PLAY_VERBS for w in verb.split()} | {"use", "open", "service", "app"}
+    FILLER
+    | {w for verb in PLAY_VERBS for w in verb.split()}
+    | {"use", "open", "service", "app", "wish"}
 ) - DESCRIPTION_CUES
+# Words that lead into the request, not into a description, where they stand before these (see
+# ``_leading_words``): "i wish to hear", "use itunes to play", "with google music", "the year
+# 1996"; not "music to get me fired up".
+_VERBS_AFTER_TO = frozenset(("play", "hear", "listen", "put", "start", "stream", "queue"))
+_LEAD_WORDS = frozenset(("to", "with", "want", "year"))
 
 
 class TrainedParser(MusicParser):
@@ -253,6 +260,7 @@ class TrainedParser(MusicParser):
                   if self._stands(kind, said)
                   for w in said.split()}  # fmt: skip
         left = set(reading.description) - placed - _CARRIER_WORDS
+        left -= _leading_words(words, prediction.tags)
         return probability >= PLAY_MIN and not left
 
     def _is_genre(self, said: str) -> bool:
@@ -308,6 +316,31 @@ class TrainedParser(MusicParser):
 
 _GENRE_TAILS = frozenset(("music", "songs", "song", "station", "stations", "radio", "genre",
                           "tracks", "tunes"))  # fmt: skip
+
+
+def _leading_words(words: Sequence[str], tags: Sequence[str]) -> set[str]:
+    """Words that, wherever ``words`` say them, only lead into the request: "to" after
+    "listen" or before a play verb or a service, "want" before such a "to", "with" before a
+    service, "year" before an era."""
+    leading: set[str] = set()
+    describing: set[str] = set()
+    for i, word in enumerate(words):
+        if word not in _LEAD_WORDS:
+            continue
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        then = words[i + 2] if i + 2 < len(words) else ""
+        tag = tags[i + 1] if i + 1 < len(tags) else "O"
+        leads = {
+            "to": after in _VERBS_AFTER_TO
+            or before in ("listen", "listening")
+            or tag.endswith("-service"),
+            "with": tag.endswith("-service"),
+            "want": after == "to" and then in _VERBS_AFTER_TO,
+            "year": tag.endswith("-era"),
+        }[word]
+        (leading if leads else describing).add(word)
+    return leading - describing
 
 
 def _bare_genre(said: str) -> str:

@@ -339,3 +339,40 @@ def test_the_prototypes_are_asked_only_for_words_the_model_left_unplaced(
     )
     tagged.parse("songs for a lazy afternoon in the hammock")
     assert described.asked == ["songs for a lazy afternoon in the hammock"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "spans"),
+    [
+        ("i wish to hear music from the year 1996", {"era": "1996"}),
+        ("use itunes to play a dancing playlist", {"service": "itunes", "playlist": "dancing"}),
+        ("let me listen to some seventies music with slacker",
+         {"era": "seventies", "service": "slacker"}),
+        ("want to play christina schollin on lastfm",
+         {"artist": "christina schollin", "service": "lastfm"}),
+    ],
+)  # fmt: skip
+def test_words_that_only_lead_into_the_request_leave_nothing_to_describe(
+    gazetteer_dir: Path, request_text: str, spans: dict[str, str]
+) -> None:
+    asked = AskedClassifier()
+    tagged = TrainedParser(load_gazetteer(gazetteer_dir), cast(PrototypeClassifier, asked),
+                           ScriptedTagger(spans=spans))  # fmt: skip
+    tagged.parse(request_text)
+    assert asked.asked == []
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["play songs to get me fired up", "i'm in the mood to listen to meditative music",
+     "play some seventies music with a good melody"],
+)  # fmt: skip
+def test_the_same_words_leading_into_a_description_still_ask_the_prototypes(
+    gazetteer_dir: Path, request_text: str
+) -> None:
+    asked = AskedClassifier()
+    era = {"era": "seventies"} if "seventies" in request_text else {}
+    tagged = TrainedParser(load_gazetteer(gazetteer_dir), cast(PrototypeClassifier, asked),
+                           ScriptedTagger(spans=era))  # fmt: skip
+    tagged.parse(request_text)
+    assert asked.asked == [request_text]
