@@ -46,7 +46,7 @@ from nlu.parsed import (
 )
 from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
-from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
+from nlu.text import MAX_TEXT_CHARS, clean_words, particle_first, strip_phrases
 from nlu.time_of_day import (
     TimeExpressions,
     part_of_word,
@@ -157,6 +157,7 @@ class RuleParser:
             or strip_phrases(words, POLITE_SUFFIXES, suffix=True)
         ):
             pass
+        words = particle_first(words)
         if not words:
             return fallback("empty")
         control = self._controls.get(control_key(words)) or setting_intent(words)

@@ -51,7 +51,7 @@ from nlu.parsed import (
 from nlu.parser import MusicParser
 from nlu.reading import Reading
 from nlu.rules import Draft, RuleParser
-from nlu.text import MAX_TEXT_CHARS, clean_words, name_key
+from nlu.text import MAX_TEXT_CHARS, clean_words, name_key, particle_first
 from nlu.time_of_day import without_phrases
 from nlu.training.examples import tagged_spans
 from playback.vocabulary import ACTIVITY_SYNONYMS, canonical_mood, phrase_key
@@ -130,7 +130,8 @@ class TrainedParser(MusicParser):
         # Time expressions the rules took out stay out of the model's spans ("at night" is
         # never an artist), and come back as the rules' slots.
         times = {k: v for k, v in ruled.slots.items() if k in _TIME_SLOTS}
-        words = without_phrases(clean_words(text), [slot.text for slot in times.values()])
+        said = without_phrases(clean_words(text), [slot.text for slot in times.values()])
+        words = particle_first(said)
         if assume_play and words[:1] != ["play"]:
             words = ["play", *words]  # what the listener said: Alexa's carrier took the verb
         try:

@@ -376,3 +376,10 @@ def test_the_same_words_leading_into_a_description_still_ask_the_prototypes(
                            ScriptedTagger(spans=era))  # fmt: skip
     tagged.parse(request_text)
     assert asked.asked == [request_text]
+
+
+def test_the_model_reads_put_x_on_with_the_particle_beside_its_verb(gazetteer_dir: Path) -> None:
+    tagger = ScriptedTagger(spans={"artist": "taylor swift"})
+    parsed = parser(gazetteer_dir, tagger).parse("put taylor swift on")
+    assert tagger.calls == [("put", "on", "taylor", "swift")]
+    assert parsed.intent == "play_music" and parsed.slots["artist"].text == "taylor swift"

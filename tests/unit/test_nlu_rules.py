@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from nlu.parsed import AlexaSlot, ParsedRequest
 from nlu.rules import MAX_TEXT_CHARS, RuleParser, clean_words, phrase_key
+from nlu.text import particle_first
 from playback.vocabulary import MOOD_SYNONYMS
 
 # The data generator's spellings: the parser must map listeners' words onto these.
@@ -349,3 +350,24 @@ def test_podcasts_audiobooks_and_volume_are_out_of_scope_with_a_reason(
 ) -> None:
     parsed = PARSER.parse(text)
     assert (parsed.intent, parsed.reason) == ("out_of_scope", reason)
+
+
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [
+        ("put taylor swift on", "put on taylor swift"),
+        ("alexa could you put some jazz on please", "alexa could you put on some jazz please"),
+        ("put the radio on", "put on the radio"),
+        ("put paula abdul on my workout playlist", "put paula abdul on my workout playlist"),
+        ("play put your records on", "play put your records on"),  # a title: "put" is inside
+        ("put it on", "put it on"),
+        ("put on", "put on"),
+    ],
+)
+def test_an_on_said_last_is_read_with_its_verb(said: str, read: str) -> None:
+    assert " ".join(particle_first(said.split())) == read
+
+
+def test_put_something_on_is_a_play_request() -> None:
+    parsed = PARSER.parse("put some jazz on please")
+    assert parsed.intent == "play_music" and slots(parsed) == {"genre": "jazz"}
