@@ -67,10 +67,10 @@ _AFTER_PARTICLE = frozenset(("please", "now", "alexa", "thanks"))
 
 
 def particle_first(words: list[str]) -> list[str]:
-    """ "put X on" as "put on X": an "on" said last belongs to the verb, so the request reads as
-    the play request it is ("put taylor swift on please"), and no "on" is left to start a
-    playlist's name ("put X on my workout playlist" is unchanged, and so is a title such as
-    "play put your records on", where "put" does not start the request)."""
+    """Reads "put X on" as "put on X": an "on" said last belongs to the verb, so the request
+    reads as the play request it is ("put taylor swift on please"), and no "on" is left to
+    start a playlist's name ("put X on my workout playlist" is unchanged, and so is a title
+    such as "play put your records on", where "put" does not start the request)."""
     end = len(words)
     while end and words[end - 1] in _AFTER_PARTICLE:
         end -= 1

@@ -130,8 +130,9 @@ class TrainedParser(MusicParser):
         # Time expressions the rules took out stay out of the model's spans ("at night" is
         # never an artist), and come back as the rules' slots.
         times = {k: v for k, v in ruled.slots.items() if k in _TIME_SLOTS}
-        said = without_phrases(clean_words(text), [slot.text for slot in times.values()])
-        words = particle_first(said)
+        words = particle_first(
+            without_phrases(clean_words(text), [slot.text for slot in times.values()])
+        )
         if assume_play and words[:1] != ["play"]:
             words = ["play", *words]  # what the listener said: Alexa's carrier took the verb
         try:
