@@ -115,6 +115,19 @@ def synthetic_catalog(n_tracks: int, seed: int = 5) -> list[Track]:
     return tracks
 
 
+def bench_catalog(n_tracks: int = 20_000) -> list[Track]:
+    """The gazetteer's catalog: synthetic names at the embedded default's size plus the
+    evaluation catalog."""
+    return [*synthetic_catalog(n_tracks), *eval_catalog()]
+
+
+def real_requests(n: int = 600) -> list[str]:
+    """A seeded sample of the vendored real corpora."""
+    from nlu.training.corpora import real_corpora
+
+    return [u.text for u in random.Random(0).sample(real_corpora(), n)]
+
+
 class CountingClassifier(PrototypeClassifier):
     """Counts classify calls, to tell the embedding path from the rule path."""
 
@@ -194,13 +207,12 @@ def trained_paths(
     and on 600 real requests."""
     from nlu.joint_model import JointModel
     from nlu.trained_parser import TrainedParser
-    from nlu.training.corpora import real_corpora
 
     model = JointModel(opts.trained_model, threads=opts.threads)
     trained = TrainedParser(gazetteer, classifier, model)
     trained.warm()
     music = MusicParser(gazetteer, classifier)
-    real = [u.text for u in random.Random(0).sample(real_corpora(), 600)]
+    real = real_requests()
     results: dict[str, list[float]] = {}
     for label, sample in (("test set", texts), ("real requests", real)):
         timed(trained.parse, sample)  # warm
@@ -241,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         gazetteer_dir = Path(tmp) / "g"
         start = time.perf_counter()
-        info = build_gazetteer([*synthetic_catalog(opts.tracks), *eval_catalog()], gazetteer_dir)
+        info = build_gazetteer(bench_catalog(opts.tracks), gazetteer_dir)
         built = time.perf_counter() - start
         start = time.perf_counter()
         export_model(graph_path(gazetteer_dir, quantize=not opts.float), quantize=not opts.float)

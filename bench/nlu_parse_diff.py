@@ -17,23 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.nlu_latency import CountingClassifier, synthetic_catalog
+from bench.nlu_latency import CountingClassifier, bench_catalog, real_requests
 from nlu.embeddings import SentenceEncoder, export_model, graph_path
-from nlu.evaluate import EVAL_DIR, eval_catalog, load_examples
+from nlu.evaluate import EVAL_DIR, load_examples
 from nlu.gazetteer import build_gazetteer
 from nlu.joint_model import JointModel
 from nlu.loading import load_parser
 from nlu.parsed import ParsedRequest
 from nlu.trained_parser import TrainedParser
 from nlu.training.corpora import real_corpora
-
-LATENCY_SAMPLE = 600  # the real requests bench/nlu_latency.py times (its seed, its size)
 
 
 def summary(parsed: ParsedRequest) -> list[object]:
@@ -48,14 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts = args.parse_args(argv)
     corpora = real_corpora()
     labels = {u.text: [u.intent, u.spans()] for u in corpora}
-    sampled = {u.text for u in random.Random(0).sample(corpora, LATENCY_SAMPLE)}
+    sampled = set(real_requests())
     sets = {
         "real utterances": list(dict.fromkeys(u.text for u in corpora)),
         "own test set": list(dict.fromkeys(e.text for e in load_examples(EVAL_DIR / "test.jsonl"))),
     }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "g"
-        build_gazetteer([*synthetic_catalog(20_000), *eval_catalog()], folder)
+        build_gazetteer(bench_catalog(), folder)
         export_model(graph_path(folder, quantize=True), quantize=True)
         classifier = CountingClassifier(SentenceEncoder(cache_dir=folder, threads=1))
         parser = TrainedParser(load_parser(folder, embeddings=False).gazetteer, classifier,
@@ -73,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     asked_sampled += text in sampled
             line = f"{name}: {len(texts)} parsed, {asked} asked the prototype classifier"
             if name == "real utterances":
-                line += f" ({asked_sampled} of bench/nlu_latency.py's {LATENCY_SAMPLE})"
+                line += f" ({asked_sampled} of bench/nlu_latency.py's {len(sampled)})"
             print(line)
     if opts.save is not None:
         opts.save.write_text(json.dumps(parses, indent=1, ensure_ascii=False), "utf-8")

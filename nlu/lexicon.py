@@ -115,6 +115,12 @@ WAKE_PREFIXES = ("hey alexa", "ok alexa", "okay alexa", "alexa", "ask philomath 
 POLITE_PREFIXES = ("please", "can you", "could you", "would you", "will you", "kindly",
                    "i'd like you to", "can i", "could i", "hey", "um", "uh", "ok", "okay", "so")
 POLITE_SUFFIXES = ("please", "for me", "right now", "now", "thanks", "thank you")
+# The words of those phrases, and other assistants' wake words, said around "put X on".
+_BEFORE_PUT = frozenset(
+    {w for phrase in (*WAKE_PREFIXES, *POLITE_PREFIXES) for w in phrase.split()}
+    | {"just", "now", "olly", "google", "siri"}
+)
+_AFTER_PARTICLE = frozenset({w for phrase in POLITE_SUFFIXES for w in phrase.split()} | {"alexa"})
 
 # Verbs that ask for music whatever follows: "play X" is a music request even when X is
 # unknown. Weak verbs also start other requests ("turn on the lights", "i need a taxi").
@@ -242,3 +248,19 @@ def era_of(phrase: str) -> str | None:
     if century is None:
         century = "20" if decade in "012" else "19"
     return f"{century}{decade}0s"
+
+
+def particle_first(words: list[str]) -> list[str]:
+    """Reads "put X on" as "put on X": an "on" said last belongs to the verb, so the request
+    reads as the play request it is ("put taylor swift on please"), and no "on" is left to
+    start a playlist's name ("put X on my workout playlist" is unchanged, and so is a title
+    such as "play put your records on", where "put" does not start the request)."""
+    end = len(words)
+    while end and words[end - 1] in _AFTER_PARTICLE:
+        end -= 1
+    verb = next((i for i, w in enumerate(words[:end]) if w not in _BEFORE_PUT), end)
+    if verb + 2 >= end or words[verb] != "put" or words[end - 1] != "on":
+        return words
+    if words[verb + 1 : end - 1] in (["it"], ["this"], ["that"], ["them"]):
+        return words  # "put it on": no name to bring forward
+    return [*words[: verb + 1], "on", *words[verb + 1 : end - 1], *words[end:]]

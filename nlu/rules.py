@@ -32,6 +32,7 @@ from nlu.lexicon import (
     control_table,
     era_of,
     out_of_scope_cue,
+    particle_first,
     setting_intent,
 )
 from nlu.parsed import (
@@ -46,7 +47,7 @@ from nlu.parsed import (
 )
 from nlu.phrase_matching import LexiconVocabulary, Match, match_keys
 from nlu.reading import Reading, Verb, read_play
-from nlu.text import MAX_TEXT_CHARS, clean_words, particle_first, strip_phrases
+from nlu.text import MAX_TEXT_CHARS, clean_words, strip_phrases
 from nlu.time_of_day import (
     TimeExpressions,
     part_of_word,

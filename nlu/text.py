@@ -58,25 +58,3 @@ def strip_phrases(words: list[str], phrases: Iterable[str], *, suffix: bool = Fa
             del words[:n]
             return True
     return False
-
-
-# Said before "put" in "alexa could you put X on", or after the particle ("... on please").
-_BEFORE_PUT = frozenset(("alexa", "ok", "okay", "hey", "please", "can", "could", "would",
-                         "will", "you", "just", "now", "olly", "google", "siri"))  # fmt: skip
-_AFTER_PARTICLE = frozenset(("please", "now", "alexa", "thanks"))
-
-
-def particle_first(words: list[str]) -> list[str]:
-    """Reads "put X on" as "put on X": an "on" said last belongs to the verb, so the request
-    reads as the play request it is ("put taylor swift on please"), and no "on" is left to
-    start a playlist's name ("put X on my workout playlist" is unchanged, and so is a title
-    such as "play put your records on", where "put" does not start the request)."""
-    end = len(words)
-    while end and words[end - 1] in _AFTER_PARTICLE:
-        end -= 1
-    verb = next((i for i, w in enumerate(words[:end]) if w not in _BEFORE_PUT), end)
-    if verb + 2 >= end or words[verb] != "put" or words[end - 1] != "on":
-        return words
-    if words[verb + 1 : end - 1] in (["it"], ["this"], ["that"], ["them"]):
-        return words  # "put it on": no name to bring forward
-    return [*words[: verb + 1], "on", *words[verb + 1 : end - 1], *words[end:]]

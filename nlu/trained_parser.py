@@ -38,6 +38,7 @@ from nlu.lexicon import (
     PLAY_VERBS,
     SORT_SYNONYMS,
     era_of,
+    particle_first,
 )
 from nlu.parsed import (
     OUT_OF_SCOPE_REASONS,
@@ -51,7 +52,7 @@ from nlu.parsed import (
 from nlu.parser import MusicParser
 from nlu.reading import Reading
 from nlu.rules import Draft, RuleParser
-from nlu.text import MAX_TEXT_CHARS, clean_words, name_key, particle_first
+from nlu.text import MAX_TEXT_CHARS, clean_words, name_key
 from nlu.time_of_day import without_phrases
 from nlu.training.examples import tagged_spans
 from playback.vocabulary import ACTIVITY_SYNONYMS, canonical_mood, phrase_key
@@ -330,17 +331,20 @@ def _leading_words(words: Sequence[str], tags: Sequence[str]) -> set[str]:
         if word not in _LEAD_WORDS:
             continue
         before = words[i - 1] if i else ""
-        after = words[i + 1] if i + 1 < len(words) else ""
-        then = words[i + 2] if i + 2 < len(words) else ""
+        after, then = (*words[i + 1 : i + 3], "", "")[:2]
         tag = tags[i + 1] if i + 1 < len(tags) else "O"
-        leads = {
-            "to": after in _VERBS_AFTER_TO
-            or before in ("listen", "listening")
-            or tag.endswith("-service"),
-            "with": tag.endswith("-service"),
-            "want": after == "to" and then in _VERBS_AFTER_TO,
-            "year": tag.endswith("-era"),
-        }[word]
+        if word == "to":
+            leads = (
+                after in _VERBS_AFTER_TO
+                or before in ("listen", "listening")
+                or tag.endswith("-service")
+            )
+        elif word == "want":
+            leads = after == "to" and then in _VERBS_AFTER_TO
+        elif word == "with":
+            leads = tag.endswith("-service")
+        else:  # "year"
+            leads = tag.endswith("-era")
         (leading if leads else describing).add(word)
     return leading - describing
 

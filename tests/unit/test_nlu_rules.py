@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nlu.lexicon import particle_first
 from nlu.parsed import AlexaSlot, ParsedRequest
 from nlu.rules import MAX_TEXT_CHARS, RuleParser, clean_words, phrase_key
-from nlu.text import particle_first
 from playback.vocabulary import MOOD_SYNONYMS
 
 # The data generator's spellings: the parser must map listeners' words onto these.
